@@ -1,0 +1,264 @@
+package netplan
+
+import (
+	"errors"
+	"net/netip"
+	"strings"
+	"testing"
+)
+
+var (
+	mp = netip.MustParsePrefix
+	ma = netip.MustParseAddr
+)
+
+// checkErr asserts err is nil when attr is empty, and otherwise an *Error on
+// attr whose message contains every want substring.
+func checkErr(t *testing.T, err error, attr string, want ...string) {
+	t.Helper()
+	if attr == "" {
+		if err != nil {
+			t.Fatalf("unexpected error: %v", err)
+		}
+		return
+	}
+	var e *Error
+	if !errors.As(err, &e) {
+		t.Fatalf("want *Error on %q, got %T %v", attr, err, err)
+	}
+	if e.Attribute != attr {
+		t.Errorf("attribute = %q, want %q (message %q)", e.Attribute, attr, e.Message)
+	}
+	for _, w := range want {
+		if !strings.Contains(e.Message, w) {
+			t.Errorf("message %q does not contain %q", e.Message, w)
+		}
+	}
+	if !strings.HasPrefix(e.Error(), attr+": ") {
+		t.Errorf("Error() = %q, want it to start with the attribute", e.Error())
+	}
+}
+
+func TestParsePrefix(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    string
+		errWant []string
+	}{
+		{in: "10.0.0.0/12", want: "10.0.0.0/12"},
+		{in: "10.1.0.0/16", want: "10.1.0.0/16"},
+		{in: "0.0.0.0/0", want: "0.0.0.0/0"},
+		{in: "10.0.1.1/32", want: "10.0.1.1/32"},
+		{in: "10.0.1.5/24", errWant: []string{"host bits", "did you mean 10.0.1.0/24"}},
+		{in: "10.1.2.3/16", errWant: []string{"did you mean 10.1.0.0/16"}},
+		{in: "10.0.1.1", errWant: []string{"not a CIDR prefix", "10.0.1.1/32"}},
+		{in: "fd00::/8", errWant: []string{"IPv6", "IPv4 only"}},
+		{in: "::ffff:10.0.0.0/104", errWant: []string{"IPv6"}},
+		{in: "10.0.0.0/33", errWant: []string{"not an IPv4 CIDR prefix"}},
+		{in: "", errWant: []string{"not an IPv4 CIDR prefix"}},
+		{in: " 10.0.0.0/8", errWant: []string{"not an IPv4 CIDR prefix"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := ParsePrefix("azure.remote_prefixes", tt.in)
+			if tt.errWant != nil {
+				checkErr(t, err, "azure.remote_prefixes", tt.errWant...)
+				return
+			}
+			checkErr(t, err, "")
+			if got != mp(tt.want) {
+				t.Errorf("got %s, want %s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParsePrefixesNamesElement(t *testing.T) {
+	got, err := ParsePrefixes(AttrRemotePrefixes, []string{"10.1.0.0/16", "10.2.0.0/16"})
+	checkErr(t, err, "")
+	if len(got) != 2 || got[1] != mp("10.2.0.0/16") {
+		t.Errorf("got %v", got)
+	}
+	_, err = ParsePrefixes(AttrRemotePrefixes, []string{"10.1.0.0/16", "10.2.0.1/16"})
+	checkErr(t, err, AttrRemotePrefixes, "element 1", "did you mean 10.2.0.0/16")
+}
+
+func TestParseAddr(t *testing.T) {
+	tests := []struct {
+		in      string
+		errWant []string
+	}{
+		{in: "10.0.1.1"},
+		{in: "10.0.1.0/24", errWant: []string{"is a prefix"}},
+		{in: "fd00::1", errWant: []string{"IPv6"}},
+		{in: "10.0.1", errWant: []string{"not an IPv4 address"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := ParseAddr(AttrGatewayIP, tt.in)
+			if tt.errWant != nil {
+				checkErr(t, err, AttrGatewayIP, tt.errWant...)
+				return
+			}
+			checkErr(t, err, "")
+			if got.String() != tt.in {
+				t.Errorf("got %s", got)
+			}
+		})
+	}
+}
+
+func TestIsRFC1918(t *testing.T) {
+	tests := []struct {
+		p    string
+		want bool
+	}{
+		{"10.0.0.0/8", true},
+		{"10.0.0.0/12", true},
+		{"10.255.255.255/32", true},
+		{"172.16.0.0/12", true},
+		{"172.31.1.1/32", true},
+		{"192.168.0.0/16", true},
+		{"192.168.10.0/24", true},
+		{"10.0.0.0/7", false},
+		{"172.16.0.0/11", false},
+		{"172.32.0.0/16", false},
+		{"192.168.0.0/15", false},
+		{"11.0.0.0/8", false},
+		{"0.0.0.0/0", false},
+		{"fd00::/8", false},
+	}
+	for _, tt := range tests {
+		if got := IsRFC1918(mp(tt.p)); got != tt.want {
+			t.Errorf("IsRFC1918(%s) = %v, want %v", tt.p, got, tt.want)
+		}
+	}
+}
+
+func TestContainsAndOverlaps(t *testing.T) {
+	tests := []struct {
+		a, b               string
+		contains, overlaps bool
+	}{
+		{"10.0.0.0/12", "10.1.0.0/16", true, true},
+		{"10.0.0.0/12", "10.16.0.0/16", false, false},
+		{"10.0.0.0/12", "10.0.0.0/12", true, true},
+		{"10.1.0.0/16", "10.0.0.0/12", false, true},
+		{"10.0.1.0/24", "10.0.1.128/25", true, true},
+		{"10.0.1.0/24", "10.0.2.0/24", false, false},
+		{"0.0.0.0/0", "192.168.1.0/24", true, true},
+		{"10.0.0.0/8", "fd00::/8", false, false},
+	}
+	for _, tt := range tests {
+		if got := Contains(mp(tt.a), mp(tt.b)); got != tt.contains {
+			t.Errorf("Contains(%s, %s) = %v, want %v", tt.a, tt.b, got, tt.contains)
+		}
+		if got := Overlaps(mp(tt.a), mp(tt.b)); got != tt.overlaps {
+			t.Errorf("Overlaps(%s, %s) = %v, want %v", tt.a, tt.b, got, tt.overlaps)
+		}
+		if got := Overlaps(mp(tt.b), mp(tt.a)); got != tt.overlaps {
+			t.Errorf("Overlaps(%s, %s) = %v, want %v (symmetry)", tt.b, tt.a, got, tt.overlaps)
+		}
+	}
+}
+
+func TestNetworkRouterIPAndLastAddr(t *testing.T) {
+	tests := []struct{ p, router, last string }{
+		{"10.0.0.0/12", "10.0.0.1", "10.15.255.255"},
+		{"10.0.1.0/24", "10.0.1.1", "10.0.1.255"},
+		{"192.168.0.0/16", "192.168.0.1", "192.168.255.255"},
+		{"0.0.0.0/0", "0.0.0.1", "255.255.255.255"},
+		{"10.0.0.7/32", "10.0.0.8", "10.0.0.7"},
+	}
+	for _, tt := range tests {
+		if got := NetworkRouterIP(mp(tt.p)); got != ma(tt.router) {
+			t.Errorf("NetworkRouterIP(%s) = %s, want %s", tt.p, got, tt.router)
+		}
+		if got := LastAddr(mp(tt.p)); got != ma(tt.last) {
+			t.Errorf("LastAddr(%s) = %s, want %s", tt.p, got, tt.last)
+		}
+	}
+}
+
+func TestCoveringSupernet(t *testing.T) {
+	tests := []struct {
+		in   []string
+		want string // "" = zero Prefix
+	}{
+		{[]string{"10.0.0.0/12", "10.16.0.0/16"}, "10.0.0.0/11"},
+		{[]string{"10.0.0.0/12", "10.1.0.0/16"}, "10.0.0.0/12"},
+		{[]string{"10.0.1.0/24"}, "10.0.1.0/24"},
+		{[]string{"10.0.1.0/24", "10.0.2.0/24"}, "10.0.0.0/22"},
+		{[]string{"10.0.2.0/24", "10.0.3.0/24"}, "10.0.2.0/23"},
+		{[]string{"10.0.0.0/16", "10.1.0.0/16", "10.2.0.0/16"}, "10.0.0.0/14"},
+		{[]string{"10.0.0.0/8", "192.168.0.0/16"}, "0.0.0.0/0"},
+		{[]string{"128.0.0.0/1", "0.0.0.0/1"}, "0.0.0.0/0"},
+		{nil, ""},
+		{[]string{"10.0.0.0/8", "fd00::/8"}, ""},
+	}
+	for _, tt := range tests {
+		var ps []netip.Prefix
+		for _, s := range tt.in {
+			ps = append(ps, mp(s))
+		}
+		got := CoveringSupernet(ps...)
+		if tt.want == "" {
+			if got.IsValid() {
+				t.Errorf("CoveringSupernet(%v) = %s, want zero Prefix", tt.in, got)
+			}
+			continue
+		}
+		if got != mp(tt.want) {
+			t.Errorf("CoveringSupernet(%v) = %s, want %s", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestExpandToCover(t *testing.T) {
+	tests := []struct {
+		current, dest string
+		grown         string
+		changed       bool
+		errWant       []string // for ExpandNetworkRange
+	}{
+		{current: "10.0.0.0/12", dest: "10.1.0.0/16", grown: "10.0.0.0/12"},
+		{current: "10.0.0.0/12", dest: "10.16.0.0/16", grown: "10.0.0.0/11", changed: true},
+		{current: "10.0.0.0/12", dest: "10.200.0.0/16", grown: "10.0.0.0/8", changed: true},
+		{current: "10.0.0.0/16", dest: "10.0.0.0/8", grown: "10.0.0.0/8", changed: true},
+		{current: "172.16.0.0/16", dest: "172.31.0.0/16", grown: "172.16.0.0/12", changed: true},
+		{current: "192.168.0.0/24", dest: "192.168.1.0/24", grown: "192.168.0.0/23", changed: true},
+		{current: "192.168.0.0/16", dest: "10.1.0.0/16", grown: "0.0.0.0/0", changed: true,
+			errWant: []string{"192.168.0.0/16", "not RFC1918", "inside 192.168.0.0/16"}},
+		{current: "172.16.0.0/12", dest: "172.32.0.0/16", grown: "172.0.0.0/10", changed: true,
+			errWant: []string{"172.0.0.0/10", "not RFC1918"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.current+"->"+tt.dest, func(t *testing.T) {
+			grown, changed := ExpandToCover(mp(tt.current), mp(tt.dest))
+			if grown != mp(tt.grown) || changed != tt.changed {
+				t.Errorf("ExpandToCover = %s, %v; want %s, %v", grown, changed, tt.grown, tt.changed)
+			}
+			g2, c2, err := ExpandNetworkRange(mp(tt.current), mp(tt.dest))
+			if tt.errWant != nil {
+				checkErr(t, err, AttrDestination, tt.errWant...)
+				return
+			}
+			checkErr(t, err, "")
+			if g2 != grown || c2 != changed {
+				t.Errorf("ExpandNetworkRange = %s, %v; want %s, %v", g2, c2, grown, changed)
+			}
+		})
+	}
+}
+
+func TestExpandNetworkRangeDefaultRouteAndInvalid(t *testing.T) {
+	g, changed, err := ExpandNetworkRange(mp("10.0.0.0/12"), DefaultRoute)
+	checkErr(t, err, "")
+	if g != mp("10.0.0.0/12") || changed {
+		t.Errorf("default route grew the range to %s (changed=%v)", g, changed)
+	}
+	_, _, err = ExpandNetworkRange(mp("10.0.0.0/12"), mp("fd00::/8"))
+	checkErr(t, err, AttrDestination, "IPv6")
+	_, _, err = ExpandNetworkRange(netip.PrefixFrom(ma("10.0.0.1"), 12), mp("10.1.0.0/16"))
+	checkErr(t, err, AttrNetworkIPRange, "did you mean 10.0.0.0/12")
+}
