@@ -1,0 +1,158 @@
+package hcloudsim
+
+import (
+	"iter"
+	"maps"
+	"net/http"
+	"slices"
+
+	"github.com/hetznercloud/hcloud-go/v2/hcloud/schema"
+)
+
+func mapsKeys[K comparable, V any](m map[K]V) iter.Seq[K] { return maps.Keys(m) }
+
+func updateFirewall(c *call, id int64) (int, any, *apiError) {
+	var req schema.FirewallUpdateRequest
+	if err := c.decode(&req); err != nil {
+		return 0, nil, err
+	}
+	f, err := c.s.firewall(id)
+	if err != nil {
+		return 0, nil, err
+	}
+	if req.Name != nil && *req.Name != f.Name {
+		if err := c.s.checkName("firewall", *req.Name, c.s.firewallNameTaken); err != nil {
+			return 0, nil, err
+		}
+		f.Name = *req.Name
+	}
+	if req.Labels != nil {
+		f.Labels = labelsOrEmpty(req.Labels)
+	}
+	return http.StatusOK, schema.FirewallUpdateResponse{Firewall: c.s.firewallView(f)}, nil
+}
+
+// deleteFirewall refuses a firewall that is still applied
+// ("Firewall must not be in use to be deleted", hcloud-go resource_in_use).
+func deleteFirewall(c *call, id int64) (int, any, *apiError) {
+	f, err := c.s.firewall(id)
+	if err != nil {
+		return 0, nil, err
+	}
+	if len(f.AppliedTo) > 0 {
+		return 0, nil, errf("resource_in_use", "firewall %d is still applied to %d resource(s); remove it from them first", id, len(f.AppliedTo))
+	}
+	delete(c.s.st.Firewalls, id)
+	c.emit("hcloud.firewall.deleted", id)
+	return http.StatusNoContent, nil, nil
+}
+
+var firewallActions = map[string]func(c *call, id int64) (int, any, *apiError){
+	"set_rules":             setFirewallRules,
+	"apply_to_resources":    applyFirewall,
+	"remove_from_resources": removeFirewall,
+}
+
+// firewallActionsResponse is the {"actions":[...]} body all three firewall
+// actions share.
+func firewallActionsResponse(acts ...*actionRec) schema.FirewallActionSetRulesResponse {
+	return schema.FirewallActionSetRulesResponse{Actions: viewAll(acts)}
+}
+
+func viewAll(acts []*actionRec) []schema.Action {
+	out := make([]schema.Action, 0, len(acts))
+	for _, a := range acts {
+		out = append(out, a.view(a.Begin))
+	}
+	return out
+}
+
+func setFirewallRules(c *call, id int64) (int, any, *apiError) {
+	var req schema.FirewallActionSetRulesRequest
+	if err := c.decode(&req); err != nil {
+		return 0, nil, err
+	}
+	f, err := c.s.firewall(id)
+	if err != nil {
+		return 0, nil, err
+	}
+	rules, err := checkRules(req.Rules)
+	if err != nil {
+		return 0, nil, err
+	}
+	a, ok := c.newAction("set_firewall_rules", ref{}, ref{ID: id, Type: "firewall"})
+	if ok {
+		f.Rules = rules
+		c.emit("hcloud.firewall.updated", id)
+	}
+	return http.StatusCreated, firewallActionsResponse(a), nil
+}
+
+func applyFirewall(c *call, id int64) (int, any, *apiError) {
+	var req schema.FirewallActionApplyToResourcesRequest
+	if err := c.decode(&req); err != nil {
+		return 0, nil, err
+	}
+	s := c.s
+	f, err := s.firewall(id)
+	if err != nil {
+		return 0, nil, err
+	}
+	res, err := s.checkApply(f, req.ApplyTo)
+	if err != nil {
+		return 0, nil, err
+	}
+	var acts []*actionRec
+	for _, x := range res {
+		a, ok := c.newAction("apply_firewall", ref{}, ref{ID: id, Type: "firewall"}, targetRef(x))
+		if ok {
+			f.AppliedTo = append(f.AppliedTo, x)
+		}
+		acts = append(acts, a)
+	}
+	c.emit("hcloud.firewall.updated", id)
+	return http.StatusCreated, firewallActionsResponse(acts...), nil
+}
+
+func removeFirewall(c *call, id int64) (int, any, *apiError) {
+	var req schema.FirewallActionRemoveFromResourcesRequest
+	if err := c.decode(&req); err != nil {
+		return 0, nil, err
+	}
+	f, err := c.s.firewall(id)
+	if err != nil {
+		return 0, nil, err
+	}
+	idx := make([]int, 0, len(req.RemoveFrom))
+	for _, x := range req.RemoveFrom {
+		i := slices.IndexFunc(f.AppliedTo, func(a schema.FirewallResource) bool {
+			return a.Type == x.Type && ((a.Server != nil && x.Server != nil && a.Server.ID == x.Server.ID) ||
+				(a.LabelSelector != nil && x.LabelSelector != nil && a.LabelSelector.Selector == x.LabelSelector.Selector))
+		})
+		if i < 0 {
+			return 0, nil, errf("firewall_already_removed", "firewall %d is not applied to that %s", id, x.Type)
+		}
+		idx = append(idx, i)
+	}
+	var acts []*actionRec
+	var keep []bool = make([]bool, len(f.AppliedTo))
+	for i := range keep {
+		keep[i] = true
+	}
+	for _, i := range idx {
+		a, ok := c.newAction("remove_firewall", ref{}, ref{ID: id, Type: "firewall"}, targetRef(f.AppliedTo[i]))
+		if ok {
+			keep[i] = false
+		}
+		acts = append(acts, a)
+	}
+	var next []schema.FirewallResource
+	for i, x := range f.AppliedTo {
+		if keep[i] {
+			next = append(next, x)
+		}
+	}
+	f.AppliedTo = next
+	c.emit("hcloud.firewall.updated", id)
+	return http.StatusCreated, firewallActionsResponse(acts...), nil
+}

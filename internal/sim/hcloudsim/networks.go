@@ -1,0 +1,333 @@
+package hcloudsim
+
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"net/http"
+	"net/netip"
+	"slices"
+
+	"github.com/hetznercloud/hcloud-go/v2/hcloud/schema"
+)
+
+func (s *Server) network(id int64) (*schema.Network, *apiError) {
+	n, ok := s.st.Networks[id]
+	if !ok {
+		return nil, notFound("network", id)
+	}
+	return n, nil
+}
+
+func (s *Server) checkName(kind, name string, taken func(string) bool) *apiError {
+	if name == "" {
+		return invalidField("name", "a %s needs a name", kind)
+	}
+	if taken(name) {
+		return errf("uniqueness_error", "%s name %q is already used in this project; choose another name", kind, name)
+	}
+	return nil
+}
+
+func (s *Server) networkNameTaken(name string) bool {
+	for _, n := range s.st.Networks {
+		if n.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+func createNetwork(c *call) (int, any, *apiError) {
+	var req schema.NetworkCreateRequest
+	if err := c.decode(&req); err != nil {
+		return 0, nil, err
+	}
+	s := c.s
+	if err := s.checkName("network", req.Name, s.networkNameTaken); err != nil {
+		return 0, nil, err
+	}
+	rng, err := checkNetworkRange("ip_range", req.IPRange)
+	if err != nil {
+		return 0, nil, err
+	}
+	n := &schema.Network{Name: req.Name, IPRange: rng.String(), Created: c.now,
+		Labels: labelsOrEmpty(req.Labels), ExposeRoutesToVSwitch: req.ExposeRoutesToVSwitch}
+	for i, sub := range req.Subnets {
+		field := fmt.Sprintf("subnets[%d]", i)
+		if sub.IPRange == "" {
+			return 0, nil, invalidField(join(field, "ip_range"), "each subnet of a new network needs an ip_range")
+		}
+		if err := checkSubnet(field, rng, &sub, n); err != nil {
+			return 0, nil, err
+		}
+		n.Subnets = append(n.Subnets, sub)
+	}
+	for i, r := range req.Routes {
+		if err := checkRoute(fmt.Sprintf("routes[%d]", i), rng, &r, n); err != nil {
+			return 0, nil, err
+		}
+		n.Routes = append(n.Routes, r)
+	}
+	n.ID = s.st.nextID("network")
+	s.st.Networks[n.ID] = n
+	c.emit("hcloud.network.created", n.ID)
+	return http.StatusCreated, schema.NetworkCreateResponse{Network: cloneNetwork(n)}, nil
+}
+
+func getNetwork(c *call, id int64) (int, any, *apiError) {
+	n, err := c.s.network(id)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, schema.NetworkGetResponse{Network: cloneNetwork(n)}, nil
+}
+
+func listNetworks(c *call) (int, any, *apiError) {
+	f, err := parseFilter(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	var out []schema.Network
+	for _, n := range c.s.st.Networks {
+		if f.match(n.Name, n.Labels) {
+			out = append(out, cloneNetwork(n))
+		}
+	}
+	return listResponse(c, out, map[string]func(a, b schema.Network) int{
+		"id":      func(a, b schema.Network) int { return cmp.Compare(a.ID, b.ID) },
+		"name":    func(a, b schema.Network) int { return cmp.Compare(a.Name, b.Name) },
+		"created": func(a, b schema.Network) int { return a.Created.Compare(b.Created) },
+	}, func(page []schema.Network, meta schema.MetaResponse) any {
+		return struct {
+			schema.NetworkListResponse
+			schema.MetaResponse
+		}{schema.NetworkListResponse{Networks: page}, meta}
+	})
+}
+
+func updateNetwork(c *call, id int64) (int, any, *apiError) {
+	var req schema.NetworkUpdateRequest
+	if err := c.decode(&req); err != nil {
+		return 0, nil, err
+	}
+	n, err := c.s.network(id)
+	if err != nil {
+		return 0, nil, err
+	}
+	if req.Name != "" && req.Name != n.Name {
+		if err := c.s.checkName("network", req.Name, c.s.networkNameTaken); err != nil {
+			return 0, nil, err
+		}
+		n.Name = req.Name
+	}
+	if req.Labels != nil {
+		n.Labels = labelsOrEmpty(req.Labels)
+	}
+	if req.ExposeRoutesToVSwitch != nil {
+		n.ExposeRoutesToVSwitch = *req.ExposeRoutesToVSwitch
+	}
+	return http.StatusOK, schema.NetworkUpdateResponse{Network: cloneNetwork(n)}, nil
+}
+
+// deleteNetwork follows the API reference: "Deletes a Network. Attached
+// resources will be detached automatically." Attached servers lose their
+// private_net entry (and get an hcloud.server.updated event).
+func deleteNetwork(c *call, id int64) (int, any, *apiError) {
+	s := c.s
+	n, err := s.network(id)
+	if err != nil {
+		return 0, nil, err
+	}
+	if n.Protection.Delete {
+		return 0, nil, errf("protected", "network %d is delete-protected; disable it with change_protection first", id)
+	}
+	if err := s.checkLocked("network", id); err != nil {
+		return 0, nil, err
+	}
+	for _, sid := range n.Servers {
+		if r, ok := s.st.Servers[sid]; ok {
+			r.Server.PrivateNet = slices.DeleteFunc(r.Server.PrivateNet, func(p schema.ServerPrivateNet) bool { return p.Network == id })
+			c.emit("hcloud.server.updated", sid)
+		}
+	}
+	delete(s.st.Networks, id)
+	c.emit("hcloud.network.deleted", id)
+	return http.StatusNoContent, nil, nil
+}
+
+var networkActions = map[string]func(c *call, id int64) (int, any, *apiError){
+	"add_subnet":        networkAction(addSubnet),
+	"delete_subnet":     networkAction(deleteSubnet),
+	"add_route":         networkAction(addRoute),
+	"delete_route":      networkAction(deleteRoute),
+	"change_ip_range":   networkAction(changeIPRange),
+	"change_protection": networkAction(changeNetworkProtection),
+}
+
+// networkAction wraps a network change: look up, refuse while another
+// action runs, validate on a copy, and apply the copy only if the action is
+// going to succeed.
+func networkAction(f func(c *call, n *schema.Network, rng netip.Prefix) (string, *apiError)) func(c *call, id int64) (int, any, *apiError) {
+	return func(c *call, id int64) (int, any, *apiError) {
+		n, err := c.s.network(id)
+		if err != nil {
+			return 0, nil, err
+		}
+		if err := c.s.checkLocked("network", id); err != nil {
+			return 0, nil, err
+		}
+		next := cloneNetwork(n)
+		command, err := f(c, &next, netip.MustParsePrefix(n.IPRange))
+		if err != nil {
+			return 0, nil, err
+		}
+		r := ref{ID: id, Type: "network"}
+		a, ok := c.newAction(command, r, r)
+		if ok {
+			*n = next
+			if command != "change_protection" {
+				c.emit("hcloud.network.updated", id)
+			}
+		}
+		return http.StatusCreated, actionResponse(a, c.now), nil
+	}
+}
+
+func addSubnet(c *call, n *schema.Network, rng netip.Prefix) (string, *apiError) {
+	var req schema.NetworkActionAddSubnetRequest
+	if err := c.decode(&req); err != nil {
+		return "", err
+	}
+	sub := schema.NetworkSubnet{Type: req.Type, IPRange: req.IPRange, NetworkZone: req.NetworkZone, VSwitchID: req.VSwitchID}
+	if sub.IPRange == "" {
+		p, ok := freeSubnet(rng, n)
+		if !ok {
+			return "", errf("no_subnet_available", "network %d has no free /24 left in %s; pass ip_range or grow the network", n.ID, rng)
+		}
+		sub.IPRange = p.String()
+	}
+	if err := checkSubnet("", rng, &sub, n); err != nil {
+		return "", err
+	}
+	n.Subnets = append(n.Subnets, sub)
+	return "add_subnet", nil
+}
+
+// freeSubnet picks the first /24 of the network that overlaps nothing, the
+// way the API allocates a subnet when add_subnet has no ip_range.
+func freeSubnet(rng netip.Prefix, n *schema.Network) (netip.Prefix, bool) {
+	for p := netip.PrefixFrom(rng.Addr(), 24); rng.Contains(p.Addr()); {
+		free := true
+		for _, s := range n.Subnets {
+			free = free && !netip.MustParsePrefix(s.IPRange).Overlaps(p)
+		}
+		for _, r := range n.Routes {
+			d := netip.MustParsePrefix(r.Destination)
+			free = free && (d == defaultRoute || !d.Overlaps(p))
+		}
+		if free {
+			return p, true
+		}
+		next := lastIP(p).Next()
+		if !next.IsValid() {
+			break
+		}
+		p = netip.PrefixFrom(next, 24)
+	}
+	return netip.Prefix{}, false
+}
+
+func deleteSubnet(c *call, n *schema.Network, _ netip.Prefix) (string, *apiError) {
+	var req schema.NetworkActionDeleteSubnetRequest
+	if err := c.decode(&req); err != nil {
+		return "", err
+	}
+	p, err := parseCIDR("ip_range", req.IPRange)
+	if err != nil {
+		return "", err
+	}
+	i := slices.IndexFunc(n.Subnets, func(s schema.NetworkSubnet) bool { return s.IPRange == p.String() })
+	if i < 0 {
+		return "", errf("not_found", "network %d has no subnet %s", n.ID, p)
+	}
+	for _, sid := range n.Servers {
+		for _, pn := range c.s.st.Servers[sid].Server.PrivateNet {
+			if a, _ := netip.ParseAddr(pn.IP); pn.Network == n.ID && p.Contains(a) {
+				// The message and code the API gave in terraform-provider-hcloud#388.
+				return "", errf("service_error", "cannot remove subnet because servers are attached to it (server %d); detach them first", sid)
+			}
+		}
+	}
+	n.Subnets = slices.Delete(n.Subnets, i, i+1)
+	return "delete_subnet", nil
+}
+
+func addRoute(c *call, n *schema.Network, rng netip.Prefix) (string, *apiError) {
+	var req schema.NetworkActionAddRouteRequest
+	if err := c.decode(&req); err != nil {
+		return "", err
+	}
+	r := schema.NetworkRoute{Destination: req.Destination, Gateway: req.Gateway}
+	if err := checkRoute("", rng, &r, n); err != nil {
+		return "", err
+	}
+	n.Routes = append(n.Routes, r)
+	return "add_route", nil
+}
+
+func deleteRoute(c *call, n *schema.Network, _ netip.Prefix) (string, *apiError) {
+	var req schema.NetworkActionDeleteRouteRequest
+	if err := c.decode(&req); err != nil {
+		return "", err
+	}
+	d, derr := netip.ParsePrefix(req.Destination)
+	gw, gerr := netip.ParseAddr(req.Gateway)
+	i := slices.IndexFunc(n.Routes, func(r schema.NetworkRoute) bool {
+		return derr == nil && gerr == nil && r.Destination == d.String() && r.Gateway == gw.String()
+	})
+	if i < 0 {
+		return "", errf("not_found", "network %d has no route %s via %s", n.ID, req.Destination, req.Gateway)
+	}
+	n.Routes = slices.Delete(n.Routes, i, i+1)
+	return "delete_route", nil
+}
+
+// changeIPRange only grows a network: the new range must contain the old
+// one (and so every subnet and route).
+func changeIPRange(c *call, n *schema.Network, old netip.Prefix) (string, *apiError) {
+	var req schema.NetworkActionChangeIPRangeRequest
+	if err := c.decode(&req); err != nil {
+		return "", err
+	}
+	p, err := checkNetworkRange("ip_range", req.IPRange)
+	if err != nil {
+		return "", err
+	}
+	if !containsPrefix(p, old) {
+		return "", invalidField("ip_range", "%s does not contain the current range %s; a network can only be grown by shortening its netmask", p, old)
+	}
+	for _, s := range n.Subnets {
+		if !containsPrefix(p, netip.MustParsePrefix(s.IPRange)) {
+			return "", invalidField("ip_range", "%s does not contain subnet %s", p, s.IPRange)
+		}
+	}
+	n.IPRange = p.String()
+	gw := firstIP(p).String()
+	for i := range n.Subnets {
+		n.Subnets[i].Gateway = gw
+	}
+	return "change_ip_range", nil
+}
+
+func changeNetworkProtection(c *call, n *schema.Network, _ netip.Prefix) (string, *apiError) {
+	var req schema.NetworkActionChangeProtectionRequest
+	if err := c.decode(&req); err != nil {
+		return "", err
+	}
+	if req.Delete != nil {
+		n.Protection.Delete = *req.Delete
+	}
+	n.Labels = maps.Clone(n.Labels)
+	return "change_protection", nil
+}

@@ -1,0 +1,242 @@
+package hcloudsim
+
+import (
+	"fmt"
+	"net/http"
+	"net/netip"
+	"slices"
+
+	"github.com/hetznercloud/hcloud-go/v2/hcloud/schema"
+)
+
+var serverActions = map[string]func(c *call, id int64) (int, any, *apiError){
+	"poweron":             powerAction("start_server", "starting", "running"),
+	"poweroff":            powerAction("stop_server", "stopping", "off"),
+	"shutdown":            powerAction("shutdown_server", "stopping", "off"),
+	"reboot":              powerAction("reboot_server", "running", "running"),
+	"attach_to_network":   attachToNetwork,
+	"detach_from_network": detachFromNetwork,
+	"change_protection":   changeServerProtection,
+}
+
+// lockedServer looks a server up and refuses it while one of its actions
+// (create, power, network change) is still running, as the API does.
+func (s *Server) lockedServer(id int64) (*serverRec, *apiError) {
+	r, err := s.server(id)
+	if err != nil {
+		return nil, err
+	}
+	return r, s.checkLocked("server", id)
+}
+
+func powerAction(command, during, after string) func(c *call, id int64) (int, any, *apiError) {
+	return func(c *call, id int64) (int, any, *apiError) {
+		r, err := c.s.lockedServer(id)
+		if err != nil {
+			return 0, nil, err
+		}
+		sref := ref{ID: id, Type: "server"}
+		a, ok := c.newAction(command, sref, sref)
+		if ok {
+			r.Server.Status = during
+			a.ServerID, a.ServerStatus = id, after
+			c.emit("hcloud.server.updated", id)
+		}
+		return http.StatusCreated, actionResponse(a, c.now), nil
+	}
+}
+
+// attachPlan is a validated, not yet applied network attachment.
+type attachPlan struct {
+	network *schema.Network
+	ip      netip.Addr
+	aliases []string
+}
+
+// planAttach validates attaching server r to network nid and picks its IP:
+// the requested one, or the first free host of a subnet in the server's
+// network zone (the subnet's network and broadcast addresses, the network's
+// first IP, which is every subnet's gateway, and 172.31.1.1 excluded).
+// pending holds attachments planned earlier in the same request.
+func (s *Server) planAttach(r *serverRec, nid int64, ip *string, aliases []*string, pending []attachPlan) (attachPlan, *apiError) {
+	n, err := s.network(nid)
+	if err != nil {
+		return attachPlan{}, err
+	}
+	rng := netip.MustParsePrefix(n.IPRange)
+	zone := r.Server.Location.NetworkZone
+	var subnets []netip.Prefix
+	for _, sub := range n.Subnets {
+		if sub.NetworkZone == zone && sub.Type != "vswitch" {
+			subnets = append(subnets, netip.MustParsePrefix(sub.IPRange))
+		}
+	}
+	if len(subnets) == 0 {
+		return attachPlan{}, errf("no_subnet_available", "network %d has no cloud subnet in network zone %s (server location %s); add one with add_subnet", nid, zone, r.Server.Location.Name)
+	}
+	existing := slices.Clone(r.Server.PrivateNet)
+	for _, p := range pending {
+		existing = append(existing, schema.ServerPrivateNet{Network: p.network.ID})
+	}
+	for _, pn := range existing {
+		if pn.Network == nid {
+			return attachPlan{}, errf("server_already_attached", "server %d is already attached to network %d", r.Server.ID, nid)
+		}
+		if other, ok := s.st.Networks[pn.Network]; ok && netip.MustParsePrefix(other.IPRange).Overlaps(rng) {
+			return attachPlan{}, errf("networks_overlap", "network %d (%s) overlaps network %d (%s) the server is already attached to", nid, rng, other.ID, other.IPRange)
+		}
+	}
+	used := s.usedIPs(n)
+	inSubnet := func(a netip.Addr) bool {
+		return slices.ContainsFunc(subnets, func(p netip.Prefix) bool { return hostUsable(a, p, rng) })
+	}
+	plan := attachPlan{network: n}
+	if ip != nil && *ip != "" {
+		a, perr := netip.ParseAddr(*ip)
+		if perr != nil || !a.Is4() || !inSubnet(a) {
+			return attachPlan{}, invalidField("ip", "%q is not a usable host address in a subnet of network %d in zone %s", *ip, nid, zone)
+		}
+		if used[a] {
+			return attachPlan{}, errf("ip_not_available", "IP %s is already used in network %d", a, nid)
+		}
+		plan.ip = a
+	} else {
+	search:
+		for _, p := range subnets {
+			for a := p.Addr(); p.Contains(a); a = a.Next() {
+				if hostUsable(a, p, rng) && !used[a] {
+					plan.ip = a
+					break search
+				}
+			}
+		}
+		if !plan.ip.IsValid() {
+			return attachPlan{}, errf("no_subnet_available", "no free IP left in the subnets of network %d in zone %s", nid, zone)
+		}
+	}
+	used[plan.ip] = true
+	for i, al := range aliases {
+		if al == nil {
+			continue
+		}
+		a, perr := netip.ParseAddr(*al)
+		if perr != nil || !a.Is4() || !inSubnet(a) {
+			return attachPlan{}, invalidField(fmt.Sprintf("alias_ips[%d]", i), "%q is not a usable host address in a subnet of network %d", *al, nid)
+		}
+		if used[a] {
+			return attachPlan{}, errf("ip_not_available", "alias IP %s is already used in network %d", a, nid)
+		}
+		used[a] = true
+		plan.aliases = append(plan.aliases, a.String())
+	}
+	return plan, nil
+}
+
+// usedIPs collects every private and alias IP taken in network n.
+func (s *Server) usedIPs(n *schema.Network) map[netip.Addr]bool {
+	used := map[netip.Addr]bool{}
+	for _, sid := range n.Servers {
+		r, ok := s.st.Servers[sid]
+		if !ok {
+			continue
+		}
+		for _, pn := range r.Server.PrivateNet {
+			if pn.Network != n.ID {
+				continue
+			}
+			for _, x := range append([]string{pn.IP}, pn.AliasIPs...) {
+				if a, err := netip.ParseAddr(x); err == nil {
+					used[a] = true
+				}
+			}
+		}
+	}
+	return used
+}
+
+func (s *Server) applyAttach(r *serverRec, p attachPlan) {
+	id := r.Server.ID
+	aliases := p.aliases
+	if aliases == nil {
+		aliases = []string{}
+	}
+	r.Server.PrivateNet = append(r.Server.PrivateNet, schema.ServerPrivateNet{
+		Network: p.network.ID, IP: p.ip.String(), AliasIPs: aliases,
+		MACAddress: fmt.Sprintf("86:00:00:%02x:%02x:%02x", byte(id>>8), byte(id), byte(p.network.ID)),
+	})
+	p.network.Servers = append(p.network.Servers, id)
+}
+
+func attachToNetwork(c *call, id int64) (int, any, *apiError) {
+	var req schema.ServerActionAttachToNetworkRequest
+	if err := c.decode(&req); err != nil {
+		return 0, nil, err
+	}
+	s := c.s
+	r, err := s.lockedServer(id)
+	if err != nil {
+		return 0, nil, err
+	}
+	if req.Network == 0 {
+		return 0, nil, invalidField("network", "give the ID of the network to attach to")
+	}
+	plan, err := s.planAttach(r, req.Network, req.IP, req.AliasIPs, nil)
+	if err != nil {
+		return 0, nil, err
+	}
+	sref := ref{ID: id, Type: "server"}
+	a, ok := c.newAction("attach_to_network", sref, sref, ref{ID: req.Network, Type: "network"})
+	if ok {
+		s.applyAttach(r, plan)
+		c.emit("hcloud.server.updated", id)
+	}
+	return http.StatusCreated, actionResponse(a, c.now), nil
+}
+
+func detachFromNetwork(c *call, id int64) (int, any, *apiError) {
+	var req schema.ServerActionDetachFromNetworkRequest
+	if err := c.decode(&req); err != nil {
+		return 0, nil, err
+	}
+	s := c.s
+	r, err := s.lockedServer(id)
+	if err != nil {
+		return 0, nil, err
+	}
+	i := slices.IndexFunc(r.Server.PrivateNet, func(p schema.ServerPrivateNet) bool { return p.Network == req.Network })
+	if i < 0 {
+		return 0, nil, invalidField("network", "server %d is not attached to network %d", id, req.Network)
+	}
+	sref := ref{ID: id, Type: "server"}
+	a, ok := c.newAction("detach_from_network", sref, sref, ref{ID: req.Network, Type: "network"})
+	if ok {
+		r.Server.PrivateNet = slices.Delete(r.Server.PrivateNet, i, i+1)
+		if n, ok := s.st.Networks[req.Network]; ok {
+			n.Servers = slices.DeleteFunc(n.Servers, func(x int64) bool { return x == id })
+		}
+		c.emit("hcloud.server.updated", id)
+	}
+	return http.StatusCreated, actionResponse(a, c.now), nil
+}
+
+func changeServerProtection(c *call, id int64) (int, any, *apiError) {
+	var req schema.ServerActionChangeProtectionRequest
+	if err := c.decode(&req); err != nil {
+		return 0, nil, err
+	}
+	r, err := c.s.server(id)
+	if err != nil {
+		return 0, nil, err
+	}
+	sref := ref{ID: id, Type: "server"}
+	a, ok := c.newAction("change_protection", ref{}, sref)
+	if ok {
+		if req.Delete != nil {
+			r.Server.Protection.Delete = *req.Delete
+		}
+		if req.Rebuild != nil {
+			r.Server.Protection.Rebuild = *req.Rebuild
+		}
+	}
+	return http.StatusCreated, actionResponse(a, c.now), nil
+}
