@@ -1,0 +1,64 @@
+package ipsec
+
+import (
+	"errors"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v9"
+)
+
+// ToARM converts the policy to the armnetwork type that goes into the
+// connection's ipsecPolicies (exactly one element: Azure allows one policy
+// per connection). All eight fields are set because the API requires all of
+// them; no partial policies exist.
+func (p Policy) ToARM() *armnetwork.IPSecPolicy {
+	return &armnetwork.IPSecPolicy{
+		IkeEncryption:       to.Ptr(armnetwork.IkeEncryption(p.IKEEncryption)),
+		IkeIntegrity:        to.Ptr(armnetwork.IkeIntegrity(p.IKEIntegrity)),
+		DhGroup:             to.Ptr(armnetwork.DhGroup(p.DHGroup)),
+		IPSecEncryption:     to.Ptr(armnetwork.IPSecEncryption(p.IPsecEncryption)),
+		IPSecIntegrity:      to.Ptr(armnetwork.IPSecIntegrity(p.IPsecIntegrity)),
+		PfsGroup:            to.Ptr(armnetwork.PfsGroup(p.PFSGroup)),
+		SaLifeTimeSeconds:   to.Ptr(p.SALifetimeSeconds),
+		SaDataSizeKilobytes: to.Ptr(p.SADataSizeKilobytes),
+	}
+}
+
+// FromARM reads a policy back from a connection, so Read can detect drift
+// made outside Terraform. It fails when the policy or one of its required
+// fields is missing, naming the field, rather than inventing a value that
+// would hide the drift. Values are copied as they are; Validate judges them.
+func FromARM(a *armnetwork.IPSecPolicy) (Policy, error) {
+	if a == nil {
+		return Policy{}, errors.New("ipsec_policy: the Azure connection returned no IPsec policy")
+	}
+	var missing []error
+	str := func(field string, v *string) string {
+		if v == nil {
+			missing = append(missing, Issue{field, "missing in the IPsec policy Azure returned"})
+			return ""
+		}
+		return *v
+	}
+	num := func(field string, v *int32) int32 {
+		if v == nil {
+			missing = append(missing, Issue{field, "missing in the IPsec policy Azure returned"})
+			return 0
+		}
+		return *v
+	}
+	p := Policy{
+		IKEEncryption:       str(FieldIKEEncryption, (*string)(a.IkeEncryption)),
+		IKEIntegrity:        str(FieldIKEIntegrity, (*string)(a.IkeIntegrity)),
+		DHGroup:             str(FieldDHGroup, (*string)(a.DhGroup)),
+		IPsecEncryption:     str(FieldIPsecEncryption, (*string)(a.IPSecEncryption)),
+		IPsecIntegrity:      str(FieldIPsecIntegrity, (*string)(a.IPSecIntegrity)),
+		PFSGroup:            str(FieldPFSGroup, (*string)(a.PfsGroup)),
+		SALifetimeSeconds:   num(FieldSALifetimeSeconds, a.SaLifeTimeSeconds),
+		SADataSizeKilobytes: num(FieldSADataSizeKilobytes, a.SaDataSizeKilobytes),
+	}
+	if len(missing) > 0 {
+		return Policy{}, errors.Join(missing...)
+	}
+	return p, nil
+}

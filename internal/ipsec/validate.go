@@ -1,0 +1,68 @@
+package ipsec
+
+import (
+	"fmt"
+	"slices"
+)
+
+// Validate checks the policy against Azure's enums, the pairing rules that
+// make a policy expressible on both sides (facts.md §1.2, §2.1) and Azure's
+// lifetime minimums, and, unless allowWeak, refuses weak algorithms. It
+// returns every issue at once, in attribute order, so a user fixes a plan in
+// one round; nil means the policy is usable and both proposals render.
+func (p Policy) Validate(allowWeak bool) []Issue {
+	var out []Issue
+	out = append(out, p.ikeIssues()...)
+	out = append(out, p.espIssues()...)
+	if !allowWeak {
+		out = append(out, p.weakIssues()...)
+	}
+	if p.SALifetimeSeconds < MinSALifetimeSeconds {
+		out = append(out, Issue{FieldSALifetimeSeconds, fmt.Sprintf("%d s is below Azure's minimum of %d s; "+
+			"choose at least %d (Azure's default is 27000)", p.SALifetimeSeconds, MinSALifetimeSeconds,
+			MinSALifetimeSeconds)})
+	}
+	if p.SADataSizeKilobytes < MinSADataSizeKilobytes {
+		out = append(out, Issue{FieldSADataSizeKilobytes, fmt.Sprintf("%d KB is below Azure's minimum of %d KB; "+
+			"choose at least %d (Azure's default is 102400000)", p.SADataSizeKilobytes, MinSADataSizeKilobytes,
+			MinSADataSizeKilobytes)})
+	}
+	return sortByField(out)
+}
+
+// weakIssues reports each field holding a value on the weak list.
+func (p Policy) weakIssues() []Issue {
+	var out []Issue
+	for _, f := range p.enumFields() {
+		if reason, weak := weakReasons[f.name+"/"+f.value]; weak {
+			out = append(out, Issue{f.name, fmt.Sprintf("%s is weak: %s; choose %s, or set %s = true to accept it "+
+				"knowingly", f.value, reason, recommended[f.name], AllowWeakAttribute)})
+		}
+	}
+	return out
+}
+
+type enumField struct{ name, value string }
+
+func (p Policy) enumFields() []enumField {
+	return []enumField{
+		{FieldIKEEncryption, p.IKEEncryption},
+		{FieldIKEIntegrity, p.IKEIntegrity},
+		{FieldDHGroup, p.DHGroup},
+		{FieldIPsecEncryption, p.IPsecEncryption},
+		{FieldIPsecIntegrity, p.IPsecIntegrity},
+		{FieldPFSGroup, p.PFSGroup},
+	}
+}
+
+var fieldOrder = map[string]int{
+	FieldIKEEncryption: 0, FieldIKEIntegrity: 1, FieldDHGroup: 2, FieldIPsecEncryption: 3,
+	FieldIPsecIntegrity: 4, FieldPFSGroup: 5, FieldSALifetimeSeconds: 6, FieldSADataSizeKilobytes: 7,
+}
+
+// sortByField orders issues as the attributes appear in ipsec_policy; the sort
+// is stable so several issues on one field keep their rule order.
+func sortByField(issues []Issue) []Issue {
+	slices.SortStableFunc(issues, func(a, b Issue) int { return fieldOrder[a.Field] - fieldOrder[b.Field] })
+	return issues
+}
