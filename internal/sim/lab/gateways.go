@@ -1,0 +1,140 @@
+package lab
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// StartHetznerGateway boots the gateway server the way its cloud-init would,
+// minus anything that touches the host: it writes userData's write_files
+// under the server's own directory, applies the per-namespace sysctls, starts
+// charon with the written strongswan.d fragments plus kernel-libipsec, and
+// loads the written swanctl files. runcmd/bootcmd are never executed. It
+// returns the sysctl keys it skipped because they are host-wide.
+func (l *Lab) StartHetznerGateway(ctx context.Context, serverName, userData string) (*Charon, []string, error) {
+	ns, ok := l.ServerNS(serverName)
+	if !ok {
+		return nil, nil, fmt.Errorf("hetzner server %q is not in the lab; add it before starting its strongSwan", serverName)
+	}
+	files, err := ParseUserData(userData)
+	if err != nil {
+		return nil, nil, fmt.Errorf("hetzner server %q: %w", serverName, err)
+	}
+	dir := l.instanceDir(ns)
+	g, err := WriteGatewayFiles(filepath.Join(dir, "root"), files)
+	if err != nil {
+		return nil, nil, fmt.Errorf("hetzner server %q: %w", serverName, err)
+	}
+	skipped, err := ApplySysctls(ctx, ns, g.Sysctls)
+	if err != nil {
+		return nil, skipped, fmt.Errorf("hetzner server %q: %w", serverName, err)
+	}
+	c, err := l.startCharon(ctx, ns, dir, g.Charon)
+	if err != nil {
+		return nil, skipped, err
+	}
+	if err := c.LoadFile(ctx, g.SwanctlConf); err != nil {
+		return c, skipped, fmt.Errorf("hetzner server %q: %w", serverName, err)
+	}
+	return c, skipped, nil
+}
+
+// startCharon starts (or restarts) the daemon of one namespace.
+func (l *Lab) startCharon(ctx context.Context, ns, dir string, conf CharonConf) (*Charon, error) {
+	l.mu.Lock()
+	old := l.charons[ns]
+	delete(l.charons, ns)
+	l.mu.Unlock()
+	old.Stop()
+	c, err := StartCharon(ctx, ns, filepath.Join(dir, "charon"), conf)
+	if err != nil {
+		return nil, err
+	}
+	l.mu.Lock()
+	l.charons[ns] = c
+	l.mu.Unlock()
+	return c, nil
+}
+
+// SetAzureConnection adds or replaces one connection on the Azure gateway
+// (starting its charon on first use) and reloads all of them, since swanctl
+// --load-all unloads what the file does not list.
+func (l *Lab) SetAzureConnection(ctx context.Context, conn AzureConnection) error {
+	text, err := AzureConfig(conn)
+	if err != nil {
+		return err
+	}
+	l.mu.Lock()
+	l.azureConf[conn.Name] = text
+	l.mu.Unlock()
+	return l.reloadAzure(ctx)
+}
+
+// DeleteAzureConnection removes a connection from the Azure gateway; its
+// SA is torn down as swanctl unloads the config.
+func (l *Lab) DeleteAzureConnection(ctx context.Context, name string) error {
+	l.mu.Lock()
+	_, ok := l.azureConf[name]
+	delete(l.azureConf, name)
+	l.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	if err := l.reloadAzure(ctx); err != nil {
+		return err
+	}
+	c := l.azureCharon()
+	if c == nil {
+		return nil
+	}
+	_, err := run(ctx, "swanctl", "--terminate", "--ike", SwanctlName(name), "--force", "--uri", "unix://"+c.Socket)
+	if err != nil && !strings.Contains(err.Error(), "no matching SAs") {
+		return err
+	}
+	return nil
+}
+
+func (l *Lab) azureCharon() *Charon {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.charons[l.azureGW]
+}
+
+func (l *Lab) reloadAzure(ctx context.Context) error {
+	c := l.azureCharon()
+	if c == nil {
+		var err error
+		if c, err = l.startCharon(ctx, l.azureGW, l.instanceDir(l.azureGW), CharonConf{}); err != nil {
+			return fmt.Errorf("azure gateway: %w", err)
+		}
+	}
+	l.mu.Lock()
+	names := make([]string, 0, len(l.azureConf))
+	for n := range l.azureConf {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	for _, n := range names {
+		b.WriteString(l.azureConf[n])
+	}
+	l.mu.Unlock()
+	if err := c.LoadConfig(ctx, b.String()); err != nil {
+		return fmt.Errorf("azure gateway: %w", err)
+	}
+	return nil
+}
+
+// AzureStatus reports the IKE state of one Azure connection as the Azure
+// gateway's charon sees it; use AzureConnectionStatus on the result for
+// Azure's connectionStatus, InBytes/OutBytes for ingress/egress bytes.
+func (l *Lab) AzureStatus(ctx context.Context, connectionName string) (SAStatus, error) {
+	c := l.azureCharon()
+	if c == nil {
+		return SAStatus{}, nil
+	}
+	return c.Status(ctx, SwanctlName(connectionName))
+}
