@@ -1,0 +1,229 @@
+package azuresim
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v9"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/resources/armresources"
+
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simcore"
+)
+
+const testToken = "test-token"
+
+// staticCred is the azcore.TokenCredential the tests hand the SDK.
+type staticCred string
+
+func (c staticCred) GetToken(context.Context, policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	return azcore.AccessToken{Token: string(c), ExpiresOn: time.Now().Add(time.Hour)}, nil
+}
+
+// fixture is one emulator behind httptest, mounted under /azure the way
+// crosscloud-sim mounts it, with real SDK clients pointed at it.
+type fixture struct {
+	t   testing.TB
+	env *simcore.Env
+	srv *Server
+	url string
+	net *armnetwork.ClientFactory
+	rgs *armresources.ResourceGroupsClient
+}
+
+func newFixture(t testing.TB, setup ...func(*simcore.Env)) *fixture {
+	t.Helper()
+	return newFixtureOpts(t, nil, setup...)
+}
+
+func newFixtureOpts(t testing.TB, opts []Option, setup ...func(*simcore.Env)) *fixture {
+	t.Helper()
+	env := &simcore.Env{Clock: &simcore.Clock{Scale: 0.0001}, Stats: &simcore.Stats{}, Token: testToken}
+	for _, f := range setup {
+		f(env)
+	}
+	srv := New(env, opts...)
+	mux := http.NewServeMux()
+	mux.Handle("/azure/", http.StripPrefix("/azure", srv))
+	hs := httptest.NewServer(mux)
+	t.Cleanup(hs.Close)
+	env.BaseURL = hs.URL
+	f := &fixture{t: t, env: env, srv: srv, url: hs.URL}
+	f.net, f.rgs = f.clients(staticCred(testToken))
+	return f
+}
+
+func (f *fixture) clientOptions() *arm.ClientOptions {
+	return &arm.ClientOptions{ClientOptions: policy.ClientOptions{
+		Cloud: cloud.Configuration{
+			ActiveDirectoryAuthorityHost: "https://login.invalid/",
+			Services: map[cloud.ServiceName]cloud.ServiceConfiguration{
+				cloud.ResourceManager: {Endpoint: f.url + "/azure", Audience: "https://management.core.windows.net/"},
+			},
+		},
+		InsecureAllowCredentialWithHTTP: true,
+		Retry:                           policy.RetryOptions{MaxRetries: 2, RetryDelay: time.Millisecond, MaxRetryDelay: 50 * time.Millisecond},
+	}}
+}
+
+func (f *fixture) clients(cred azcore.TokenCredential) (*armnetwork.ClientFactory, *armresources.ResourceGroupsClient) {
+	f.t.Helper()
+	n, err := armnetwork.NewClientFactory(SubscriptionID, cred, f.clientOptions())
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	rc, err := armresources.NewResourceGroupsClient(SubscriptionID, cred, f.clientOptions())
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return n, rc
+}
+
+var poll = &runtime.PollUntilDoneOptions{Frequency: time.Millisecond}
+
+// done waits for an LRO and fails the test on error.
+func done[T any](t testing.TB, p *runtime.Poller[T], err error) T {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("begin: %v", err)
+	}
+	res, err := p.PollUntilDone(context.Background(), poll)
+	if err != nil {
+		t.Fatalf("poll: %v", err)
+	}
+	return res
+}
+
+// armCode returns the ARM error code of err (and fails when it is no
+// *azcore.ResponseError).
+func armCode(t testing.TB, err error) string {
+	t.Helper()
+	var re *azcore.ResponseError
+	if !errors.As(err, &re) {
+		t.Fatalf("want *azcore.ResponseError, got %T: %v", err, err)
+	}
+	return re.ErrorCode
+}
+
+var ctx = context.Background()
+
+func (f *fixture) group(name string) {
+	f.t.Helper()
+	if _, err := f.rgs.CreateOrUpdate(ctx, name, armresources.ResourceGroup{Location: ptr("westeurope")}, nil); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+func subnet(name, prefix string) *armnetwork.Subnet {
+	return &armnetwork.Subnet{Name: ptr(name), Properties: &armnetwork.SubnetPropertiesFormat{AddressPrefix: ptr(prefix)}}
+}
+
+func vnetBody(space string, subnets ...*armnetwork.Subnet) armnetwork.VirtualNetwork {
+	return armnetwork.VirtualNetwork{Location: ptr("westeurope"), Properties: &armnetwork.VirtualNetworkPropertiesFormat{
+		AddressSpace: &armnetwork.AddressSpace{AddressPrefixes: []*string{ptr(space)}}, Subnets: subnets}}
+}
+
+func (f *fixture) vnet(rg, name, space string, subnets ...*armnetwork.Subnet) armnetwork.VirtualNetwork {
+	f.t.Helper()
+	p, err := f.net.NewVirtualNetworksClient().BeginCreateOrUpdate(ctx, rg, name, vnetBody(space, subnets...), nil)
+	return done(f.t, p, err).VirtualNetwork
+}
+
+func pipBody(sku armnetwork.PublicIPAddressSKUName, alloc armnetwork.IPAllocationMethod) armnetwork.PublicIPAddress {
+	return armnetwork.PublicIPAddress{Location: ptr("westeurope"), SKU: &armnetwork.PublicIPAddressSKU{Name: ptr(sku)},
+		Properties: &armnetwork.PublicIPAddressPropertiesFormat{PublicIPAllocationMethod: ptr(alloc)}}
+}
+
+func (f *fixture) pip(rg, name string, sku armnetwork.PublicIPAddressSKUName, alloc armnetwork.IPAllocationMethod) armnetwork.PublicIPAddress {
+	f.t.Helper()
+	p, err := f.net.NewPublicIPAddressesClient().BeginCreateOrUpdate(ctx, rg, name, pipBody(sku, alloc), nil)
+	return done(f.t, p, err).PublicIPAddress
+}
+
+func gatewayBody(sku armnetwork.VirtualNetworkGatewaySKUName, subnetID, pipID string) armnetwork.VirtualNetworkGateway {
+	return armnetwork.VirtualNetworkGateway{Location: ptr("westeurope"), Properties: &armnetwork.VirtualNetworkGatewayPropertiesFormat{
+		GatewayType: ptr(armnetwork.VirtualNetworkGatewayTypeVPN), VPNType: ptr(armnetwork.VPNTypeRouteBased),
+		SKU: &armnetwork.VirtualNetworkGatewaySKU{Name: ptr(sku)},
+		IPConfigurations: []*armnetwork.VirtualNetworkGatewayIPConfiguration{{Name: ptr("default"),
+			Properties: &armnetwork.VirtualNetworkGatewayIPConfigurationPropertiesFormat{
+				Subnet: &armnetwork.SubResource{ID: ptr(subnetID)}, PublicIPAddress: &armnetwork.SubResource{ID: ptr(pipID)}}}},
+	}}
+}
+
+func lngBody(ip string, prefixes ...string) armnetwork.LocalNetworkGateway {
+	var ps []*string
+	for _, p := range prefixes {
+		ps = append(ps, ptr(p))
+	}
+	return armnetwork.LocalNetworkGateway{Location: ptr("westeurope"), Properties: &armnetwork.LocalNetworkGatewayPropertiesFormat{
+		GatewayIPAddress: ptr(ip), LocalNetworkAddressSpace: &armnetwork.AddressSpace{AddressPrefixes: ps}}}
+}
+
+func connBody(gwID, lngID, key string) armnetwork.VirtualNetworkGatewayConnection {
+	return armnetwork.VirtualNetworkGatewayConnection{Location: ptr("westeurope"), Properties: &armnetwork.VirtualNetworkGatewayConnectionPropertiesFormat{
+		ConnectionType:         ptr(armnetwork.VirtualNetworkGatewayConnectionTypeIPsec),
+		VirtualNetworkGateway1: &armnetwork.VirtualNetworkGateway{ID: ptr(gwID)},
+		LocalNetworkGateway2:   &armnetwork.LocalNetworkGateway{ID: ptr(lngID)},
+		SharedKey:              ptr(key),
+	}}
+}
+
+// stack is a provisioned gateway side: group, VNet with GatewaySubnet, public
+// IP, gateway and local network gateway.
+type stack struct {
+	rg, vnetID, gwSubnetID, pipID, gwID, lngID string
+}
+
+func (f *fixture) stack(rg string, sku armnetwork.VirtualNetworkGatewaySKUName) stack {
+	f.t.Helper()
+	f.group(rg)
+	v := f.vnet(rg, "vnet", "10.1.0.0/16", subnet("default", "10.1.1.0/24"), subnet("GatewaySubnet", "10.1.255.0/27"))
+	pipSKU := armnetwork.PublicIPAddressSKUNameStandard
+	if sku == armnetwork.VirtualNetworkGatewaySKUNameBasic {
+		pipSKU = armnetwork.PublicIPAddressSKUNameBasic
+	}
+	pip := f.pip(rg, "gw-pip", pipSKU, armnetwork.IPAllocationMethodStatic)
+	st := stack{rg: rg, vnetID: *v.ID, gwSubnetID: *v.ID + "/subnets/GatewaySubnet", pipID: *pip.ID}
+	p, err := f.net.NewVirtualNetworkGatewaysClient().BeginCreateOrUpdate(ctx, rg, "gw", gatewayBody(sku, st.gwSubnetID, st.pipID), nil)
+	st.gwID = *done(f.t, p, err).ID
+	lp, err := f.net.NewLocalNetworkGatewaysClient().BeginCreateOrUpdate(ctx, rg, "hetzner", lngBody("203.0.113.10", "10.0.1.0/24"), nil)
+	st.lngID = *done(f.t, lp, err).ID
+	return st
+}
+
+func (f *fixture) connect(st stack, name, key string) armnetwork.VirtualNetworkGatewayConnection {
+	f.t.Helper()
+	p, err := f.net.NewVirtualNetworkGatewayConnectionsClient().BeginCreateOrUpdate(ctx, st.rg, name, connBody(st.gwID, st.lngID, key), nil)
+	return done(f.t, p, err).VirtualNetworkGatewayConnection
+}
+
+// recorder is an EventSink for tests.
+type recorder struct {
+	mu  sync.Mutex
+	evs []simcore.Event
+}
+
+func (r *recorder) Changed(ev simcore.Event) {
+	r.mu.Lock()
+	r.evs = append(r.evs, ev)
+	r.mu.Unlock()
+}
+
+func (r *recorder) kinds() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for _, e := range r.evs {
+		out = append(out, e.Kind)
+	}
+	return out
+}

@@ -1,0 +1,77 @@
+package azuresim
+
+import (
+	"strings"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v9"
+)
+
+// The lab (data plane) reads these read-only snapshots when an event tells it
+// something changed. They are deep copies: the lab may keep them.
+
+// Connections returns every connection, whatever its provisioningState.
+func (s *Server) Connections() []armnetwork.VirtualNetworkGatewayConnection {
+	var out []armnetwork.VirtualNetworkGatewayConnection
+	s.withLock(func() {
+		for _, c := range listIn(s.st.Connections, "") {
+			out = append(out, *c)
+		}
+	})
+	return out
+}
+
+// Gateway returns the virtual network gateway with the given ARM ID.
+func (s *Server) Gateway(id string) (armnetwork.VirtualNetworkGateway, bool) {
+	return snapshot(s, func(st *state) map[string]*armnetwork.VirtualNetworkGateway { return st.Gateways }, id)
+}
+
+// LocalNetworkGateway returns the local network gateway with the given ARM ID.
+func (s *Server) LocalNetworkGateway(id string) (armnetwork.LocalNetworkGateway, bool) {
+	return snapshot(s, func(st *state) map[string]*armnetwork.LocalNetworkGateway { return st.LocalGateways }, id)
+}
+
+// PublicIP returns the public IP address with the given ARM ID; the lab uses
+// its ipAddress as the Azure gateway's IKE address.
+func (s *Server) PublicIP(id string) (armnetwork.PublicIPAddress, bool) {
+	return snapshot(s, func(st *state) map[string]*armnetwork.PublicIPAddress { return st.PublicIPs }, id)
+}
+
+// VirtualNetworks returns every VNet with its subnets (probe hosts go in them).
+func (s *Server) VirtualNetworks() []armnetwork.VirtualNetwork {
+	var out []armnetwork.VirtualNetwork
+	s.withLock(func() {
+		for _, v := range listIn(s.st.VNets, "") {
+			out = append(out, *v)
+		}
+	})
+	return out
+}
+
+// SharedKey returns the pre-shared key in force on a connection.
+func (s *Server) SharedKey(connID string) (string, bool) {
+	var (
+		k  string
+		ok bool
+	)
+	s.withLock(func() {
+		if c := s.st.Connections[strings.ToLower(connID)]; c != nil && c.Properties.SharedKey != nil {
+			k, ok = *c.Properties.SharedKey, true
+		}
+	})
+	return k, ok
+}
+
+// snapshot copies one resource out of the map pick selects (a selector, not
+// the map, because UnmarshalState replaces the state).
+func snapshot[T any](s *Server, pick func(*state) map[string]*T, id string) (T, bool) {
+	var (
+		out T
+		ok  bool
+	)
+	s.withLock(func() {
+		if v := pick(s.st)[strings.ToLower(id)]; v != nil {
+			out, ok = *clone(v), true
+		}
+	})
+	return out, ok
+}
