@@ -1,0 +1,101 @@
+package sim
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// EnvKeys are the variables the env file exports, in file order: everything
+// the provider (and hcloud/az tooling) needs to talk to the emulator, so
+// that `. FILE && terraform apply` works.
+var EnvKeys = []string{
+	"HCLOUD_TOKEN",
+	"HCLOUD_ENDPOINT",
+	"HCLOUD_POLL_INTERVAL",
+	"ARM_SUBSCRIPTION_ID",
+	"ARM_TENANT_ID",
+	"ARM_ACCESS_TOKEN",
+	"ARM_RESOURCE_MANAGER_ENDPOINT",
+	"CROSSCLOUD_SIM_URL",
+}
+
+// Env returns the provider settings for this emulator, keyed by EnvKeys;
+// valid after Start. Both clouds accept the same token.
+func (s *Sim) Env() map[string]string {
+	return map[string]string{
+		"HCLOUD_TOKEN":                  s.env.Token,
+		"HCLOUD_ENDPOINT":               s.url + HCloudPrefix,
+		"HCLOUD_POLL_INTERVAL":          pollInterval(s.opts.TimeScale).String(),
+		"ARM_SUBSCRIPTION_ID":           s.opts.SubscriptionID,
+		"ARM_TENANT_ID":                 s.opts.TenantID,
+		"ARM_ACCESS_TOKEN":              s.env.Token,
+		"ARM_RESOURCE_MANAGER_ENDPOINT": s.url + AzurePrefix,
+		"CROSSCLOUD_SIM_URL":            s.url,
+	}
+}
+
+// pollInterval is how often the provider should poll Hetzner actions: the
+// provider's real-world 1s scaled like every other duration, but at least
+// 10ms so a tiny time scale does not turn polling into a busy loop (and
+// into Hetzner's rate limit, which the emulator does not scale).
+func pollInterval(scale float64) time.Duration {
+	return min(max(time.Duration(float64(time.Second)*scale), 10*time.Millisecond), time.Second)
+}
+
+// writeEnvFile writes `export KEY='value'` lines for env in EnvKeys order.
+// The file holds the token, so it is 0600, and it is replaced atomically so
+// a script waiting for it never reads half a file.
+func writeEnvFile(path string, env map[string]string) error {
+	var b strings.Builder
+	b.WriteString("# crosscloud-sim provider settings; load them with: . FILE\n")
+	for _, k := range EnvKeys {
+		fmt.Fprintf(&b, "export %s=%s\n", k, shellQuote(env[k]))
+	}
+	if err := writeFileAtomic(path, []byte(b.String())); err != nil {
+		return fmt.Errorf("-env-file: %w", err)
+	}
+	return nil
+}
+
+// shellQuote quotes s for POSIX sh: inside single quotes nothing is special,
+// and a single quote itself becomes quote, backslash-quote, quote.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// writeFileAtomic writes data to path with mode 0600 through a temporary
+// file in the same directory and a rename, so readers see either the old
+// or the new content, never a mix.
+func writeFileAtomic(path string, data []byte) (err error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	defer func() {
+		if err != nil {
+			_ = f.Close()
+			_ = os.Remove(f.Name())
+		}
+	}()
+	// CreateTemp makes the file 0600 already; Chmod keeps that true even
+	// under an unusual umask or filesystem.
+	if err = f.Chmod(0o600); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if _, err = f.Write(data); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err = f.Sync(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err = f.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err = os.Rename(f.Name(), path); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}
