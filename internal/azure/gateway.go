@@ -1,0 +1,263 @@
+package azure
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v9"
+)
+
+// Provisioning states ARM reports while and after an operation runs.
+const (
+	StateSucceeded = "Succeeded"
+	StateFailed    = "Failed"
+	StateUpdating  = "Updating"
+	StateDeleting  = "Deleting"
+)
+
+// PublicIPSpec describes the gateway's public address.
+type PublicIPSpec struct {
+	ResourceGroup, Name, Location, Link string
+	// Zones is set for zone-redundant (…AZ) gateway SKUs.
+	Zones []string
+}
+
+// EnsurePublicIP returns the Standard static public IP a VPN gateway needs
+// (Basic and dynamic addresses are refused for new gateways since 2023-12),
+// creating it when absent. A Standard address is assigned at creation, so
+// the Hetzner firewall and cloud-init can use it long before the gateway
+// exists.
+func (c *Client) EnsurePublicIP(ctx context.Context, s PublicIPSpec) (id string, addr netip.Addr, err error) {
+	got, err := c.publicIPs.Get(ctx, s.ResourceGroup, s.Name, nil)
+	switch {
+	case err == nil:
+		if !ownedBy(got.Tags, s.Link) {
+			return "", netip.Addr{}, &NotOwnedError{Kind: "public IP", ID: deref(got.ID), Link: s.Link}
+		}
+		if st := provisioningOf(got.Properties); st != StateFailed {
+			if st != StateSucceeded {
+				if got.PublicIPAddress, err = c.waitPublicIP(ctx, s); err != nil {
+					return "", netip.Addr{}, err
+				}
+			}
+			return publicIPResult(got.PublicIPAddress)
+		}
+	case !IsNotFound(err):
+		return "", netip.Addr{}, fmt.Errorf("reading public IP %s: %w", s.Name, err)
+	}
+	body := armnetwork.PublicIPAddress{
+		Location: &s.Location,
+		Tags:     Tags(s.Link),
+		SKU: &armnetwork.PublicIPAddressSKU{
+			Name: ptr(armnetwork.PublicIPAddressSKUNameStandard),
+			Tier: ptr(armnetwork.PublicIPAddressSKUTierRegional),
+		},
+		Properties: &armnetwork.PublicIPAddressPropertiesFormat{
+			PublicIPAllocationMethod: ptr(armnetwork.IPAllocationMethodStatic),
+			PublicIPAddressVersion:   ptr(armnetwork.IPVersionIPv4),
+		},
+	}
+	for _, z := range s.Zones {
+		body.Zones = append(body.Zones, ptr(z))
+	}
+	res, err := putLRO(ctx, c, "creating public IP "+s.Name,
+		func() (*runtime.Poller[armnetwork.PublicIPAddressesClientCreateOrUpdateResponse], error) {
+			return c.publicIPs.BeginCreateOrUpdate(ctx, s.ResourceGroup, s.Name, body, nil)
+		}, nil)
+	if err != nil {
+		return "", netip.Addr{}, err
+	}
+	return publicIPResult(res.PublicIPAddress)
+}
+
+func (c *Client) waitPublicIP(ctx context.Context, s PublicIPSpec) (armnetwork.PublicIPAddress, error) {
+	var last armnetwork.PublicIPAddress
+	err := c.waitProvisioned(ctx, "public IP "+s.Name, func() (string, error) {
+		got, err := c.publicIPs.Get(ctx, s.ResourceGroup, s.Name, nil)
+		last = got.PublicIPAddress
+		return provisioningOf(got.Properties), err
+	})
+	return last, err
+}
+
+func publicIPResult(p armnetwork.PublicIPAddress) (string, netip.Addr, error) {
+	var s string
+	if p.Properties != nil {
+		s = deref(p.Properties.IPAddress)
+	}
+	addr, err := netip.ParseAddr(s)
+	if err != nil {
+		return "", netip.Addr{}, fmt.Errorf("public IP %s has no usable address yet (%q)", deref(p.ID), s)
+	}
+	return deref(p.ID), addr, nil
+}
+
+// PublicIPAddress reads the address of a public IP resource.
+func (c *Client) PublicIPAddress(ctx context.Context, id string) (netip.Addr, error) {
+	rid, err := ParseID("public IP", id)
+	if err != nil {
+		return netip.Addr{}, err
+	}
+	got, err := c.publicIPs.Get(ctx, rid.ResourceGroupName, rid.Name, nil)
+	if err != nil {
+		return netip.Addr{}, fmt.Errorf("reading public IP %s: %w", id, err)
+	}
+	_, addr, err := publicIPResult(got.PublicIPAddress)
+	return addr, err
+}
+
+// GatewaySpec describes the route-based VPN gateway of a link.
+type GatewaySpec struct {
+	ResourceGroup, Name, Location, Link string
+	SKU                                 string
+	SubnetID, PublicIPID                string
+}
+
+// Gateway is what a link needs to know about a VPN gateway.
+type Gateway struct {
+	ID, ProvisioningState, SKU, VPNType, GatewayType string
+	PublicIPIDs                                      []string
+}
+
+// generation picks the gateway generation a SKU supports: VpnGw1 only
+// exists as Generation1, VpnGw4/5 only as Generation2.
+func generation(sku string) armnetwork.VPNGatewayGeneration {
+	if strings.HasPrefix(sku, "VpnGw1") {
+		return armnetwork.VPNGatewayGenerationGeneration1
+	}
+	return armnetwork.VPNGatewayGenerationGeneration2
+}
+
+// EnsureGateway creates the VPN gateway (30-45 minutes in real Azure) or
+// adopts the one a previous, interrupted run started. onAccepted is called
+// with the gateway ID as soon as ARM has accepted it, before the long wait,
+// so the caller can record it: a timed-out apply must never lead to a second
+// gateway.
+func (c *Client) EnsureGateway(ctx context.Context, s GatewaySpec, onAccepted func(id string)) (*Gateway, error) {
+	id := fmt.Sprintf("/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Network/virtualNetworkGateways/%s", c.SubscriptionID, s.ResourceGroup, s.Name)
+	got, err := c.gateways.Get(ctx, s.ResourceGroup, s.Name, nil)
+	switch {
+	case err == nil:
+		if !ownedBy(got.Tags, s.Link) {
+			return nil, &NotOwnedError{Kind: "virtual network gateway", ID: deref(got.ID), Link: s.Link}
+		}
+		if onAccepted != nil {
+			onAccepted(deref(got.ID))
+		}
+		switch provisioningOf(got.Properties) {
+		case StateSucceeded:
+			return gatewayOf(got.VirtualNetworkGateway), nil
+		case StateFailed:
+			// fall through to a re-PUT below
+		default:
+			if err := c.waitProvisioned(ctx, "virtual network gateway "+s.Name, func() (string, error) {
+				g, err := c.GetGateway(ctx, id)
+				if g == nil {
+					return "", err
+				}
+				return g.ProvisioningState, err
+			}); err != nil {
+				return nil, err
+			}
+			return c.GetGateway(ctx, id)
+		}
+	case !IsNotFound(err):
+		return nil, fmt.Errorf("reading virtual network gateway %s: %w", s.Name, err)
+	}
+	body := armnetwork.VirtualNetworkGateway{
+		Location: &s.Location,
+		Tags:     Tags(s.Link),
+		Properties: &armnetwork.VirtualNetworkGatewayPropertiesFormat{
+			GatewayType:          ptr(armnetwork.VirtualNetworkGatewayTypeVPN),
+			VPNType:              ptr(armnetwork.VPNTypeRouteBased),
+			VPNGatewayGeneration: ptr(generation(s.SKU)),
+			SKU: &armnetwork.VirtualNetworkGatewaySKU{
+				Name: ptr(armnetwork.VirtualNetworkGatewaySKUName(s.SKU)),
+				Tier: ptr(armnetwork.VirtualNetworkGatewaySKUTier(s.SKU)),
+			},
+			Active:    ptr(false),
+			EnableBgp: ptr(false),
+			IPConfigurations: []*armnetwork.VirtualNetworkGatewayIPConfiguration{{
+				Name: ptr("default"),
+				Properties: &armnetwork.VirtualNetworkGatewayIPConfigurationPropertiesFormat{
+					PrivateIPAllocationMethod: ptr(armnetwork.IPAllocationMethodDynamic),
+					Subnet:                    &armnetwork.SubResource{ID: &s.SubnetID},
+					PublicIPAddress:           &armnetwork.SubResource{ID: &s.PublicIPID},
+				},
+			}},
+		},
+	}
+	res, err := putLRO(ctx, c, "creating virtual network gateway "+s.Name,
+		func() (*runtime.Poller[armnetwork.VirtualNetworkGatewaysClientCreateOrUpdateResponse], error) {
+			return c.gateways.BeginCreateOrUpdate(ctx, s.ResourceGroup, s.Name, body, nil)
+		}, func() {
+			if onAccepted != nil {
+				onAccepted(id)
+			}
+		})
+	if err != nil {
+		return nil, err
+	}
+	return gatewayOf(res.VirtualNetworkGateway), nil
+}
+
+// GetGateway reads a gateway; (nil, nil) when it does not exist.
+func (c *Client) GetGateway(ctx context.Context, id string) (*Gateway, error) {
+	rid, err := ParseID("azure.virtual_network_gateway_id", id)
+	if err != nil {
+		return nil, err
+	}
+	got, err := c.gateways.Get(ctx, rid.ResourceGroupName, rid.Name, nil)
+	if IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading virtual network gateway %s: %w", id, err)
+	}
+	return gatewayOf(got.VirtualNetworkGateway), nil
+}
+
+func gatewayOf(g armnetwork.VirtualNetworkGateway) *Gateway {
+	out := &Gateway{ID: deref(g.ID)}
+	p := g.Properties
+	if p == nil {
+		return out
+	}
+	out.ProvisioningState = string(deref(p.ProvisioningState))
+	out.VPNType = string(deref(p.VPNType))
+	out.GatewayType = string(deref(p.GatewayType))
+	if p.SKU != nil {
+		out.SKU = string(deref(p.SKU.Name))
+	}
+	for _, ipc := range p.IPConfigurations {
+		if ipc != nil && ipc.Properties != nil && ipc.Properties.PublicIPAddress != nil {
+			out.PublicIPIDs = append(out.PublicIPIDs, deref(ipc.Properties.PublicIPAddress.ID))
+		}
+	}
+	return out
+}
+
+// DeleteGateway removes a gateway the link created; not found is success.
+func (c *Client) DeleteGateway(ctx context.Context, id string) error {
+	rid, err := ParseID("virtual network gateway", id)
+	if err != nil {
+		return err
+	}
+	return deleteLRO(ctx, c, "deleting virtual network gateway "+id, func() (*runtime.Poller[armnetwork.VirtualNetworkGatewaysClientDeleteResponse], error) {
+		return c.gateways.BeginDelete(ctx, rid.ResourceGroupName, rid.Name, nil)
+	})
+}
+
+// DeletePublicIP removes a public IP the link created; not found is success.
+func (c *Client) DeletePublicIP(ctx context.Context, id string) error {
+	rid, err := ParseID("public IP", id)
+	if err != nil {
+		return err
+	}
+	return deleteLRO(ctx, c, "deleting public IP "+id, func() (*runtime.Poller[armnetwork.PublicIPAddressesClientDeleteResponse], error) {
+		return c.publicIPs.BeginDelete(ctx, rid.ResourceGroupName, rid.Name, nil)
+	})
+}

@@ -1,0 +1,118 @@
+package azure
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v9"
+)
+
+// GatewaySubnetName is the only subnet name Azure accepts for VPN gateways.
+const GatewaySubnetName = "GatewaySubnet"
+
+// VNet is what a link needs to know about the user's virtual network.
+type VNet struct {
+	ID, Name, ResourceGroup, Location string
+	AddressSpace                      []netip.Prefix
+	// Subnets maps subnet name to its (first) prefix.
+	Subnets map[string]netip.Prefix
+	// GatewaySubnetID is empty when the VNet has no GatewaySubnet yet.
+	GatewaySubnetID string
+}
+
+// GetVNet reads the VNet a link attaches to. A missing VNet is an error (the
+// link does not own it), worded for the attribute that names it.
+func (c *Client) GetVNet(ctx context.Context, id string) (*VNet, error) {
+	rid, err := ParseID("azure.virtual_network_id", id)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.vnets.Get(ctx, rid.ResourceGroupName, rid.Name, nil)
+	if IsNotFound(err) {
+		return nil, fmt.Errorf("azure.virtual_network_id: virtual network %s does not exist; create it first (crosscloud attaches to an existing VNet)", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading virtual network %s: %w", id, err)
+	}
+	v := &VNet{ID: deref(resp.ID), Name: rid.Name, ResourceGroup: rid.ResourceGroupName,
+		Location: deref(resp.Location), Subnets: map[string]netip.Prefix{}}
+	if p := resp.Properties; p != nil {
+		if p.AddressSpace != nil {
+			for _, s := range p.AddressSpace.AddressPrefixes {
+				pfx, err := netip.ParsePrefix(deref(s))
+				if err != nil {
+					return nil, fmt.Errorf("virtual network %s has an unparsable address prefix %q: %w", id, deref(s), err)
+				}
+				v.AddressSpace = append(v.AddressSpace, pfx)
+			}
+		}
+		for _, sn := range p.Subnets {
+			name := deref(sn.Name)
+			if pfx, ok := subnetPrefix(sn); ok {
+				v.Subnets[name] = pfx
+			}
+			if name == GatewaySubnetName {
+				v.GatewaySubnetID = deref(sn.ID)
+			}
+		}
+	}
+	return v, nil
+}
+
+func subnetPrefix(sn *armnetwork.Subnet) (netip.Prefix, bool) {
+	if sn == nil || sn.Properties == nil {
+		return netip.Prefix{}, false
+	}
+	s := deref(sn.Properties.AddressPrefix)
+	if s == "" && len(sn.Properties.AddressPrefixes) > 0 {
+		s = deref(sn.Properties.AddressPrefixes[0])
+	}
+	p, err := netip.ParsePrefix(s)
+	return p, err == nil
+}
+
+// EnsureGatewaySubnet returns the VNet's GatewaySubnet, creating it with
+// prefix when absent. An existing GatewaySubnet is used as it is: it may
+// already serve another gateway, and resizing a subnet in use fails.
+func (c *Client) EnsureGatewaySubnet(ctx context.Context, vnetID string, prefix netip.Prefix) (subnetID string, created bool, err error) {
+	rid, err := ParseID("azure.virtual_network_id", vnetID)
+	if err != nil {
+		return "", false, err
+	}
+	got, err := c.subnets.Get(ctx, rid.ResourceGroupName, rid.Name, GatewaySubnetName, nil)
+	if err == nil {
+		return deref(got.ID), false, nil
+	}
+	if !IsNotFound(err) {
+		return "", false, fmt.Errorf("reading %s of %s: %w", GatewaySubnetName, vnetID, err)
+	}
+	if !prefix.IsValid() {
+		return "", false, fmt.Errorf("azure.gateway_subnet_prefix: virtual network %s has no %s; set gateway_subnet_prefix (a /27 or larger inside the VNet) so crosscloud can create it", vnetID, GatewaySubnetName)
+	}
+	body := armnetwork.Subnet{Properties: &armnetwork.SubnetPropertiesFormat{AddressPrefix: ptr(prefix.String())}}
+	res, err := putLRO(ctx, c, fmt.Sprintf("azure.gateway_subnet_prefix: creating %s %s in %s", GatewaySubnetName, prefix, vnetID),
+		func() (*runtime.Poller[armnetwork.SubnetsClientCreateOrUpdateResponse], error) {
+			return c.subnets.BeginCreateOrUpdate(ctx, rid.ResourceGroupName, rid.Name, GatewaySubnetName, body, nil)
+		}, nil)
+	if err != nil {
+		return "", false, err
+	}
+	return deref(res.ID), true, nil
+}
+
+// DeleteSubnet removes a subnet the link created; not found is success.
+func (c *Client) DeleteSubnet(ctx context.Context, id string) error {
+	rid, err := ParseID("subnet", id)
+	if err != nil {
+		return err
+	}
+	if rid.Parent == nil || !strings.EqualFold(rid.ResourceType.Type, "virtualNetworks/subnets") {
+		return fmt.Errorf("%s is not a subnet ID", id)
+	}
+	return deleteLRO(ctx, c, "deleting subnet "+id, func() (*runtime.Poller[armnetwork.SubnetsClientDeleteResponse], error) {
+		return c.subnets.BeginDelete(ctx, rid.ResourceGroupName, rid.Parent.Name, rid.Name, nil)
+	})
+}
