@@ -199,4 +199,3 @@ func TestMissingVNetNamesTheAttribute(t *testing.T) {
 func ptr[T any](v T) *T { return &v }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
-
