@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
@@ -122,6 +123,11 @@ func (c *Client) EnsureConnection(ctx context.Context, s ConnectionSpec) (string
 	if err != nil && !IsNotFound(err) {
 		return "", fmt.Errorf("reading connection %s: %w", s.Name, err)
 	}
+	if err == nil && connectionMatches(got.VirtualNetworkGatewayConnection, s) {
+		// Nothing to change: a PUT would drop the tunnel for a few seconds
+		// on real Azure. The key is converged separately (EnsureSharedKey).
+		return deref(got.ID), nil
+	}
 	body := armnetwork.VirtualNetworkGatewayConnection{
 		Location: &s.Location,
 		Tags:     Tags(s.Link),
@@ -159,6 +165,30 @@ func (c *Client) SetSharedKey(ctx context.Context, connID, key string) error {
 			return c.connections.BeginSetSharedKey(ctx, rid.ResourceGroupName, rid.Name, armnetwork.ConnectionSharedKey{Value: &key}, nil)
 		}, nil)
 	return err
+}
+
+// EnsureSharedKey sets the key only when it differs, so a refresh-and-apply
+// with no change does not reset the tunnel.
+func (c *Client) EnsureSharedKey(ctx context.Context, connID, key string) error {
+	cur, err := c.SharedKey(ctx, connID)
+	if err != nil || cur == key {
+		return err
+	}
+	return c.SetSharedKey(ctx, connID, key)
+}
+
+// connectionMatches reports whether an existing connection already has
+// everything the spec asks for (the key aside).
+func connectionMatches(got armnetwork.VirtualNetworkGatewayConnection, s ConnectionSpec) bool {
+	p := got.Properties
+	if p == nil || string(deref(p.ProvisioningState)) != StateSucceeded || len(p.IPSecPolicies) != 1 ||
+		p.VirtualNetworkGateway1 == nil || p.LocalNetworkGateway2 == nil {
+		return false
+	}
+	pol, err := ipsec.FromARM(p.IPSecPolicies[0])
+	return err == nil && pol == s.Policy && deref(p.DpdTimeoutSeconds) == s.DPDTimeoutSeconds &&
+		strings.EqualFold(deref(p.VirtualNetworkGateway1.ID), s.GatewayID) &&
+		strings.EqualFold(deref(p.LocalNetworkGateway2.ID), s.LocalGatewayID)
 }
 
 // SharedKey reads the connection's current key, to detect out-of-band rotation.

@@ -119,7 +119,10 @@ type GatewaySpec struct {
 // Gateway is what a link needs to know about a VPN gateway.
 type Gateway struct {
 	ID, ProvisioningState, SKU, VPNType, GatewayType string
+	Location, SubnetID                               string
 	PublicIPIDs                                      []string
+	// Link is the value of the ownership tag: the link that created it.
+	Link string
 }
 
 // generation picks the gateway generation a SKU supports: VpnGw1 only
@@ -221,7 +224,10 @@ func (c *Client) GetGateway(ctx context.Context, id string) (*Gateway, error) {
 }
 
 func gatewayOf(g armnetwork.VirtualNetworkGateway) *Gateway {
-	out := &Gateway{ID: deref(g.ID)}
+	out := &Gateway{ID: deref(g.ID), Location: deref(g.Location)}
+	if v := g.Tags[TagLink]; v != nil {
+		out.Link = *v
+	}
 	p := g.Properties
 	if p == nil {
 		return out
@@ -233,8 +239,14 @@ func gatewayOf(g armnetwork.VirtualNetworkGateway) *Gateway {
 		out.SKU = string(deref(p.SKU.Name))
 	}
 	for _, ipc := range p.IPConfigurations {
-		if ipc != nil && ipc.Properties != nil && ipc.Properties.PublicIPAddress != nil {
+		if ipc == nil || ipc.Properties == nil {
+			continue
+		}
+		if ipc.Properties.PublicIPAddress != nil {
 			out.PublicIPIDs = append(out.PublicIPIDs, deref(ipc.Properties.PublicIPAddress.ID))
+		}
+		if ipc.Properties.Subnet != nil && out.SubnetID == "" {
+			out.SubnetID = deref(ipc.Properties.Subnet.ID)
 		}
 	}
 	return out

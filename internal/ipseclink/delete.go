@@ -1,0 +1,127 @@
+package ipseclink
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"slices"
+
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/azure"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/hetzner"
+)
+
+func (r *resourceImpl) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state model
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := state.Timeouts.Delete(ctx, defaultDelete)
+	resp.Diagnostics.Append(d...)
+	o, d := loadOwned(ctx, req.Private)
+	resp.Diagnostics.Append(d...)
+	c, d := r.clouds()
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	s, _ := buildSpec(ctx, &state)
+	if err := teardown(ctx, c, s, progressFromState(&state, o)); err != nil {
+		resp.Diagnostics.AddError("Deleting the link failed",
+			fmt.Sprintf("%v\n\nWhat was already removed stays removed; run `terraform destroy` again to finish.", err))
+	}
+}
+
+// teardown removes what the link built, in dependency order: the
+// connection first (Azure stops using both ends), then both sides in
+// parallel. Not-found is success everywhere, so a half-deleted link (or a
+// second destroy) finishes cleanly. A gateway the link was given is never
+// deleted, and neither is a network or subnet it did not create.
+func teardown(ctx context.Context, c clouds, s spec, p *progress) error {
+	if p.ConnectionID != "" {
+		if err := c.az.DeleteConnection(ctx, p.ConnectionID); err != nil {
+			return err
+		}
+	}
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		if p.LNGID == "" {
+			return nil
+		}
+		return c.az.DeleteLocalGateway(ctx, p.LNGID)
+	})
+	g.Go(func() error {
+		if p.Owned.Gateway && p.GatewayID != "" {
+			if err := c.az.DeleteGateway(ctx, p.GatewayID); err != nil {
+				return err
+			}
+		}
+		if p.PublicIPID != "" {
+			if err := c.az.DeletePublicIP(ctx, p.PublicIPID); err != nil {
+				return err
+			}
+		}
+		if p.Owned.GatewaySubnet && s.VNetID != "" {
+			return c.az.DeleteSubnet(ctx, s.VNetID+"/subnets/"+azure.GatewaySubnetName)
+		}
+		return nil
+	})
+	g.Go(func() error { return teardownHetzner(ctx, c, s, p) })
+	return g.Wait()
+}
+
+func teardownHetzner(ctx context.Context, c clouds, s spec, p *progress) error {
+	if p.NetworkID != 0 && !p.Owned.Network {
+		// Routes only matter in a network that outlives the link.
+		for _, dest := range s.RemotePrefixes {
+			if err := deleteOwnRoute(ctx, c, p.NetworkID, dest, p.PrivateIP); err != nil {
+				return err
+			}
+		}
+	}
+	if err := hetzner.DeleteServer(ctx, c.hc, p.ServerID); err != nil {
+		return err
+	}
+	if err := hetzner.DeleteFirewall(ctx, c.hc, p.FirewallID); err != nil {
+		return err
+	}
+	if err := hetzner.DeletePrimaryIP(ctx, c.hc, p.PrimaryIPID); err != nil {
+		return err
+	}
+	switch {
+	case p.Owned.Network:
+		return hetzner.DeleteNetwork(ctx, c.hc, p.NetworkID)
+	case p.Owned.Subnet:
+		return hetzner.DeleteSubnet(ctx, c.hc, p.NetworkID, s.GatewaySubnet)
+	}
+	return nil
+}
+
+// deleteOwnRoute removes a route only while it still points at this link's
+// gateway: someone may have re-pointed it at another gateway since.
+func deleteOwnRoute(ctx context.Context, c clouds, networkID int64, dest netip.Prefix, gw netip.Addr) error {
+	cur, found, _, err := hetzner.FindRoute(ctx, c.hc, networkID, dest)
+	if err != nil || !found || (gw.IsValid() && cur != gw) {
+		return err
+	}
+	return hetzner.DeleteRoute(ctx, c.hc, networkID, dest)
+}
+
+// removeStaleRoutes deletes the routes of Azure prefixes an update dropped;
+// converge then adds the new ones.
+func removeStaleRoutes(ctx context.Context, c clouds, state *model, s spec, p *progress) error {
+	old, _ := buildSpec(ctx, state)
+	for _, dest := range old.RemotePrefixes {
+		if !slices.Contains(s.RemotePrefixes, dest) {
+			if err := deleteOwnRoute(ctx, c, p.NetworkID, dest, p.PrivateIP); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

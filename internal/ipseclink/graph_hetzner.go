@@ -1,0 +1,188 @@
+package ipseclink
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/hetznercloud/hcloud-go/v2/hcloud"
+
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/cloudinit"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/hetzner"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/ipsec"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/netplan"
+)
+
+// configLabel carries a hash of everything baked into the gateway server at
+// creation (cloud-init, type, image, SSH keys). Hetzner never returns
+// user_data, so this label is how a later run tells that the server runs an
+// outdated configuration and must be replaced.
+const configLabel = "crosscloud.dev/config"
+
+func labels(link string) map[string]string { return hetzner.Labels(link) }
+
+// hetznerNetwork joins or creates the network and the gateway subnet, then
+// publishes the network and the prefixes announced to Azure.
+func hetznerNetwork(ctx context.Context, c clouds, s spec, p *progress, network *future[*hcloud.Network], local *future[[]netip.Prefix]) error {
+	var n *hcloud.Network
+	var err error
+	if s.NetworkID != 0 {
+		if n, err = hetzner.GetNetwork(ctx, c.hc, s.NetworkID); err != nil {
+			return err
+		}
+		if n == nil {
+			return fmt.Errorf("hetzner.network_id: network %d does not exist", s.NetworkID)
+		}
+	} else {
+		var created bool
+		n, created, err = hetzner.EnsureNetwork(ctx, c.hc, hetzner.NetworkSpec{Name: s.Name, IPRange: s.NetworkRange, Labels: labels(s.Name)})
+		if err != nil {
+			return err
+		}
+		p.update(func(p *progress) { p.Owned.Network = p.Owned.Network || created })
+	}
+	p.update(func(p *progress) { p.NetworkID = n.ID })
+	created, err := hetzner.EnsureSubnet(ctx, c.hc, n.ID, s.Zone, s.GatewaySubnet)
+	if err != nil {
+		return err
+	}
+	p.update(func(p *progress) { p.Owned.Subnet = p.Owned.Subnet || created })
+	l := s.LocalPrefixes
+	if len(l) == 0 {
+		if created {
+			if n, err = hetzner.GetNetwork(ctx, c.hc, n.ID); err != nil {
+				return err
+			}
+		}
+		_, l, _ = hetzner.NetworkFacts(n)
+	}
+	p.update(func(p *progress) { p.LocalPrefixes = l })
+	network.set(n)
+	local.set(l)
+	return nil
+}
+
+type serverDeps struct {
+	network       *future[*hcloud.Network]
+	local, remote *future[[]netip.Prefix]
+	hzPeer        *future[*hcloud.PrimaryIP]
+	azPeer        *future[netip.Addr]
+	firewall      *future[*hcloud.Firewall]
+}
+
+// gatewayServer renders the strongSwan configuration from the one policy
+// and address plan, and makes sure a server running exactly it holds the
+// gateway IP. A changed configuration replaces the server; its primary IP
+// and private IP carry over, so neither Azure nor the route notices.
+func gatewayServer(ctx context.Context, c clouds, s spec, p *progress, d serverDeps, up *future[struct{}]) error {
+	n, err := d.network.get(ctx)
+	if err != nil {
+		return err
+	}
+	l, err := d.local.get(ctx)
+	if err != nil {
+		return err
+	}
+	r, err := d.remote.get(ctx)
+	if err != nil {
+		return err
+	}
+	hzIP, err := d.hzPeer.get(ctx)
+	if err != nil {
+		return err
+	}
+	azIP, err := d.azPeer.get(ctx)
+	if err != nil {
+		return err
+	}
+	fw, err := d.firewall.get(ctx)
+	if err != nil {
+		return err
+	}
+	ip := s.GatewayIP
+	if !ip.IsValid() {
+		ip = p.privateIP()
+	}
+	if !ip.IsValid() {
+		if ip, err = defaultGatewayIP(ctx, c.hc, n, s.GatewaySubnet); err != nil {
+			return err
+		}
+	}
+	gw, err := gatewayConfig(s, addr4(hzIP.IP), azIP, l, r, p.sharedKey())
+	if err != nil {
+		return err
+	}
+	userData, err := cloudinit.Render(gw)
+	if err != nil {
+		return err
+	}
+	conf, err := cloudinit.SwanctlConf(gw, false)
+	if err != nil {
+		return err
+	}
+	p.update(func(p *progress) { p.Swanctl = conf })
+
+	lbl := labels(s.Name)
+	lbl[configLabel] = configHash(userData, s)
+	spec := hetzner.ServerSpec{
+		Name: s.serverName(), ServerType: s.ServerType, Image: s.Image, Location: s.Location,
+		SSHKeyIDs: s.SSHKeyIDs, UserData: string(userData), PrimaryIPID: hzIP.ID, FirewallID: fw.ID,
+		NetworkID: n.ID, PrivateIP: ip, Labels: lbl,
+	}
+	srv, err := hetzner.EnsureServer(ctx, c.hc, spec)
+	if err != nil {
+		return err
+	}
+	if srv.Labels[configLabel] != lbl[configLabel] {
+		if srv, err = hetzner.ReplaceServer(ctx, c.hc, srv.ID, spec); err != nil {
+			return err
+		}
+	}
+	p.update(func(p *progress) { p.ServerID, p.PrivateIP = srv.ID, ip })
+	up.set(struct{}{})
+	return nil
+}
+
+// configHash is short enough for a Hetzner label value (63 characters).
+func configHash(userData []byte, s spec) string {
+	h := sha256.New()
+	h.Write(userData)
+	fmt.Fprintf(h, "\x00%s\x00%s", s.ServerType, s.Image)
+	ids := slices.Clone(s.SSHKeyIDs)
+	slices.Sort(ids)
+	for _, id := range ids {
+		h.Write([]byte("\x00" + strconv.FormatInt(id, 10)))
+	}
+	return hex.EncodeToString(h.Sum(nil))[:32]
+}
+
+// defaultGatewayIP picks the first free host of the gateway subnet, skipping
+// the private IPs of every server already in the network.
+func defaultGatewayIP(ctx context.Context, hc *hcloud.Client, n *hcloud.Network, subnet netip.Prefix) (netip.Addr, error) {
+	rng, _, _ := hetzner.NetworkFacts(n)
+	used, err := hetzner.UsedPrivateIPs(ctx, hc, n.ID)
+	if err != nil {
+		return netip.Addr{}, err
+	}
+	return netplan.DefaultGatewayIP(subnet, rng, used)
+}
+
+// gatewayConfig is the one place the link's policy and address plan become
+// the gateway server's strongSwan configuration.
+func gatewayConfig(s spec, local, remote netip.Addr, localTS, remoteTS []netip.Prefix, key string) (cloudinit.Gateway, error) {
+	ike, esp, err := proposals(s.Policy)
+	if err != nil {
+		return cloudinit.Gateway{}, fmt.Errorf("ipsec_policy: %w", err)
+	}
+	return cloudinit.Gateway{
+		ConnectionName: s.Name, LocalAddress: local, RemoteAddress: remote,
+		LocalPrefixes: localTS, RemotePrefixes: remoteTS, IKEProposal: ike, ESPProposal: esp,
+		ChildLifetime: time.Duration(s.Policy.SALifetimeSeconds) * time.Second,
+		DPDDelay:      ipsec.DPDDelay(s.DPD), SharedKey: key,
+	}, nil
+}

@@ -1,0 +1,195 @@
+package ipseclink
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"sync"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+)
+
+// progress records what the step graph has built so far. Steps write into
+// it as soon as a resource exists; the resource copies it into Terraform
+// state even when the graph fails, so a failed or timed-out apply leaves
+// every created ID tracked and `destroy` can remove it all.
+type progress struct {
+	mu sync.Mutex
+
+	NetworkID   int64
+	PrimaryIPID int64
+	PublicIPv4  netip.Addr
+	FirewallID  int64
+	ServerID    int64
+	PrivateIP   netip.Addr
+
+	PublicIPID      string
+	GatewayPublicIP netip.Addr
+	GatewayID       string
+	LNGID           string
+	ConnectionID    string
+	Status          string
+
+	SharedKey      string
+	Swanctl        string
+	LocalPrefixes  []netip.Prefix
+	RemotePrefixes []netip.Prefix
+
+	// Owned says which pieces this link created (and so may delete); it
+	// lives in private state, invisible to users.
+	Owned owned
+}
+
+// owned marks resources the link created, as opposed to ones it was given.
+type owned struct {
+	Network       bool `json:"network,omitempty"`
+	Subnet        bool `json:"subnet,omitempty"`
+	GatewaySubnet bool `json:"gateway_subnet,omitempty"`
+	Gateway       bool `json:"gateway,omitempty"`
+}
+
+const privateOwnedKey = "owned"
+
+// update runs f under the lock; steps call it the moment they learn an ID.
+func (p *progress) update(f func(p *progress)) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	f(p)
+}
+
+// privateState is the subset of the framework's private state API used here.
+type privateState interface {
+	SetKey(ctx context.Context, key string, value []byte) diag.Diagnostics
+}
+
+type privateReader interface {
+	GetKey(ctx context.Context, key string) ([]byte, diag.Diagnostics)
+}
+
+func (p *progress) savePrivate(ctx context.Context, ps privateState) diag.Diagnostics {
+	p.mu.Lock()
+	b, err := json.Marshal(p.Owned)
+	p.mu.Unlock()
+	if err != nil {
+		var d diag.Diagnostics
+		d.AddError("Saving private state", err.Error())
+		return d
+	}
+	return ps.SetKey(ctx, privateOwnedKey, b)
+}
+
+func loadOwned(ctx context.Context, pr privateReader) (owned, diag.Diagnostics) {
+	var o owned
+	b, diags := pr.GetKey(ctx, privateOwnedKey)
+	if len(b) > 0 {
+		if err := json.Unmarshal(b, &o); err != nil {
+			diags.AddError("Reading private state", fmt.Sprintf("corrupt %q entry: %v", privateOwnedKey, err))
+		}
+	}
+	return o, diags
+}
+
+// fromState seeds progress from a prior state (update, delete, repair).
+func progressFromState(m *model, o owned) *progress {
+	p := &progress{
+		NetworkID:    m.HetznerNetworkID.ValueInt64(),
+		PrimaryIPID:  m.HetznerPrimaryIPID.ValueInt64(),
+		FirewallID:   m.HetznerFirewallID.ValueInt64(),
+		ServerID:     m.HetznerServerID.ValueInt64(),
+		PublicIPID:   m.AzurePublicIPID.ValueString(),
+		GatewayID:    m.AzureGatewayID.ValueString(),
+		LNGID:        m.AzureLNGID.ValueString(),
+		ConnectionID: m.AzureConnectionID.ValueString(),
+		Status:       m.ConnectionStatus.ValueString(),
+		SharedKey:    m.SharedKey.ValueString(),
+		Swanctl:      m.SwanctlConf.ValueString(),
+		Owned:        o,
+	}
+	p.PublicIPv4, _ = netip.ParseAddr(m.HetznerPublicIPv4.ValueString())
+	p.PrivateIP, _ = netip.ParseAddr(m.HetznerPrivateIP.ValueString())
+	p.GatewayPublicIP, _ = netip.ParseAddr(m.AzureGatewayPublicIP.ValueString())
+	return p
+}
+
+// writeTo copies progress into m. Unknown computed values (a create that
+// failed before learning them) become null, which Terraform accepts in a
+// (tainted) state.
+func (p *progress) writeTo(ctx context.Context, m *model) diag.Diagnostics {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	i64 := func(v int64) types.Int64 {
+		if v == 0 {
+			return types.Int64Null()
+		}
+		return types.Int64Value(v)
+	}
+	str := func(v string) types.String {
+		if v == "" {
+			return types.StringNull()
+		}
+		return types.StringValue(v)
+	}
+	addr := func(a netip.Addr) types.String {
+		if !a.IsValid() {
+			return types.StringNull()
+		}
+		return types.StringValue(a.String())
+	}
+	m.HetznerNetworkID, m.HetznerPrimaryIPID = i64(p.NetworkID), i64(p.PrimaryIPID)
+	m.HetznerFirewallID, m.HetznerServerID = i64(p.FirewallID), i64(p.ServerID)
+	m.HetznerPublicIPv4, m.HetznerPrivateIP = addr(p.PublicIPv4), addr(p.PrivateIP)
+	m.AzureGatewayID, m.AzurePublicIPID = str(p.GatewayID), str(p.PublicIPID)
+	m.AzureGatewayPublicIP = addr(p.GatewayPublicIP)
+	m.AzureLNGID, m.AzureConnectionID = str(p.LNGID), str(p.ConnectionID)
+	m.ConnectionStatus, m.SwanctlConf = str(p.Status), str(p.Swanctl)
+	if p.SharedKey != "" {
+		m.SharedKey = types.StringValue(p.SharedKey)
+	}
+	m.ID = types.StringNull()
+	if p.NetworkID != 0 && p.ConnectionID != "" {
+		m.ID = types.StringValue(fmt.Sprintf("%d:%s", p.NetworkID, p.ConnectionID))
+	}
+	if m.Drift.IsUnknown() || m.Drift.IsNull() {
+		m.Drift = types.ListValueMust(types.StringType, nil)
+	}
+	return setPrefixes(ctx, m, p.LocalPrefixes, p.RemotePrefixes)
+}
+
+// setPrefixes resolves the defaulted prefix lists and gateway IP in the
+// nested objects.
+func setPrefixes(ctx context.Context, m *model, local, remote []netip.Prefix) diag.Diagnostics {
+	h, a, ok, diags := m.nested(ctx)
+	if !ok {
+		return diags
+	}
+	if len(local) > 0 {
+		h.LocalPrefixes = listOfStrings(prefixStrings(local))
+	}
+	if len(remote) > 0 {
+		a.RemotePrefixes = listOfStrings(prefixStrings(remote))
+	}
+	if h.GatewayIP.IsUnknown() {
+		h.GatewayIP = types.StringNull()
+		if ip := m.HetznerPrivateIP.ValueString(); ip != "" {
+			h.GatewayIP = types.StringValue(ip)
+		}
+	}
+	if h.LocalPrefixes.IsUnknown() {
+		h.LocalPrefixes = types.ListNull(types.StringType)
+	}
+	if a.RemotePrefixes.IsUnknown() {
+		a.RemotePrefixes = types.ListNull(types.StringType)
+	}
+	diags.Append(m.setNested(ctx, h, a)...)
+	return diags
+}
+
+func prefixStrings(ps []netip.Prefix) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.String()
+	}
+	return out
+}

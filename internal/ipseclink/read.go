@@ -1,0 +1,231 @@
+package ipseclink
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hetznercloud/hcloud-go/v2/hcloud"
+
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/cloudinit"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/hetzner"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/netplan"
+)
+
+// observation is what Read found, sub-resource by sub-resource.
+type observation struct {
+	drift []string
+	// alive counts the core sub-resources that still exist (server,
+	// connection, local network gateway); zero means the link was deleted
+	// on both sides and leaves state.
+	alive int
+}
+
+func (o *observation) driftf(format string, args ...any) {
+	o.drift = append(o.drift, fmt.Sprintf(format, args...))
+}
+
+func (r *resourceImpl) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state model
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := state.Timeouts.Read(ctx, defaultRead)
+	resp.Diagnostics.Append(d...)
+	o, d := loadOwned(ctx, req.Private)
+	resp.Diagnostics.Append(d...)
+	c, d := r.clouds()
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	if state.Hetzner.IsNull() {
+		// Just imported: discover the rest from the two IDs.
+		if err := discover(ctx, c, &state, &o); err != nil {
+			resp.Diagnostics.AddError("Importing the link", err.Error())
+			return
+		}
+	}
+	s, d := buildSpec(ctx, &state)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	p := progressFromState(&state, o)
+	if p.Swanctl == "" {
+		// Imported: the server's configuration is what the link would render.
+		if gw, err := gatewayConfig(s, p.PublicIPv4, p.GatewayPublicIP, s.LocalPrefixes, s.RemotePrefixes, p.SharedKey); err == nil {
+			p.Swanctl, _ = cloudinit.SwanctlConf(gw, false)
+		}
+	}
+	obs, err := observe(ctx, c, s, p)
+	if err != nil {
+		resp.Diagnostics.AddError("Reading the link", err.Error())
+		return
+	}
+	if obs.alive == 0 {
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	p.writeTo(ctx, &state)
+	state.Drift = listOfStrings(obs.drift)
+	if obs.drift == nil {
+		state.Drift = types.ListValueMust(types.StringType, nil)
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	resp.Diagnostics.Append(p.savePrivate(ctx, resp.Private)...)
+}
+
+// observe reads every sub-resource and reports what differs from what the
+// link built. It never changes anything; the plan shows the repair.
+func observe(ctx context.Context, c clouds, s spec, p *progress) (*observation, error) {
+	obs := &observation{}
+	if err := observeHetzner(ctx, c, s, p, obs); err != nil {
+		return nil, err
+	}
+	if err := observeAzure(ctx, c, s, p, obs); err != nil {
+		return nil, err
+	}
+	return obs, nil
+}
+
+func observeHetzner(ctx context.Context, c clouds, s spec, p *progress, obs *observation) error {
+	n, err := hetzner.GetNetwork(ctx, c.hc, p.NetworkID)
+	if err != nil {
+		return err
+	}
+	if n == nil {
+		obs.driftf("Hetzner network %d was deleted", p.NetworkID)
+	} else {
+		_, subnets, routes := hetzner.NetworkFacts(n)
+		if !slices.Contains(subnets, s.GatewaySubnet) {
+			obs.driftf("gateway subnet %s was removed from network %d", s.GatewaySubnet, n.ID)
+		}
+		for _, dest := range s.RemotePrefixes {
+			i := slices.IndexFunc(routes, func(r netplan.Route) bool { return r.Destination == dest })
+			switch {
+			case i < 0:
+				obs.driftf("network route %s -> %s is missing", dest, p.PrivateIP)
+			case routes[i].Gateway != p.PrivateIP:
+				obs.driftf("network route %s points to %s instead of %s", dest, routes[i].Gateway, p.PrivateIP)
+			}
+		}
+	}
+	srv, err := hetzner.GetServer(ctx, c.hc, p.ServerID)
+	if err != nil {
+		return err
+	}
+	if srv == nil {
+		obs.driftf("gateway server %d was deleted", p.ServerID)
+		p.ServerID = 0
+	} else {
+		obs.alive++
+		if ip := serverPrivateIP(srv, p.NetworkID); ip != p.PrivateIP {
+			obs.driftf("gateway server %d holds private IP %v instead of %s", srv.ID, ip, p.PrivateIP)
+		}
+	}
+	if ip, err := hetzner.GetPrimaryIP(ctx, c.hc, p.PrimaryIPID); err != nil {
+		return err
+	} else if ip == nil {
+		obs.driftf("primary IP %d was deleted", p.PrimaryIPID)
+		p.PrimaryIPID = 0
+	}
+	fw, err := hetzner.GetFirewall(ctx, c.hc, p.FirewallID)
+	if err != nil {
+		return err
+	}
+	if fw == nil {
+		obs.driftf("firewall %d was deleted", p.FirewallID)
+		p.FirewallID = 0
+	} else {
+		for _, d := range hetzner.FirewallDrift(fw, hetzner.FirewallSpec{Name: s.firewallName(), PeerIPv4: p.GatewayPublicIP, SSHCIDRs: s.SSHCIDRs}) {
+			obs.driftf("firewall %d: %s", fw.ID, d)
+		}
+	}
+	return nil
+}
+
+func observeAzure(ctx context.Context, c clouds, s spec, p *progress, obs *observation) error {
+	if p.GatewayID != "" {
+		gw, err := c.az.GetGateway(ctx, p.GatewayID)
+		if err != nil {
+			return err
+		}
+		if gw == nil {
+			obs.driftf("Azure VPN gateway %s was deleted", p.GatewayID)
+		}
+	}
+	if p.LNGID != "" {
+		lng, err := c.az.GetLocalGateway(ctx, p.LNGID)
+		if err != nil {
+			return err
+		}
+		switch {
+		case lng == nil:
+			obs.driftf("local network gateway %s was deleted", p.LNGID)
+		default:
+			obs.alive++
+			if lng.PeerIP != p.PublicIPv4 {
+				obs.driftf("local network gateway points to %v instead of %s", lng.PeerIP, p.PublicIPv4)
+			}
+			if want := s.LocalPrefixes; len(want) > 0 && !slices.Equal(lng.Prefixes, want) {
+				obs.driftf("local network gateway announces %v instead of %v", lng.Prefixes, want)
+			}
+		}
+	}
+	if p.ConnectionID == "" {
+		return nil
+	}
+	conn, err := c.az.GetConnection(ctx, p.ConnectionID)
+	if err != nil {
+		return err
+	}
+	if conn == nil {
+		obs.driftf("connection %s was deleted", p.ConnectionID)
+		p.Status = ""
+		return nil
+	}
+	obs.alive++
+	p.Status = conn.Status
+	if conn.Policy == nil {
+		obs.driftf("connection has no custom IPsec policy (Azure's defaults would offer DH group 2 only)")
+	} else if *conn.Policy != s.Policy {
+		obs.driftf("connection IPsec policy changed outside Terraform")
+	}
+	if int64(conn.DPDTimeoutSeconds) != s.DPD {
+		obs.driftf("connection DPD timeout is %d s instead of %d s", conn.DPDTimeoutSeconds, s.DPD)
+	}
+	key, err := c.az.SharedKey(ctx, p.ConnectionID)
+	if err != nil {
+		return err
+	}
+	if key != p.SharedKey {
+		obs.driftf("connection shared key was changed outside Terraform")
+	}
+	return nil
+}
+
+// serverPrivateIP is the server's address in the given network, or the
+// zero Addr when it is not attached there.
+func serverPrivateIP(srv *hcloud.Server, networkID int64) netip.Addr {
+	for _, pn := range srv.PrivateNet {
+		if pn.Network != nil && pn.Network.ID == networkID {
+			a, _ := netip.AddrFromSlice(pn.IP.To4())
+			return a
+		}
+	}
+	return netip.Addr{}
+}
+
+// linkNameFromConnection recovers the link name from its connection's name.
+func linkNameFromConnection(connName string) (string, bool) {
+	return strings.CutSuffix(connName, "-conn")
+}

@@ -1,0 +1,185 @@
+// Package ipseclink implements crosscloud_ipsec_link: both sides of a
+// Hetzner <-> Azure IPsec tunnel in one resource. The resource orchestrates;
+// the rules live in ipsec/netplan/cloudinit and the API calls in the
+// hetzner/azure adapters.
+package ipseclink
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/azure"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/clients"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/ipsec"
+)
+
+// ResourceType is the Terraform type name.
+const ResourceType = "crosscloud_ipsec_link"
+
+// Default timeouts follow azurerm's for the gateway (create 90m, delete
+// 120m): the Azure gateway dominates every operation.
+const (
+	defaultCreate = 90 * time.Minute
+	defaultRead   = 5 * time.Minute
+	defaultUpdate = 60 * time.Minute
+	defaultDelete = 120 * time.Minute
+)
+
+var (
+	_ resource.ResourceWithConfigure      = (*resourceImpl)(nil)
+	_ resource.ResourceWithImportState    = (*resourceImpl)(nil)
+	_ resource.ResourceWithModifyPlan     = (*resourceImpl)(nil)
+	_ resource.ResourceWithValidateConfig = (*resourceImpl)(nil)
+)
+
+type resourceImpl struct {
+	clients *clients.Clients
+}
+
+// NewResource is registered by the provider.
+func NewResource() resource.Resource { return &resourceImpl{} }
+
+func (r *resourceImpl) Metadata(_ context.Context, _ resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = ResourceType
+}
+
+func (r *resourceImpl) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	c, diags := clients.FromProviderData(req.ProviderData)
+	resp.Diagnostics.Append(diags...)
+	r.clients = c
+}
+
+// clouds builds both adapters, or one diagnostic per missing cloud naming
+// the provider attribute and environment variable to set.
+func (r *resourceImpl) clouds() (clouds, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	if r.clients == nil {
+		diags.AddError("Provider not configured", "The crosscloud provider was not configured before the resource was used.")
+		return clouds{}, diags
+	}
+	hc, d := r.clients.HCloud()
+	diags.Append(d...)
+	az, d := r.clients.Azure()
+	diags.Append(d...)
+	if diags.HasError() {
+		return clouds{}, diags
+	}
+	ac, err := azure.New(az.SubscriptionID, az.Credential, az.ClientOptions)
+	if err != nil {
+		diags.AddError("Azure client", err.Error())
+		return clouds{}, diags
+	}
+	ac.PollFrequency = az.PollInterval
+	return clouds{hc: hc, az: ac}, diags
+}
+
+func (r *resourceImpl) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan model
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := plan.Timeouts.Create(ctx, defaultCreate)
+	resp.Diagnostics.Append(d...)
+	s, d := buildSpec(ctx, &plan)
+	resp.Diagnostics.Append(d...)
+	c, d := r.clouds()
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	p := &progress{SharedKey: s.SharedKey}
+	if p.SharedKey == "" {
+		key, err := ipsec.GenerateSharedKey()
+		if err != nil {
+			resp.Diagnostics.AddError("Generating the shared key", err.Error())
+			return
+		}
+		p.SharedKey = key
+	}
+	tflog.Info(ctx, "creating link", map[string]any{"name": s.Name})
+	err := converge(ctx, c, s, p)
+	r.finish(ctx, &plan, p, &resp.State, resp.Private, &resp.Diagnostics)
+	if err != nil {
+		resp.Diagnostics.AddError("Creating the link failed",
+			fmt.Sprintf("%v\n\nEvery resource created so far is recorded in the state. Terraform marks the link tainted: "+
+				"`terraform destroy` removes it all, and the next `terraform apply` replaces it. To resume instead "+
+				"(keeping a gateway that is still provisioning), run `terraform untaint` on this resource, then `terraform apply`.", err))
+	}
+}
+
+// finish writes progress into state and private state; it runs on success
+// and failure alike, so no created ID is ever lost.
+func (r *resourceImpl) finish(ctx context.Context, m *model, p *progress, st stateSetter, priv privateState, diags *diag.Diagnostics) {
+	m.Drift = types.ListValueMust(types.StringType, nil)
+	diags.Append(p.writeTo(ctx, m)...)
+	diags.Append(st.Set(ctx, m)...)
+	if priv != nil {
+		diags.Append(p.savePrivate(ctx, priv)...)
+	}
+}
+
+type stateSetter interface {
+	Set(ctx context.Context, val any) diag.Diagnostics
+}
+
+func (r *resourceImpl) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state model
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := plan.Timeouts.Update(ctx, defaultUpdate)
+	resp.Diagnostics.Append(d...)
+	s, d := buildSpec(ctx, &plan)
+	resp.Diagnostics.Append(d...)
+	o, d := loadOwned(ctx, req.Private)
+	resp.Diagnostics.Append(d...)
+	c, d := r.clouds()
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	p := progressFromState(&state, o)
+	if s.SharedKey != "" {
+		p.SharedKey = s.SharedKey
+	}
+	err := removeStaleRoutes(ctx, c, &state, s, p)
+	if err == nil {
+		err = converge(ctx, c, s, p)
+	}
+	r.finish(ctx, &plan, p, &resp.State, resp.Private, &resp.Diagnostics)
+	if err != nil {
+		resp.Diagnostics.AddError("Updating the link failed",
+			fmt.Sprintf("%v\n\nWhat was changed so far is recorded; run `terraform apply` again to finish.", err))
+	}
+}
+
+func (r *resourceImpl) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	netID, connID, ok := strings.Cut(req.ID, ":")
+	n, err := strconv.ParseInt(netID, 10, 64)
+	if !ok || err != nil || n <= 0 || !strings.HasPrefix(connID, "/subscriptions/") {
+		resp.Diagnostics.AddError("Invalid import ID",
+			fmt.Sprintf("expected <hetzner_network_id>:<azure_connection_id>, e.g. 123:/subscriptions/<sub>/resourceGroups/rg/providers/Microsoft.Network/connections/<name>-conn; got %q", req.ID))
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("hetzner_network_id"), n)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("azure_connection_id"), connID)...)
+}

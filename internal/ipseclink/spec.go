@@ -1,0 +1,221 @@
+package ipseclink
+
+import (
+	"context"
+	"errors"
+	"net/netip"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/azure"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/ipsec"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/netplan"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/policyattr"
+)
+
+// spec is a link's desired state in plain Go values: what the step graph
+// builds. Zero values mean "unknown yet" during planning (checks skip them)
+// or "use the default" (prefix lists, gateway IP, shared key).
+type spec struct {
+	Name string
+
+	NetworkID     int64
+	NetworkRange  netip.Prefix
+	Zone          string
+	GatewaySubnet netip.Prefix
+	GatewayIP     netip.Addr
+	Location      string
+	ServerType    string
+	Image         string
+	SSHKeyIDs     []int64
+	SSHCIDRs      []netip.Prefix
+	LocalPrefixes []netip.Prefix
+
+	ResourceGroup       string
+	AzureLocation       string
+	VNetID              string
+	GatewaySubnetPrefix netip.Prefix
+	SKU                 string
+	GatewayID           string
+	RemotePrefixes      []netip.Prefix
+
+	Policy    ipsec.Policy
+	AllowWeak bool
+	DPD       int64
+	SharedKey string
+	Wait      bool
+}
+
+// Attribute paths used in diagnostics.
+var (
+	pathHetzner = path.Root("hetzner")
+	pathAzure   = path.Root("azure")
+)
+
+// attrPath turns the dotted attribute names the pure packages use
+// ("hetzner.gateway_ip") into framework paths, so a rule broken deep in
+// netplan still points the user at the line of HCL to change.
+func attrPath(dotted string) path.Path {
+	parts := strings.Split(dotted, ".")
+	p := path.Root(parts[0])
+	for _, s := range parts[1:] {
+		p = p.AtName(s)
+	}
+	return p
+}
+
+// addErr attaches err to the path its *netplan.Error names, or to fallback.
+func addErr(diags *diag.Diagnostics, fallback path.Path, summary string, err error) {
+	if err == nil {
+		return
+	}
+	var ne *netplan.Error
+	if errors.As(err, &ne) && ne.Attribute != "" {
+		diags.AddAttributeError(attrPath(ne.Attribute), summary, ne.Message)
+		return
+	}
+	diags.AddAttributeError(fallback, summary, err.Error())
+}
+
+// buildSpec converts a plan or config into a spec and checks every rule
+// that needs no API call. Unknown values are left zero and their rules
+// skipped; at apply time everything is known, so nothing escapes.
+func buildSpec(ctx context.Context, m *model) (s spec, diags diag.Diagnostics) {
+	s.Name = m.Name.ValueString()
+	h, a, ok, d := m.nested(ctx)
+	diags.Append(d...)
+	if !ok {
+		return s, diags
+	}
+	s.NetworkID = h.NetworkID.ValueInt64()
+	s.Zone, s.Location = h.NetworkZone.ValueString(), h.Location.ValueString()
+	s.ServerType, s.Image = h.ServerType.ValueString(), h.Image.ValueString()
+	s.NetworkRange = prefixAttr(&diags, pathHetzner.AtName("network_ip_range"), h.NetworkIPRange.ValueString())
+	if s.NetworkRange.IsValid() {
+		addErr(&diags, pathHetzner.AtName("network_ip_range"), "Invalid Hetzner network range", netplan.CheckNetworkRange(s.NetworkRange))
+	}
+	s.GatewaySubnet = prefixAttr(&diags, pathHetzner.AtName("gateway_subnet"), h.GatewaySubnet.ValueString())
+	if v := h.GatewayIP.ValueString(); v != "" {
+		ip, err := netplan.ParseAddr(netplan.AttrGatewayIP, v)
+		addErr(&diags, pathHetzner.AtName("gateway_ip"), "Invalid gateway IP", err)
+		s.GatewayIP = ip
+	}
+	if !h.SSHKeyIDs.IsUnknown() && !h.SSHKeyIDs.IsNull() {
+		diags.Append(h.SSHKeyIDs.ElementsAs(ctx, &s.SSHKeyIDs, false)...)
+	}
+	s.SSHCIDRs = prefixList(ctx, &diags, pathHetzner.AtName("ssh_allowed_cidrs"), h.SSHAllowedCIDRs, true)
+	s.LocalPrefixes = prefixList(ctx, &diags, pathHetzner.AtName("local_prefixes"), h.LocalPrefixes, false)
+
+	s.ResourceGroup, s.AzureLocation = a.ResourceGroupName.ValueString(), a.Location.ValueString()
+	s.VNetID, s.SKU, s.GatewayID = a.VirtualNetworkID.ValueString(), a.GatewaySKU.ValueString(), a.VirtualNetworkGatewayID.ValueString()
+	if s.VNetID != "" {
+		if _, err := azure.ParseID("azure.virtual_network_id", s.VNetID); err != nil {
+			diags.AddAttributeError(pathAzure.AtName("virtual_network_id"), "Invalid virtual network ID", err.Error()+"; expected /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<name>")
+		}
+	}
+	if s.GatewayID != "" {
+		if _, err := azure.ParseID("azure.virtual_network_gateway_id", s.GatewayID); err != nil {
+			diags.AddAttributeError(pathAzure.AtName("virtual_network_gateway_id"), "Invalid virtual network gateway ID", err.Error())
+		}
+	}
+	s.GatewaySubnetPrefix = prefixAttr(&diags, pathAzure.AtName("gateway_subnet_prefix"), a.GatewaySubnetPrefix.ValueString())
+	if p := s.GatewaySubnetPrefix; p.IsValid() && p.Bits() > 29 {
+		diags.AddAttributeError(pathAzure.AtName("gateway_subnet_prefix"), "GatewaySubnet too small",
+			"Azure needs a GatewaySubnet of /29 or larger (a /27 is recommended); "+p.String()+" is too small.")
+	}
+	s.RemotePrefixes = prefixList(ctx, &diags, pathAzure.AtName("remote_prefixes"), a.RemotePrefixes, false)
+
+	s.AllowWeak = m.AllowWeakCrypto.ValueBool()
+	s.DPD = m.DPDTimeoutSeconds.ValueInt64()
+	s.Wait = m.WaitForConnected.ValueBool()
+	s.SharedKey = m.SharedKey.ValueString()
+	if s.SharedKey != "" {
+		if err := ipsec.ValidateSharedKey(s.SharedKey); err != nil {
+			diags.AddAttributeError(path.Root("shared_key"), "Invalid shared key", err.Error())
+		}
+	}
+	var pd diag.Diagnostics
+	s.Policy, pd = policyFrom(ctx, m.IPsecPolicy, s.AllowWeak)
+	diags.Append(pd...)
+	checkPlan(&s, &diags)
+	return s, diags
+}
+
+// checkPlan applies the address-plan rules between the two sides, each
+// only once both of its inputs are known.
+func checkPlan(s *spec, diags *diag.Diagnostics) {
+	if s.NetworkRange.IsValid() && s.GatewaySubnet.IsValid() {
+		addErr(diags, pathHetzner.AtName("gateway_subnet"), "Gateway subnet outside the network",
+			netplan.CheckSubnetInNetwork(netplan.AttrGatewaySubnet, s.GatewaySubnet, s.NetworkRange))
+	}
+	if s.NetworkRange.IsValid() && s.GatewaySubnet.IsValid() && s.GatewayIP.IsValid() {
+		addErr(diags, pathHetzner.AtName("gateway_ip"), "Invalid gateway IP", netplan.CheckGatewayIP(s.GatewayIP, s.GatewaySubnet, s.NetworkRange))
+	}
+	if s.NetworkRange.IsValid() && len(s.RemotePrefixes) > 0 {
+		addErr(diags, pathAzure.AtName("remote_prefixes"), "Hetzner network does not cover the Azure prefixes",
+			netplan.CheckCovers(s.NetworkRange, s.RemotePrefixes, netplan.AttrRemotePrefixes))
+	}
+	if len(s.RemotePrefixes) > 0 {
+		local := s.LocalPrefixes
+		attr := netplan.AttrLocalPrefixes
+		if len(local) == 0 && s.GatewaySubnet.IsValid() {
+			local, attr = []netip.Prefix{s.GatewaySubnet}, netplan.AttrGatewaySubnet
+		}
+		addErr(diags, attrPath(attr), "Hetzner and Azure prefixes overlap",
+			netplan.CheckNoOverlap(local, attr, s.RemotePrefixes, netplan.AttrRemotePrefixes))
+	}
+}
+
+func prefixAttr(diags *diag.Diagnostics, p path.Path, v string) netip.Prefix {
+	if v == "" {
+		return netip.Prefix{}
+	}
+	pfx, err := netplan.ParsePrefix(pathString(p), v)
+	addErr(diags, p, "Invalid CIDR", err)
+	return pfx
+}
+
+// prefixList parses a list attribute; anyFamily allows IPv6 (firewall
+// sources), the tunnel prefixes are IPv4 only.
+func prefixList(ctx context.Context, diags *diag.Diagnostics, p path.Path, l types.List, anyFamily bool) []netip.Prefix {
+	ss, ok, d := stringList(ctx, l)
+	diags.Append(d...)
+	if !ok {
+		return nil
+	}
+	out := make([]netip.Prefix, 0, len(ss))
+	for i, v := range ss {
+		if anyFamily {
+			pfx, err := netip.ParsePrefix(v)
+			if err != nil || pfx.Masked() != pfx {
+				diags.AddAttributeError(p.AtListIndex(i), "Invalid CIDR", "\""+v+"\" is not a CIDR with the host bits zero (e.g. 203.0.113.0/24 or 2001:db8::/32).")
+				continue
+			}
+			out = append(out, pfx)
+			continue
+		}
+		pfx, err := netplan.ParsePrefix(pathString(p), v)
+		if err != nil {
+			var ne *netplan.Error
+			msg := err.Error()
+			if errors.As(err, &ne) {
+				msg = ne.Message
+			}
+			diags.AddAttributeError(p.AtListIndex(i), "Invalid CIDR", msg)
+			continue
+		}
+		out = append(out, pfx)
+	}
+	return out
+}
+
+func pathString(p path.Path) string { return p.String() }
+
+// policyFrom reads ipsec_policy (null = the secure defaults) and checks it.
+func policyFrom(ctx context.Context, obj types.Object, allowWeak bool) (ipsec.Policy, diag.Diagnostics) {
+	p, _, diags := policyattr.Policy(ctx, obj, allowWeak, path.Root(policyattr.Name))
+	return p, diags
+}
