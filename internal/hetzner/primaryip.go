@@ -1,0 +1,82 @@
+package hetzner
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hetznercloud/hcloud-go/v2/hcloud"
+)
+
+// PrimaryIPSpec is the gateway server's public IPv4. It is created before
+// the server (so the Azure local network gateway can be built in parallel)
+// with auto_delete=false, so replacing the server keeps the address Azure
+// knows.
+type PrimaryIPSpec struct {
+	Name     string
+	Location string
+	Labels   map[string]string
+}
+
+// EnsurePrimaryIP returns the IPv4 primary IP named spec.Name, creating it
+// unassigned in spec.Location when absent and adopting it when it carries
+// our labels.
+func EnsurePrimaryIP(ctx context.Context, c *hcloud.Client, spec PrimaryIPSpec) (*hcloud.PrimaryIP, error) {
+	what := fmt.Sprintf("primary IP %q", spec.Name)
+	var ip *hcloud.PrimaryIP
+	err := Retry(ctx, what, func(ctx context.Context) error {
+		found, _, err := c.PrimaryIP.GetByName(ctx, spec.Name)
+		if err != nil {
+			return err
+		}
+		if found != nil {
+			ip = found
+			return adopt("primary IP", spec.Name, found.ID, spec.Labels, found.Labels)
+		}
+		res, _, err := c.PrimaryIP.Create(ctx, hcloud.PrimaryIPCreateOpts{
+			Name: spec.Name, Type: hcloud.PrimaryIPTypeIPv4, AssigneeType: "server",
+			Location: spec.Location, AutoDelete: hcloud.Ptr(false), Labels: spec.Labels,
+		})
+		if hcloud.IsError(err, hcloud.ErrorCodeUniquenessError) {
+			if found, _, lerr := c.PrimaryIP.GetByName(ctx, spec.Name); lerr == nil && found != nil {
+				ip = found
+				return adopt("primary IP", spec.Name, found.ID, spec.Labels, found.Labels)
+			}
+		}
+		if err != nil {
+			return err
+		}
+		ip = res.PrimaryIP
+		return Settle(ctx, c, res.Action, what+": create")
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return ip, nil
+}
+
+// GetPrimaryIP reads a primary IP; (nil, nil) means it is gone.
+func GetPrimaryIP(ctx context.Context, c *hcloud.Client, id int64) (*hcloud.PrimaryIP, error) {
+	var ip *hcloud.PrimaryIP
+	err := Retry(ctx, fmt.Sprintf("read primary IP %d", id), func(ctx context.Context) error {
+		var err error
+		ip, _, err = c.PrimaryIP.GetByID(ctx, id)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read primary IP %d: %w", id, err)
+	}
+	return ip, nil
+}
+
+// DeletePrimaryIP deletes a primary IP; not found counts as success. Call it
+// after the server is gone: Hetzner refuses to delete an assigned one.
+func DeletePrimaryIP(ctx context.Context, c *hcloud.Client, id int64) error {
+	what := fmt.Sprintf("delete primary IP %d", id)
+	return Retry(ctx, what, func(ctx context.Context) error {
+		_, err := c.PrimaryIP.Delete(ctx, &hcloud.PrimaryIP{ID: id})
+		if err == nil || hcloud.IsError(err, hcloud.ErrorCodeNotFound) {
+			return nil
+		}
+		return fmt.Errorf("%s: %w", what, err)
+	})
+}

@@ -1,0 +1,187 @@
+package hetzner
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/netip"
+	"slices"
+
+	"github.com/hetznercloud/hcloud-go/v2/hcloud"
+)
+
+// ServerSpec is the strongSwan gateway server. Its public IPv4 is the
+// pre-created primary IP (so Azure already knows it) and its private IP is
+// pinned, because the network route to Azure points at it.
+type ServerSpec struct {
+	Name, ServerType, Image, Location  string
+	SSHKeyIDs                          []int64
+	UserData                           string
+	PrimaryIPID, FirewallID, NetworkID int64
+	PrivateIP                          netip.Addr
+	Labels                             map[string]string
+}
+
+// EnsureServer returns the server named spec.Name, attached to the network
+// with spec.PrivateIP and protected by the firewall. It creates the server
+// when absent (public IPv4 = the primary IP, no IPv6, started) and adopts it
+// when it carries our labels. Labels of an adopted server are left as they
+// are: callers compare them (e.g. a config hash) to decide on ReplaceServer.
+func EnsureServer(ctx context.Context, c *hcloud.Client, spec ServerSpec) (*hcloud.Server, error) {
+	what := fmt.Sprintf("server %q", spec.Name)
+	var srv *hcloud.Server
+	err := Retry(ctx, what, func(ctx context.Context) error {
+		found, _, err := c.Server.GetByName(ctx, spec.Name)
+		if err != nil {
+			return err
+		}
+		if found == nil {
+			res, _, cerr := c.Server.Create(ctx, serverCreateOpts(spec))
+			if cerr == nil {
+				srv = res.Server
+				if err := Settle(ctx, c, res.Action, what+": create"); err != nil {
+					return err
+				}
+				return settleAll(ctx, c, res.NextActions, what+": create")
+			}
+			if !hcloud.IsError(cerr, hcloud.ErrorCodeUniquenessError) {
+				return cerr
+			}
+			if found, _, err = c.Server.GetByName(ctx, spec.Name); err != nil || found == nil {
+				return cerr
+			}
+		}
+		srv = found
+		return adopt("server", spec.Name, found.ID, spec.Labels, found.Labels)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	if err := attach(ctx, c, srv.ID, spec, what); err != nil {
+		return nil, err
+	}
+	if err := applyFirewall(ctx, c, srv.ID, spec.FirewallID, what); err != nil {
+		return nil, err
+	}
+	return GetServer(ctx, c, srv.ID)
+}
+
+func serverCreateOpts(spec ServerSpec) hcloud.ServerCreateOpts {
+	keys := make([]*hcloud.SSHKey, 0, len(spec.SSHKeyIDs))
+	for _, id := range spec.SSHKeyIDs {
+		keys = append(keys, &hcloud.SSHKey{ID: id})
+	}
+	opts := hcloud.ServerCreateOpts{
+		Name: spec.Name, ServerType: &hcloud.ServerType{Name: spec.ServerType}, Image: &hcloud.Image{Name: spec.Image},
+		Location: &hcloud.Location{Name: spec.Location}, SSHKeys: keys, UserData: spec.UserData,
+		StartAfterCreate: hcloud.Ptr(true), Labels: spec.Labels,
+		PublicNet: &hcloud.ServerCreatePublicNet{EnableIPv4: true, EnableIPv6: false, IPv4: &hcloud.PrimaryIP{ID: spec.PrimaryIPID}},
+	}
+	if spec.FirewallID != 0 {
+		opts.Firewalls = []*hcloud.ServerCreateFirewall{{Firewall: hcloud.Firewall{ID: spec.FirewallID}}}
+	}
+	return opts
+}
+
+// attach makes the server hold spec.PrivateIP in spec.NetworkID, moving it
+// (detach, attach) when it holds another IP there.
+func attach(ctx context.Context, c *hcloud.Client, id int64, spec ServerSpec, what string) error {
+	if spec.NetworkID == 0 {
+		return nil
+	}
+	return Retry(ctx, what+": attach to network", func(ctx context.Context) error {
+		srv, _, err := c.Server.GetByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		if srv == nil {
+			return fmt.Errorf("%s: server %d disappeared", what, id)
+		}
+		ips := ServerPrivateIPs(srv, spec.NetworkID)
+		if len(ips) > 0 && (!spec.PrivateIP.IsValid() || ips[0] == spec.PrivateIP) {
+			return nil
+		}
+		network := &hcloud.Network{ID: spec.NetworkID}
+		if len(ips) > 0 {
+			a, _, err := c.Server.DetachFromNetwork(ctx, srv, hcloud.ServerDetachFromNetworkOpts{Network: network})
+			if err != nil {
+				return fmt.Errorf("%s: detach_from_network %d (holds %s, want %s): %w", what, spec.NetworkID, ips[0], spec.PrivateIP, err)
+			}
+			if err := Settle(ctx, c, a, what+": detach_from_network"); err != nil {
+				return err
+			}
+		}
+		opts := hcloud.ServerAttachToNetworkOpts{Network: network}
+		if spec.PrivateIP.IsValid() {
+			opts.IP = net.IP(spec.PrivateIP.AsSlice())
+		}
+		a, _, err := c.Server.AttachToNetwork(ctx, srv, opts)
+		if err != nil {
+			return fmt.Errorf("%s: attach_to_network %d with IP %s: %w", what, spec.NetworkID, spec.PrivateIP, err)
+		}
+		return Settle(ctx, c, a, what+": attach_to_network")
+	})
+}
+
+// applyFirewall makes sure an adopted server is still behind the firewall.
+func applyFirewall(ctx context.Context, c *hcloud.Client, id, firewallID int64, what string) error {
+	if firewallID == 0 {
+		return nil
+	}
+	return Retry(ctx, what+": apply firewall", func(ctx context.Context) error {
+		srv, _, err := c.Server.GetByID(ctx, id)
+		if err != nil || srv == nil {
+			return err
+		}
+		if slices.ContainsFunc(srv.PublicNet.Firewalls, func(f *hcloud.ServerFirewallStatus) bool { return f.Firewall.ID == firewallID }) {
+			return nil
+		}
+		res := []hcloud.FirewallResource{{Type: hcloud.FirewallResourceTypeServer, Server: &hcloud.FirewallResourceServer{ID: id}}}
+		actions, _, err := c.Firewall.ApplyResources(ctx, &hcloud.Firewall{ID: firewallID}, res)
+		if err != nil {
+			return fmt.Errorf("%s: apply firewall %d: %w", what, firewallID, err)
+		}
+		return settleAll(ctx, c, actions, what+": apply_to_resources")
+	})
+}
+
+// ReplaceServer deletes the server old and creates it again from spec. The
+// primary IP survives (auto_delete=false) and the private IP is freed by the
+// delete, so the new server keeps both addresses and neither Azure nor the
+// network route notices the swap.
+func ReplaceServer(ctx context.Context, c *hcloud.Client, old int64, spec ServerSpec) (*hcloud.Server, error) {
+	if err := DeleteServer(ctx, c, old); err != nil {
+		return nil, fmt.Errorf("replace server %q: %w", spec.Name, err)
+	}
+	return EnsureServer(ctx, c, spec)
+}
+
+// GetServer reads a server; (nil, nil) means it is gone.
+func GetServer(ctx context.Context, c *hcloud.Client, id int64) (*hcloud.Server, error) {
+	var srv *hcloud.Server
+	err := Retry(ctx, fmt.Sprintf("read server %d", id), func(ctx context.Context) error {
+		var err error
+		srv, _, err = c.Server.GetByID(ctx, id)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read server %d: %w", id, err)
+	}
+	return srv, nil
+}
+
+// DeleteServer deletes a server and waits until it is gone; not found counts
+// as success.
+func DeleteServer(ctx context.Context, c *hcloud.Client, id int64) error {
+	what := fmt.Sprintf("delete server %d", id)
+	return Retry(ctx, what, func(ctx context.Context) error {
+		res, _, err := c.Server.DeleteWithResult(ctx, &hcloud.Server{ID: id})
+		if hcloud.IsError(err, hcloud.ErrorCodeNotFound) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		return Settle(ctx, c, res.Action, what)
+	})
+}
