@@ -1,0 +1,78 @@
+package clients
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+)
+
+func TestParseEndpoint(t *testing.T) {
+	tests := []struct {
+		raw     string
+		wantErr string // substring; "" means valid
+	}{
+		{"https://api.hetzner.cloud/v1", ""},
+		{"https://management.usgovcloudapi.net", ""},
+		{"http://127.0.0.1:8080/azure", ""},
+		{"http://127.0.0.2:8080/hcloud/v1", ""},
+		{"http://[::1]:8080/azure", ""},
+		{"http://localhost:8080/azure", ""},
+		{"http://10.0.0.5:8080/azure", "non-loopback"},
+		{"http://example.com/azure", "non-loopback"},
+		{"http://127.0.0.1.nip.io/azure", "non-loopback"},
+		{"ftp://127.0.0.1/x", "must start with https://"},
+		{"127.0.0.1:8080/azure", "is not a URL"},
+		{"localhost:8080/azure", "must start with https://"},
+		{"https:///v1", "no host"},
+		{"https://user:pw@api.hetzner.cloud/v1", "must not contain credentials"},
+		{"https://api.hetzner.cloud/%zz", "is not a URL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.raw, func(t *testing.T) {
+			_, err := ParseEndpoint(tt.raw)
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatalf("unexpected error: %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("error = %v, want one containing %q", err, tt.wantErr)
+			}
+			if strings.Contains(err.Error(), "pw@") {
+				t.Errorf("error reveals the password: %v", err)
+			}
+		})
+	}
+}
+
+func TestIsLoopbackHTTP(t *testing.T) {
+	tests := []struct {
+		raw  string
+		want bool
+	}{
+		{"http://127.0.0.1:1234/azure", true},
+		{"http://127.9.9.9/azure", true},
+		{"http://[::1]/azure", true},
+		{"http://[::ffff:127.0.0.1]/azure", true},
+		{"HTTP://LOCALHOST/azure", true},
+		{"https://127.0.0.1/azure", false}, // TLS needs no exception
+		{"http://192.168.1.1/azure", false},
+		{"http://[::2]/azure", false},
+		{"http://localhost.example.com/azure", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.raw, func(t *testing.T) {
+			u, err := url.Parse(tt.raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := IsLoopbackHTTP(u); got != tt.want {
+				t.Errorf("IsLoopbackHTTP(%s) = %v, want %v", tt.raw, got, tt.want)
+			}
+		})
+	}
+	if IsLoopbackHTTP(nil) {
+		t.Error("nil URL must not count as loopback")
+	}
+}

@@ -1,0 +1,44 @@
+package prefixplan
+
+import (
+	"context"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+)
+
+// TestSchema pins the contract (design.md §3) and that every attribute,
+// nested ones included, is documented for the registry docs.
+func TestSchema(t *testing.T) {
+	ctx := context.Background()
+	var resp datasource.SchemaResponse
+	NewDataSource().Schema(ctx, datasource.SchemaRequest{}, &resp)
+	if d := resp.Schema.ValidateImplementation(ctx); d.HasError() {
+		t.Fatalf("schema: %v", d)
+	}
+	want := map[string]string{"supernet": "required", "providers": "required",
+		"prefixes": "computed", "hetzner_network_ip_range": "computed", "id": "computed"}
+	if len(resp.Schema.Attributes) != len(want) {
+		t.Errorf("attributes = %d, want %d", len(resp.Schema.Attributes), len(want))
+	}
+	for name, kind := range want {
+		a, ok := resp.Schema.Attributes[name]
+		if !ok {
+			t.Fatalf("%s missing", name)
+		}
+		if (kind == "required") != a.IsRequired() || (kind == "computed") != a.IsComputed() {
+			t.Errorf("%s: required %v computed %v, want %s", name, a.IsRequired(), a.IsComputed(), kind)
+		}
+		if a.GetMarkdownDescription() == "" {
+			t.Errorf("%s has no description", name)
+		}
+	}
+	nested := resp.Schema.Attributes["providers"].(schema.ListNestedAttribute).NestedObject.Attributes
+	for name, req := range map[string]bool{"name": true, "prefix_length": false} {
+		a := nested[name]
+		if a == nil || a.IsRequired() != req || a.GetMarkdownDescription() == "" {
+			t.Errorf("providers.%s: want required=%v with a description, got %+v", name, req, a)
+		}
+	}
+}
