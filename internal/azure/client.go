@@ -118,7 +118,10 @@ func ParseID(attr, id string) (*arm.ResourceID, error) {
 
 // pollOpts honours Retry-After and falls back to the client's frequency.
 func (c *Client) pollOpts() *runtime.PollUntilDoneOptions {
-	return &runtime.PollUntilDoneOptions{Frequency: c.pollInterval()}
+	// azcore refuses a Frequency under one second outside test binaries; it
+	// only applies when ARM sends no Retry-After (or retry-after-ms), which
+	// ARM always does for these operations.
+	return &runtime.PollUntilDoneOptions{Frequency: max(c.pollInterval(), time.Second)}
 }
 
 // sleep waits d or until ctx ends.

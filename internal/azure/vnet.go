@@ -77,7 +77,9 @@ func subnetPrefix(sn *armnetwork.Subnet) (netip.Prefix, bool) {
 // EnsureGatewaySubnet returns the VNet's GatewaySubnet, creating it with
 // prefix when absent. An existing GatewaySubnet is used as it is: it may
 // already serve another gateway, and resizing a subnet in use fails.
-func (c *Client) EnsureGatewaySubnet(ctx context.Context, vnetID string, prefix netip.Prefix) (subnetID string, created bool, err error) {
+// onCreate, when set, is called as soon as ARM accepted the create, before
+// the wait, so a caller interrupted mid-wait still knows the subnet is its.
+func (c *Client) EnsureGatewaySubnet(ctx context.Context, vnetID string, prefix netip.Prefix, onCreate func()) (subnetID string, created bool, err error) {
 	rid, err := ParseID("azure.virtual_network_id", vnetID)
 	if err != nil {
 		return "", false, err
@@ -96,7 +98,7 @@ func (c *Client) EnsureGatewaySubnet(ctx context.Context, vnetID string, prefix 
 	res, err := putLRO(ctx, c, fmt.Sprintf("azure.gateway_subnet_prefix: creating %s %s in %s", GatewaySubnetName, prefix, vnetID),
 		func() (*runtime.Poller[armnetwork.SubnetsClientCreateOrUpdateResponse], error) {
 			return c.subnets.BeginCreateOrUpdate(ctx, rid.ResourceGroupName, rid.Name, GatewaySubnetName, body, nil)
-		}, nil)
+		}, onCreate)
 	if err != nil {
 		return "", false, err
 	}

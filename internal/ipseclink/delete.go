@@ -21,8 +21,6 @@ func (r *resourceImpl) Delete(ctx context.Context, req resource.DeleteRequest, r
 	}
 	timeout, d := state.Timeouts.Delete(ctx, defaultDelete)
 	resp.Diagnostics.Append(d...)
-	o, d := loadOwned(ctx, req.Private)
-	resp.Diagnostics.Append(d...)
 	c, d := r.clouds()
 	resp.Diagnostics.Append(d...)
 	if resp.Diagnostics.HasError() {
@@ -31,7 +29,7 @@ func (r *resourceImpl) Delete(ctx context.Context, req resource.DeleteRequest, r
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	s, _ := buildSpec(ctx, &state)
-	if err := teardown(ctx, c, s, progressFromState(&state, o)); err != nil {
+	if err := teardown(ctx, c, s, progressFromState(&state)); err != nil {
 		resp.Diagnostics.AddError("Deleting the link failed",
 			fmt.Sprintf("%v\n\nWhat was already removed stays removed; run `terraform destroy` again to finish.", err))
 	}

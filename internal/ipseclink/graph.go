@@ -74,11 +74,12 @@ func converge(ctx context.Context, c clouds, s spec, p *progress) error {
 		if s.GatewayID != "" {
 			return nil
 		}
-		id, created, err := c.az.EnsureGatewaySubnet(ctx, s.VNetID, s.GatewaySubnetPrefix)
+		id, _, err := c.az.EnsureGatewaySubnet(ctx, s.VNetID, s.GatewaySubnetPrefix, func() {
+			p.update(func(p *progress) { p.Owned.GatewaySubnet = true })
+		})
 		if err != nil {
 			return err
 		}
-		p.update(func(p *progress) { p.Owned.GatewaySubnet = p.Owned.GatewaySubnet || created })
 		gwSubnet.set(id)
 		return nil
 	})

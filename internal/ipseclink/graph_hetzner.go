@@ -39,12 +39,13 @@ func hetznerNetwork(ctx context.Context, c clouds, s spec, p *progress, network 
 			return fmt.Errorf("hetzner.network_id: network %d does not exist", s.NetworkID)
 		}
 	} else {
-		var created bool
-		n, created, err = hetzner.EnsureNetwork(ctx, c.hc, hetzner.NetworkSpec{Name: s.Name, IPRange: s.NetworkRange, Labels: labels(s.Name)})
+		// Without network_id the network is the link's own, whether this
+		// run created it or adopted it from an interrupted one.
+		n, _, err = hetzner.EnsureNetwork(ctx, c.hc, hetzner.NetworkSpec{Name: s.Name, IPRange: s.NetworkRange, Labels: labels(s.Name)})
 		if err != nil {
 			return err
 		}
-		p.update(func(p *progress) { p.Owned.Network = p.Owned.Network || created })
+		p.update(func(p *progress) { p.Owned.Network = true })
 	}
 	p.update(func(p *progress) { p.NetworkID = n.ID })
 	created, err := hetzner.EnsureSubnet(ctx, c.hc, n.ID, s.Zone, s.GatewaySubnet)

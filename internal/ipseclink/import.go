@@ -24,7 +24,7 @@ import (
 // What cannot be observed (SSH keys baked into the server, whether a
 // GatewaySubnet was created by the link) takes the safe value: no keys, and
 // the subnet is left alone on destroy.
-func discover(ctx context.Context, c clouds, m *model, o *owned) error {
+func discover(ctx context.Context, c clouds, m *model) error {
 	connID := m.AzureConnectionID.ValueString()
 	rid, err := azure.ParseID("import ID", connID)
 	if err != nil {
@@ -91,7 +91,8 @@ func discover(ctx context.Context, c clouds, m *model, o *owned) error {
 		}
 	}
 	ownNet := hetzner.Owned(hetzner.Labels(name), n.Labels)
-	o.Network, o.Gateway = ownNet, gw.Link == name
+	o := owned{Network: ownNet, Gateway: gw.Link == name}
+	m.CreatedResources = o.list()
 
 	h := hetznerModel{
 		NetworkID: types.Int64Value(n.ID), NetworkIPRange: types.StringNull(),

@@ -38,6 +38,7 @@ type model struct {
 	ConnectionStatus     types.String `tfsdk:"connection_status"`
 	SwanctlConf          types.String `tfsdk:"swanctl_conf"`
 	Drift                types.List   `tfsdk:"drift"`
+	CreatedResources     types.List   `tfsdk:"created_resources"`
 }
 
 type hetznerModel struct {

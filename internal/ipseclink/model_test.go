@@ -58,7 +58,7 @@ func TestProgressRoundTripsThroughState(t *testing.T) {
 	if got := m.ID.ValueString(); got != "7:/subscriptions/s/conn" {
 		t.Errorf("id = %q", got)
 	}
-	back := progressFromState(m, p.Owned)
+	back := progressFromState(m)
 	if back.NetworkID != 7 || back.ServerID != 10 || back.PrivateIP != p.PrivateIP || back.GatewayPublicIP != p.GatewayPublicIP ||
 		back.ConnectionID != p.ConnectionID || back.SharedKey != "k" || back.Owned != p.Owned {
 		t.Errorf("round trip lost data: %+v", back)

@@ -168,7 +168,7 @@ func liveChecks(ctx context.Context, c clouds, s *spec, diags *diag.Diagnostics)
 		if len(remote) == 0 {
 			remote = vnet.AddressSpace
 		}
-		if s.GatewayID == "" && vnet.GatewaySubnetID == "" && !s.GatewaySubnetPrefix.IsValid() {
+		if !s.ReuseGateway && vnet.GatewaySubnetID == "" && !s.GatewaySubnetPrefix.IsValid() {
 			diags.AddAttributeError(pathAzure.AtName("gateway_subnet_prefix"), "GatewaySubnet needed",
 				"Virtual network "+vnet.Name+" has no GatewaySubnet; set gateway_subnet_prefix (a /27 inside "+
 					joinPrefixes(vnet.AddressSpace)+" that no other subnet uses) so it can be created.")

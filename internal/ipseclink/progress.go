@@ -2,7 +2,6 @@ package ipseclink
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/netip"
 	"sync"
@@ -42,15 +41,55 @@ type progress struct {
 	Owned owned
 }
 
-// owned marks resources the link created, as opposed to ones it was given.
+// owned marks resources the link created, as opposed to ones it was given
+// or found. It lives in the visible `created_resources` attribute, not in
+// private state: Terraform drops a failed create's private state, and these
+// flags are exactly what the destroy of such a (tainted) link needs.
 type owned struct {
-	Network       bool `json:"network,omitempty"`
-	Subnet        bool `json:"subnet,omitempty"`
-	GatewaySubnet bool `json:"gateway_subnet,omitempty"`
-	Gateway       bool `json:"gateway,omitempty"`
+	Network, Subnet, GatewaySubnet, Gateway bool
 }
 
-const privateOwnedKey = "owned"
+// Names used in created_resources.
+const (
+	createdNetwork       = "hetzner_network"
+	createdSubnet        = "hetzner_gateway_subnet"
+	createdGatewaySubnet = "azure_gateway_subnet"
+	createdGateway       = "azure_gateway"
+)
+
+func (o owned) list() types.List {
+	var out []string
+	for _, e := range []struct {
+		on   bool
+		name string
+	}{{o.Network, createdNetwork}, {o.Subnet, createdSubnet}, {o.GatewaySubnet, createdGatewaySubnet}, {o.Gateway, createdGateway}} {
+		if e.on {
+			out = append(out, e.name)
+		}
+	}
+	return listOfStrings(out)
+}
+
+func ownedFrom(l types.List) owned {
+	var o owned
+	for _, e := range l.Elements() {
+		s, ok := e.(types.String)
+		if !ok {
+			continue
+		}
+		switch s.ValueString() {
+		case createdNetwork:
+			o.Network = true
+		case createdSubnet:
+			o.Subnet = true
+		case createdGatewaySubnet:
+			o.GatewaySubnet = true
+		case createdGateway:
+			o.Gateway = true
+		}
+	}
+	return o
+}
 
 // update runs f under the lock; steps call it the moment they learn an ID.
 func (p *progress) update(f func(p *progress)) {
@@ -59,40 +98,8 @@ func (p *progress) update(f func(p *progress)) {
 	f(p)
 }
 
-// privateState is the subset of the framework's private state API used here.
-type privateState interface {
-	SetKey(ctx context.Context, key string, value []byte) diag.Diagnostics
-}
-
-type privateReader interface {
-	GetKey(ctx context.Context, key string) ([]byte, diag.Diagnostics)
-}
-
-func (p *progress) savePrivate(ctx context.Context, ps privateState) diag.Diagnostics {
-	p.mu.Lock()
-	b, err := json.Marshal(p.Owned)
-	p.mu.Unlock()
-	if err != nil {
-		var d diag.Diagnostics
-		d.AddError("Saving private state", err.Error())
-		return d
-	}
-	return ps.SetKey(ctx, privateOwnedKey, b)
-}
-
-func loadOwned(ctx context.Context, pr privateReader) (owned, diag.Diagnostics) {
-	var o owned
-	b, diags := pr.GetKey(ctx, privateOwnedKey)
-	if len(b) > 0 {
-		if err := json.Unmarshal(b, &o); err != nil {
-			diags.AddError("Reading private state", fmt.Sprintf("corrupt %q entry: %v", privateOwnedKey, err))
-		}
-	}
-	return o, diags
-}
-
 // fromState seeds progress from a prior state (update, delete, repair).
-func progressFromState(m *model, o owned) *progress {
+func progressFromState(m *model) *progress {
 	p := &progress{
 		NetworkID:    m.HetznerNetworkID.ValueInt64(),
 		PrimaryIPID:  m.HetznerPrimaryIPID.ValueInt64(),
@@ -105,7 +112,7 @@ func progressFromState(m *model, o owned) *progress {
 		Status:       m.ConnectionStatus.ValueString(),
 		SharedKey:    m.SharedKey.ValueString(),
 		Swanctl:      m.SwanctlConf.ValueString(),
-		Owned:        o,
+		Owned:        ownedFrom(m.CreatedResources),
 	}
 	p.PublicIPv4, _ = netip.ParseAddr(m.HetznerPublicIPv4.ValueString())
 	p.PrivateIP, _ = netip.ParseAddr(m.HetznerPrivateIP.ValueString())
@@ -144,6 +151,7 @@ func (p *progress) writeTo(ctx context.Context, m *model) diag.Diagnostics {
 	m.AzureGatewayPublicIP = addr(p.GatewayPublicIP)
 	m.AzureLNGID, m.AzureConnectionID = str(p.LNGID), str(p.ConnectionID)
 	m.ConnectionStatus, m.SwanctlConf = str(p.Status), str(p.Swanctl)
+	m.CreatedResources = p.Owned.list()
 	if p.SharedKey != "" {
 		m.SharedKey = types.StringValue(p.SharedKey)
 	}

@@ -37,8 +37,6 @@ func (r *resourceImpl) Read(ctx context.Context, req resource.ReadRequest, resp 
 	}
 	timeout, d := state.Timeouts.Read(ctx, defaultRead)
 	resp.Diagnostics.Append(d...)
-	o, d := loadOwned(ctx, req.Private)
-	resp.Diagnostics.Append(d...)
 	c, d := r.clouds()
 	resp.Diagnostics.Append(d...)
 	if resp.Diagnostics.HasError() {
@@ -49,7 +47,7 @@ func (r *resourceImpl) Read(ctx context.Context, req resource.ReadRequest, resp 
 
 	if state.Hetzner.IsNull() {
 		// Just imported: discover the rest from the two IDs.
-		if err := discover(ctx, c, &state, &o); err != nil {
+		if err := discover(ctx, c, &state); err != nil {
 			resp.Diagnostics.AddError("Importing the link", err.Error())
 			return
 		}
@@ -59,7 +57,7 @@ func (r *resourceImpl) Read(ctx context.Context, req resource.ReadRequest, resp 
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	p := progressFromState(&state, o)
+	p := progressFromState(&state)
 	if p.Swanctl == "" {
 		// Imported: the server's configuration is what the link would render.
 		if gw, err := gatewayConfig(s, p.PublicIPv4, p.GatewayPublicIP, s.LocalPrefixes, s.RemotePrefixes, p.SharedKey); err == nil {
@@ -81,7 +79,6 @@ func (r *resourceImpl) Read(ctx context.Context, req resource.ReadRequest, resp 
 		state.Drift = types.ListValueMust(types.StringType, nil)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
-	resp.Diagnostics.Append(p.savePrivate(ctx, resp.Private)...)
 }
 
 // observe reads every sub-resource and reports what differs from what the

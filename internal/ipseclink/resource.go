@@ -111,7 +111,7 @@ func (r *resourceImpl) Create(ctx context.Context, req resource.CreateRequest, r
 	}
 	tflog.Info(ctx, "creating link", map[string]any{"name": s.Name})
 	err := converge(ctx, c, s, p)
-	r.finish(ctx, &plan, p, &resp.State, resp.Private, &resp.Diagnostics)
+	r.finish(ctx, &plan, p, &resp.State, &resp.Diagnostics)
 	if err != nil {
 		resp.Diagnostics.AddError("Creating the link failed",
 			fmt.Sprintf("%v\n\nEvery resource created so far is recorded in the state. Terraform marks the link tainted: "+
@@ -120,15 +120,12 @@ func (r *resourceImpl) Create(ctx context.Context, req resource.CreateRequest, r
 	}
 }
 
-// finish writes progress into state and private state; it runs on success
-// and failure alike, so no created ID is ever lost.
-func (r *resourceImpl) finish(ctx context.Context, m *model, p *progress, st stateSetter, priv privateState, diags *diag.Diagnostics) {
+// finish writes progress into state; it runs on success and failure alike,
+// so no created ID is ever lost.
+func (r *resourceImpl) finish(ctx context.Context, m *model, p *progress, st stateSetter, diags *diag.Diagnostics) {
 	m.Drift = types.ListValueMust(types.StringType, nil)
 	diags.Append(p.writeTo(ctx, m)...)
 	diags.Append(st.Set(ctx, m)...)
-	if priv != nil {
-		diags.Append(p.savePrivate(ctx, priv)...)
-	}
 }
 
 type stateSetter interface {
@@ -146,8 +143,6 @@ func (r *resourceImpl) Update(ctx context.Context, req resource.UpdateRequest, r
 	resp.Diagnostics.Append(d...)
 	s, d := buildSpec(ctx, &plan)
 	resp.Diagnostics.Append(d...)
-	o, d := loadOwned(ctx, req.Private)
-	resp.Diagnostics.Append(d...)
 	c, d := r.clouds()
 	resp.Diagnostics.Append(d...)
 	if resp.Diagnostics.HasError() {
@@ -156,7 +151,7 @@ func (r *resourceImpl) Update(ctx context.Context, req resource.UpdateRequest, r
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	p := progressFromState(&state, o)
+	p := progressFromState(&state)
 	if s.SharedKey != "" {
 		p.SharedKey = s.SharedKey
 	}
@@ -164,7 +159,7 @@ func (r *resourceImpl) Update(ctx context.Context, req resource.UpdateRequest, r
 	if err == nil {
 		err = converge(ctx, c, s, p)
 	}
-	r.finish(ctx, &plan, p, &resp.State, resp.Private, &resp.Diagnostics)
+	r.finish(ctx, &plan, p, &resp.State, &resp.Diagnostics)
 	if err != nil {
 		resp.Diagnostics.AddError("Updating the link failed",
 			fmt.Sprintf("%v\n\nWhat was changed so far is recorded; run `terraform apply` again to finish.", err))

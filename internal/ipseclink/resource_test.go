@@ -141,7 +141,7 @@ func TestAccLinkOriginalTopology(t *testing.T) {
 			ImportState:             true,
 			ImportStateVerify:       true,
 			ImportStateIdFunc:       func(st *terraform.State) (string, error) { return st.RootModule().Resources[addr].Primary.ID, nil },
-			ImportStateVerifyIgnore: []string{"timeouts"},
+			ImportStateVerifyIgnore: []string{"timeouts", "created_resources"},
 		}},
 	})
 }

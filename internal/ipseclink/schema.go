@@ -84,6 +84,11 @@ func (r *resourceImpl) Schema(ctx context.Context, _ resource.SchemaRequest, res
 			"azure_connection_id":            computedID("ID of the IPsec connection."),
 			"connection_status":              schema.StringAttribute{Computed: true, MarkdownDescription: "Azure's connection status at the last refresh: `Unknown`, `Connecting`, `Connected` or `NotConnected`."},
 			"swanctl_conf":                   schema.StringAttribute{Computed: true, MarkdownDescription: "The strongSwan configuration the gateway server runs, without the secret."},
+			"created_resources": schema.ListAttribute{Computed: true, ElementType: types.StringType,
+				PlanModifiers: []planmodifier.List{listplanmodifier.UseStateForUnknown()},
+				MarkdownDescription: "Sub-resources this link created and so deletes on destroy, among `hetzner_network`, `hetzner_gateway_subnet`, " +
+					"`azure_gateway_subnet` and `azure_gateway`. What it was given or found (an existing network, subnet or gateway) is left alone. " +
+					"After an import the two subnets are never listed: whether the link created them cannot be observed, so destroy leaves them."},
 			"drift": schema.ListAttribute{Computed: true, ElementType: types.StringType,
 				MarkdownDescription: "What the last refresh found changed outside Terraform (a deleted route, changed firewall rules, a deleted connection, ...). A plan shows it going to `[]`: apply repairs it."},
 		},

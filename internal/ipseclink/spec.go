@@ -40,7 +40,10 @@ type spec struct {
 	GatewaySubnetPrefix netip.Prefix
 	SKU                 string
 	GatewayID           string
-	RemotePrefixes      []netip.Prefix
+	// ReuseGateway is true when virtual_network_gateway_id is set, even if
+	// its value is not known yet (another link's output).
+	ReuseGateway   bool
+	RemotePrefixes []netip.Prefix
 
 	Policy    ipsec.Policy
 	AllowWeak bool
@@ -121,6 +124,7 @@ func buildSpec(ctx context.Context, m *model) (s spec, diags diag.Diagnostics) {
 			diags.AddAttributeError(pathAzure.AtName("virtual_network_gateway_id"), "Invalid virtual network gateway ID", err.Error())
 		}
 	}
+	s.ReuseGateway = !a.VirtualNetworkGatewayID.IsNull()
 	s.GatewaySubnetPrefix = prefixAttr(&diags, pathAzure.AtName("gateway_subnet_prefix"), a.GatewaySubnetPrefix.ValueString())
 	if p := s.GatewaySubnetPrefix; p.IsValid() && p.Bits() > 29 {
 		diags.AddAttributeError(pathAzure.AtName("gateway_subnet_prefix"), "GatewaySubnet too small",
