@@ -165,7 +165,7 @@ func NewAzure(cfg AzureConfig, version string) (*Azure, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating the Azure %s credential: %w", kind, err)
 	}
-	return &Azure{SubscriptionID: cfg.SubscriptionID, Credential: cred, ClientOptions: opts, Kind: kind}, nil
+	return &Azure{SubscriptionID: cfg.SubscriptionID, Credential: cred, ClientOptions: opts, Kind: kind, PollInterval: cfg.PollInterval}, nil
 }
 
 // StaticTokenCredential hands out one bearer token as is. It serves CI

@@ -3,6 +3,7 @@ package clients
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
 // AzureConfig is the provider's azure block after environment fallbacks:
@@ -23,6 +24,9 @@ type AzureConfig struct {
 	ResourceManagerEndpoint string
 	// AccessToken is a bearer token used as is (CI pipelines, crosscloud-sim).
 	AccessToken string
+	// PollInterval paces polls that ARM gives no Retry-After for (waiting
+	// for a connection to connect, adopting a gateway still provisioning).
+	PollInterval time.Duration
 }
 
 // CredentialKind is how the provider authenticates to Azure. It is chosen

@@ -42,6 +42,7 @@ type azureModel struct {
 	Environment             types.String `tfsdk:"environment"`
 	ResourceManagerEndpoint types.String `tfsdk:"resource_manager_endpoint"`
 	AccessToken             types.String `tfsdk:"access_token"`
+	PollInterval            types.String `tfsdk:"poll_interval"`
 }
 
 // resolvedConfig is the provider block after environment fallbacks. A cloud
@@ -148,7 +149,11 @@ func resolveConfig(ctx context.Context, m providerModel, env lookupEnv) (resolve
 		a.Environment = strings.ToLower(r.str(am.Environment, "ARM_ENVIRONMENT"))
 		a.ResourceManagerEndpoint = r.str(am.ResourceManagerEndpoint, "ARM_RESOURCE_MANAGER_ENDPOINT")
 		a.AccessToken = r.str(am.AccessToken, "ARM_ACCESS_TOKEN")
+		poll := r.str(am.PollInterval, "ARM_POLL_INTERVAL")
 		out.AzureUnknown = r.unknown
+		if !r.unknown {
+			a.PollInterval = parsePoll(poll, azurePath.AtName("poll_interval"), "azure.poll_interval (or ARM_POLL_INTERVAL)", &r.diags)
+		}
 		if !r.unknown && !r.diags.HasError() {
 			validateAzure(*a, &r.diags)
 		}
@@ -172,13 +177,18 @@ func validateHCloud(h clients.HCloudConfig, poll string, diags *diag.Diagnostics
 				"hcloud.endpoint (or HCLOUD_ENDPOINT): "+err.Error())
 		}
 	}
+	return parsePoll(poll, hcloudPath.AtName("poll_interval"), "hcloud.poll_interval (or HCLOUD_POLL_INTERVAL)", diags)
+}
+
+// parsePoll reads a poll interval; empty means the client's default.
+func parsePoll(poll string, at path.Path, name string, diags *diag.Diagnostics) time.Duration {
 	if poll == "" {
 		return 0
 	}
 	d, err := time.ParseDuration(poll)
 	if err != nil || d <= 0 {
-		diags.AddAttributeError(hcloudPath.AtName("poll_interval"), "Invalid Hetzner Cloud poll interval",
-			fmt.Sprintf("hcloud.poll_interval (or HCLOUD_POLL_INTERVAL) is %q; use a positive Go duration such as \"1s\" or \"500ms\".", poll))
+		diags.AddAttributeError(at, "Invalid poll interval",
+			fmt.Sprintf("%s is %q; use a positive Go duration such as \"1s\" or \"500ms\".", name, poll))
 		return 0
 	}
 	return d

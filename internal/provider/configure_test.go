@@ -198,7 +198,7 @@ data "crosscloud_test_clients" "c" {}`, regexp.MustCompile(`(?s)azure\.environme
 		{"bad poll interval", `provider "crosscloud" {
   hcloud = { token = "x", poll_interval = "often" }
 }
-data "crosscloud_test_clients" "c" {}`, regexp.MustCompile(`(?s)Invalid Hetzner Cloud poll interval.*often`)},
+data "crosscloud_test_clients" "c" {}`, regexp.MustCompile(`(?s)Invalid poll interval.*often`)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

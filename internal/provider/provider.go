@@ -143,6 +143,11 @@ func azureAttributes() map[string]schema.Attribute {
 				"`crosscloud-sim` emulator, e.g. `http://127.0.0.1:8080/azure`). Falls back to " +
 				"`ARM_RESOURCE_MANAGER_ENDPOINT`. Plain `http://` is accepted only on a loopback address.",
 		},
+		"poll_interval": schema.StringAttribute{
+			Optional: true,
+			MarkdownDescription: "How often to poll Azure when it sends no `Retry-After` (a connection coming up, a gateway " +
+				"adopted mid-provisioning), as a Go duration. Default `10s`. Falls back to `ARM_POLL_INTERVAL`.",
+		},
 		"access_token": schema.StringAttribute{
 			Optional:  true,
 			Sensitive: true,

@@ -50,7 +50,7 @@ func TestSchemaAttributes(t *testing.T) {
 		"hcloud": {"token": true, "endpoint": false, "poll_interval": false},
 		"azure": {"subscription_id": false, "tenant_id": false, "client_id": false, "client_secret": true,
 			"use_cli": false, "use_msi": false, "use_oidc": false, "oidc_token": true, "environment": false,
-			"resource_manager_endpoint": false, "access_token": true},
+			"resource_manager_endpoint": false, "access_token": true, "poll_interval": false},
 	}
 	for block, attrs := range want {
 		b, ok := resp.Schema.Attributes[block].(schema.SingleNestedAttribute)

@@ -19,6 +19,7 @@ var EnvKeys = []string{
 	"ARM_TENANT_ID",
 	"ARM_ACCESS_TOKEN",
 	"ARM_RESOURCE_MANAGER_ENDPOINT",
+	"ARM_POLL_INTERVAL",
 	"CROSSCLOUD_SIM_URL",
 }
 
@@ -33,6 +34,7 @@ func (s *Sim) Env() map[string]string {
 		"ARM_TENANT_ID":                 s.opts.TenantID,
 		"ARM_ACCESS_TOKEN":              s.env.Token,
 		"ARM_RESOURCE_MANAGER_ENDPOINT": s.url + AzurePrefix,
+		"ARM_POLL_INTERVAL":             scaledPoll(10*time.Second, s.opts.TimeScale).String(),
 		"CROSSCLOUD_SIM_URL":            s.url,
 	}
 }
@@ -41,8 +43,13 @@ func (s *Sim) Env() map[string]string {
 // provider's real-world 1s scaled like every other duration, but at least
 // 10ms so a tiny time scale does not turn polling into a busy loop (and
 // into Hetzner's rate limit, which the emulator does not scale).
-func pollInterval(scale float64) time.Duration {
-	return min(max(time.Duration(float64(time.Second)*scale), 10*time.Millisecond), time.Second)
+func pollInterval(scale float64) time.Duration { return scaledPoll(time.Second, scale) }
+
+// scaledPoll scales a real-world poll interval like every other duration,
+// between 10ms and the real value. ARM's 10s default governs waits that get
+// no Retry-After (a connection coming up).
+func scaledPoll(real time.Duration, scale float64) time.Duration {
+	return min(max(time.Duration(float64(real)*scale), 10*time.Millisecond), real)
 }
 
 // writeEnvFile writes `export KEY='value'` lines for env in EnvKeys order.

@@ -55,6 +55,7 @@ func TestEnvFile(t *testing.T) {
 		"ARM_TENANT_ID":                 o.TenantID,
 		"ARM_ACCESS_TOKEN":              s.env.Token,
 		"ARM_RESOURCE_MANAGER_ENDPOINT": s.URL() + "/azure",
+		"ARM_POLL_INTERVAL":             "10s",
 		"CROSSCLOUD_SIM_URL":            s.URL(),
 	}
 	for k, v := range want {

@@ -119,10 +119,11 @@ func (i *Instance) ProviderConfig() string {
     tenant_id                 = %q
     access_token              = %q
     resource_manager_endpoint = %q
+    poll_interval             = %q
   }
 }
 `, e["HCLOUD_TOKEN"], e["HCLOUD_ENDPOINT"], e["HCLOUD_POLL_INTERVAL"],
-		e["ARM_SUBSCRIPTION_ID"], e["ARM_TENANT_ID"], e["ARM_ACCESS_TOKEN"], e["ARM_RESOURCE_MANAGER_ENDPOINT"])
+		e["ARM_SUBSCRIPTION_ID"], e["ARM_TENANT_ID"], e["ARM_ACCESS_TOKEN"], e["ARM_RESOURCE_MANAGER_ENDPOINT"], e["ARM_POLL_INTERVAL"])
 }
 
 // State reads GET /_sim/state: every live resource of both clouds, sorted.
