@@ -23,12 +23,15 @@ import (
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/azuresim"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/hcloudsim"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/labplane"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simcore"
 )
 
-// newDataPlane builds the -lab data plane; nil until the lab is wired in,
-// which makes -lab fail with a clear message instead of half-working.
-var newDataPlane sim.DataPlaneFunc
+// newDataPlane builds the -lab data plane: network namespaces named
+// labplane.DefaultPrefix* running strongSwan, logging to the emulator's log.
+var newDataPlane = func(logger *slog.Logger) sim.DataPlaneFunc {
+	return labplane.New(labplane.Options{Logger: logger})
+}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -48,8 +51,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		faults     = fs.String("faults", "", "inject faults, e.g. `error_rate=0.1,rate_limit_rate=0.05,drop_rate=0.01,lro_failure_rate=0.02,seed=7`")
 		stateFile  = fs.String("state-file", "", "load emulated resources from `FILE` at start if it exists; save them after changes and at exit")
 		gatewayDur = fs.Duration("gateway-duration", azuresim.DefaultGatewayCreate, "real-world time an Azure VPN gateway takes to provision, before -time-scale")
-		lab        = fs.Bool("lab", false, "run the data plane: gateways as network namespaces with strongSwan (root)")
-		verbose    = fs.Bool("v", false, "log one line per request")
+		lab        = fs.Bool("lab", false, "run the data plane: Hetzner servers and the Azure VPN gateway become network namespaces\n"+
+			"with real strongSwan, and connectionStatus comes from IKE. Needs root, iproute2, nftables and\n"+
+			"Debian's charon-systemd, strongswan-swanctl, libcharon-extra-plugins. Everything it makes is\n"+
+			"named "+labplane.DefaultPrefix+"* and removed at exit, on SIGINT/SIGTERM and at the next start after a crash")
+		verbose = fs.Bool("v", false, "log one line per request")
 	)
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: crosscloud-sim [flags]\n\n"+
@@ -91,7 +97,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		SubscriptionID: azuresim.SubscriptionID,
 		TenantID:       azuresim.TenantID,
 		Lab:            *lab,
-		NewDataPlane:   newDataPlane,
+		NewDataPlane:   newDataPlane(logger),
 		Logger:         logger,
 	}, newHCloud, newAzure)
 	if err != nil {

@@ -11,9 +11,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/labplane"
 )
 
 // TestBinaryEndToEnd builds the real crosscloud-sim, starts it on a free
@@ -173,7 +176,6 @@ func TestFlagErrors(t *testing.T) {
 	}{
 		{"bad faults", []string{"-faults", "error_rate=x"}, "error_rate"},
 		{"bad time scale", []string{"-time-scale", "-2"}, "time scale -2"},
-		{"lab not built", []string{"-lab"}, "lab mode is not built yet"},
 		{"stray argument", []string{"serve"}, `unexpected argument "serve"`},
 		{"zero gateway duration", []string{"-gateway-duration", "0s"}, "-gateway-duration 0s"},
 	}
@@ -189,4 +191,65 @@ func TestFlagErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestLabFlag starts the emulator with -lab: on a machine that can run the
+// lab it must serve, shut down on cancel with exit 0 and leave no namespace
+// behind; elsewhere it must refuse with exit 1 and say what is missing.
+func TestLabFlag(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	stderr := &syncBuffer{}
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-lab"}, pw, stderr)
+		pw.Close()
+	}()
+	if err := labplane.Preflight(); err != nil {
+		if code := <-done; code != 1 || !strings.Contains(stderr.String(), "cannot run on this machine") {
+			t.Fatalf("exit %d, stderr %q; want 1 and the missing prerequisites", code, stderr.String())
+		}
+		return
+	}
+	sc := bufio.NewScanner(pr)
+	if !sc.Scan() || !strings.Contains(sc.Text(), "listening on") {
+		t.Fatalf("no listening line; stderr %q", stderr.String())
+	}
+	go io.Copy(io.Discard, pr)
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("exit %d after cancel, stderr %q", code, stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the lab emulator did not shut down within 30s of cancel")
+	}
+	out, err := exec.Command("ip", "netns", "list").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(out), labplane.DefaultPrefix) {
+		t.Fatalf("namespaces left behind:\n%s", out)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the emulator goroutine to write
+// while the test reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -1,0 +1,195 @@
+// Command crosscloud-demo is `make demo`: it shows, with no cloud account,
+// what one `terraform apply` of examples/quickstart does. It starts
+// crosscloud-sim (with the -lab data plane when the machine can run it),
+// installs the locally built provider through a filesystem mirror (no
+// registry), creates the Azure resource group and VNet
+// through the ARM API as a user's other tooling would, applies the
+// quickstart, prints its outputs, traces and pings through the real
+// strongSwan tunnel from a Hetzner probe host to an Azure one and back,
+// then destroys everything and stops the emulator.
+//
+//	make build && go run ./cmd/crosscloud-demo -bin bin
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// The original topology's names and addresses (facts.md §0).
+const (
+	resourceGroup = "rg-net"
+	vnetName      = "vnet-weu"
+	azureLocation = "westeurope"
+	vnetSpace     = "10.1.0.0/16"
+	vmSubnet      = "10.1.1.0/24"
+	hetznerSubnet = "10.0.1.0/24"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout))
+}
+
+// demo carries what the steps share.
+type demo struct {
+	out     io.Writer
+	start   time.Time
+	bin     string // directory with both binaries
+	work    string // scratch directory: configuration copy, state, logs
+	sim     *emulator
+	tfEnv   []string
+	applied bool
+}
+
+func run(ctx context.Context, args []string, out io.Writer) int {
+	fs := flag.NewFlagSet("crosscloud-demo", flag.ContinueOnError)
+	bin := fs.String("bin", "bin", "`DIR` holding terraform-provider-crosscloud and crosscloud-sim (make build)")
+	example := fs.String("example", "examples/quickstart", "Terraform configuration `DIR` to apply")
+	scale := fs.Float64("time-scale", 0.002, "emulator time scale (0.002: a 45-minute Azure gateway takes 5.4 s)")
+	noLab := fs.Bool("no-lab", false, "run the emulator API-only even where the lab could run")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	d := &demo{out: out, start: time.Now()}
+	var err error
+	if d.bin, err = filepath.Abs(*bin); err != nil {
+		return fail(out, err)
+	}
+	for _, b := range []string{"terraform-provider-crosscloud", "crosscloud-sim"} {
+		if _, err := os.Stat(filepath.Join(d.bin, b)); err != nil {
+			return fail(out, fmt.Errorf("%s not found in %s: run `make build` first (or pass -bin)", b, d.bin))
+		}
+	}
+	if d.work, err = os.MkdirTemp("", "crosscloud-demo-"); err != nil {
+		return fail(out, err)
+	}
+	defer os.RemoveAll(d.work)
+	defer d.stopEmulator()
+
+	if err := d.steps(ctx, *example, *scale, !*noLab); err != nil {
+		if d.sim != nil {
+			fmt.Fprintf(out, "\nemulator log (last lines):\n%s\n", d.sim.logTail(40))
+		}
+		return fail(out, err)
+	}
+	d.header("done in %s", time.Since(d.start).Round(100*time.Millisecond))
+	return 0
+}
+
+// steps is the demo, in the order the README describes it.
+func (d *demo) steps(ctx context.Context, example string, scale float64, lab bool) error {
+	d.header("starting crosscloud-sim (Hetzner Cloud API + Azure Resource Manager on loopback)")
+	if err := d.startEmulator(ctx, scale, lab); err != nil {
+		return err
+	}
+
+	d.header("installing the local provider build for Terraform: a filesystem mirror, no registry")
+	if err := d.prepareTerraform(example); err != nil {
+		return err
+	}
+
+	d.header("creating resource group %s and VNet %s (%s, subnet vms %s) through the ARM API", resourceGroup, vnetName, vnetSpace, vmSubnet)
+	vnetID, err := d.createVNet(ctx)
+	if err != nil {
+		return err
+	}
+	d.tfEnv = append(d.tfEnv, "TF_VAR_azure_virtual_network_id="+vnetID)
+
+	d.header("terraform init")
+	if err := d.terraform(ctx, "init", "-input=false", "-no-color"); err != nil {
+		return err
+	}
+	d.header("terraform apply (Hetzner side builds while the Azure gateway provisions)")
+	applyStart := time.Now()
+	d.applied = true
+	if err := d.terraform(ctx, "apply", "-auto-approve", "-input=false", "-no-color"); err != nil {
+		return err
+	}
+	fmt.Fprintf(d.out, "apply took %s\n", time.Since(applyStart).Round(100*time.Millisecond))
+	d.header("terraform output")
+	if err := d.terraform(ctx, "output", "-no-color"); err != nil {
+		return err
+	}
+
+	if d.sim.lab {
+		if err := d.showTraffic(ctx); err != nil {
+			return err
+		}
+	} else {
+		d.header("no lab: the APIs were emulated but there is no tunnel to trace (run `make demo` as root with strongSwan installed)")
+	}
+
+	d.header("terraform destroy")
+	if err := d.terraform(ctx, "destroy", "-auto-approve", "-input=false", "-no-color"); err != nil {
+		return err
+	}
+	d.applied = false
+	d.header("stopping the emulator (it removes every lab namespace)")
+	return d.stopEmulator()
+}
+
+// showTraffic runs traceroute and ping between the probe hosts of the
+// Hetzner gateway subnet and the Azure VM subnet, both ways.
+func (d *demo) showTraffic(ctx context.Context) error {
+	hosts, err := d.sim.hosts(ctx)
+	if err != nil {
+		return err
+	}
+	d.header("the lab's network namespaces (GET /_sim/lab/hosts)")
+	for _, h := range hosts {
+		fmt.Fprintf(d.out, "  %-22s %-6s %-8s %s\n", h.Name, h.Cloud, h.Role, h.IP)
+	}
+	hz, az := findProbe(hosts, "hcloud", hetznerSubnet), findProbe(hosts, "azure", vmSubnet)
+	if hz.Name == "" || az.Name == "" {
+		return fmt.Errorf("the lab has no probe host in %s or %s; see the emulator log", hetznerSubnet, vmSubnet)
+	}
+	for _, p := range []struct{ from, to host }{{hz, az}, {az, hz}} {
+		d.header("from the %s probe %s: traceroute -n %s (%s)", cloudName(p.from.Cloud), p.from.IP, p.to.IP, cloudName(p.to.Cloud))
+		if err := d.inNS(ctx, p.from.Name, "traceroute", "-n", "-q", "1", "-N", "1", "-w", "2", "-m", "8", p.to.IP); err != nil {
+			return err
+		}
+		if p.from.Cloud == "hcloud" {
+			fmt.Fprintln(d.out, "(Hetzner's network router 10.0.0.1, the strongSwan gateway 10.0.1.1, the Azure host; Azure's gateway forwards without a hop)")
+		} else {
+			fmt.Fprintln(d.out, "(the strongSwan gateway 10.0.1.1, then Hetzner's network router 10.0.0.1, which answers from outside the\n"+
+				" tunnel's traffic selectors (10.0.1.0/24 <-> 10.1.0.0/16), so its reply is not carried back: *; then the Hetzner host)")
+		}
+		d.header("from the %s probe %s: ping -c 3 %s", cloudName(p.from.Cloud), p.from.IP, p.to.IP)
+		if err := d.inNS(ctx, p.from.Name, "ping", "-c", "3", "-i", "0.3", "-W", "2", p.to.IP); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func cloudName(c string) string {
+	if c == "azure" {
+		return "Azure"
+	}
+	return "Hetzner"
+}
+
+// header prints one step line with the time since the start.
+func (d *demo) header(format string, args ...any) {
+	fmt.Fprintf(d.out, "\n[%5.1fs] ==> %s\n", time.Since(d.start).Seconds(), fmt.Sprintf(format, args...))
+}
+
+func fail(out io.Writer, err error) int {
+	if errors.Is(err, context.Canceled) {
+		fmt.Fprintln(out, "\ncrosscloud-demo: interrupted; the emulator has been stopped and its lab removed")
+		return 130
+	}
+	fmt.Fprintf(out, "\ncrosscloud-demo: %s\n", strings.TrimSpace(err.Error()))
+	return 1
+}

@@ -1,0 +1,140 @@
+package labplane
+
+import (
+	"context"
+	"net/netip"
+	"slices"
+	"time"
+
+	"github.com/strongswan/govici/vici"
+
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/lab"
+)
+
+// A real Azure gateway in the Default connection mode initiates towards its
+// peer as soon as a connection is created or changed. The lab's Azure side
+// only responds (its any-to-any selectors cannot be routed by
+// kernel-libipsec, see lab.AzureConfig), so the plane stands in for that
+// initiation by asking the Hetzner gateway's charon to try again now rather
+// than after its exponential IKE retransmit back-off (up to minutes). The
+// negotiation itself is untouched: mismatched policies still fail.
+
+// alive reports whether a charon answers on its vici socket; a killed
+// daemon leaves the socket file but refuses connections.
+func alive(ctx context.Context, c *lab.Charon) bool {
+	if c == nil {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	s, err := vici.NewSession(vici.WithSocketPath(c.Socket))
+	if err != nil {
+		return false
+	}
+	defer s.Close()
+	_, err = s.Call(ctx, "version", nil)
+	return err == nil
+}
+
+// nudge makes the Hetzner charon c (re)negotiate every connection it has to
+// the Azure gateway peer: SAs that are not up are dropped and each child is
+// initiated again. It runs in the background; Close waits for it.
+func (p *Plane) nudge(ctx context.Context, c *lab.Charon, peer netip.Addr) {
+	p.nudges.Add(1)
+	go func() {
+		defer p.nudges.Done()
+		ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		if err := reinitiate(ctx, c, peer); err != nil {
+			p.log.Debug("re-initiating from the Hetzner gateway", "ns", c.NS, "peer", peer, "err", err)
+		}
+	}()
+}
+
+func reinitiate(ctx context.Context, c *lab.Charon, peer netip.Addr) error {
+	s, err := vici.NewSession(vici.WithSocketPath(c.Socket))
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	up := false
+	var stale []string
+	for m, err := range s.CallStreaming(ctx, "list-sas", "list-sa", noblock()) {
+		if err != nil {
+			return err
+		}
+		for _, name := range m.Keys() {
+			sa, ok := m.Get(name).(*vici.Message)
+			if !ok || str(sa, "remote-host") != peer.String() {
+				continue
+			}
+			installed := false
+			if children, ok := sa.Get("child-sas").(*vici.Message); ok {
+				for _, k := range children.Keys() {
+					if ch, ok := children.Get(k).(*vici.Message); ok && str(ch, "state") == "INSTALLED" {
+						installed = true
+					}
+				}
+			}
+			if str(sa, "state") == "ESTABLISHED" && installed {
+				up = true
+			} else {
+				stale = append(stale, str(sa, "uniqueid"))
+			}
+		}
+	}
+	if up {
+		return nil
+	}
+	for _, id := range stale {
+		m := vici.NewMessage()
+		_ = m.Set("ike-id", id)
+		_ = m.Set("force", "yes")
+		_ = m.Set("timeout", "500")
+		_, _ = s.Call(ctx, "terminate", m)
+	}
+	type target struct{ ike, child string }
+	var targets []target
+	for m, err := range s.CallStreaming(ctx, "list-conns", "list-conn", nil) {
+		if err != nil {
+			return err
+		}
+		for _, name := range m.Keys() {
+			conn, ok := m.Get(name).(*vici.Message)
+			if !ok {
+				continue
+			}
+			remotes, _ := conn.Get("remote_addrs").([]string)
+			children, ok := conn.Get("children").(*vici.Message)
+			if !ok || !slices.Contains(remotes, peer.String()) {
+				continue
+			}
+			for _, child := range children.Keys() {
+				targets = append(targets, target{name, child})
+			}
+		}
+	}
+	var last error
+	for _, t := range targets {
+		m := vici.NewMessage()
+		_ = m.Set("ike", t.ike)
+		_ = m.Set("child", t.child)
+		_ = m.Set("timeout", "15000")
+		if _, err := s.Call(ctx, "initiate", m); err != nil {
+			last = err
+		}
+	}
+	return last
+}
+
+// str reads a string field of a vici message ("" when absent).
+func str(m *vici.Message, key string) string {
+	v, _ := m.Get(key).(string)
+	return v
+}
+
+func noblock() *vici.Message {
+	m := vici.NewMessage()
+	_ = m.Set("noblock", "yes")
+	return m
+}

@@ -1,0 +1,284 @@
+// Package labplane is crosscloud-sim's -lab data plane: it watches the
+// emulated Hetzner and Azure APIs and keeps an internal/sim/lab topology
+// (network namespaces running real strongSwan) equal to what they describe,
+// so that Azure's connectionStatus and byte counters come from a real IKE
+// negotiation instead of a rule.
+//
+// One goroutine reconciles: events from the clouds only wake it, it reads
+// the clouds' snapshots, diffs them against what it built and applies the
+// difference. Serialising every namespace change on that goroutine keeps the
+// lab consistent however requests interleave, and a periodic pass repairs
+// anything a failed step or a dead daemon left behind.
+package labplane
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/azuresim"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/hcloudsim"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/lab"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simcore"
+)
+
+// DefaultPrefix starts every namespace and directory crosscloud-sim -lab
+// creates. It is fixed so that the next start can sweep what a crashed
+// emulator left behind.
+const DefaultPrefix = "ccsim-"
+
+// resyncEvery is how often the plane reconciles without an event: it
+// notices a gateway whose charon died (and restarts it, as systemd's
+// Restart=on-abnormal does for strongswan.service) and retries steps that
+// failed, such as a network route added before its next hop existed.
+const resyncEvery = 2 * time.Second
+
+// Options configures a Plane.
+type Options struct {
+	// Prefix starts every lab object's name (lab.ValidatePrefix); "" means
+	// DefaultPrefix. Tests use their own so parallel runs never sweep each
+	// other.
+	Prefix string
+	// Logger gets one line per lab change; nil discards.
+	Logger *slog.Logger
+}
+
+// New returns the sim.DataPlaneFunc for cmd/crosscloud-sim and tests. The
+// clouds must be the emulator's own *hcloudsim.Server and *azuresim.Server.
+func New(opts Options) sim.DataPlaneFunc {
+	return func(env *simcore.Env, hc, az sim.Cloud) (sim.DataPlane, error) {
+		h, ok := hc.(*hcloudsim.Server)
+		if !ok {
+			return nil, fmt.Errorf("the lab needs the Hetzner emulator (*hcloudsim.Server), got %T", hc)
+		}
+		a, ok := az.(*azuresim.Server)
+		if !ok {
+			return nil, fmt.Errorf("the lab needs the Azure emulator (*azuresim.Server), got %T", az)
+		}
+		return Start(context.Background(), h, a, opts)
+	}
+}
+
+// Preflight says whether this machine can run the lab, and if not, what to
+// install or how to run: root for namespaces, iproute2, nftables,
+// util-linux's unshare, and Debian's strongSwan with kernel-libipsec.
+func Preflight() error {
+	var missing []string
+	if os.Geteuid() != 0 {
+		missing = append(missing, "root privileges (network namespaces need CAP_SYS_ADMIN and CAP_NET_ADMIN): run as root")
+	}
+	for tool, pkg := range map[string]string{"ip": "iproute2", "nft": "nftables", "unshare": "util-linux", "swanctl": "strongswan-swanctl"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			missing = append(missing, fmt.Sprintf("%s (apt-get install %s)", tool, pkg))
+		}
+	}
+	if _, err := lab.CharonBinary(); err != nil {
+		missing = append(missing, "charon (apt-get install charon-systemd)")
+	}
+	if !kernelLibipsecInstalled() {
+		missing = append(missing, "strongSwan's kernel-libipsec plugin (apt-get install libcharon-extra-plugins)")
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("the lab cannot run on this machine; missing: %s. Without -lab the emulator serves the APIs only", strings.Join(missing, "; "))
+	}
+	return nil
+}
+
+func kernelLibipsecInstalled() bool {
+	for _, dir := range []string{"/usr/lib/ipsec/plugins", "/usr/lib/x86_64-linux-gnu/ipsec/plugins", "/usr/lib/aarch64-linux-gnu/ipsec/plugins", "/usr/libexec/ipsec/plugins"} {
+		if _, err := os.Stat(dir + "/libstrongswan-kernel-libipsec.so"); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// Plane is the running data plane; it implements sim.DataPlane.
+type Plane struct {
+	hc     *hcloudsim.Server
+	az     *azuresim.Server
+	prefix string
+	log    *slog.Logger
+
+	kick   chan struct{}
+	cancel context.CancelFunc
+	done   chan struct{}
+	nudges sync.WaitGroup
+
+	// mu guards what ConnectionStatus and ServeHTTP read while the
+	// reconciler works; the reconciler holds it only to publish results.
+	mu    sync.Mutex
+	lab   *lab.Lab
+	conns map[string]string // lower-case connection ARM ID -> connection name loaded in the lab
+	// errs is the last reconcile's problems, served by GET /status.
+	errs []string
+
+	// Owned by the reconciler goroutine only.
+	built   siteKey
+	servers map[string]serverSpec
+	hosted  map[string]hostedConn // connection name -> what is loaded
+	lastErr string
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Start sweeps what an earlier run with the same prefix left behind and
+// starts the reconciler. The lab itself is built lazily, once an Azure VPN
+// gateway and a Hetzner network exist.
+func Start(ctx context.Context, hc *hcloudsim.Server, az *azuresim.Server, opts Options) (*Plane, error) {
+	if err := Preflight(); err != nil {
+		return nil, err
+	}
+	prefix := opts.Prefix
+	if prefix == "" {
+		prefix = DefaultPrefix
+	}
+	if err := lab.ValidatePrefix(prefix); err != nil {
+		return nil, err
+	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if err := lab.Sweep(ctx, prefix); err != nil {
+		return nil, fmt.Errorf("removing what an earlier lab (prefix %q) left behind: %w", prefix, err)
+	}
+	loopCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	p := &Plane{hc: hc, az: az, prefix: prefix, log: logger.With("component", "lab"),
+		kick: make(chan struct{}, 1), cancel: cancel, done: make(chan struct{}),
+		conns: map[string]string{}, servers: map[string]serverSpec{}, hosted: map[string]hostedConn{}}
+	go p.loop(loopCtx)
+	p.Kick()
+	return p, nil
+}
+
+// Changed wakes the reconciler; it never blocks, because the clouds call it
+// from their request paths.
+func (p *Plane) Changed(simcore.Event) { p.Kick() }
+
+// Kick asks for a reconcile pass soon.
+func (p *Plane) Kick() {
+	select {
+	case p.kick <- struct{}{}:
+	default:
+	}
+}
+
+// loop is the single reconciler goroutine.
+func (p *Plane) loop(ctx context.Context) {
+	defer close(p.done)
+	t := time.NewTicker(resyncEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-p.kick:
+			// Let a burst of events (a create touches several resources) settle.
+			select {
+			case <-time.After(30 * time.Millisecond):
+			case <-ctx.Done():
+				return
+			}
+		case <-t.C:
+		}
+		p.reconcile(ctx)
+	}
+}
+
+// ConnectionStatus answers Azure's connectionStatus for a connection from
+// the Azure gateway's charon: Connected only with an established IKE SA and
+// an installed CHILD_SA. A connection the lab does not host (its gateway is
+// not the lab's, or it is not loaded yet) has no tunnel: NotConnected.
+func (p *Plane) ConnectionStatus(id string) (simcore.ConnectionStatus, bool) {
+	p.mu.Lock()
+	l, name := p.lab, p.conns[strings.ToLower(id)]
+	p.mu.Unlock()
+	if l == nil || name == "" {
+		return simcore.ConnectionStatus{Status: "NotConnected"}, true
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	st, err := l.AzureStatus(ctx, name)
+	if err != nil {
+		p.log.Warn("reading the Azure gateway's IKE state", "connection", name, "err", err)
+		return simcore.ConnectionStatus{Status: "NotConnected"}, true
+	}
+	return simcore.ConnectionStatus{Status: st.AzureConnectionStatus(), IngressBytes: st.InBytes, EgressBytes: st.OutBytes}, true
+}
+
+// Hosts lists the lab's namespaces (empty until the lab is built).
+func (p *Plane) Hosts() []lab.Host {
+	p.mu.Lock()
+	l := p.lab
+	p.mu.Unlock()
+	if l == nil {
+		return []lab.Host{}
+	}
+	return l.Hosts()
+}
+
+// Lab returns the built lab, or nil before an Azure gateway and a Hetzner
+// network exist; tests and the demo use it to run commands in namespaces.
+func (p *Plane) Lab() *lab.Lab {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.lab
+}
+
+// ServeHTTP serves /_sim/lab/: GET /hosts lists every namespace, GET
+// /status adds whether the lab is built and the last reconcile's errors.
+func (p *Plane) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet {
+		w.Header().Set("Allow", http.MethodGet)
+		http.Error(w, "the lab endpoints are read-only: use GET", http.StatusMethodNotAllowed)
+		return
+	}
+	var body any
+	switch r.URL.Path {
+	case "/hosts":
+		body = p.Hosts()
+	case "/status":
+		p.mu.Lock()
+		body = map[string]any{"built": p.lab != nil, "prefix": p.prefix, "errors": append([]string{}, p.errs...)}
+		p.mu.Unlock()
+	default:
+		http.Error(w, "unknown lab endpoint "+r.URL.Path+"; use GET /_sim/lab/hosts or /_sim/lab/status", http.StatusNotFound)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(body)
+}
+
+// Close stops the reconciler and removes everything the lab made (every
+// namespace and directory with the prefix). Safe to call twice.
+func (p *Plane) Close() error {
+	p.closeOnce.Do(func() {
+		p.cancel()
+		<-p.done
+		p.nudges.Wait()
+		p.mu.Lock()
+		l := p.lab
+		p.lab, p.conns = nil, map[string]string{}
+		p.mu.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		var errs []error
+		if l != nil {
+			errs = append(errs, l.Close(ctx))
+		}
+		errs = append(errs, lab.Sweep(ctx, p.prefix))
+		p.closeErr = errors.Join(errs...)
+	})
+	return p.closeErr
+}
