@@ -1,0 +1,99 @@
+// Command crosscloud-chaos is crosscloud's reliability suite: seeded runs of
+// `terraform apply` then `terraform destroy` of a crosscloud_ipsec_link
+// against crosscloud-sim while it injects 500s, 429s with Retry-After,
+// dropped connections and failed long-running operations, plus runs whose
+// apply is interrupted (SIGINT, then SIGKILL) at a random moment and then
+// re-run. It prints one line per run, then `CHAOS {json}`:
+//
+//	runs                how many runs
+//	converged           runs whose apply reached the desired state (a plan
+//	                    with no changes) within two re-runs
+//	orphans             resources left in the emulator after destroy, summed
+//	                    (the harness's own resource group and VNet excluded)
+//	duplicate_gateways  extra Azure gateways / Hetzner gateway servers alive
+//	                    at once, summed (a link owns one of each)
+//	max_reapplies       the most re-runs any run needed
+//
+// Every run has its own seed (-seed + run index): replay one with
+// -seed N -runs 1 -interrupts 0.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/harness"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("crosscloud-chaos", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		runs       = fs.Int("runs", 30, "seeded apply+destroy runs with injected faults")
+		interrupts = fs.Int("interrupts", 10, "runs whose first apply is interrupted (SIGINT, then SIGKILL) and re-run")
+		seed       = fs.Uint64("seed", 1, "seed of the first run; run i uses seed+i")
+		faults     = fs.String("faults", harness.DefaultFaultSpec, "crosscloud-sim -faults spec of the fault runs; %d is the run's seed")
+		gateway    = fs.Duration("gateway", 3*time.Second, "wall time an Azure gateway takes to provision (sets the emulator's time scale)")
+		grace      = fs.Duration("grace", 2*time.Second, "time between SIGINT and SIGKILL in interrupt runs")
+		parallel   = fs.Int("parallel", 2, "runs at once, each with its own emulator")
+		verbose    = fs.Bool("v", false, "print every terraform command")
+		details    = fs.Bool("details", false, "print every run as JSON before the CHAOS line")
+	)
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	o := harness.ChaosOptions{Runs: *runs, Interrupts: *interrupts, Seed: *seed, FaultSpec: *faults,
+		Gateway: *gateway, Grace: *grace, Parallel: *parallel, Log: runLog{stdout, *verbose}}
+	defer harness.Cleanup()
+	start := time.Now()
+	res, err := harness.Chaos(ctx, o)
+	if err != nil {
+		fmt.Fprintf(stderr, "crosscloud-chaos: %v\n", err)
+		return 1
+	}
+	if *details {
+		for _, r := range res.Details {
+			line, _ := json.Marshal(r)
+			fmt.Fprintf(stdout, "RUN %s\n", line)
+		}
+	}
+	for _, r := range res.Details {
+		for _, o := range r.Orphans {
+			fmt.Fprintf(stdout, "orphan (seed %d): %s %s %s %s\n", r.Seed, o.Cloud, o.Type, o.Name, o.ID)
+		}
+	}
+	fmt.Fprintf(stdout, "%d runs in %s\n", res.Runs, time.Since(start).Round(time.Second))
+	line, _ := json.Marshal(res)
+	fmt.Fprintf(stdout, "CHAOS %s\n", line)
+	if res.Orphans > 0 || res.DuplicateGateways > 0 || res.Converged < res.Runs {
+		return 1
+	}
+	return 0
+}
+
+// runLog shows the per-run summaries and, with -v, the per-command lines
+// (indented) as well.
+type runLog struct {
+	w       io.Writer
+	verbose bool
+}
+
+func (l runLog) Write(p []byte) (int, error) {
+	if !l.verbose && len(p) > 0 && p[0] == ' ' {
+		return len(p), nil
+	}
+	return l.w.Write(p)
+}

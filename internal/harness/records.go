@@ -1,0 +1,211 @@
+package harness
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Record is one piece of cloud-side work the emulator performed, with the
+// duration it imposed: an ARM long-running operation or a Hetzner action.
+// Records come from the emulator's state file, which holds both (Azure
+// "operations", Hetzner "actions") with their start and finish times, so
+// the harness measures what the emulator did rather than what the code
+// says it would do.
+type Record struct {
+	Cloud string // "azure" or "hcloud"
+	// Step names the work, e.g. "azure.put.virtualNetworkGateways",
+	// "azure.delete.connections", "hcloud.create_server".
+	Step   string
+	Target string
+	Start  time.Time
+	End    time.Time
+	Failed bool
+}
+
+// Duration is the time the emulator made the client wait for this step.
+func (r Record) Duration() time.Duration { return r.End.Sub(r.Start) }
+
+// stateRecords is the subset of the -state-file format the harness reads.
+type stateRecords struct {
+	Azure struct {
+		Operations map[string]struct {
+			Kind       string    `json:"kind"`
+			ResourceID string    `json:"resourceId"`
+			Start      time.Time `json:"start"`
+			DoneAt     time.Time `json:"doneAt"`
+			Fail       bool      `json:"fail"`
+		} `json:"operations"`
+	} `json:"azure"`
+	HCloud struct {
+		Actions map[string]struct {
+			Action struct {
+				Command   string `json:"command"`
+				Resources []struct {
+					ID   int64  `json:"id"`
+					Type string `json:"type"`
+				} `json:"resources"`
+			} `json:"action"`
+			Begin    time.Time `json:"begin"`
+			FinishAt time.Time `json:"finish_at"`
+			Fail     bool      `json:"fail"`
+		} `json:"actions"`
+	} `json:"hcloud"`
+}
+
+// Records reads every operation record from the emulator's state file,
+// sorted by start time. The emulator rewrites the file at most 200 ms after
+// a mutating request, so callers wait that long after the work they want
+// to see (RecordsAfter does).
+func (s *Sim) Records() ([]Record, error) {
+	data, err := os.ReadFile(s.StateFile)
+	if err != nil {
+		return nil, fmt.Errorf("reading the emulator's operation records: %w", err)
+	}
+	var st stateRecords
+	if err := json.Unmarshal(data, &st); err != nil {
+		return nil, fmt.Errorf("reading the emulator's operation records from %s: %w", s.StateFile, err)
+	}
+	var out []Record
+	for _, op := range st.Azure.Operations {
+		out = append(out, Record{Cloud: "azure", Step: "azure." + op.Kind + "." + armType(op.ResourceID),
+			Target: op.ResourceID, Start: op.Start, End: op.DoneAt, Failed: op.Fail})
+	}
+	for _, a := range st.HCloud.Actions {
+		var target []string
+		for _, r := range a.Action.Resources {
+			target = append(target, fmt.Sprintf("%s/%d", r.Type, r.ID))
+		}
+		out = append(out, Record{Cloud: "hcloud", Step: "hcloud." + a.Action.Command,
+			Target: strings.Join(target, ","), Start: a.Begin, End: a.FinishAt, Failed: a.Fail})
+	}
+	slices.SortFunc(out, func(a, b Record) int { return a.Start.Compare(b.Start) })
+	return out, nil
+}
+
+// RecordsAfter waits out the emulator's state-file debounce and returns the
+// records that started at or after since.
+func (s *Sim) RecordsAfter(since time.Time) ([]Record, error) {
+	time.Sleep(400 * time.Millisecond)
+	all, err := s.Records()
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(all, func(r Record) bool { return r.Start.Before(since) }), nil
+}
+
+// armType is the last resource type segment of an ARM ID, e.g.
+// ".../virtualNetworks/v/subnets/GatewaySubnet" -> "subnets".
+func armType(id string) string {
+	parts := strings.Split(strings.Trim(id, "/"), "/")
+	if len(parts) >= 2 {
+		return parts[len(parts)-2]
+	}
+	return "unknown"
+}
+
+// Step names of the records a fresh link's create produces.
+const (
+	StepGatewaySubnet = "azure.put.subnets"
+	StepPublicIP      = "azure.put.publicIPAddresses"
+	StepGateway       = "azure.put.virtualNetworkGateways"
+	StepLocalGateway  = "azure.put.localNetworkGateways"
+	StepConnection    = "azure.put.connections"
+)
+
+// linkGraph is the create graph of crosscloud_ipsec_link (link-design.md):
+// each step with the steps it must wait for. Steps that leave no record
+// (synchronous calls: network, primary IP, firewall create) cost nothing
+// here; the Hetzner primary IP is known before the local network gateway
+// needs it, and Azure's public IP address before the firewall (whose rules
+// name it) and so the server need it.
+// "connected" is the moment Azure reports the connection Connected; the
+// emulator (API-only mode) does so as soon as the connection, its gateway
+// and its local network gateway are provisioned, so it adds no time.
+var linkGraph = map[string][]string{
+	StepGatewaySubnet:           nil,
+	StepPublicIP:                nil,
+	StepGateway:                 {StepGatewaySubnet, StepPublicIP},
+	StepLocalGateway:            {"hcloud.add_subnet"},
+	StepConnection:              {StepGateway, StepLocalGateway},
+	"connected":                 {StepConnection},
+	"hcloud.add_subnet":         nil,
+	"hcloud.set_firewall_rules": {StepPublicIP},
+	"hcloud.create_server":      {"hcloud.add_subnet", "hcloud.set_firewall_rules"},
+	"hcloud.start_server":       {"hcloud.add_subnet", "hcloud.set_firewall_rules"},
+	"hcloud.apply_firewall":     {"hcloud.add_subnet", "hcloud.set_firewall_rules"},
+	"hcloud.attach_to_network":  {"hcloud.create_server", "hcloud.start_server", "hcloud.apply_firewall"},
+	"hcloud.add_route":          {"hcloud.attach_to_network"},
+	"done":                      {"connected", "hcloud.add_route"},
+}
+
+// CriticalPath is the shortest time any provider could take for the work in
+// recs if it ran every independent step concurrently and waited for nothing
+// but the emulator: the longest path through the link's create graph, each
+// step weighted by the emulator's own duration for it (several records of
+// one step, e.g. one route per Azure prefix, count one after the other).
+// It returns the path too, for the report.
+func CriticalPath(recs []Record) (time.Duration, []string) {
+	weight := map[string]time.Duration{}
+	for _, r := range recs {
+		weight[r.Step] += r.Duration()
+	}
+	memo := map[string]time.Duration{}
+	next := map[string]string{}
+	var longest func(step string) time.Duration
+	longest = func(step string) time.Duration {
+		if d, ok := memo[step]; ok {
+			return d
+		}
+		var best time.Duration
+		for _, dep := range linkGraph[step] {
+			if d := longest(dep); d > best || next[step] == "" {
+				best, next[step] = d, dep
+			}
+		}
+		memo[step] = best + weight[step]
+		return memo[step]
+	}
+	total := longest("done")
+	var path []string
+	for s := "done"; s != ""; s = next[s] {
+		path = append([]string{s}, path...)
+	}
+	return total, path
+}
+
+// SequentialTime is how long the same work takes if every step runs one
+// after the other: the sum of every emulator-imposed wait in recs. It
+// leaves out request round trips (milliseconds on loopback), so it is a
+// lower bound for a strictly sequential provider.
+func SequentialTime(recs []Record) time.Duration {
+	var d time.Duration
+	for _, r := range recs {
+		d += r.Duration()
+	}
+	return d
+}
+
+// Unplaced lists the steps in recs that the link's create graph does not
+// know, so a report can say what the critical path left out.
+func Unplaced(recs []Record) []string {
+	var out []string
+	for _, r := range recs {
+		if _, ok := linkGraph[r.Step]; !ok && !slices.Contains(out, r.Step) {
+			out = append(out, r.Step)
+		}
+	}
+	return out
+}
+
+// Find returns the first record of step, if any.
+func Find(recs []Record, step string) (Record, bool) {
+	i := slices.IndexFunc(recs, func(r Record) bool { return r.Step == step })
+	if i < 0 {
+		return Record{}, false
+	}
+	return recs[i], true
+}
