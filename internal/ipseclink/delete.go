@@ -19,15 +19,12 @@ func (r *resourceImpl) Delete(ctx context.Context, req resource.DeleteRequest, r
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, d := state.Timeouts.Delete(ctx, defaultDelete)
-	resp.Diagnostics.Append(d...)
-	c, d := r.clouds()
-	resp.Diagnostics.Append(d...)
-	if resp.Diagnostics.HasError() {
+	timeout, td := state.Timeouts.Delete(ctx, defaultDelete)
+	ctx, cancel, c, ok := r.begin(ctx, timeout, td, &resp.Diagnostics)
+	defer cancel()
+	if !ok {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 	s, _ := buildSpec(ctx, &state)
 	if err := teardown(ctx, c, s, progressFromState(&state)); err != nil {
 		resp.Diagnostics.AddError("Deleting the link failed",

@@ -35,15 +35,12 @@ func (r *resourceImpl) Read(ctx context.Context, req resource.ReadRequest, resp 
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, d := state.Timeouts.Read(ctx, defaultRead)
-	resp.Diagnostics.Append(d...)
-	c, d := r.clouds()
-	resp.Diagnostics.Append(d...)
-	if resp.Diagnostics.HasError() {
+	timeout, td := state.Timeouts.Read(ctx, defaultRead)
+	ctx, cancel, c, ok := r.begin(ctx, timeout, td, &resp.Diagnostics)
+	defer cancel()
+	if !ok {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 
 	if state.Hetzner.IsNull() {
 		// Just imported: discover the rest from the two IDs.

@@ -82,23 +82,34 @@ func (r *resourceImpl) clouds() (clouds, diag.Diagnostics) {
 	return clouds{hc: hc, az: ac}, diags
 }
 
+// begin is every operation's preamble: it builds the adapters and bounds
+// ctx by the operation's timeout; ok is false once diags holds an error
+// (including ones the caller appended before), and nothing may run then.
+func (r *resourceImpl) begin(ctx context.Context, timeout time.Duration, td diag.Diagnostics, diags *diag.Diagnostics) (context.Context, context.CancelFunc, clouds, bool) {
+	diags.Append(td...)
+	c, d := r.clouds()
+	diags.Append(d...)
+	if diags.HasError() {
+		return ctx, func() {}, clouds{}, false
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	return ctx, cancel, c, true
+}
+
 func (r *resourceImpl) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan model
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, d := plan.Timeouts.Create(ctx, defaultCreate)
-	resp.Diagnostics.Append(d...)
 	s, d := buildSpec(ctx, &plan)
 	resp.Diagnostics.Append(d...)
-	c, d := r.clouds()
-	resp.Diagnostics.Append(d...)
-	if resp.Diagnostics.HasError() {
+	timeout, td := plan.Timeouts.Create(ctx, defaultCreate)
+	ctx, cancel, c, ok := r.begin(ctx, timeout, td, &resp.Diagnostics)
+	defer cancel()
+	if !ok {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 
 	p := &progress{SharedKey: s.SharedKey}
 	if p.SharedKey == "" {
@@ -139,17 +150,14 @@ func (r *resourceImpl) Update(ctx context.Context, req resource.UpdateRequest, r
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, d := plan.Timeouts.Update(ctx, defaultUpdate)
-	resp.Diagnostics.Append(d...)
 	s, d := buildSpec(ctx, &plan)
 	resp.Diagnostics.Append(d...)
-	c, d := r.clouds()
-	resp.Diagnostics.Append(d...)
-	if resp.Diagnostics.HasError() {
+	timeout, td := plan.Timeouts.Update(ctx, defaultUpdate)
+	ctx, cancel, c, ok := r.begin(ctx, timeout, td, &resp.Diagnostics)
+	defer cancel()
+	if !ok {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 
 	p := progressFromState(&state)
 	if s.SharedKey != "" {
