@@ -151,13 +151,23 @@ func TestInterruptedGatewayIsAdoptedNotDuplicated(t *testing.T) {
 	}
 	spec := azure.GatewaySpec{ResourceGroup: rg, Name: "i-vgw", Location: loc, Link: "i", SKU: "VpnGw1AZ", SubnetID: subnetID, PublicIPID: pipID}
 	short, cancel := context.WithCancel(ctx)
-	_, err = c.EnsureGateway(short, spec, func(string) { cancel() })
+	// Interrupt the wait once ARM has the gateway (it is provisioning).
+	go func() {
+		for count(t, sim, "Microsoft.Network/virtualNetworkGateways") == 0 {
+			time.Sleep(5 * time.Millisecond)
+		}
+		cancel()
+	}()
+	_, err = c.EnsureGateway(short, spec, nil)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("the interrupted wait must end with the context's error, got %v", err)
 	}
 	gw, err := c.EnsureGateway(ctx, spec, nil)
 	if err != nil || gw.ProvisioningState != azure.StateSucceeded {
 		t.Fatalf("re-run: %+v %v", gw, err)
+	}
+	if gw.Link != "i" {
+		t.Fatalf("the adopted gateway must carry the link's tag, got %q", gw.Link)
 	}
 	if n := count(t, sim, "Microsoft.Network/virtualNetworkGateways"); n != 1 {
 		t.Fatalf("%d gateways after an interrupted and a resumed run, want 1", n)

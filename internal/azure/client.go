@@ -148,18 +148,12 @@ func deref[T any](p *T) T {
 
 // putLRO runs a create-or-update and waits for it, re-driving the PUT when
 // the operation itself ended Failed (not when ARM refused the request).
-// onAccepted, when set, is called with the poller once ARM accepted the PUT,
-// before the wait: the caller records the resource ID there, so an
-// interrupted wait still leaves a tracked resource.
-func putLRO[T any](ctx context.Context, c *Client, what string, begin func() (*runtime.Poller[T], error), onAccepted func()) (T, error) {
+func putLRO[T any](ctx context.Context, c *Client, what string, begin func() (*runtime.Poller[T], error)) (T, error) {
 	var zero T
 	for attempt := 1; ; attempt++ {
 		p, err := beginWhenFree(ctx, c, begin)
 		if err != nil {
 			return zero, fmt.Errorf("%s: %w", what, err)
-		}
-		if onAccepted != nil {
-			onAccepted()
 		}
 		res, err := p.PollUntilDone(ctx, c.pollOpts())
 		if err == nil {
@@ -172,16 +166,21 @@ func putLRO[T any](ctx context.Context, c *Client, what string, begin func() (*r
 }
 
 // deleteLRO runs a delete and waits for it; a resource already gone is
-// success, because the goal (it does not exist) is met.
+// success, because the goal (it does not exist) is met. A delete whose
+// operation ended Failed is re-driven like a PUT.
 func deleteLRO[T any](ctx context.Context, c *Client, what string, begin func() (*runtime.Poller[T], error)) error {
-	p, err := beginWhenFree(ctx, c, begin)
-	if err == nil {
-		_, err = p.PollUntilDone(ctx, c.pollOpts())
+	for attempt := 1; ; attempt++ {
+		p, err := beginWhenFree(ctx, c, begin)
+		if err == nil {
+			_, err = p.PollUntilDone(ctx, c.pollOpts())
+		}
+		if err == nil || IsNotFound(err) {
+			return nil
+		}
+		if !lroFailed(err) || attempt >= maxLROAttempts {
+			return fmt.Errorf("%s (attempt %d): %w", what, attempt, err)
+		}
 	}
-	if err != nil && !IsNotFound(err) {
-		return fmt.Errorf("%s: %w", what, err)
-	}
-	return nil
 }
 
 // isBusy reports ARM's refusal to start an operation while another one runs

@@ -54,7 +54,7 @@ func (c *Client) EnsureLocalGateway(ctx context.Context, s LocalGatewaySpec) (st
 	res, err := putLRO(ctx, c, "writing local network gateway "+s.Name,
 		func() (*runtime.Poller[armnetwork.LocalNetworkGatewaysClientCreateOrUpdateResponse], error) {
 			return c.lngs.BeginCreateOrUpdate(ctx, s.ResourceGroup, s.Name, body, nil)
-		}, nil)
+		})
 	if err != nil {
 		return "", err
 	}
@@ -146,7 +146,7 @@ func (c *Client) EnsureConnection(ctx context.Context, s ConnectionSpec) (string
 	res, err := putLRO(ctx, c, "writing connection "+s.Name,
 		func() (*runtime.Poller[armnetwork.VirtualNetworkGatewayConnectionsClientCreateOrUpdateResponse], error) {
 			return c.connections.BeginCreateOrUpdate(ctx, s.ResourceGroup, s.Name, body, nil)
-		}, nil)
+		})
 	if err != nil {
 		return "", err
 	}
@@ -163,7 +163,7 @@ func (c *Client) SetSharedKey(ctx context.Context, connID, key string) error {
 	_, err = putLRO(ctx, c, "setting the shared key of "+connID,
 		func() (*runtime.Poller[armnetwork.VirtualNetworkGatewayConnectionsClientSetSharedKeyResponse], error) {
 			return c.connections.BeginSetSharedKey(ctx, rid.ResourceGroupName, rid.Name, armnetwork.ConnectionSharedKey{Value: &key}, nil)
-		}, nil)
+		})
 	return err
 }
 

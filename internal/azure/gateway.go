@@ -66,7 +66,7 @@ func (c *Client) EnsurePublicIP(ctx context.Context, s PublicIPSpec) (id string,
 	res, err := putLRO(ctx, c, "creating public IP "+s.Name,
 		func() (*runtime.Poller[armnetwork.PublicIPAddressesClientCreateOrUpdateResponse], error) {
 			return c.publicIPs.BeginCreateOrUpdate(ctx, s.ResourceGroup, s.Name, body, nil)
-		}, nil)
+		})
 	if err != nil {
 		return "", netip.Addr{}, err
 	}
@@ -136,9 +136,9 @@ func generation(sku string) armnetwork.VPNGatewayGeneration {
 
 // EnsureGateway creates the VPN gateway (30-45 minutes in real Azure) or
 // adopts the one a previous, interrupted run started. onAccepted is called
-// with the gateway ID as soon as ARM has accepted it, before the long wait,
-// so the caller can record it: a timed-out apply must never lead to a second
-// gateway.
+// with the gateway ID before the PUT is sent (the ID follows from the name),
+// so the caller records it even if the request or the long wait is cut off:
+// a timed-out apply must never lead to a second, untracked gateway.
 func (c *Client) EnsureGateway(ctx context.Context, s GatewaySpec, onAccepted func(id string)) (*Gateway, error) {
 	id := fmt.Sprintf("/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Network/virtualNetworkGateways/%s", c.SubscriptionID, s.ResourceGroup, s.Name)
 	got, err := c.gateways.Get(ctx, s.ResourceGroup, s.Name, nil)
@@ -193,13 +193,12 @@ func (c *Client) EnsureGateway(ctx context.Context, s GatewaySpec, onAccepted fu
 			}},
 		},
 	}
+	if onAccepted != nil {
+		onAccepted(id)
+	}
 	res, err := putLRO(ctx, c, "creating virtual network gateway "+s.Name,
 		func() (*runtime.Poller[armnetwork.VirtualNetworkGatewaysClientCreateOrUpdateResponse], error) {
 			return c.gateways.BeginCreateOrUpdate(ctx, s.ResourceGroup, s.Name, body, nil)
-		}, func() {
-			if onAccepted != nil {
-				onAccepted(id)
-			}
 		})
 	if err != nil {
 		return nil, err

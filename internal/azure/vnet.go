@@ -77,8 +77,9 @@ func subnetPrefix(sn *armnetwork.Subnet) (netip.Prefix, bool) {
 // EnsureGatewaySubnet returns the VNet's GatewaySubnet, creating it with
 // prefix when absent. An existing GatewaySubnet is used as it is: it may
 // already serve another gateway, and resizing a subnet in use fails.
-// onCreate, when set, is called as soon as ARM accepted the create, before
-// the wait, so a caller interrupted mid-wait still knows the subnet is its.
+// onCreate, when set, is called just before the create is sent: a request
+// cut off mid-flight (a failed sibling step cancels ctx) may still have
+// created the subnet, and deleting one that never came is a no-op.
 func (c *Client) EnsureGatewaySubnet(ctx context.Context, vnetID string, prefix netip.Prefix, onCreate func()) (subnetID string, created bool, err error) {
 	rid, err := ParseID("azure.virtual_network_id", vnetID)
 	if err != nil {
@@ -95,10 +96,13 @@ func (c *Client) EnsureGatewaySubnet(ctx context.Context, vnetID string, prefix 
 		return "", false, fmt.Errorf("azure.gateway_subnet_prefix: virtual network %s has no %s; set gateway_subnet_prefix (a /27 or larger inside the VNet) so crosscloud can create it", vnetID, GatewaySubnetName)
 	}
 	body := armnetwork.Subnet{Properties: &armnetwork.SubnetPropertiesFormat{AddressPrefix: ptr(prefix.String())}}
+	if onCreate != nil {
+		onCreate()
+	}
 	res, err := putLRO(ctx, c, fmt.Sprintf("azure.gateway_subnet_prefix: creating %s %s in %s", GatewaySubnetName, prefix, vnetID),
 		func() (*runtime.Poller[armnetwork.SubnetsClientCreateOrUpdateResponse], error) {
 			return c.subnets.BeginCreateOrUpdate(ctx, rid.ResourceGroupName, rid.Name, GatewaySubnetName, body, nil)
-		}, onCreate)
+		})
 	if err != nil {
 		return "", false, err
 	}

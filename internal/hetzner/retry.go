@@ -25,6 +25,10 @@ var (
 	retryMax     = 10 * time.Second
 )
 
+// maxActionFailures bounds how often Retry re-drives a step whose action
+// ended in error.
+const maxActionFailures = 3
+
 // IsTransient reports whether err is worth retrying unchanged: the resource
 // is busy (`locked`, `conflict`), the project is over its request budget, the
 // API had a server-side failure, or the connection broke before an answer.
@@ -59,9 +63,21 @@ func IsTransient(err error) bool {
 // connection leaves it unknown whether a POST took effect.
 func Retry(ctx context.Context, what string, fn func(ctx context.Context) error) error {
 	wait := retryInitial
+	failedActions := 0
 	for attempt := 1; ; attempt++ {
 		err := fn(ctx)
-		if err == nil || !IsTransient(err) {
+		if err == nil {
+			return nil
+		}
+		// An action that ran and failed (a backend hiccup on Hetzner's side)
+		// is re-driven a few times: fn re-reads state on every attempt, so
+		// repeating it is safe; a persistent failure still surfaces.
+		var aerr hcloud.ActionError
+		if errors.As(err, &aerr) {
+			if failedActions++; failedActions >= maxActionFailures {
+				return err
+			}
+		} else if !IsTransient(err) {
 			return err
 		}
 		// Full jitter keeps concurrent steps on one network from retrying in

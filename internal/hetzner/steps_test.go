@@ -271,3 +271,39 @@ func TestEnsureStepsSurviveFaults(t *testing.T) {
 		t.Fatalf("routes = %v", routes)
 	}
 }
+
+// Actions that run and fail (a backend hiccup) are re-driven: every step
+// re-reads state, so repeating it converges instead of failing the apply.
+// The fault stream is seeded and the steps run one after another, so the
+// same actions fail on every run.
+func TestFailedActionsAreRedriven(t *testing.T) {
+	f, err := simcore.ParseFaults("lro_failure_rate=0.3,seed=5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newFaultyEmu(t, 0.0001, f)
+	n, _, err := EnsureNetwork(tctx(t), e.c, NetworkSpec{Name: "redrive", IPRange: mustPrefix("10.0.0.0/12"), Labels: Labels("redrive")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := EnsureSubnet(tctx(t), e.c, n.ID, "eu-central", mustPrefix("10.0.1.0/24")); err != nil {
+		t.Fatal(err)
+	}
+	dests := []string{"10.1.0.0/16", "10.2.0.0/16", "10.3.0.0/16", "10.4.0.0/16"}
+	for _, d := range dests {
+		if err := EnsureRoute(tctx(t), e.c, n.ID, mustPrefix(d), mustAddr("10.0.1.1")); err != nil {
+			t.Fatalf("route %s: %v", d, err)
+		}
+	}
+	if _, _, routes := NetworkFacts(e.get(t, n.ID)); len(routes) != len(dests) {
+		t.Fatalf("routes = %v", routes)
+	}
+	for _, d := range dests {
+		if err := DeleteRoute(tctx(t), e.c, n.ID, mustPrefix(d)); err != nil {
+			t.Fatalf("delete route %s: %v", d, err)
+		}
+	}
+	if _, _, routes := NetworkFacts(e.get(t, n.ID)); len(routes) != 0 {
+		t.Fatalf("routes left: %v", routes)
+	}
+}
