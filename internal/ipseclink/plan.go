@@ -2,6 +2,7 @@ package ipseclink
 
 import (
 	"context"
+	"fmt"
 	"net/netip"
 	"slices"
 	"strings"
@@ -141,7 +142,7 @@ func liveChecks(ctx context.Context, c clouds, s *spec, diags *diag.Diagnostics)
 			return
 		case n == nil:
 			diags.AddAttributeError(pathHetzner.AtName("network_id"), "Hetzner network not found",
-				"No network with this ID exists in the project the token belongs to; use network_ip_range to create one.")
+				fmt.Sprintf("hetzner.network_id: no network with ID %d exists in the project the token belongs to; check the ID, or use network_ip_range to create one.", s.NetworkID))
 			return
 		}
 		var subnets []netip.Prefix
@@ -176,7 +177,7 @@ func liveChecks(ctx context.Context, c clouds, s *spec, diags *diag.Diagnostics)
 		if p := s.GatewaySubnetPrefix; p.IsValid() && vnet.GatewaySubnetID == "" &&
 			!slices.ContainsFunc(vnet.AddressSpace, func(v netip.Prefix) bool { return netplan.Contains(v, p) }) {
 			diags.AddAttributeError(pathAzure.AtName("gateway_subnet_prefix"), "GatewaySubnet outside the VNet",
-				p.String()+" is not inside the VNet's address space "+joinPrefixes(vnet.AddressSpace)+".")
+				"azure.gateway_subnet_prefix: "+p.String()+" is not inside the VNet's address space "+joinPrefixes(vnet.AddressSpace)+".")
 		}
 	}
 	if s.GatewayID != "" {
@@ -189,7 +190,13 @@ func liveChecks(ctx context.Context, c clouds, s *spec, diags *diag.Diagnostics)
 		}
 	}
 	resolved := *s
-	resolved.NetworkRange, resolved.LocalPrefixes, resolved.RemotePrefixes = rng, local, remote
+	resolved.NetworkRange, resolved.RemotePrefixes = rng, remote
+	if s.NetworkID != 0 {
+		// Defaulted from the existing network's subnets; when the link
+		// creates the network, the default is gateway_subnet alone and
+		// checkPlan blames that attribute.
+		resolved.LocalPrefixes = local
+	}
 	checkPlan(&resolved, diags)
 	if !gwIP.IsValid() && rng.IsValid() && s.GatewaySubnet.IsValid() && !diags.HasError() {
 		ip, err := netplan.DefaultGatewayIP(s.GatewaySubnet, rng, used)
@@ -226,7 +233,7 @@ func checkUserDataSize(s *spec, diags *diag.Diagnostics) {
 		if len(local) > len(s.RemotePrefixes) {
 			at = pathHetzner.AtName("local_prefixes")
 		}
-		diags.AddAttributeError(at, "Gateway cloud-init too large", err.Error()+" Summarise the prefixes into fewer, larger ones.")
+		diags.AddAttributeError(at, "Gateway cloud-init too large", fmt.Sprintf("%s: %v.", at, err))
 	}
 }
 

@@ -3,6 +3,7 @@ package ipseclink
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/netip"
 	"strings"
 
@@ -77,7 +78,7 @@ func addErr(diags *diag.Diagnostics, fallback path.Path, summary string, err err
 	}
 	var ne *netplan.Error
 	if errors.As(err, &ne) && ne.Attribute != "" {
-		diags.AddAttributeError(attrPath(ne.Attribute), summary, ne.Message)
+		diags.AddAttributeError(attrPath(ne.Attribute), summary, ne.Attribute+": "+strings.TrimPrefix(ne.Message, ne.Attribute+" "))
 		return
 	}
 	diags.AddAttributeError(fallback, summary, err.Error())
@@ -128,7 +129,7 @@ func buildSpec(ctx context.Context, m *model) (s spec, diags diag.Diagnostics) {
 	s.GatewaySubnetPrefix = prefixAttr(&diags, pathAzure.AtName("gateway_subnet_prefix"), a.GatewaySubnetPrefix.ValueString())
 	if p := s.GatewaySubnetPrefix; p.IsValid() && p.Bits() > 29 {
 		diags.AddAttributeError(pathAzure.AtName("gateway_subnet_prefix"), "GatewaySubnet too small",
-			"Azure needs a GatewaySubnet of /29 or larger (a /27 is recommended); "+p.String()+" is too small.")
+			"azure.gateway_subnet_prefix: Azure needs a GatewaySubnet of /29 or larger (a /27 is recommended); "+p.String()+" is too small.")
 	}
 	s.RemotePrefixes = prefixList(ctx, &diags, pathAzure.AtName("remote_prefixes"), a.RemotePrefixes, false)
 
@@ -136,7 +137,7 @@ func buildSpec(ctx context.Context, m *model) (s spec, diags diag.Diagnostics) {
 	s.DPD = m.DPDTimeoutSeconds.ValueInt64()
 	s.Wait = m.WaitForConnected.ValueBool()
 	s.SharedKey = m.SharedKey.ValueString()
-	if s.SharedKey != "" {
+	if !m.SharedKey.IsNull() && !m.SharedKey.IsUnknown() { // "" too: Azure needs 1-128 characters
 		if err := ipsec.ValidateSharedKey(s.SharedKey); err != nil {
 			diags.AddAttributeError(path.Root("shared_key"), "Invalid shared key", err.Error())
 		}
@@ -195,7 +196,7 @@ func prefixList(ctx context.Context, diags *diag.Diagnostics, p path.Path, l typ
 		if anyFamily {
 			pfx, err := netip.ParsePrefix(v)
 			if err != nil || pfx.Masked() != pfx {
-				diags.AddAttributeError(p.AtListIndex(i), "Invalid CIDR", "\""+v+"\" is not a CIDR with the host bits zero (e.g. 203.0.113.0/24 or 2001:db8::/32).")
+				diags.AddAttributeError(p.AtListIndex(i), "Invalid CIDR", pathString(p)+": \""+v+"\" is not a CIDR with the host bits zero (e.g. 203.0.113.0/24 or 2001:db8::/32).")
 				continue
 			}
 			out = append(out, pfx)
@@ -208,7 +209,7 @@ func prefixList(ctx context.Context, diags *diag.Diagnostics, p path.Path, l typ
 			if errors.As(err, &ne) {
 				msg = ne.Message
 			}
-			diags.AddAttributeError(p.AtListIndex(i), "Invalid CIDR", msg)
+			diags.AddAttributeError(p.AtListIndex(i), "Invalid CIDR", fmt.Sprintf("%s element %d: %s", pathString(p), i, msg))
 			continue
 		}
 		out = append(out, pfx)

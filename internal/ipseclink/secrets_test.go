@@ -1,0 +1,202 @@
+package ipseclink_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/config"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/harness"
+)
+
+// fixedKey is the tunnel key both tests set, so they can look for it.
+const fixedKey = "s3cretKeyNeverLogged0123456789"
+
+// secrets are the values no log line or CLI output may carry: the tunnel
+// key and both clouds' API tokens.
+func (s site) secrets() map[string]string {
+	env := s.sim.Env()
+	return map[string]string{"shared_key": fixedKey, "HCLOUD_TOKEN": env["HCLOUD_TOKEN"], "ARM_ACCESS_TOKEN": env["ARM_ACCESS_TOKEN"]}
+}
+
+// checkNoSecrets fails t for every secret found in text (named what).
+func checkNoSecrets(t *testing.T, what, text string, secrets map[string]string) {
+	t.Helper()
+	for name, v := range secrets {
+		if len(v) < 8 {
+			t.Fatalf("secret %s is %q: too short to search for meaningfully", name, v)
+		}
+		if i := strings.Index(text, v); i >= 0 {
+			t.Errorf("%s carries %s at byte %d: ...%s...", what, name, i, text[max(0, i-200):i])
+		}
+	}
+}
+
+// checkProviderLogged makes sure a log really holds the provider's trace
+// output, so a secret check on it cannot pass on an empty or CLI-only file.
+func checkProviderLogged(t *testing.T, what, log string) {
+	t.Helper()
+	for _, line := range []string{"creating link", "crosscloud provider configured"} {
+		if !strings.Contains(log, line) {
+			t.Errorf("%s (%d bytes) has no provider log line %q: the secret check would be vacuous", what, len(log), line)
+		}
+	}
+}
+
+// With TF_LOG=trace, an apply and destroy through terraform-plugin-testing
+// (the in-process provider and the terraform CLI logging to one file) log
+// neither the tunnel key nor the API tokens.
+func TestAccLinkSecretsStayOutOfTraceLogs(t *testing.T) {
+	s := newSite(t)
+	logPath := filepath.Join(t.TempDir(), "terraform-trace.log")
+	t.Setenv("TF_LOG", "trace")
+	t.Setenv("TF_LOG_PATH", logPath)     // the in-process provider's log sink
+	t.Setenv("TF_ACC_LOG_PATH", logPath) // and the terraform CLI's own log
+	// Credentials come from the environment and the key from a sensitive
+	// variable, as in a user's configuration: terraform-plugin-testing
+	// itself logs each step's configuration text, and that is not the
+	// provider's doing.
+	for k, v := range s.sim.Env() {
+		t.Setenv(k, v)
+	}
+	cfg := strings.Replace(s.config(`  shared_key = var.psk`), s.sim.ProviderConfig(),
+		"variable \"psk\" {\n  type      = string\n  sensitive = true\n}\n", 1)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories,
+		CheckDestroy:             s.checkDestroyed(t),
+		Steps: []resource.TestStep{{
+			Config:          cfg,
+			ConfigVariables: config.Variables{"psk": config.StringVariable(fixedKey)},
+			ConfigStateChecks: append(healthy(),
+				// The key really is the one in use, so its absence below means something.
+				statecheck.ExpectKnownValue(addr, tfjsonpath.New("shared_key"), knownvalue.StringExact(fixedKey)),
+				statecheck.ExpectSensitiveValue(addr, tfjsonpath.New("shared_key"))),
+		}},
+	})
+	data, err := os.ReadFile(logPath)
+	if err != nil {
+		t.Fatalf("TF_LOG_PATH: %v", err)
+	}
+	log := string(data)
+	checkProviderLogged(t, "the trace log", log)
+	if !strings.Contains(log, "[TRACE]") || !strings.Contains(log, "ApplyResourceChange") {
+		t.Errorf("the trace log (%d bytes) lacks the terraform CLI's trace of the apply", len(log))
+	}
+	checkNoSecrets(t, "the trace log", log, s.secrets())
+}
+
+// The way a user meets it: the provider binary under the terraform CLI with
+// TF_LOG=trace and credentials from the environment. Neither the plan and
+// apply output, nor `terraform show`, nor the trace log carries a secret;
+// only the state does (where Terraform keeps sensitive values).
+func TestAccLinkSecretsStayOutOfCLIOutput(t *testing.T) {
+	s := newSite(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	ws, err := harness.NewWorkspace(t.TempDir(), buildProvider(ctx, t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logPath := filepath.Join(t.TempDir(), "terraform-trace.log")
+	for k, v := range s.sim.Env() {
+		ws.Env = append(ws.Env, k+"="+v)
+	}
+	ws.Env = append(ws.Env, "TF_LOG=trace", "TF_LOG_PATH="+logPath)
+	cfg := fmt.Sprintf(`terraform {
+  required_providers {
+    crosscloud = { source = "crosscloud-tf/crosscloud" }
+  }
+}
+
+provider "crosscloud" {}
+
+resource "crosscloud_ipsec_link" "main" {
+  name       = "hel1-weu"
+  shared_key = %q
+  hetzner = {
+    network_ip_range = "10.0.0.0/12"
+    gateway_subnet   = "10.0.1.0/24"
+    location         = "hel1"
+  }
+  azure = {
+    resource_group_name   = "rg-net"
+    location              = "westeurope"
+    virtual_network_id    = %q
+    gateway_subnet_prefix = "10.1.255.0/27"
+  }
+}
+`, fixedKey, s.vnetID)
+	if err := ws.WriteConfig(cfg); err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	for _, args := range [][]string{
+		{"plan", "-input=false"},
+		{"apply", "-auto-approve", "-input=false"},
+		{"show"},
+		{"plan", "-input=false", "-detailed-exitcode"},
+	} {
+		r := ws.Run(ctx, args...)
+		if err := r.Err(); err != nil {
+			t.Fatal(err)
+		}
+		out.WriteString(r.Stdout + r.Stderr)
+		if args[0] == "plan" && !strings.Contains(r.Stdout, "No changes.") &&
+			!strings.Contains(r.Stdout, "shared_key") {
+			t.Errorf("terraform %s shows no shared_key line:\n%s", strings.Join(args, " "), r.Stdout)
+		}
+	}
+	if !strings.Contains(out.String(), "(sensitive value)") {
+		t.Errorf("the CLI output never shows shared_key as a sensitive value:\n%s", out.String())
+	}
+	state, err := os.ReadFile(filepath.Join(ws.Dir, "terraform.tfstate"))
+	if err != nil || !strings.Contains(string(state), fixedKey) {
+		t.Fatalf("the state does not hold the configured key (%v): the link did not use it", err)
+	}
+	r := ws.Run(ctx, "destroy", "-auto-approve", "-input=false")
+	if err := r.Err(); err != nil {
+		t.Fatal(err)
+	}
+	out.WriteString(r.Stdout + r.Stderr)
+	if left := s.leftovers(t); len(left) > 0 {
+		t.Errorf("destroy left resources behind: %v", left)
+	}
+	checkNoSecrets(t, "the terraform CLI output", out.String(), s.secrets())
+
+	data, err := os.ReadFile(logPath)
+	if err != nil {
+		t.Fatalf("TF_LOG_PATH: %v", err)
+	}
+	log := string(data)
+	checkProviderLogged(t, "the trace log", log)
+	checkNoSecrets(t, "the trace log", log, s.secrets())
+}
+
+// buildProvider compiles this tree's provider into a directory of t's, the
+// way dev_overrides wants it (harness.Build caches one build per process
+// and would also build the emulator, which this test runs in-process).
+func buildProvider(ctx context.Context, t *testing.T) harness.Binaries {
+	t.Helper()
+	root, err := harness.ModuleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := harness.Binaries{Dir: t.TempDir()}
+	b.Provider = filepath.Join(b.Dir, harness.ProviderBinary)
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", b.Provider, ".")
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return b
+}
