@@ -136,6 +136,8 @@ func badCases() []badCase {
 		{name: "network_range_misses_vnet", hetzner: hclBody{"network_ip_range": `"10.0.0.0/16"`},
 			want: []string{"Hetzner network does not cover the Azure prefixes",
 				"azure.remote_prefixes: Azure prefix(es) 10.1.0.0/16 lie outside the Hetzner network range 10.0.0.0/16", "Use a network range of 10.0.0.0/15"}},
+		{name: "network_zone_not_the_locations", hetzner: hclBody{"network_zone": `"us-east"`},
+			want: []string{"Location outside the network zone", "hetzner.network_zone: location hel1 is in network zone eu-central, but network_zone is us-east"}},
 		{name: "network_id_and_network_ip_range", hetzner: hclBody{"network_id": "1"},
 			want: []string{"Invalid Attribute Combination", "2 attributes specified when one (and only one) of [hetzner.network_id.<.network_ip_range] is required"}},
 		{name: "neither_network_id_nor_range", hetzner: hclBody{"network_ip_range": ""},

@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/azure"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/hetzner"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/ipsec"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/netplan"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/policyattr"
@@ -97,6 +98,11 @@ func buildSpec(ctx context.Context, m *model) (s spec, diags diag.Diagnostics) {
 	s.NetworkID = h.NetworkID.ValueInt64()
 	s.Zone, s.Location = h.NetworkZone.ValueString(), h.Location.ValueString()
 	s.ServerType, s.Image = h.ServerType.ValueString(), h.Image.ValueString()
+	if zone, ok := hetzner.LocationZones[s.Location]; ok && s.Zone != "" && zone != s.Zone {
+		diags.AddAttributeError(pathHetzner.AtName("network_zone"), "Location outside the network zone",
+			fmt.Sprintf("hetzner.network_zone: location %s is in network zone %s, but network_zone is %s; a server joins only subnets of its own zone. Set network_zone = %q, or choose a location in %s.",
+				s.Location, zone, s.Zone, zone, s.Zone))
+	}
 	s.NetworkRange = prefixAttr(&diags, pathHetzner.AtName("network_ip_range"), h.NetworkIPRange.ValueString())
 	if s.NetworkRange.IsValid() {
 		addErr(&diags, pathHetzner.AtName("network_ip_range"), "Invalid Hetzner network range", netplan.CheckNetworkRange(s.NetworkRange))
