@@ -87,7 +87,14 @@ func TestAccLinkLab(t *testing.T) {
 						return ls.checkTraffic(hzProbe, azProbe, true)
 					},
 					func(*terraform.State) error {
+						// The SA can be re-keyed or re-established by the lab's
+						// reconcile right after traffic flowed; wait for an
+						// established one instead of sampling a single instant.
 						st, err := ls.plane.Lab().AzureStatus(context.Background(), "hel1-weu-conn")
+						for deadline := time.Now().Add(15 * time.Second); err == nil && st.Algorithms.IKE == "" && time.Now().Before(deadline); {
+							time.Sleep(250 * time.Millisecond)
+							st, err = ls.plane.Lab().AzureStatus(context.Background(), "hel1-weu-conn")
+						}
 						if err != nil {
 							return err
 						}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/cloudinit"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/ipsec"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/lab"
 )
 
 const psk = "labPlaneKey_0123456789"
@@ -126,8 +127,14 @@ func TestLabThroughTheAPIs(t *testing.T) {
 			t.Fatalf("ping %s from %s through the tunnel failed:\n%s", pg[1], pg[0], out)
 		}
 	}
-	st, err := ls.plane.Lab().AzureStatus(ctx, "conn")
-	must(err, "Azure SA")
+	// Wait for an established SA rather than sampling one instant: the lab
+	// may re-establish it right after the first packets.
+	var st lab.SAStatus
+	eventually(t, 15*time.Second, "an established Azure-side SA", func() bool {
+		var err error
+		st, err = ls.plane.Lab().AzureStatus(ctx, "conn")
+		return err == nil && st.Algorithms.IKE != ""
+	})
 	if st.Algorithms.IKE != "AES_GCM_16_256/PRF_HMAC_SHA2_384/ECP_384" || !strings.HasPrefix(st.Algorithms.ESP, "AES_GCM_16_256") {
 		t.Errorf("negotiated %+v, want the policy's AES-GCM-256 / SHA-384 PRF / ECP384", st.Algorithms)
 	}
