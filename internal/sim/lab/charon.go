@@ -241,8 +241,10 @@ func (c *Charon) Status(ctx context.Context, ike string) (SAStatus, error) {
 		return SAStatus{}, fmt.Errorf("connecting to charon in %s at %s: %w", c.NS, c.Socket, err)
 	}
 	defer s.Close()
+	// No "noblock": with it, charon skips IKE_SAs that are busy at that
+	// instant (a packet or DPD being processed), so a healthy tunnel could
+	// read as down under load. Waiting for a busy SA takes milliseconds.
 	in := vici.NewMessage()
-	_ = in.Set("noblock", "yes")
 	if ike != "" {
 		_ = in.Set("ike", ike)
 	}
