@@ -91,6 +91,11 @@ func TestPlanRepairOnlyWhenNeeded(t *testing.T) {
 	if plan.HetznerServerID.IsUnknown() {
 		t.Fatal("a healthy link must plan no repair")
 	}
+	state.ConnectionStatus = types.StringValue("NotConnected")
+	planRepair(state, plan)
+	if plan.HetznerServerID.IsUnknown() {
+		t.Fatal("a tunnel that is merely down must not plan a repair on every plan")
+	}
 	state.Drift = listOfStrings([]string{"network route 10.1.0.0/16 -> 10.0.1.1 is missing"})
 	planRepair(state, plan)
 	if !plan.HetznerServerID.IsUnknown() || len(plan.Drift.Elements()) != 0 || plan.Drift.IsNull() {

@@ -99,11 +99,13 @@ func (r *resourceImpl) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 }
 
 // planRepair shows drift found by the last refresh as a change to `drift`,
-// and an incomplete link (a resumed create) as unknown computed values, so
-// apply runs Update, which converges it.
+// and an incomplete link (a resumed create: sub-resources missing from
+// state) as unknown computed values, so apply runs Update, which converges
+// it. connection_status is an observation, not a sign of an incomplete
+// link: a tunnel that is down at refresh must not produce a diff on every
+// plan; drift in what the link built is what gets repaired.
 func planRepair(state, plan *model) {
-	incomplete := state.ID.IsNull() || state.HetznerServerID.IsNull() || state.AzureConnectionID.IsNull() ||
-		(state.WaitForConnected.ValueBool() && state.ConnectionStatus.ValueString() != "Connected")
+	incomplete := state.ID.IsNull() || state.HetznerServerID.IsNull() || state.AzureConnectionID.IsNull()
 	if len(state.Drift.Elements()) == 0 && !incomplete {
 		return
 	}
