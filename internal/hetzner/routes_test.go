@@ -53,10 +53,10 @@ func TestEnsureRouteMovesGateway(t *testing.T) {
 func TestEnsureRouteRefusedByAPINamesRoute(t *testing.T) {
 	e := newEmu(t, 0.0001)
 	n := e.network(t, "net", "10.0.0.0/16", "10.0.1.0/24")
-	// Outside the range: the API refuses it (invalid_input), and that is
-	// not retried.
-	err := EnsureRoute(tctx(t), e.c, n.ID, mustPrefix("10.1.0.0/16"), mustAddr("10.0.1.1"))
-	if err == nil || !strings.Contains(err.Error(), "10.1.0.0/16") || IsTransient(err) {
+	// Overlapping a subnet: the API refuses it (invalid_input), and that
+	// is not retried.
+	err := EnsureRoute(tctx(t), e.c, n.ID, mustPrefix("10.0.1.0/25"), mustAddr("10.0.1.1"))
+	if err == nil || !strings.Contains(err.Error(), "10.0.1.0/25") || IsTransient(err) {
 		t.Fatalf("want a permanent error naming the route, got %v", err)
 	}
 	if err := EnsureRoute(tctx(t), e.c, 999999, mustPrefix("10.0.9.0/24"), mustAddr("10.0.1.1")); err == nil ||

@@ -150,7 +150,7 @@ func TestEnsureServerTwiceReplaceAndDelete(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	spec := ServerSpec{Name: "l-gw", ServerType: "cx22", Image: "debian-12", Location: "nbg1", UserData: "#cloud-config\n",
+	spec := ServerSpec{Name: "l-gw", ServerType: "cx23", Image: "debian-12", Location: "nbg1", UserData: "#cloud-config\n",
 		PrimaryIPID: ip.ID, FirewallID: fw.ID, NetworkID: n.ID, PrivateIP: mustAddr("10.0.1.5"), Labels: Labels("l")}
 	check := func(srv *hcloud.Server) {
 		t.Helper()
@@ -207,12 +207,12 @@ func TestEnsureServerTwiceReplaceAndDelete(t *testing.T) {
 
 func TestEnsureServerRefusesForeign(t *testing.T) {
 	e := newEmu(t, 0.0001)
-	res, _, err := e.c.Server.Create(tctx(t), hcloud.ServerCreateOpts{Name: "l-gw", ServerType: &hcloud.ServerType{Name: "cx22"},
+	res, _, err := e.c.Server.Create(tctx(t), hcloud.ServerCreateOpts{Name: "l-gw", ServerType: &hcloud.ServerType{Name: "cx23"},
 		Image: &hcloud.Image{Name: "debian-12"}, Location: &hcloud.Location{Name: "nbg1"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = EnsureServer(tctx(t), e.c, ServerSpec{Name: "l-gw", ServerType: "cx22", Image: "debian-12", Location: "nbg1", Labels: Labels("l")})
+	_, err = EnsureServer(tctx(t), e.c, ServerSpec{Name: "l-gw", ServerType: "cx23", Image: "debian-12", Location: "nbg1", Labels: Labels("l")})
 	var fe *ForeignError
 	if !errors.As(err, &fe) || fe.ID != res.Server.ID {
 		t.Fatalf("want ForeignError for server %d, got %v", res.Server.ID, err)
@@ -225,7 +225,7 @@ func TestDeleteFirewallStillApplied(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := e.c.Server.Create(tctx(t), hcloud.ServerCreateOpts{Name: "s", ServerType: &hcloud.ServerType{Name: "cx22"},
+	if _, _, err := e.c.Server.Create(tctx(t), hcloud.ServerCreateOpts{Name: "s", ServerType: &hcloud.ServerType{Name: "cx23"},
 		Image: &hcloud.Image{Name: "debian-12"}, Location: &hcloud.Location{Name: "nbg1"},
 		Firewalls: []*hcloud.ServerCreateFirewall{{Firewall: hcloud.Firewall{ID: fw.ID}}}}); err != nil {
 		t.Fatal(err)

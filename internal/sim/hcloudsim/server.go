@@ -34,6 +34,8 @@ type Server struct {
 	// running indexes the actions of st that are still running, so that
 	// settling and lock checks cost O(running), not O(all actions ever).
 	running map[int64]*actionRec
+	// capacity is what Hetzner can place right now (capacity.go).
+	capacity capacity
 }
 
 // New returns an empty Hetzner project that uses env's clock, faults,
