@@ -20,6 +20,7 @@ import (
 type emu struct {
 	c     *hcloud.Client
 	stats *simcore.Stats
+	clock *simcore.Clock
 }
 
 // newEmu starts an emulator; scale is its time scale (actions take 1-3 s
@@ -38,7 +39,7 @@ func newFaultyEmu(t *testing.T, scale float64, faults *simcore.Faults) *emu {
 	c := hcloud.NewClient(hcloud.WithEndpoint(ts.URL+"/hcloud/v1"), hcloud.WithToken("t"),
 		hcloud.WithPollOpts(hcloud.PollOpts{BackoffFunc: hcloud.ConstantBackoff(time.Millisecond)}),
 		hcloud.WithRetryOpts(hcloud.RetryOpts{MaxRetries: 0}))
-	return &emu{c: c, stats: env.Stats}
+	return &emu{c: c, stats: env.Stats, clock: env.Clock}
 }
 
 func tctx(t *testing.T) context.Context {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/hetznercloud/hcloud-go/v2/hcloud"
@@ -198,6 +199,9 @@ func TestEnsureServerTwiceReplaceAndDelete(t *testing.T) {
 	if got, err := GetServer(ctx, e.c, s3.ID); got != nil || err != nil {
 		t.Fatalf("GetServer after delete = %v %v", got, err)
 	}
+	// Right after the server's delete, Hetzner still lists it in the
+	// firewall (firewall_resource_not_found on remove, resource_in_use on
+	// delete): both are waited out.
 	for i := range 2 {
 		if err := DeleteFirewall(ctx, e.c, fw.ID); err != nil {
 			t.Fatalf("DeleteFirewall #%d: %v", i+1, err)
@@ -305,5 +309,25 @@ func TestFailedActionsAreRedriven(t *testing.T) {
 	}
 	if _, _, routes := NetworkFacts(e.get(t, n.ID)); len(routes) != 0 {
 		t.Fatalf("routes left: %v", routes)
+	}
+}
+
+// An adopted network whose range would need a moved base address to become
+// the spec's is refused with the reason, before any change: Hetzner only
+// shortens the mask of a range.
+func TestEnsureNetworkRefusesAMovedBase(t *testing.T) {
+	e := newEmu(t, 0.0001)
+	spec := NetworkSpec{Name: "l", IPRange: mustPrefix("10.1.0.0/16"), Labels: Labels("l")}
+	if _, _, err := EnsureNetwork(tctx(t), e.c, spec); err != nil {
+		t.Fatal(err)
+	}
+	before := e.mutations()
+	spec.IPRange = mustPrefix("10.0.0.0/8")
+	_, _, err := EnsureNetwork(tctx(t), e.c, spec)
+	if err == nil || !strings.Contains(err.Error(), "base address 10.1.0.0 stays") {
+		t.Fatalf("EnsureNetwork to a range with another base = %v", err)
+	}
+	if d := e.mutations() - before; d != 0 {
+		t.Fatalf("%d mutations", d)
 	}
 }
