@@ -17,56 +17,6 @@ import (
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simcore"
 )
 
-// gateway is one link's Hetzner side in an emulator: network, primary IP,
-// firewall and a running gateway server holding 10.0.1.5.
-type gateway struct {
-	e    *emu
-	sim  *hcloudsim.Server
-	spec ServerSpec
-	srv  *hcloud.Server
-}
-
-// newSimEmu is newEmu that also returns the emulated project, for tests
-// that change what Hetzner can place.
-func newSimEmu(t *testing.T, scale float64) (*emu, *hcloudsim.Server) {
-	t.Helper()
-	env := &simcore.Env{Clock: &simcore.Clock{Scale: scale}, Token: "t", Stats: &simcore.Stats{}}
-	sim := hcloudsim.New(env)
-	mux := http.NewServeMux()
-	mux.Handle("/hcloud/v1/", http.StripPrefix("/hcloud/v1", sim))
-	ts := httptest.NewServer(mux)
-	t.Cleanup(ts.Close)
-	c := hcloud.NewClient(hcloud.WithEndpoint(ts.URL+"/hcloud/v1"), hcloud.WithToken("t"),
-		hcloud.WithPollOpts(hcloud.PollOpts{BackoffFunc: hcloud.ConstantBackoff(time.Millisecond)}),
-		hcloud.WithRetryOpts(hcloud.RetryOpts{MaxRetries: 0}))
-	return &emu{c: c, stats: env.Stats, clock: env.Clock}, sim
-}
-
-// setScale changes the emulator's time scale from now on.
-func (e *emu) setScale(f float64) { e.clock.Scale = f }
-
-func newGateway(t *testing.T, serverType string) *gateway {
-	t.Helper()
-	e, sim := newSimEmu(t, 0.0001)
-	ctx := tctx(t)
-	n := e.network(t, "net", "10.0.0.0/12", "10.0.1.0/24")
-	ip, err := EnsurePrimaryIP(ctx, e.c, PrimaryIPSpec{Name: "l-gw-ipv4", Location: "nbg1", Labels: Labels("l")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	fw, err := EnsureFirewall(ctx, e.c, FirewallSpec{Name: "l-gw-fw", PeerIPv4: mustAddr("198.51.100.7"), Labels: Labels("l")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	spec := ServerSpec{Name: "l-gw", ServerType: serverType, Image: "debian-12", Location: "nbg1", UserData: "#cloud-config\n",
-		PrimaryIPID: ip.ID, FirewallID: fw.ID, NetworkID: n.ID, PrivateIP: mustAddr("10.0.1.5"), Labels: Labels("l")}
-	srv, err := EnsureServer(ctx, e.c, spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &gateway{e: e, sim: sim, spec: spec, srv: srv}
-}
-
 // logged returns a context whose tflog output lands in the buffer.
 func logged(t *testing.T) (context.Context, *bytes.Buffer) {
 	var buf bytes.Buffer
@@ -94,7 +44,7 @@ func retriesLogged(t *testing.T, buf *bytes.Buffer, code string) int {
 // the link keeps its working gateway.
 func TestReplaceServerChecksBeforeDeleting(t *testing.T) {
 	g := newGateway(t, "cx23")
-	g.sim.SetAvailable("cx33", "nbg1", false)
+	g.e.sim.SetAvailable("cx33", "nbg1", false)
 	for _, tc := range []struct{ typ, attr, msg string }{
 		{"cx22", "server_type", `no server type "cx22"`},
 		{"cpx11", "server_type", "deprecated in nbg1 and can no longer be ordered"},
@@ -123,10 +73,10 @@ func TestReplaceServerChecksBeforeDeleting(t *testing.T) {
 // old private IP once Hetzner has released it (ip_not_available retried).
 func TestReplaceServerRetriesCapacity(t *testing.T) {
 	g := newGateway(t, "cx23")
-	if err := g.sim.FailServerCreates("resource_unavailable", 2); err != nil {
+	if err := g.e.sim.FailServerCreates("resource_unavailable", 2); err != nil {
 		t.Fatal(err)
 	}
-	if err := g.sim.FailServerCreates("placement_error", 1); err != nil {
+	if err := g.e.sim.FailServerCreates("placement_error", 1); err != nil {
 		t.Fatal(err)
 	}
 	ctx, logs := logged(t)
@@ -156,9 +106,9 @@ func TestReplaceServerRetriesCapacity(t *testing.T) {
 // it is free instead of failing with the link half replaced.
 func TestReplaceServerWaitsForReleasedIP(t *testing.T) {
 	g := newGateway(t, "cx23")
-	// At this scale the emulator releases the IP 700-1200 ms after the
-	// delete, and the create takes 200-600 ms: the first attach is early.
-	g.e.setScale(0.02)
+	// At this scale the emulator releases the IP 600-900 ms after the
+	// delete, and the create takes 100-300 ms: the first attach is early.
+	g.e.setScale(0.01)
 	ctx, logs := logged(t)
 	srv, err := ReplaceServer(ctx, g.e.c, g.srv.ID, g.spec)
 	if err != nil {
@@ -179,7 +129,7 @@ func TestReplaceServerFailingCreateSaysNoGateway(t *testing.T) {
 	defer func(b time.Duration) { capacityBudget = b }(capacityBudget)
 	capacityBudget = 300 * time.Millisecond
 	g := newGateway(t, "cx23")
-	if err := g.sim.FailServerCreates("resource_unavailable", 1000); err != nil {
+	if err := g.e.sim.FailServerCreates("resource_unavailable", 1000); err != nil {
 		t.Fatal(err)
 	}
 	_, err := ReplaceServer(tctx(t), g.e.c, g.srv.ID, g.spec)
@@ -200,7 +150,7 @@ func TestReplaceServerFailingCreateSaysNoGateway(t *testing.T) {
 // The first attach right after add_subnet meets no_subnet_available while
 // the subnet propagates; the attach retries it instead of failing.
 func TestFirstAttachRightAfterAddSubnet(t *testing.T) {
-	e, _ := newSimEmu(t, 0.001) // the subnet needs 40-60 ms after add_subnet
+	e := newEmu(t, 0.001) // the subnet needs 90-150 ms after add_subnet
 	ctx, logs := logged(t)
 	n := e.network(t, "net", "10.0.0.0/12")
 	spec := ServerSpec{Name: "gw", ServerType: "cpx22", Image: "debian-12", Location: "ash", Labels: Labels("l")}

@@ -140,19 +140,13 @@ func TestEnsureFirewallTwiceConvergesRules(t *testing.T) {
 }
 
 func TestEnsureServerTwiceReplaceAndDelete(t *testing.T) {
-	e := newEmu(t, 0.0001)
-	ctx := tctx(t)
-	n := e.network(t, "net", "10.0.0.0/12", "10.0.1.0/24")
-	ip, err := EnsurePrimaryIP(ctx, e.c, PrimaryIPSpec{Name: "l-gw-ipv4", Location: "nbg1", Labels: Labels("l")})
-	if err != nil {
+	g := newGateway(t, "cx23")
+	e, spec, ctx := g.e, g.spec, tctx(t)
+	n, fw := &hcloud.Network{ID: spec.NetworkID}, &hcloud.Firewall{ID: spec.FirewallID}
+	ip, err := GetPrimaryIP(ctx, e.c, spec.PrimaryIPID)
+	if err != nil || ip == nil {
 		t.Fatal(err)
 	}
-	fw, err := EnsureFirewall(ctx, e.c, FirewallSpec{Name: "l-gw-fw", PeerIPv4: mustAddr("198.51.100.7"), Labels: Labels("l")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	spec := ServerSpec{Name: "l-gw", ServerType: "cx23", Image: "debian-12", Location: "nbg1", UserData: "#cloud-config\n",
-		PrimaryIPID: ip.ID, FirewallID: fw.ID, NetworkID: n.ID, PrivateIP: mustAddr("10.0.1.5"), Labels: Labels("l")}
 	check := func(srv *hcloud.Server) {
 		t.Helper()
 		if got := ServerPrivateIPs(srv, n.ID); len(got) != 1 || got[0] != spec.PrivateIP {
@@ -165,10 +159,7 @@ func TestEnsureServerTwiceReplaceAndDelete(t *testing.T) {
 			t.Errorf("server firewalls %v, want [%d]", srv.PublicNet.Firewalls, fw.ID)
 		}
 	}
-	s1, err := EnsureServer(ctx, e.c, spec)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s1 := g.srv
 	check(s1)
 	s2, err := EnsureServer(ctx, e.c, spec)
 	if err != nil || s2.ID != s1.ID {

@@ -32,16 +32,17 @@ import (
 //     (internal/firewall/resource.go).
 //
 // How long each lasts is not published (unverified). The spans below are
-// the emulator's assumption, chosen longer than the step that follows in
-// the provider's own sequence (a server create takes 10-30 s, see
-// actionSeconds) so that every acceptance run meets the delay once: the
-// first attach after add_subnet and the attach of a replacement server. Each
+// the emulator's assumption, chosen longer than what a client does in
+// between (a server create takes 10-30 s, see actionSeconds; a Terraform
+// provider polls actions at least every second) so that every acceptance
+// run meets each delay: the first attach after add_subnet, the attach of a
+// replacement server, the firewall teardown after a server delete. Each
 // delay is picked deterministically from the fault seed and the resource,
 // so a run repeats exactly.
 var propagationSeconds = map[string][2]int{
-	"subnet":     {40, 60},
-	"private_ip": {35, 60},
-	"firewall":   {5, 20},
+	"subnet":     {90, 150},
+	"private_ip": {60, 90},
+	"firewall":   {20, 40},
 }
 
 // pendingRec is one change that has not reached Hetzner's backend yet. It is

@@ -65,7 +65,7 @@ func TestSubnetTakesServersOnlyAfterPropagation(t *testing.T) {
 	if err := f.client.Action.WaitFor(ctx(t), a); err != nil {
 		t.Fatal(err)
 	}
-	// add_subnet has succeeded; the subnet needs another 40-60 s.
+	// add_subnet has succeeded; the subnet needs another 90-150 s.
 	for _, ip := range []string{"10.0.1.5", ""} {
 		if _, err := f.attachIP(t, s, n, ip); !hcloud.IsError(err, hcloud.ErrorCodeNoSubnetAvailable) {
 			t.Fatalf("attach %q right after add_subnet: %v, want no_subnet_available", ip, err)
@@ -82,7 +82,7 @@ func TestSubnetTakesServersOnlyAfterPropagation(t *testing.T) {
 	if _, err := f.attachIP(t, s, n, "10.0.1.5"); !hcloud.IsError(err, hcloud.ErrorCodeNoSubnetAvailable) {
 		t.Fatalf("attach after a restart: %v, want no_subnet_available", err)
 	}
-	fc.advance(time.Minute)
+	fc.advance(3 * time.Minute)
 	a, err = f.attachIP(t, s, n, "10.0.1.5")
 	if err != nil {
 		t.Fatalf("attach after propagation: %v", err)
@@ -128,8 +128,9 @@ func TestDeletedServerReleasesLate(t *testing.T) {
 		t.Fatal(err)
 	}
 	repl := f.createServer(t, fc, "old") // the name is free at once; a minute passes
+	fc.advance(time.Minute)
 	if _, err := f.attachIP(t, repl, n, "10.0.1.5"); err != nil {
-		t.Fatalf("a minute after the delete the IP must be free again (span 35-60 s): %v", err)
+		t.Fatalf("two minutes after the delete the IP must be free again (span 60-90 s): %v", err)
 	}
 
 	// The same again, but attaching right after the delete.
@@ -163,7 +164,7 @@ func TestDeletedServerReleasesLate(t *testing.T) {
 	if he := wantCode(t, err, hcloud.ErrorCodeResourceInUse); he.Response().StatusCode != 422 {
 		t.Errorf("resource_in_use with status %d, want 422", he.Response().StatusCode)
 	}
-	fc.advance(time.Minute)
+	fc.advance(2 * time.Minute)
 	if fw, _, _ = f.client.Firewall.GetByID(ctx(t), fw.ID); len(fw.AppliedTo) != 0 {
 		t.Fatalf("applied_to after propagation = %+v", fw.AppliedTo)
 	}
