@@ -76,7 +76,7 @@ func TestLabThroughTheAPIs(t *testing.T) {
 	must(err, "primary IP")
 	hzIP := netip.MustParseAddr(pr.PrimaryIP.IP.String())
 	ud := renderUserData(t, hzIP, azIP, ipsec.DefaultPolicy())
-	created, _, err := hc.Server.Create(ctx, hcloud.ServerCreateOpts{Name: "gw", ServerType: &hcloud.ServerType{Name: "cx22"},
+	created, _, err := hc.Server.Create(ctx, hcloud.ServerCreateOpts{Name: "gw", ServerType: &hcloud.ServerType{Name: "cx23"},
 		Image: &hcloud.Image{Name: "debian-12"}, Location: &hcloud.Location{Name: "nbg1"}, UserData: ud,
 		PublicNet: &hcloud.ServerCreatePublicNet{EnableIPv4: true, IPv4: pr.PrimaryIP}})
 	must(err, "server")
