@@ -13,42 +13,10 @@ import (
 	"sync"
 	"testing"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/harness"
 )
 
 const testReleaseVersion = "9.8.7"
-
-// releaseLdflags returns the linker flags .goreleaser.yml gives its build,
-// with {{ .Version }} filled in: the test must build the provider the way a
-// release does, or it would not notice a renamed or dropped -X flag.
-func releaseLdflags(t *testing.T, version string) string {
-	t.Helper()
-	b, err := os.ReadFile(".goreleaser.yml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cfg struct {
-		Builds []struct {
-			Ldflags []string `yaml:"ldflags"`
-		} `yaml:"builds"`
-	}
-	if err := yaml.Unmarshal(b, &cfg); err != nil {
-		t.Fatalf(".goreleaser.yml: %v", err)
-	}
-	if len(cfg.Builds) != 1 || len(cfg.Builds[0].Ldflags) == 0 {
-		t.Fatalf(".goreleaser.yml: want one build with ldflags, got %+v", cfg.Builds)
-	}
-	flags := strings.Join(cfg.Builds[0].Ldflags, " ")
-	for _, v := range []string{"{{.Version}}", "{{ .Version }}"} {
-		flags = strings.ReplaceAll(flags, v, version)
-	}
-	if strings.Contains(flags, "{{") {
-		t.Fatalf("ldflags %q use a template field this test does not fill in", flags)
-	}
-	return flags
-}
 
 // agents records the User-Agent of every request, by cloud.
 type agents struct {
