@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"syscall"
@@ -24,7 +25,7 @@ func requireLab(t *testing.T) {
 	if _, err := CharonBinary(); err != nil {
 		missing = append(missing, err.Error())
 	}
-	for _, tool := range []string{"ip", "swanctl", "nft", "ping", "traceroute", "unshare"} {
+	for _, tool := range []string{"ip", "swanctl", "nft", "ping", "traceroute", "unshare", "systemd-nspawn", "debootstrap", "nsenter"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			missing = append(missing, tool)
 		}
@@ -81,9 +82,10 @@ func azureConn(policy *IPsecPolicy) AzureConnection {
 	}
 }
 
-// startTunnel builds the origin topology and starts both gateways; ike and
-// esp, when set, replace the Hetzner fixture's GCM proposals.
-func startTunnel(t *testing.T, ctx context.Context, prefix string, policy *IPsecPolicy, ike, esp string) (*Lab, *Charon) {
+// startTunnel builds the origin topology with the Azure connection loaded
+// and returns the lab. Close runs at cleanup, and every test checks that it
+// left nothing: namespaces, mounts, processes.
+func startTunnel(t *testing.T, ctx context.Context, prefix string, policy *IPsecPolicy) *Lab {
 	t.Helper()
 	if err := Sweep(ctx, prefix); err != nil {
 		t.Fatalf("sweep before start: %v", err)
@@ -93,35 +95,57 @@ func startTunnel(t *testing.T, ctx context.Context, prefix string, policy *IPsec
 		t.Fatalf("Build: %v", err)
 	}
 	t.Cleanup(func() {
+		l.mu.Lock()
+		charons, machines := l.charons, l.machines
+		l.mu.Unlock()
 		if t.Failed() {
-			for _, c := range l.charons {
+			for _, c := range charons {
 				t.Logf("charon %s log:\n%s", c.NS, c.tail())
+			}
+			for _, m := range machines {
+				out, _ := m.Exec(context.Background(), "journalctl", "--no-pager", "-n", "60", "-u", "strongswan", "-u", "cloud-final", "-u", "crosscloud-mss")
+				t.Logf("machine %s (%+v) journal:\n%s\ncloud-init-output.log:\n%s", m.NS, m.Status(), out, tailFile(filepath.Join(m.Root(), "var/log/cloud-init-output.log"), 3000))
 			}
 		}
 		if err := l.Close(context.Background()); err != nil {
 			t.Errorf("Close: %v", err)
 		}
+		for _, m := range machines {
+			if points, _ := mountsUnder(m.dir); len(points) > 0 {
+				t.Errorf("machine disk still mounted after Close: %v", points)
+			}
+			if m.Leader() != 0 {
+				t.Errorf("machine %s still has a leader after Close", m.NS)
+			}
+		}
+		if left, _ := ListNS(context.Background(), prefix); len(left) > 0 {
+			t.Errorf("namespaces left after Close: %v", left)
+		}
 	})
 	if err := l.SetAzureConnection(ctx, azureConn(policy)); err != nil {
 		t.Fatalf("SetAzureConnection: %v", err)
 	}
+	return l
+}
+
+// fixture is the gateway user_data the lab tests boot.
+func fixture(t *testing.T) string {
+	t.Helper()
 	ud, err := os.ReadFile("testdata/hetzner-gateway.user-data.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	text := string(ud)
-	if ike != "" {
-		text = strings.ReplaceAll(text, "proposals = aes256gcm16-prfsha384-ecp384", "proposals = "+ike)
-		text = strings.ReplaceAll(text, "esp_proposals = aes256gcm16-ecp384", "esp_proposals = "+esp)
-	}
-	hz, skipped, err := l.StartHetznerGateway(ctx, "gw", text)
+	return string(ud)
+}
+
+// gatewayImage returns the cached image, building it on a fresh machine.
+func gatewayImage(t *testing.T, ctx context.Context) Image {
+	t.Helper()
+	img, err := EnsureImage(ctx, CacheDir(), func(s string) { t.Log(s) })
 	if err != nil {
-		t.Fatalf("StartHetznerGateway: %v", err)
+		t.Fatalf("gateway image: %v", err)
 	}
-	if strings.Join(skipped, ",") != "kernel.panic" {
-		t.Errorf("host-wide sysctls skipped = %v, want [kernel.panic]", skipped)
-	}
-	return l, hz
+	return img
 }
 
 // waitUp polls the Azure side until the SA is up or the deadline passes.
@@ -136,74 +160,161 @@ func waitUp(ctx context.Context, l *Lab, limit time.Duration) (SAStatus, error) 
 	}
 }
 
-func TestLabTunnelOriginTopology(t *testing.T) {
+// firstBootLimit covers a fresh machine: the mirror downloads the package
+// indexes and strongSwan from Debian once.
+const firstBootLimit = 5 * time.Minute
+
+// TestLabGatewayBootsLikeHetzner boots the gateway server from its user_data
+// under real systemd and cloud-init, then checks what the first boot must
+// leave behind, and that all of it holds again after a reboot: cloud-init
+// without errors, no failed unit, strongswan.service and
+// crosscloud-mss.service active and enabled, the MSS table loaded and
+// clamping a SYN that crosses the tunnel (seen at the far end), forwarding
+// on, traffic both ways.
+func TestLabGatewayBootsLikeHetzner(t *testing.T) {
 	requireLab(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 12*time.Minute)
 	defer cancel()
-	prefix := testPrefix("e")
-	l, hz := startTunnel(t, ctx, prefix, gcmPolicy, "", "")
+	img := gatewayImage(t, ctx)
+	l := startTunnel(t, ctx, testPrefix("e"), gcmPolicy)
+	gwNS, _ := l.ServerNS("gw")
+	if got := forwarding(t, ctx, gwNS); got != "0" {
+		t.Fatalf("ip_forward in the gateway namespace is %s before boot; the lab must leave it to the gateway", got)
+	}
+	m, err := l.BootGateway(ctx, "gw", img, Seed{InstanceID: "4711", Hostname: "gw", UserData: fixture(t)})
+	if err != nil {
+		t.Fatalf("BootGateway: %v", err)
+	}
+	st := waitBoot(t, m, 1, firstBootLimit)
+	t.Logf("first boot: cloud-init %s after %s", st.CloudInit, st.Took.Round(time.Second))
+	checkGateway(t, ctx, l, m, st, 5001)
+	if _, err := os.Stat(filepath.Join(m.Root(), "var/lib/ccl-lab-runcmd-ran")); err != nil {
+		t.Errorf("the user_data's runcmd did not run inside the machine: %v", err)
+	}
+	if _, err := os.Stat("/var/lib/ccl-lab-runcmd-ran"); err == nil {
+		t.Errorf("the user_data's runcmd ran on the host")
+	}
+	var gw Host
+	for _, h := range l.Hosts() {
+		if h.Name == gwNS {
+			gw = h
+		}
+	}
+	if gw.HostBoot == nil || gw.CloudInit != "done" || gw.State != StateRunning || len(gw.FailedUnits) != 0 || gw.Boots != 1 {
+		t.Errorf("Hosts() reports the gateway as %+v, want running, cloud_init done, no failed units, 1 boot", gw.HostBoot)
+	}
 
-	st, err := waitUp(ctx, l, 15*time.Second)
-	if err != nil || !st.Up() {
-		t.Fatalf("Azure-side SA = %+v, err %v; want ESTABLISHED/INSTALLED", st, err)
+	if err := m.Reboot(ctx); err != nil {
+		t.Fatalf("reboot: %v", err)
 	}
-	if st.AzureConnectionStatus() != "Connected" {
-		t.Errorf("AzureConnectionStatus = %q, want Connected", st.AzureConnectionStatus())
-	}
-	if want := "AES_GCM_16_256/PRF_HMAC_SHA2_384/ECP_384"; st.Algorithms.IKE != want {
-		t.Errorf("IKE algorithms = %q, want %q", st.Algorithms.IKE, want)
-	}
-	if !strings.HasPrefix(st.Algorithms.ESP, "AES_GCM_16_256") {
-		t.Errorf("ESP algorithms = %q, want AES_GCM_16_256...", st.Algorithms.ESP)
-	}
-	if hzst, err := hz.Status(ctx, "azure"); err != nil || !hzst.Up() {
-		t.Errorf("Hetzner-side SA = %+v, err %v; want up", hzst, err)
-	}
-	if _, err := os.Stat("/tmp/ccl-lab-runcmd-must-not-run"); err == nil {
-		t.Errorf("the user_data runcmd ran on the host; the lab must only read write_files")
-	}
+	st = waitBoot(t, m, 2, 2*time.Minute)
+	t.Logf("after the reboot: cloud-init %s after %s", st.CloudInit, st.Took.Round(time.Second))
+	checkGateway(t, ctx, l, m, st, 5002)
+}
 
+// checkGateway is the list of what a booted gateway must show.
+func checkGateway(t *testing.T, ctx context.Context, l *Lab, m *Machine, st BootStatus, port int) {
+	t.Helper()
+	if st.CloudInit != "done" {
+		t.Fatalf("cloud-init: %s", st.CloudInit)
+	}
+	if len(st.FailedUnits) != 0 {
+		t.Errorf("failed units: %v", st.FailedUnits)
+	}
+	checkUnits(t, ctx, m)
+	checkMSSTable(t, ctx, m, 1350)
+	if got := forwarding(t, ctx, m.NS); got != "1" {
+		t.Errorf("net.ipv4.ip_forward in the gateway = %s, want 1 (from its sysctl.d file)", got)
+	}
+	sa, err := waitUp(ctx, l, time.Minute)
+	if err != nil || !sa.Up() {
+		t.Fatalf("Azure-side SA = %+v, err %v; want ESTABLISHED/INSTALLED", sa, err)
+	}
+	if want := "AES_GCM_16_256/PRF_HMAC_SHA2_384/ECP_384"; sa.Algorithms.IKE != want {
+		t.Errorf("IKE algorithms = %q, want %q", sa.Algorithms.IKE, want)
+	}
 	worker, _ := l.ServerNS("worker")
 	probe, ok := l.Probe(netip.MustParsePrefix("10.1.1.0/24"))
 	if !ok || probe.IP != azProbe.String() {
 		t.Fatalf("Azure probe = %+v, want one on %v", probe, azProbe)
 	}
-	// Worker -> Azure probe: worker's network route, the router's network
-	// route to the gateway, the tunnel. And back from the probe.
 	if out, err := InNS(ctx, worker, "ping", "-c", "2", "-W", "2", azProbe.String()); err != nil {
-		t.Fatalf("ping from the worker to the Azure probe: %v\n%s", err, out)
+		t.Errorf("ping from the worker to the Azure probe: %v\n%s", err, out)
 	}
 	if out, err := InNS(ctx, probe.Name, "ping", "-c", "2", "-W", "2", "10.0.1.2"); err != nil {
-		t.Fatalf("ping from the Azure probe to the worker: %v\n%s", err, out)
+		t.Errorf("ping from the Azure probe to the worker: %v\n%s", err, out)
 	}
-	after, err := l.AzureStatus(ctx, "hel1-weu")
-	if err != nil || after.InBytes <= st.InBytes || after.OutBytes <= st.OutBytes {
-		t.Errorf("Azure byte counters did not grow with the pings: before %d/%d, after %d/%d (err %v)", st.InBytes, st.OutBytes, after.InBytes, after.OutBytes, err)
+	// TCP both ways; the SYN is captured where it arrives, past the tunnel.
+	for _, tc := range []struct{ from, far, to string }{{worker, probe.Name, azProbe.String()}, {probe.Name, worker, "10.0.1.2"}} {
+		res, err := TCPProbe(ctx, tc.from, tc.far, tc.to, port)
+		if err != nil || !res.Echoed {
+			t.Errorf("TCP %s -> %s: %+v, %v; want %d bytes echoed", tc.from, tc.to, res, err, res.Bytes)
+		}
+		t.Logf("TCP %s -> %s: SYN arrived with MSS %d, %d bytes echoed: %v", tc.from, tc.to, res.SYNMSS, res.Bytes, res.Echoed)
+		if res.SYNMSS <= 0 || res.SYNMSS > 1350 {
+			t.Errorf("TCP SYN %s -> %s arrived with MSS %d, want 1..1350 (the gateway's clamp)", tc.from, tc.to, res.SYNMSS)
+		}
 	}
+	out, err := InNS(ctx, worker, "traceroute", "-n", "-q", "1", "-N", "1", "-w", "2", "-m", "6", azProbe.String())
+	if got := tracerouteHops(out); err != nil || strings.Join(got, " ") != "10.0.0.1 10.0.1.1 10.1.1.4" {
+		t.Errorf("traceroute from the worker: hops %v (%v), want 10.0.0.1 10.0.1.1 10.1.1.4\n%s", got, err, out)
+	}
+}
 
-	for _, tc := range []struct {
-		from, to string
-		want     []string
-	}{
-		{worker, azProbe.String(), []string{"10.0.0.1", "10.0.1.1", "10.1.1.4"}},
-		{probe.Name, "10.0.1.2", []string{"10.0.1.1", "10.0.0.1", "10.0.1.2"}},
-	} {
-		out, err := InNS(ctx, tc.from, "traceroute", "-n", "-q", "1", "-N", "1", "-w", "2", "-m", "6", tc.to)
-		t.Logf("traceroute -n %s from %s:\n%s", tc.to, tc.from, out)
-		if err != nil {
-			t.Fatalf("traceroute: %v", err)
+// TestLabGatewayFirstBootFails boots a gateway whose user_data asks for a
+// package Debian does not have: cloud-init reports the error, the lab shows
+// it, and the tunnel never comes up.
+func TestLabGatewayFirstBootFails(t *testing.T) {
+	requireLab(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	img := gatewayImage(t, ctx)
+	l := startTunnel(t, ctx, testPrefix("f"), gcmPolicy)
+	ud := strings.Replace(fixture(t), "  - nftables\n", "  - nftables\n  - crosscloud-no-such-package\n", 1)
+	m, err := l.BootGateway(ctx, "gw", img, Seed{InstanceID: "4712", Hostname: "gw", UserData: ud})
+	if err != nil {
+		t.Fatalf("BootGateway: %v", err)
+	}
+	st := waitBoot(t, m, 1, firstBootLimit)
+	if !strings.HasPrefix(st.CloudInit, "error: ") || !strings.Contains(st.CloudInit, "crosscloud-no-such-package") {
+		t.Errorf("cloud-init = %q, want an error naming the missing package", st.CloudInit)
+	}
+	if sa, _ := waitUp(ctx, l, 5*time.Second); sa.Up() {
+		t.Errorf("the tunnel came up although the gateway's packages were never installed: %+v", sa)
+	}
+	for _, h := range l.Hosts() {
+		if h.Name == m.NS && (h.HostBoot == nil || h.CloudInit != st.CloudInit) {
+			t.Errorf("Hosts() shows the gateway as %+v, want cloud_init %q", h.HostBoot, st.CloudInit)
 		}
-		if got := tracerouteHops(out); strings.Join(got, " ") != strings.Join(tc.want, " ") {
-			t.Errorf("traceroute %s from %s: hops %v, want %v", tc.to, tc.from, got, tc.want)
+	}
+}
+
+// startPlainCharon runs a bare charon (no machine) in the Hetzner gateway's
+// namespace with the fixture's swanctl file, proposals replaced: enough to
+// test the Azure side's negotiation without booting a server.
+func startPlainCharon(t *testing.T, ctx context.Context, l *Lab, ike, esp string) *Charon {
+	t.Helper()
+	files, err := ParseUserData(fixture(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var conf string
+	for _, f := range files {
+		if strings.HasPrefix(f.Path, "/etc/swanctl/conf.d/") {
+			conf = string(f.Content)
 		}
 	}
-	// Deleting the connection on the Azure side tears the tunnel down.
-	if err := l.DeleteAzureConnection(ctx, "hel1-weu"); err != nil {
-		t.Fatalf("DeleteAzureConnection: %v", err)
+	conf = strings.ReplaceAll(conf, "proposals = aes256gcm16-prfsha384-ecp384", "proposals = "+ike)
+	conf = strings.ReplaceAll(conf, "esp_proposals = aes256gcm16-ecp384", "esp_proposals = "+esp)
+	ns, _ := l.ServerNS("gw")
+	c, err := l.startCharon(ctx, ns, l.instanceDir(ns), CharonConf{})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if st, err := l.AzureStatus(ctx, "hel1-weu"); err != nil || st.Up() {
-		t.Errorf("after DeleteAzureConnection: %+v, %v; want the SA gone", st, err)
+	if err := c.LoadConfig(ctx, conf); err != nil {
+		t.Fatal(err)
 	}
+	return c
 }
 
 var hopRE = regexp.MustCompile(`(?m)^\s*\d+\s+(\S+)`)
@@ -222,12 +333,12 @@ func TestLabTunnelNegotiation(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		policy   *IPsecPolicy
-		ike, esp string // Hetzner side; "" = the fixture's GCM proposals
+		ike, esp string // Hetzner side
 		wantUp   bool
 		wantIKE  string
 	}{
 		{name: "custom policy mismatch", policy: &IPsecPolicy{IKEEncryption: "AES256", IKEIntegrity: "SHA256", DHGroup: "DHGroup14",
-			IPsecEncryption: "AES256", IPsecIntegrity: "SHA256", PFSGroup: "None"}, wantUp: false},
+			IPsecEncryption: "AES256", IPsecIntegrity: "SHA256", PFSGroup: "None"}, ike: "aes256gcm16-prfsha384-ecp384", esp: "aes256gcm16-ecp384", wantUp: false},
 		{name: "azure defaults accept dh2", policy: nil, ike: "aes256-sha256-modp1024", esp: "aes256gcm16", wantUp: true,
 			wantIKE: "AES_CBC_256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_1024"},
 		{name: "azure defaults refuse strongswan defaults", policy: nil, ike: "default", esp: "default", wantUp: false},
@@ -235,10 +346,11 @@ func TestLabTunnelNegotiation(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			l, hz := startTunnel(t, ctx, testPrefix("n"), tc.policy, tc.ike, tc.esp)
+			l := startTunnel(t, ctx, testPrefix("n"), tc.policy)
+			hz := startPlainCharon(t, ctx, l, tc.ike, tc.esp)
 			limit := 10 * time.Second
 			if !tc.wantUp {
-				limit = 4 * time.Second // several full IKE attempts with the fixture's 1 s retransmit
+				limit = 4 * time.Second // the responder refuses the first IKE_SA_INIT at once
 			}
 			st, err := waitUp(ctx, l, limit)
 			if err != nil {

@@ -164,7 +164,7 @@ func Sweep(ctx context.Context, prefix string) error {
 	for _, pattern := range []string{filepath.Join("/etc/netns", prefix+"*"), filepath.Join(os.TempDir(), prefix+"lab-*")} {
 		dirs, _ := filepath.Glob(pattern)
 		for _, d := range dirs {
-			errs = append(errs, os.RemoveAll(d))
+			errs = append(errs, removeTree(d)) // a crashed lab's machine disks are still mounted
 		}
 	}
 	return errors.Join(errs...)
