@@ -26,7 +26,7 @@ const psk = "labPlaneKey_0123456789"
 // gateway daemon comes back.
 func TestLabThroughTheAPIs(t *testing.T) {
 	requireLab(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
 	ls := startLabSim(t, "e")
 	cred, opts := ls.arm()
@@ -85,6 +85,8 @@ func TestLabThroughTheAPIs(t *testing.T) {
 	act, _, err = hc.Network.AddRoute(ctx, network, hcloud.NetworkAddRouteOpts{Route: hcloud.NetworkRoute{Destination: dst, Gateway: net.ParseIP("10.0.1.1")}})
 	must(err, "route")
 	must(hc.Action.WaitFor(ctx, act), "route")
+
+	ls.waitImage(t)
 
 	// Azure: local network gateway and the connection with the same policy.
 	lp, err := factory.NewLocalNetworkGatewaysClient().BeginCreateOrUpdate(ctx, rg, "lng", armnetwork.LocalNetworkGateway{Location: new(loc),

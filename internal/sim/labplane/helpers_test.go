@@ -311,3 +311,20 @@ func (ls *labSim) checkGateway(t *testing.T, server string, boot int, hzNS, azNS
 		}
 	}
 }
+
+// waitImage waits until the plane has its gateway image: on a fresh
+// machine that is a debootstrap (minutes, and longer while another test
+// process builds it), which the boot limits below must not include.
+func (ls *labSim) waitImage(t *testing.T) {
+	t.Helper()
+	eventually(t, 20*time.Minute, "the gateway image", func() bool {
+		img, err := ls.plane.image()
+		if err != nil && img == nil && strings.Contains(err.Error(), "still being prepared") {
+			return false
+		}
+		if err != nil {
+			t.Fatalf("gateway image: %v", err)
+		}
+		return true
+	})
+}

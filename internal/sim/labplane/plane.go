@@ -123,8 +123,10 @@ type Plane struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 	nudges sync.WaitGroup
-	// imaging is prepareImage; Close waits for it to stop.
-	imaging sync.WaitGroup
+	// imaging is prepareImage, started once by image(); Close waits for it.
+	imaging   sync.WaitGroup
+	imageOnce sync.Once
+	loopCtx   context.Context
 
 	// mu guards what ConnectionStatus and ServeHTTP read while the
 	// reconciler works; the reconciler holds it only to publish results.
@@ -134,8 +136,9 @@ type Plane struct {
 	// errs is the last reconcile's problems, served by GET /status.
 	errs []string
 	// img is the gateway image once EnsureImage has it; imgErr why not.
-	img    *lab.Image
-	imgErr error
+	img          *lab.Image
+	imgErr       error
+	imageStarted bool
 
 	cacheDir string
 
@@ -177,15 +180,16 @@ func Start(ctx context.Context, hc *hcloudsim.Server, az *azuresim.Server, opts 
 	if p.cacheDir == "" {
 		p.cacheDir = lab.CacheDir()
 	}
-	p.imaging.Add(1)
-	go p.prepareImage(loopCtx)
+	p.loopCtx = loopCtx
 	go p.loop(loopCtx)
 	p.Kick()
 	return p, nil
 }
 
 // prepareImage gets the gateway image (building it on a fresh machine)
-// while the APIs already serve, then wakes the reconciler to boot gateways.
+// in the background, so the APIs keep serving and the reconciler keeps
+// going, then wakes the reconciler to boot gateways. It runs once, when the
+// first gateway server appears: a lab without one never needs the image.
 func (p *Plane) prepareImage(ctx context.Context) {
 	defer p.imaging.Done()
 	img, err := lab.EnsureImage(ctx, p.cacheDir, func(s string) { p.log.Info(s) })
@@ -202,8 +206,16 @@ func (p *Plane) prepareImage(ctx context.Context) {
 	p.Kick()
 }
 
-// image returns the gateway image, or why there is none (yet).
+// image returns the gateway image, or why there is none (yet), starting
+// its preparation on first use.
 func (p *Plane) image() (*lab.Image, error) {
+	p.imageOnce.Do(func() {
+		p.mu.Lock()
+		p.imageStarted = true
+		p.mu.Unlock()
+		p.imaging.Add(1)
+		go p.prepareImage(p.loopCtx)
+	})
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.img == nil && p.imgErr == nil {
@@ -301,8 +313,10 @@ func (p *Plane) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		body = p.Hosts()
 	case "/status":
 		p.mu.Lock()
-		img := "preparing"
+		img := "not needed yet"
 		switch {
+		case p.imageStarted && p.img == nil && p.imgErr == nil:
+			img = "preparing"
 		case p.img != nil:
 			img = p.img.Name
 		case p.imgErr != nil:
