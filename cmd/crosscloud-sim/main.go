@@ -59,6 +59,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			"debootstrap (to build the gateway image once, cached in $"+simlab.CacheEnv+" or "+simlab.DefaultCacheDir+")\n"+
 			"and Debian's charon-systemd, strongswan-swanctl, libcharon-extra-plugins. Everything it makes is\n"+
 			"named "+labplane.DefaultPrefix+"* and removed at exit, on SIGINT/SIGTERM and at the next start after a crash")
+		labImage = fs.Bool("lab-image", false, "build the lab's gateway image if this machine has none yet (once, a few minutes;\n"+
+			"-lab does it on first use), print where it is and exit")
 		verbose = fs.Bool("v", false, "log one line per request")
 	)
 	fs.Usage = func() {
@@ -80,6 +82,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *gatewayDur <= 0 {
 		fmt.Fprintf(stderr, "crosscloud-sim: -gateway-duration %v: must be positive (real Azure: 45m)\n", *gatewayDur)
 		return 2
+	}
+
+	if *labImage {
+		return prepareLabImage(ctx, stdout, stderr)
 	}
 
 	level := slog.LevelInfo
@@ -133,4 +139,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		code = 1
 	}
 	return code
+}
+
+// prepareLabImage is -lab-image: `make test` runs it in the background on
+// a fresh machine, so the image is built while the other tests run instead
+// of after them.
+func prepareLabImage(ctx context.Context, stdout, stderr io.Writer) int {
+	img, err := simlab.EnsureImage(ctx, simlab.CacheDir(), func(s string) { fmt.Fprintln(stdout, "crosscloud-sim: "+s) })
+	if err != nil {
+		fmt.Fprintf(stderr, "crosscloud-sim: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "crosscloud-sim: gateway image %s\n", img.Dir)
+	return 0
 }
