@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/harness"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/lab"
 )
 
 // The original topology's names and addresses (facts.md §0).
@@ -153,13 +154,17 @@ func (d *demo) steps(ctx context.Context, example string, scale float64, lab boo
 // showTraffic runs traceroute and ping between the probe hosts of the
 // Hetzner gateway subnet and the Azure VM subnet, both ways.
 func (d *demo) showTraffic(ctx context.Context) error {
-	hosts, err := d.sim.hosts(ctx)
+	hosts, err := d.waitGatewayBoot(ctx)
 	if err != nil {
 		return err
 	}
 	d.header("the lab's network namespaces (GET /_sim/lab/hosts)")
 	for _, h := range hosts {
-		fmt.Fprintf(d.out, "  %-22s %-6s %-8s %s\n", h.Name, h.Cloud, h.Role, h.IP)
+		boot := ""
+		if h.CloudInit != nil {
+			boot = fmt.Sprintf("  [%s, cloud-init %s, failed units %v]", h.State, *h.CloudInit, h.FailedUnits)
+		}
+		fmt.Fprintf(d.out, "  %-22s %-6s %-8s %-11s%s\n", h.Name, h.Cloud, h.Role, h.IP, boot)
 	}
 	hz, az := findProbe(hosts, "hcloud", hetznerSubnet), findProbe(hosts, "azure", vmSubnet)
 	if hz.Name == "" || az.Name == "" {
@@ -180,8 +185,50 @@ func (d *demo) showTraffic(ctx context.Context) error {
 		if err := d.inNS(ctx, p.from.Name, "ping", "-c", "3", "-i", "0.3", "-W", "2", p.to.IP); err != nil {
 			return err
 		}
+		d.header("from the %s probe %s: TCP to %s, the SYN captured where it arrives", cloudName(p.from.Cloud), p.from.IP, p.to.IP)
+		res, err := lab.TCPProbe(ctx, p.from.Name, p.to.Name, p.to.IP, 5001)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(d.out, "SYN arrived with MSS %d (the gateway's nftables clamp, Azure's required 1350); %d KiB echoed back intact: %v\n", res.SYNMSS, res.Bytes>>10, res.Echoed)
 	}
 	return nil
+}
+
+// waitGatewayBoot waits for the gateway servers' first boot to finish. The
+// apply returns once Azure reports Connected, which can come a few seconds
+// before cloud-init's runcmd has turned forwarding on (the strongSwan
+// package starts the daemon as it installs): the real server's order too.
+func (d *demo) waitGatewayBoot(ctx context.Context) ([]host, error) {
+	start := time.Now()
+	for {
+		hosts, err := d.sim.hosts(ctx)
+		if err != nil {
+			return nil, err
+		}
+		waiting := false
+		for _, h := range hosts {
+			if h.Role == "gateway" && h.Cloud == "hcloud" && !h.booted() {
+				waiting = true
+			}
+		}
+		if !waiting {
+			for _, h := range hosts {
+				if h.Role == "gateway" && h.Cloud == "hcloud" {
+					d.header("gateway server %s: boot %d, cloud-init %s, failed units %v (real systemd and cloud-init ran its user_data)", h.Name, h.Boots, *h.CloudInit, h.FailedUnits)
+				}
+			}
+			return hosts, nil
+		}
+		if time.Since(start) > 5*time.Minute {
+			return nil, errors.New("the gateway server's cloud-init has not finished after 5 minutes; see the emulator log and GET /_sim/lab/hosts")
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
 }
 
 func cloudName(c string) string {

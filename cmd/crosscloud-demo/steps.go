@@ -300,12 +300,22 @@ func (d *demo) createVNet(ctx context.Context) (string, error) {
 	return *vnet.ID, nil
 }
 
-// host is one entry of GET /_sim/lab/hosts.
+// host is one entry of GET /_sim/lab/hosts; the boot fields are set for
+// gateway servers only.
 type host struct {
-	Name  string `json:"name"`
-	Cloud string `json:"cloud"`
-	Role  string `json:"role"`
-	IP    string `json:"ip"`
+	Name        string   `json:"name"`
+	Cloud       string   `json:"cloud"`
+	Role        string   `json:"role"`
+	IP          string   `json:"ip"`
+	State       string   `json:"state"`
+	CloudInit   *string  `json:"cloud_init"`
+	FailedUnits []string `json:"failed_units"`
+	Boots       int      `json:"boots"`
+}
+
+// booted says whether a gateway server's cloud-init has finished.
+func (h host) booted() bool {
+	return h.CloudInit != nil && *h.CloudInit != "" && *h.CloudInit != "running"
 }
 
 func (e *emulator) hosts(ctx context.Context) ([]host, error) {
