@@ -21,8 +21,10 @@ type state struct {
 	Networks   map[int64]*schema.Network   `json:"networks"`
 	Servers    map[int64]*serverRec        `json:"servers"`
 	PrimaryIPs map[int64]*schema.PrimaryIP `json:"primary_ips"`
-	Firewalls  map[int64]*schema.Firewall  `json:"firewalls"`
-	SSHKeys    map[int64]*schema.SSHKey    `json:"ssh_keys"`
+	// FloatingIPs share the public IPv4 pool with primary IPs.
+	FloatingIPs map[int64]*schema.FloatingIP `json:"floating_ips"`
+	Firewalls   map[int64]*schema.Firewall   `json:"firewalls"`
+	SSHKeys     map[int64]*schema.SSHKey     `json:"ssh_keys"`
 	// LoadBalancers are emulated only as network members (loadbalancers.go).
 	LoadBalancers map[int64]*schema.LoadBalancer `json:"load_balancers"`
 	Actions       map[int64]*actionRec           `json:"actions"`
@@ -48,6 +50,7 @@ func newState() *state {
 		Networks:      map[int64]*schema.Network{},
 		Servers:       map[int64]*serverRec{},
 		PrimaryIPs:    map[int64]*schema.PrimaryIP{},
+		FloatingIPs:   map[int64]*schema.FloatingIP{},
 		Firewalls:     map[int64]*schema.Firewall{},
 		SSHKeys:       map[int64]*schema.SSHKey{},
 		LoadBalancers: map[int64]*schema.LoadBalancer{},
@@ -79,6 +82,7 @@ func (s *Server) UnmarshalState(data []byte) error {
 	st.Networks = or(st.Networks, fresh.Networks)
 	st.Servers = or(st.Servers, fresh.Servers)
 	st.PrimaryIPs = or(st.PrimaryIPs, fresh.PrimaryIPs)
+	st.FloatingIPs = or(st.FloatingIPs, fresh.FloatingIPs)
 	st.Firewalls = or(st.Firewalls, fresh.Firewalls)
 	st.SSHKeys = or(st.SSHKeys, fresh.SSHKeys)
 	st.LoadBalancers = or(st.LoadBalancers, fresh.LoadBalancers)
@@ -118,6 +122,9 @@ func (s *Server) Resources() []simcore.Resource {
 	}
 	for _, p := range s.st.PrimaryIPs {
 		add("primary_ip", p.ID, p.Name)
+	}
+	for _, f := range s.st.FloatingIPs {
+		add("floating_ip", f.ID, f.Name)
 	}
 	for _, f := range s.st.Firewalls {
 		add("firewall", f.ID, f.Name)
