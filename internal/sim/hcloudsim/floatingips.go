@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"maps"
 	"net/http"
+	"net/netip"
 	"slices"
 	"strconv"
 
@@ -16,6 +17,27 @@ import (
 // create names a server or a home location; the address can later be
 // assigned to a server in any location; since 2026-05-01 an assigned
 // address must be unassigned before it can be deleted (must_be_unassigned).
+
+// floatingPool is where the emulator's IPv4 Floating IPs come from: the
+// upper half of TEST-NET-1 (RFC 5737; the lab's mirror sits on 192.0.2.1),
+// apart from the primary IPs' TEST-NET-3. This is not a claim about
+// Hetzner's ranges: a separate block lets the lab route Floating IPs the way
+// Hetzner does (to the holder), with no on-link neighbour answering for them.
+var floatingPool = netip.MustParsePrefix("192.0.2.128/25")
+
+// allocFloatingIPv4 hands out the lowest free address of floatingPool.
+func (s *Server) allocFloatingIPv4() (string, *apiError) {
+	used := map[string]bool{}
+	for _, f := range s.st.FloatingIPs {
+		used[f.IP] = true
+	}
+	for ip := floatingPool.Addr().Next(); floatingPool.Contains(ip) && ip.Next().IsValid() && floatingPool.Contains(ip.Next()); ip = ip.Next() {
+		if !used[ip.String()] {
+			return ip.String(), nil
+		}
+	}
+	return "", errf("resource_limit_exceeded", "the emulator's Floating IPv4 pool %s is exhausted; delete unused Floating IPs", floatingPool)
+}
 
 func (s *Server) floatingIP(id int64) (*schema.FloatingIP, *apiError) {
 	f, ok := s.st.FloatingIPs[id]
@@ -113,7 +135,7 @@ func createFloatingIP(c *call) (int, any, *apiError) {
 	f := &schema.FloatingIP{Type: req.Type, Created: c.now, HomeLocation: loc,
 		Labels: labelsOrEmpty(req.Labels), Description: req.Description, DNSPtr: []schema.FloatingIPDNSPtr{}}
 	if req.Type == "ipv4" {
-		ip, err := s.allocIPv4()
+		ip, err := s.allocFloatingIPv4()
 		if err != nil {
 			return 0, nil, err
 		}
@@ -218,4 +240,16 @@ func deleteFloatingIP(c *call, id int64) (int, any, *apiError) {
 	}
 	delete(c.s.st.FloatingIPs, id)
 	return http.StatusNoContent, nil, nil
+}
+
+// FloatingIPs returns copies of all Floating IPs, ordered by ID, for the
+// lab, which routes each to the server it is assigned to.
+func (s *Server) FloatingIPs() []schema.FloatingIP {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]schema.FloatingIP, 0, len(s.st.FloatingIPs))
+	for _, id := range slices.Sorted(maps.Keys(s.st.FloatingIPs)) {
+		out = append(out, cloneFloatingIP(s.st.FloatingIPs[id]))
+	}
+	return out
 }

@@ -130,7 +130,7 @@ func TestFloatingIPCreateRules(t *testing.T) {
 	_, _, err = f.client.FloatingIP.Create(ctx(t), hcloud.FloatingIPCreateOpts{Type: hcloud.FloatingIPTypeIPv4,
 		HomeLocation: &hcloud.Location{Name: "hel1"}, Name: hcloud.Ptr("vip")})
 	wantCode(t, err, hcloud.ErrorCodeUniquenessError)
-	// Floating and primary IPs come from one pool: never the same address.
+	// Floating and primary IPs never share an address.
 	p, _, err := f.client.PrimaryIP.Create(ctx(t), hcloud.PrimaryIPCreateOpts{Name: "p", Type: hcloud.PrimaryIPTypeIPv4, AssigneeType: "server", Location: "hel1"})
 	if err != nil {
 		t.Fatal(err)

@@ -20,9 +20,7 @@ func (s *Server) allocIPv4() (string, *apiError) {
 	for _, p := range s.st.PrimaryIPs {
 		used[p.IP] = true
 	}
-	for _, f := range s.st.FloatingIPs {
-		used[f.IP] = true
-	}
+
 	for i := 0; i < 254; i++ {
 		host := (s.st.IPv4Next+i)%254 + 1
 		a := testNet3.Addr().As4()
@@ -33,7 +31,7 @@ func (s *Server) allocIPv4() (string, *apiError) {
 			return ip, nil
 		}
 	}
-	return "", errf("resource_limit_exceeded", "the emulator's public IPv4 pool %s is exhausted; delete unused primary or Floating IPs", testNet3)
+	return "", errf("resource_limit_exceeded", "the emulator's public IPv4 pool %s is exhausted; delete unused primary IPs", testNet3)
 }
 
 func (s *Server) allocIPv6() string {

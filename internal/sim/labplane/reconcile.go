@@ -258,7 +258,7 @@ func (p *Plane) publish(errs []string) {
 }
 
 func sameServer(a, b serverSpec) bool {
-	return a.id == b.id && a.server == b.server && a.userData == b.userData
+	return a.id == b.id && a.server.Equal(b.server) && a.userData == b.userData
 }
 
 // sameMachine says whether b is a, at most with other addresses.
