@@ -16,30 +16,47 @@ var connectionDurations = durations{create: 2 * time.Minute, update: time.Minute
 
 const sharedKeyChange = time.Minute
 
-// serveConnection handles connections[/{name}[/sharedkey[/reset]]].
-func (s *Server) serveConnection(w http.ResponseWriter, r *http.Request, q req) {
-	if q.name == "" {
-		if r.Method != http.MethodGet {
-			methodNotAllowed(w, r)
-			return
+// connectionKind: connections, with the sharedkey endpoints.
+var connectionKind = &kindOf[armnetwork.VirtualNetworkGatewayConnection]{
+	segment: "connections", armType: typeConnection, putOp: "PutVirtualNetworkGatewayConnectionOperation", // unverified name
+	times: fixed(connectionDurations),
+	meta: func(c *armnetwork.VirtualNetworkGatewayConnection) meta {
+		return meta{&c.ID, &c.Name, &c.Type, &c.Etag, &c.Location, &c.Properties.ResourceGUID, &c.Properties.ProvisioningState}
+	},
+	check: func(s *Server, in, old *armnetwork.VirtualNetworkGatewayConnection, id string) *armError {
+		if e := s.checkConnectionLocked(in, old, id); e != nil {
+			return e
 		}
-		var list []*armnetwork.VirtualNetworkGatewayConnection
-		s.withLock(func() {
-			for _, c := range listIn(s.st.Connections, s.groupPrefix(q.rg)+"connections/") {
-				list = append(list, s.connViewLocked(c))
-			}
-		})
-		for _, c := range list {
-			s.liveStatus(c)
+		p := in.Properties
+		p.VirtualNetworkGateway1 = &armnetwork.VirtualNetworkGateway{ID: p.VirtualNetworkGateway1.ID}
+		p.LocalNetworkGateway2 = &armnetwork.LocalNetworkGateway{ID: p.LocalNetworkGateway2.ID}
+		p.ConnectionStatus, p.TunnelConnectionStatus = nil, nil
+		p.IngressBytesTransferred, p.EgressBytesTransferred = ptr[int64](0), ptr[int64](0)
+		return nil
+	},
+	view: func(s *Server, c *armnetwork.VirtualNetworkGatewayConnection) { s.connStatusLocked(c) },
+	live: (*Server).liveStatus,
+	sub:  (*Server).serveSharedKey,
+	onPut: func(s *Server, op *operation) {
+		if op.Created {
+			s.emit("azure.connection.created", op.ResourceID)
+		} else {
+			s.emit("azure.connection.updated", op.ResourceID)
 		}
-		writeJSON(w, http.StatusOK, armnetwork.VirtualNetworkGatewayConnectionListResult{Value: list})
-		return
-	}
+	},
+	onRemove: func(s *Server, armID string) { s.emit("azure.connection.deleted", armID) },
+}
+
+func (st *state) connections() map[string]*armnetwork.VirtualNetworkGatewayConnection {
+	return table[armnetwork.VirtualNetworkGatewayConnection](st, "connections")
+}
+
+// serveSharedKey handles connections/{name}/sharedkey[/reset].
+func (s *Server) serveSharedKey(w http.ResponseWriter, r *http.Request, q req) {
 	id := s.networkID(q.rg, q.typ, q.name)
-	key := strings.ToLower(id)
 	switch {
-	case len(q.child) > 0 && !ieq(q.child[0], "sharedkey"), len(q.child) == 2 && !ieq(q.child[1], "reset"):
-		writeError(w, &armError{Status: http.StatusNotFound, Code: "NotFound", Message: "No HTTP resource was found that matches the request URI '" + r.URL.Path + "'."})
+	case !ieq(q.child[0], "sharedkey"), len(q.child) > 2, len(q.child) == 2 && !ieq(q.child[1], "reset"):
+		writeError(w, errNoRoute(r))
 	case len(q.child) == 2 && r.Method == http.MethodPost:
 		s.resetSharedKey(w, r, q, id)
 	case len(q.child) == 1 && r.Method == http.MethodGet:
@@ -48,7 +65,7 @@ func (s *Server) serveConnection(w http.ResponseWriter, r *http.Request, q req) 
 			e   *armError
 		)
 		s.withLock(func() {
-			if c := s.st.Connections[key]; c != nil {
+			if c := s.st.connections()[strings.ToLower(id)]; c != nil {
 				out = &armnetwork.ConnectionSharedKey{ID: ptr(id + "/sharedkey"), Value: c.Properties.SharedKey}
 			} else {
 				e = errResourceNotFound(typeConnection, q.name, q.rg)
@@ -57,93 +74,9 @@ func (s *Server) serveConnection(w http.ResponseWriter, r *http.Request, q req) 
 		answer(w, e, out)
 	case len(q.child) == 1 && r.Method == http.MethodPut:
 		s.setSharedKey(w, r, q, id)
-	case len(q.child) > 0:
-		methodNotAllowed(w, r)
-	case r.Method == http.MethodGet:
-		var (
-			out *armnetwork.VirtualNetworkGatewayConnection
-			e   *armError
-		)
-		s.withLock(func() {
-			if c := s.st.Connections[key]; c != nil {
-				out = s.connViewLocked(c)
-			} else {
-				e = errResourceNotFound(typeConnection, q.name, q.rg)
-			}
-		})
-		if out != nil {
-			s.liveStatus(out)
-		}
-		answer(w, e, out)
-	case r.Method == http.MethodPut:
-		s.putConnection(w, r, q, id)
-	case r.Method == http.MethodDelete:
-		var (
-			op *operation
-			e  *armError
-		)
-		s.withLock(func() {
-			c := s.st.Connections[key]
-			if c == nil {
-				return
-			}
-			if e = s.writableLocked(r, q.rg, id); e == nil {
-				op = s.startDeleteLocked(r, id, deref(c.Location), &c.Properties.ProvisioningState, connectionDurations)
-			}
-		})
-		if e != nil {
-			writeError(w, e)
-			return
-		}
-		s.answerDelete(w, r, op)
 	default:
 		methodNotAllowed(w, r)
 	}
-}
-
-func (s *Server) putConnection(w http.ResponseWriter, r *http.Request, q req, id string) {
-	var in armnetwork.VirtualNetworkGatewayConnection
-	if e := decode(r, &in); e != nil {
-		writeError(w, e)
-		return
-	}
-	var (
-		op  *operation
-		out *armnetwork.VirtualNetworkGatewayConnection
-		e   *armError
-	)
-	s.withLock(func() {
-		key := strings.ToLower(id)
-		if e = s.writableLocked(r, q.rg, id); e != nil {
-			return
-		}
-		old := s.st.Connections[key]
-		if e = s.checkConnectionLocked(&in, old, id); e != nil {
-			return
-		}
-		p := in.Properties
-		in.ID, in.Name, in.Type, in.Etag = ptr(id), ptr(q.name), ptr(typeConnection), etag()
-		p.VirtualNetworkGateway1 = &armnetwork.VirtualNetworkGateway{ID: p.VirtualNetworkGateway1.ID}
-		p.LocalNetworkGateway2 = &armnetwork.LocalNetworkGateway{ID: p.LocalNetworkGateway2.ID}
-		p.ProvisioningState = ptr(armnetwork.ProvisioningStateUpdating)
-		p.ResourceGUID = ptr(newGUID())
-		p.ConnectionStatus, p.TunnelConnectionStatus = nil, nil
-		p.IngressBytesTransferred, p.EgressBytesTransferred = ptr[int64](0), ptr[int64](0)
-		d := connectionDurations.create
-		if old != nil {
-			p.ResourceGUID = old.Properties.ResourceGUID
-			d = connectionDurations.update
-		}
-		s.st.Connections[key] = &in
-		op = s.startLocked(r, opPut, id, deref(in.Location), d)
-		op.Created = old == nil
-		out = s.connViewLocked(&in)
-	})
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	s.answerPut(w, r, op, out)
 }
 
 // checkConnectionLocked applies facts.md §1.2/§1.3 and fills defaults.
@@ -168,7 +101,7 @@ func (s *Server) checkConnectionLocked(c, old *armnetwork.VirtualNetworkGatewayC
 		return badRequest("InvalidRequestFormat", "Cannot parse the request: IPsec connection %s needs properties.localNetworkGateway2.id.", id)
 	}
 	gwID, lngID := deref(p.VirtualNetworkGateway1.ID), deref(p.LocalNetworkGateway2.ID)
-	gw, lng := s.st.Gateways[strings.ToLower(gwID)], s.st.LocalGateways[strings.ToLower(lngID)]
+	gw, lng := s.st.gateways()[strings.ToLower(gwID)], s.st.localGateways()[strings.ToLower(lngID)]
 	if gw == nil {
 		return errInvalidReference(gwID, id)
 	}
@@ -266,7 +199,7 @@ func (s *Server) startKeyChange(w http.ResponseWriter, r *http.Request, q req, i
 		e  *armError
 	)
 	s.withLock(func() {
-		c := s.st.Connections[strings.ToLower(id)]
+		c := s.st.connections()[strings.ToLower(id)]
 		if c == nil {
 			e = errResourceNotFound(typeConnection, q.name, q.rg)
 			return
@@ -288,25 +221,30 @@ func (s *Server) startKeyChange(w http.ResponseWriter, r *http.Request, q req, i
 	}
 }
 
-// connViewLocked copies a connection and fills the API-only connectionStatus:
-// Unknown while provisioning, then Connected once the connection, its gateway
-// and its local network gateway have all Succeeded (Connecting otherwise).
-func (s *Server) connViewLocked(c *armnetwork.VirtualNetworkGatewayConnection) *armnetwork.VirtualNetworkGatewayConnection {
-	out := clone(c)
-	p := out.Properties
+// connStatusLocked fills the API-only connectionStatus of a copy: Unknown
+// while provisioning, then Connected once the connection, its gateway and its
+// local network gateway have all Succeeded (Connecting otherwise).
+func (s *Server) connStatusLocked(c *armnetwork.VirtualNetworkGatewayConnection) {
+	p := c.Properties
 	st := armnetwork.VirtualNetworkGatewayConnectionStatusUnknown
 	switch deref(p.ProvisioningState) {
 	case armnetwork.ProvisioningStateFailed:
 		st = armnetwork.VirtualNetworkGatewayConnectionStatusNotConnected
 	case armnetwork.ProvisioningStateSucceeded:
 		st = armnetwork.VirtualNetworkGatewayConnectionStatusConnecting
-		gw, lng := s.st.Gateways[gatewayOf(c)], s.st.LocalGateways[localGatewayOf(c)]
+		gw, lng := s.st.gateways()[gatewayOf(c)], s.st.localGateways()[localGatewayOf(c)]
 		if gw != nil && lng != nil && isSucceeded(gw.Properties.ProvisioningState) && isSucceeded(lng.Properties.ProvisioningState) {
 			st = armnetwork.VirtualNetworkGatewayConnectionStatusConnected
 		}
 	}
 	p.ConnectionStatus = ptr(st)
 	p.IngressBytesTransferred, p.EgressBytesTransferred = ptr[int64](0), ptr[int64](0)
+}
+
+// connViewLocked copies a connection with its status filled.
+func (s *Server) connViewLocked(c *armnetwork.VirtualNetworkGatewayConnection) *armnetwork.VirtualNetworkGatewayConnection {
+	out := clone(c)
+	s.connStatusLocked(out)
 	return out
 }
 
@@ -337,7 +275,7 @@ func localGatewayOf(c *armnetwork.VirtualNetworkGatewayConnection) string {
 // network gateway (lower-case ID).
 func (s *Server) connectionsUsingLocked(key string) []string {
 	var out []string
-	for _, c := range s.st.Connections {
+	for _, c := range s.st.connections() {
 		if gatewayOf(c) == key || localGatewayOf(c) == key {
 			out = append(out, deref(c.ID))
 		}

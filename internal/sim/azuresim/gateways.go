@@ -17,110 +17,48 @@ const (
 	gatewayReset  = 2 * time.Minute
 )
 
-// serveGateway handles virtualNetworkGateways[/{name}[/connections|/reset]].
-func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request, q req) {
-	if q.name == "" {
-		if r.Method != http.MethodGet {
+// gatewayKind: virtualNetworkGateways, with the connections list and reset.
+var gatewayKind = &kindOf[armnetwork.VirtualNetworkGateway]{
+	segment: "virtualNetworkGateways", armType: typeGateway, putOp: "PutVirtualNetworkGatewayOperation", // unverified name
+	times: func(s *Server) durations {
+		return durations{create: s.gatewayCreate, update: gatewayUpdate, delete: gatewayDelete}
+	},
+	meta: func(g *armnetwork.VirtualNetworkGateway) meta {
+		return meta{&g.ID, &g.Name, &g.Type, &g.Etag, &g.Location, &g.Properties.ResourceGUID, &g.Properties.ProvisioningState}
+	},
+	check: func(s *Server, in, old *armnetwork.VirtualNetworkGateway, id string) *armError {
+		return s.checkGatewayLocked(in, id, old == nil)
+	},
+	inUse: func(s *Server, _ *armnetwork.VirtualNetworkGateway, id string) *armError {
+		if users := s.connectionsUsingLocked(strings.ToLower(id)); len(users) > 0 {
+			return badRequest("InUseVirtualNetworkGatewayCannotBeDeleted", // unverified code
+				"Virtual network gateway %s cannot be deleted because it is in use by connection(s) %s. Delete the connections first.", id, strings.Join(users, ", "))
+		}
+		return nil
+	},
+	sub: func(s *Server, w http.ResponseWriter, r *http.Request, q req) {
+		id := s.networkID(q.rg, q.typ, q.name)
+		switch {
+		case len(q.child) > 1:
+			writeError(w, errNoRoute(r))
+		case ieq(q.child[0], "connections") && r.Method == http.MethodGet:
+			s.listGatewayConnections(w, q, strings.ToLower(id))
+		case ieq(q.child[0], "reset") && r.Method == http.MethodPost:
+			s.resetGateway(w, r, q, id)
+		default:
 			methodNotAllowed(w, r)
-			return
 		}
-		var list []*armnetwork.VirtualNetworkGateway
-		s.withLock(func() { list = listIn(s.st.Gateways, s.groupPrefix(q.rg)+"virtualnetworkgateways/") })
-		writeJSON(w, http.StatusOK, armnetwork.VirtualNetworkGatewayListResult{Value: list})
-		return
-	}
-	id := s.networkID(q.rg, q.typ, q.name)
-	key := strings.ToLower(id)
-	switch {
-	case len(q.child) == 1 && ieq(q.child[0], "connections") && r.Method == http.MethodGet:
-		s.listGatewayConnections(w, q, key)
-	case len(q.child) == 1 && ieq(q.child[0], "reset") && r.Method == http.MethodPost:
-		s.resetGateway(w, r, q, id)
-	case len(q.child) == 1:
-		methodNotAllowed(w, r)
-	case r.Method == http.MethodGet:
-		var (
-			out *armnetwork.VirtualNetworkGateway
-			e   *armError
-		)
-		s.withLock(func() {
-			if g := s.st.Gateways[key]; g != nil {
-				out = clone(g)
-			} else {
-				e = errResourceNotFound(typeGateway, q.name, q.rg)
-			}
-		})
-		answer(w, e, out)
-	case r.Method == http.MethodPut:
-		s.putGateway(w, r, q, id)
-	case r.Method == http.MethodDelete:
-		var (
-			op *operation
-			e  *armError
-		)
-		s.withLock(func() {
-			g := s.st.Gateways[key]
-			if g == nil {
-				return
-			}
-			if e = s.writableLocked(r, q.rg, id); e != nil {
-				return
-			}
-			if users := s.connectionsUsingLocked(key); len(users) > 0 {
-				e = badRequest("InUseVirtualNetworkGatewayCannotBeDeleted", // unverified code
-					"Virtual network gateway %s cannot be deleted because it is in use by connection(s) %s. Delete the connections first.", id, strings.Join(users, ", "))
-				return
-			}
-			op = s.startDeleteLocked(r, id, deref(g.Location), &g.Properties.ProvisioningState, durations{delete: gatewayDelete})
-		})
-		if e != nil {
-			writeError(w, e)
-			return
+	},
+	onPut: func(s *Server, op *operation) {
+		if op.Created {
+			s.emit("azure.gateway.created", op.ResourceID)
 		}
-		s.answerDelete(w, r, op)
-	default:
-		methodNotAllowed(w, r)
-	}
+	},
+	onRemove: func(s *Server, armID string) { s.emit("azure.gateway.deleted", armID) },
 }
 
-func (s *Server) putGateway(w http.ResponseWriter, r *http.Request, q req, id string) {
-	var in armnetwork.VirtualNetworkGateway
-	if e := decode(r, &in); e != nil {
-		writeError(w, e)
-		return
-	}
-	var (
-		op  *operation
-		out *armnetwork.VirtualNetworkGateway
-		e   *armError
-	)
-	s.withLock(func() {
-		key := strings.ToLower(id)
-		if e = s.writableLocked(r, q.rg, id); e != nil {
-			return
-		}
-		old := s.st.Gateways[key]
-		if e = s.checkGatewayLocked(&in, id, old == nil); e != nil {
-			return
-		}
-		in.ID, in.Name, in.Type, in.Etag = ptr(id), ptr(q.name), ptr(typeGateway), etag()
-		in.Properties.ProvisioningState = ptr(armnetwork.ProvisioningStateUpdating)
-		in.Properties.ResourceGUID = ptr(newGUID())
-		d := s.gatewayCreate
-		if old != nil {
-			in.Properties.ResourceGUID = old.Properties.ResourceGUID
-			d = gatewayUpdate
-		}
-		s.st.Gateways[key] = &in
-		op = s.startLocked(r, opPut, id, deref(in.Location), d)
-		op.Created = old == nil
-		out = clone(&in)
-	})
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	s.answerPut(w, r, op, out)
+func (st *state) gateways() map[string]*armnetwork.VirtualNetworkGateway {
+	return table[armnetwork.VirtualNetworkGateway](st, "virtualNetworkGateways")
 }
 
 // checkGatewayLocked applies facts.md §3.4 to a gateway PUT and fills the
@@ -177,7 +115,7 @@ func (s *Server) checkGatewayIPConfigLocked(g *armnetwork.VirtualNetworkGateway,
 	lower := strings.ToLower(subnetID)
 	var vnet *armnetwork.VirtualNetwork
 	if j := strings.Index(lower, "/subnets/"); j >= 0 {
-		vnet = s.st.VNets[lower[:j]]
+		vnet = s.st.vnets()[lower[:j]]
 	}
 	sn := subnetIn(vnet, lower)
 	if sn == nil {
@@ -213,7 +151,7 @@ func (s *Server) checkGatewayIPConfigLocked(g *armnetwork.VirtualNetworkGateway,
 			return badRequest("InvalidRequestFormat", "Cannot parse the request: properties.ipConfigurations[%d] of VPN gateway %s needs properties.publicIPAddress.id.", i, id)
 		}
 		pipID := deref(ipc.Properties.PublicIPAddress.ID)
-		pip := s.st.PublicIPs[strings.ToLower(pipID)]
+		pip := s.st.publicIPs()[strings.ToLower(pipID)]
 		if pip == nil {
 			return errInvalidReference(pipID, id)
 		}
@@ -264,7 +202,7 @@ func (s *Server) resetGateway(w http.ResponseWriter, r *http.Request, q req, id 
 		e  *armError
 	)
 	s.withLock(func() {
-		g := s.st.Gateways[strings.ToLower(id)]
+		g := s.st.gateways()[strings.ToLower(id)]
 		if g == nil {
 			e = errResourceNotFound(typeGateway, q.name, q.rg)
 			return
@@ -289,11 +227,11 @@ func (s *Server) listGatewayConnections(w http.ResponseWriter, q req, key string
 	)
 	var conns []*armnetwork.VirtualNetworkGatewayConnection
 	s.withLock(func() {
-		if s.st.Gateways[key] == nil {
+		if s.st.gateways()[key] == nil {
 			e = errResourceNotFound(typeGateway, q.name, q.rg)
 			return
 		}
-		for _, c := range listIn(s.st.Connections, "") {
+		for _, c := range listIn(s.st.connections(), "") {
 			if ieq(gatewayOf(c), key) {
 				conns = append(conns, s.connViewLocked(c))
 			}

@@ -143,7 +143,7 @@ func (s *Server) deleteGroup(w http.ResponseWriter, r *http.Request, name string
 		}
 		d := groupDeleteBase
 		prefix := s.groupPrefix(name)
-		for id := range s.st.Gateways {
+		for id := range s.st.gateways() {
 			if strings.HasPrefix(id, prefix) {
 				d = groupDeleteGateways
 			}

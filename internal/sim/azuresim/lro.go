@@ -204,7 +204,7 @@ func (s *Server) serveOperationResult(w http.ResponseWriter, r *http.Request, id
 			c := *p
 			op = &c
 			if c.Status == statusSucceeded && c.Kind == opGatewayReset {
-				if g := s.st.Gateways[c.Target]; g != nil {
+				if g := s.st.gateways()[c.Target]; g != nil {
 					result = clone(g)
 				}
 			}

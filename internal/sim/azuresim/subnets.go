@@ -22,7 +22,7 @@ func (s *Server) serveSubnet(w http.ResponseWriter, r *http.Request, q req) {
 			e    *armError
 		)
 		s.withLock(func() {
-			v := s.st.VNets[strings.ToLower(vnetID)]
+			v := s.st.vnets()[strings.ToLower(vnetID)]
 			if v == nil {
 				e = errResourceNotFound(typeVNet, q.name, q.rg)
 				return
@@ -41,7 +41,7 @@ func (s *Server) serveSubnet(w http.ResponseWriter, r *http.Request, q req) {
 		)
 		s.withLock(func() {
 			id := vnetID + "/subnets/" + name
-			v := s.st.VNets[strings.ToLower(vnetID)]
+			v := s.st.vnets()[strings.ToLower(vnetID)]
 			sn := subnetIn(v, strings.ToLower(id))
 			switch {
 			case v == nil:
@@ -76,7 +76,7 @@ func (s *Server) putSubnet(w http.ResponseWriter, r *http.Request, q req, vnetID
 	)
 	s.withLock(func() {
 		id := vnetID + "/subnets/" + name
-		v := s.st.VNets[strings.ToLower(vnetID)]
+		v := s.st.vnets()[strings.ToLower(vnetID)]
 		if v == nil {
 			e = errResourceNotFound(typeVNet, q.name, q.rg)
 			return
@@ -125,7 +125,7 @@ func (s *Server) deleteSubnet(w http.ResponseWriter, r *http.Request, q req, vne
 	)
 	s.withLock(func() {
 		id := vnetID + "/subnets/" + name
-		v := s.st.VNets[strings.ToLower(vnetID)]
+		v := s.st.vnets()[strings.ToLower(vnetID)]
 		sn := subnetIn(v, strings.ToLower(id))
 		if sn == nil {
 			return
