@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -186,12 +187,24 @@ func deleteLRO[T any](ctx context.Context, c *Client, what string, begin func() 
 // isBusy reports ARM's refusal to start an operation while another one runs
 // on the resource, its parent, or a resource it references (a gateway still
 // provisioning, a sibling subnet being written). Waiting is the only fix.
+// AnotherOperationInProgress is a 409 (azapi#503, Azure-Landing-Zones#4134);
+// ReferencedResourceNotProvisioned is a 400 (field logs: "StatusCode=400 --
+// Original Error: Code=\"ReferencedResourceNotProvisioned\""), so the code
+// decides, not the status.
 func isBusy(err error) bool {
 	var re *azcore.ResponseError
-	if !errors.As(err, &re) || re.StatusCode != http.StatusConflict {
+	if !errors.As(err, &re) {
 		return false
 	}
-	return re.ErrorCode == "AnotherOperationInProgress" || re.ErrorCode == "ReferencedResourceNotProvisioned"
+	switch re.ErrorCode {
+	case "AnotherOperationInProgress":
+		return re.StatusCode == http.StatusConflict
+	case "ReferencedResourceNotProvisioned":
+		// "Resource is in Failed state" will not change by waiting.
+		return (re.StatusCode == http.StatusBadRequest || re.StatusCode == http.StatusConflict) &&
+			!strings.Contains(re.Error(), "is in Failed state")
+	}
+	return false
 }
 
 // beginWhenFree starts an operation, waiting while ARM reports the target

@@ -87,7 +87,9 @@ func (c *Client) EnsureGatewaySubnet(ctx context.Context, vnetID string, prefix 
 	}
 	got, err := c.subnets.Get(ctx, rid.ResourceGroupName, rid.Name, GatewaySubnetName, nil)
 	if err == nil {
-		return deref(got.ID), false, nil
+		// Someone else's (e.g. an azurerm_subnet in the same apply) may
+		// still be settling.
+		return deref(got.ID), false, c.waitSubnetSettled(ctx, rid.ResourceGroupName, rid.Name)
 	}
 	if !IsNotFound(err) {
 		return "", false, fmt.Errorf("reading %s of %s: %w", GatewaySubnetName, vnetID, err)
@@ -106,7 +108,38 @@ func (c *Client) EnsureGatewaySubnet(ctx context.Context, vnetID string, prefix 
 	if err != nil {
 		return "", false, err
 	}
-	return deref(res.ID), true, nil
+	return deref(res.ID), true, c.waitSubnetSettled(ctx, rid.ResourceGroupName, rid.Name)
+}
+
+// waitSubnetSettled waits until the GatewaySubnet and its VNet both read
+// Succeeded. A subnet PUT's operation can report Succeeded while the subnet
+// and the VNet still read Updating, and a gateway PUT into it then fails
+// with ReferencedResourceNotProvisioned; azurerm polls both the same way
+// after every subnet write (subnet_resource.go,
+// custompollers/virtual_network_and_subnet_provisioning_state_poller.go;
+// azurerm#13105, #30197).
+func (c *Client) waitSubnetSettled(ctx context.Context, rg, vnet string) error {
+	return c.waitProvisioned(ctx, GatewaySubnetName+" of virtual network "+vnet, func() (string, error) {
+		sn, err := c.subnets.Get(ctx, rg, vnet, GatewaySubnetName, nil)
+		if err != nil {
+			return "", err
+		}
+		v, err := c.vnets.Get(ctx, rg, vnet, nil)
+		if err != nil {
+			return "", err
+		}
+		st, vst := StateSucceeded, StateSucceeded
+		if sn.Properties != nil {
+			st = string(deref(sn.Properties.ProvisioningState))
+		}
+		if v.Properties != nil {
+			vst = string(deref(v.Properties.ProvisioningState))
+		}
+		if st != StateSucceeded {
+			return st, nil
+		}
+		return vst, nil
+	})
 }
 
 // DeleteSubnet removes a subnet the link created; not found is success.

@@ -18,7 +18,7 @@ const sharedKeyChange = time.Minute
 
 // connectionKind: connections, with the sharedkey endpoints.
 var connectionKind = &kindOf[armnetwork.VirtualNetworkGatewayConnection]{
-	segment: "connections", armType: typeConnection, putOp: "PutVirtualNetworkGatewayConnectionOperation", // unverified name
+	segment: "connections", armType: typeConnection,
 	times: fixed(connectionDurations),
 	meta: func(c *armnetwork.VirtualNetworkGatewayConnection) meta {
 		return meta{&c.ID, &c.Name, &c.Type, &c.Etag, &c.Location, &c.Properties.ResourceGUID, &c.Properties.ProvisioningState}
@@ -105,10 +105,10 @@ func (s *Server) checkConnectionLocked(c, old *armnetwork.VirtualNetworkGatewayC
 	if gw == nil {
 		return errInvalidReference(gwID, id)
 	}
-	if e := refOK(true, gw.Properties.ProvisioningState, gwID, id); e != nil {
+	if e := refOK(true, gw.Properties.ProvisioningState, gwID, id, putOpGateway); e != nil {
 		return e
 	}
-	if e := refOK(lng != nil, provisioningOf(lng), lngID, id); e != nil {
+	if e := refOK(lng != nil, provisioningOf(lng), lngID, id, putOpLocalGateway); e != nil {
 		return e
 	}
 	if p.ConnectionProtocol == nil {

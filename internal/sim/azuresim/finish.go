@@ -17,6 +17,9 @@ func (s *Server) finishLocked(op *operation) {
 	}
 	switch op.Kind {
 	case opPut:
+		if ok && s.settleSubnetLocked(op) {
+			return
+		}
 		k := s.setProvisioningLocked(op.Target, final)
 		if ok && k != nil {
 			k.putDone(s, op)
@@ -39,6 +42,8 @@ func (s *Server) finishLocked(op *operation) {
 		}
 	case opGatewayReset:
 		s.setProvisioningLocked(op.Target, final)
+	case opSubnetSettle:
+		s.subnetSettledLocked(op.Target)
 	case opGroupDelete:
 		g := s.st.Groups[op.Target]
 		if g == nil {

@@ -19,7 +19,7 @@ const (
 
 // gatewayKind: virtualNetworkGateways, with the connections list and reset.
 var gatewayKind = &kindOf[armnetwork.VirtualNetworkGateway]{
-	segment: "virtualNetworkGateways", armType: typeGateway, putOp: "PutVirtualNetworkGatewayOperation", // unverified name
+	segment: "virtualNetworkGateways", armType: typeGateway,
 	times: func(s *Server) durations {
 		return durations{create: s.gatewayCreate, update: gatewayUpdate, delete: gatewayDelete}
 	},
@@ -121,10 +121,10 @@ func (s *Server) checkGatewayIPConfigLocked(g *armnetwork.VirtualNetworkGateway,
 	if sn == nil {
 		return errInvalidReference(subnetID, id)
 	}
-	if e := refOK(true, vnet.Properties.ProvisioningState, deref(vnet.ID), id); e != nil {
+	if e := refOK(true, sn.Properties.ProvisioningState, subnetID, id, putOpSubnet); e != nil {
 		return e
 	}
-	if e := refOK(true, sn.Properties.ProvisioningState, subnetID, id); e != nil {
+	if e := refOK(true, vnet.Properties.ProvisioningState, deref(vnet.ID), id, putOpVNet); e != nil {
 		return e
 	}
 	if deref(sn.Name) != gatewaySubnetName {
@@ -155,7 +155,7 @@ func (s *Server) checkGatewayIPConfigLocked(g *armnetwork.VirtualNetworkGateway,
 		if pip == nil {
 			return errInvalidReference(pipID, id)
 		}
-		if e := refOK(true, pip.Properties.ProvisioningState, pipID, id); e != nil {
+		if e := refOK(true, pip.Properties.ProvisioningState, pipID, id, putOpPublicIP); e != nil {
 			return e
 		}
 		basicGW := *g.Properties.SKU.Name == armnetwork.VirtualNetworkGatewaySKUNameBasic

@@ -227,3 +227,24 @@ func (r *recorder) kinds() []string {
 	}
 	return out
 }
+
+// eventually polls cond for up to five seconds.
+func (f *fixture) eventually(what string, cond func() bool) {
+	f.t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); !cond(); {
+		if time.Now().After(deadline) {
+			f.t.Fatalf("%s: still not true after 5 s", what)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// status is the HTTP status of an ARM error (and fails when it is none).
+func status(t testing.TB, err error) int {
+	t.Helper()
+	var re *azcore.ResponseError
+	if !errors.As(err, &re) {
+		t.Fatalf("want *azcore.ResponseError, got %T: %v", err, err)
+	}
+	return re.StatusCode
+}

@@ -64,8 +64,6 @@ type meta struct {
 type kindOf[T any] struct {
 	segment string
 	armType string // "type" in responses, e.g. Microsoft.Network/connections
-	// putOp names the operation in ReferencedResourceNotProvisioned messages.
-	putOp string
 	// times are the real-world durations of create, update and delete.
 	times func(s *Server) durations
 	// meta must only be called once Properties is set (after check).

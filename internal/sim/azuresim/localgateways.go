@@ -13,7 +13,7 @@ var localGatewayDurations = durations{create: time.Minute, update: time.Minute, 
 
 // localGatewayKind: localNetworkGateways, Azure's view of the peer.
 var localGatewayKind = &kindOf[armnetwork.LocalNetworkGateway]{
-	segment: "localNetworkGateways", armType: typeLocalGateway, putOp: "PutLocalNetworkGatewayOperation", // unverified name
+	segment: "localNetworkGateways", armType: typeLocalGateway,
 	times: fixed(localGatewayDurations),
 	meta: func(l *armnetwork.LocalNetworkGateway) meta {
 		return meta{&l.ID, &l.Name, &l.Type, &l.Etag, &l.Location, &l.Properties.ResourceGUID, &l.Properties.ProvisioningState}

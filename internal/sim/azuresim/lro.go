@@ -24,6 +24,10 @@ const (
 	opResetSharedKey = "resetSharedKey"
 	opGatewayReset   = "gatewayReset"
 	opGroupDelete    = "groupDelete"
+	// Settles are internal: no client polls them. They model a resource
+	// that still reads Updating after its operation reported Succeeded, and
+	// keep it busy (AnotherOperationInProgress) meanwhile.
+	opSubnetSettle = "subnetSettle"
 )
 
 // pollInterval is what Microsoft.Network asks clients to wait between polls
@@ -54,10 +58,21 @@ type operation struct {
 
 // startLocked begins an operation that takes real (times Clock.Scale).
 func (s *Server) startLocked(r *http.Request, kind, resourceID, location string, real time.Duration) *operation {
+	return s.newOpLocked(kind, resourceID, location, r.URL.Query().Get("api-version"), real)
+}
+
+// settleLocked starts an internal operation (op.Kind names what it does
+// when it ends) on a resource whose client-visible operation just ended.
+func (s *Server) settleLocked(kind string, of *operation, real time.Duration) {
+	op := s.newOpLocked(kind, of.ResourceID, of.Location, of.APIVersion, real)
+	op.Fail = false
+}
+
+func (s *Server) newOpLocked(kind, resourceID, location, apiVersion string, real time.Duration) *operation {
 	now := s.now()
 	op := &operation{
 		ID: newGUID(), Kind: kind, Target: strings.ToLower(resourceID), ResourceID: resourceID,
-		Location: strings.ToLower(strings.ReplaceAll(location, " ", "")), APIVersion: r.URL.Query().Get("api-version"),
+		Location: strings.ToLower(strings.ReplaceAll(location, " ", "")), APIVersion: apiVersion,
 		Start: now, DoneAt: now.Add(s.env.Clock.Scaled(real)), Interval: int64(min(pollInterval, real)),
 		Fail: s.env.Faults.FailLRO(), Status: statusInProgress,
 	}

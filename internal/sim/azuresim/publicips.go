@@ -12,7 +12,7 @@ var publicIPDurations = durations{create: 10 * time.Second, update: 10 * time.Se
 
 // publicIPKind: publicIPAddresses.
 var publicIPKind = &kindOf[armnetwork.PublicIPAddress]{
-	segment: "publicIPAddresses", armType: typePublicIP, putOp: "PutPublicIpAddressOperation", // name as in field reports
+	segment: "publicIPAddresses", armType: typePublicIP,
 	times: fixed(publicIPDurations),
 	meta: func(p *armnetwork.PublicIPAddress) meta {
 		return meta{&p.ID, &p.Name, &p.Type, &p.Etag, &p.Location, &p.Properties.ResourceGUID, &p.Properties.ProvisioningState}

@@ -106,9 +106,12 @@ func TestSubnetRules(t *testing.T) {
 	})
 	f.t = t
 	p, err := subnets.BeginCreateOrUpdate(ctx, "rg", "vnet", "b", *subnet("b", "10.1.2.0/24"), nil)
-	if got := done(t, p, err); *got.Properties.ProvisioningState != armnetwork.ProvisioningStateSucceeded {
-		t.Errorf("valid subnet: %s", *got.Properties.ProvisioningState)
-	}
+	done(t, p, err)
+	// The subnet reads Updating a little longer (subnets_test.go), then Succeeded.
+	f.eventually("valid subnet Succeeded", func() bool {
+		got, err := subnets.Get(ctx, "rg", "vnet", "b", nil)
+		return err == nil && *got.Properties.ProvisioningState == armnetwork.ProvisioningStateSucceeded
+	})
 }
 
 func TestInUseResourcesAreNotDeletable(t *testing.T) {

@@ -14,7 +14,7 @@ var vnetDurations = durations{create: 5 * time.Second, update: 5 * time.Second, 
 
 // vnetKind: virtualNetworks, with their subnets inside (subnets.go).
 var vnetKind = &kindOf[armnetwork.VirtualNetwork]{
-	segment: "virtualNetworks", armType: typeVNet, putOp: "PutVirtualNetworkOperation", // unverified name
+	segment: "virtualNetworks", armType: typeVNet,
 	times: fixed(vnetDurations),
 	meta: func(v *armnetwork.VirtualNetwork) meta {
 		return meta{&v.ID, &v.Name, &v.Type, &v.Etag, &v.Location, &v.Properties.ResourceGUID, &v.Properties.ProvisioningState}
