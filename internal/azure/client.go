@@ -10,12 +10,14 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v9"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/resources/armresources"
 )
 
 // Tag keys that mark what a link created, so a re-run adopts its own
@@ -48,6 +50,10 @@ type Client struct {
 	publicIPs   *armnetwork.PublicIPAddressesClient
 	vnets       *armnetwork.VirtualNetworksClient
 	subnets     *armnetwork.SubnetsClient
+	providers   *armresources.ProvidersClient
+
+	zonesMu sync.Mutex
+	zones   map[string][]string // normalized location -> public IP zones
 }
 
 // New builds the adapter from the provider's configured credential.
@@ -55,6 +61,10 @@ func New(subscriptionID string, cred azcore.TokenCredential, opts *arm.ClientOpt
 	f, err := armnetwork.NewClientFactory(subscriptionID, cred, opts)
 	if err != nil {
 		return nil, fmt.Errorf("azure: building network clients: %w", err)
+	}
+	pc, err := armresources.NewProvidersClient(subscriptionID, cred, opts)
+	if err != nil {
+		return nil, fmt.Errorf("azure: building the resource provider client: %w", err)
 	}
 	return &Client{
 		SubscriptionID: subscriptionID,
@@ -65,6 +75,7 @@ func New(subscriptionID string, cred azcore.TokenCredential, opts *arm.ClientOpt
 		publicIPs:      f.NewPublicIPAddressesClient(),
 		vnets:          f.NewVirtualNetworksClient(),
 		subnets:        f.NewSubnetsClient(),
+		providers:      pc,
 	}, nil
 }
 

@@ -137,8 +137,10 @@ func azureAttribute() schema.SingleNestedAttribute {
 		Attributes: map[string]schema.Attribute{
 			"resource_group_name": schema.StringAttribute{Required: true, PlanModifiers: replace(),
 				MarkdownDescription: "Resource group for the gateway, local network gateway and connection."},
-			"location": schema.StringAttribute{Required: true, PlanModifiers: replace(),
-				MarkdownDescription: "Azure region, e.g. `westeurope`; the VNet's region."},
+			"location": schema.StringAttribute{Required: true,
+				PlanModifiers: []planmodifier.String{sameLocation{}, stringplanmodifier.RequiresReplace()},
+				MarkdownDescription: "Azure region of the VNet, e.g. `westeurope` (`West Europe` is the same region and plans no change). " +
+					"Checked against the VNet at plan time."},
 			"virtual_network_id": schema.StringAttribute{Required: true, PlanModifiers: replace(),
 				MarkdownDescription: "ID of the existing VNet to join."},
 			"gateway_subnet_prefix": schema.StringAttribute{Optional: true, PlanModifiers: replace(),

@@ -81,8 +81,8 @@ func (s *Server) serveSharedKey(w http.ResponseWriter, r *http.Request, q req) {
 
 // checkConnectionLocked applies facts.md §1.2/§1.3 and fills defaults.
 func (s *Server) checkConnectionLocked(c, old *armnetwork.VirtualNetworkGatewayConnection, id string) *armError {
-	if deref(c.Location) == "" {
-		return badRequest("LocationRequired", "The location property is required for this definition.")
+	if e := checkLocation(&c.Location, typeConnection); e != nil {
+		return e
 	}
 	p := c.Properties
 	if p == nil || p.ConnectionType == nil {

@@ -65,8 +65,8 @@ func (st *state) gateways() map[string]*armnetwork.VirtualNetworkGateway {
 // defaults and read-only fields ARM adds. Codes marked unverified were not
 // found in public sources.
 func (s *Server) checkGatewayLocked(g *armnetwork.VirtualNetworkGateway, id string, create bool) *armError {
-	if deref(g.Location) == "" {
-		return badRequest("LocationRequired", "The location property is required for this definition.")
+	if e := checkLocation(&g.Location, typeGateway); e != nil {
+		return e
 	}
 	p := g.Properties
 	if p == nil || p.SKU == nil || p.SKU.Name == nil {
@@ -127,6 +127,9 @@ func (s *Server) checkGatewayIPConfigLocked(g *armnetwork.VirtualNetworkGateway,
 	if e := refOK(true, vnet.Properties.ProvisioningState, deref(vnet.ID), id, putOpVNet); e != nil {
 		return e
 	}
+	if !sameRegion(g.Location, vnet.Location) {
+		return errInvalidReference(subnetID, id) // "...and that both resources are in the same region"
+	}
 	if deref(sn.Name) != gatewaySubnetName {
 		return badRequest("GatewaySubnetNameInvalid", // unverified code
 			"Subnet %s referenced by %s is named '%s'; a virtual network gateway must be placed in a subnet named exactly 'GatewaySubnet'.", subnetID, ipcID, deref(sn.Name))
@@ -166,6 +169,12 @@ func (s *Server) checkGatewayIPConfigLocked(g *armnetwork.VirtualNetworkGateway,
 		}
 		if user := s.publicIPUserLocked(pipID); user != "" && !ieq(user, ipcID) {
 			return badRequest("PublicIPAddressInUse", "Public IP address %s is already allocated to resource %s.", pipID, user)
+		}
+		if !sameRegion(g.Location, pip.Location) {
+			return errInvalidReference(pipID, id)
+		}
+		if e := checkGatewayZones(*g.Properties.SKU.Name, pip, deref(g.Location)); e != nil {
+			return e
 		}
 	}
 	ipc.ID = ptr(ipcID)
@@ -247,4 +256,35 @@ func (s *Server) listGatewayConnections(w http.ResponseWriter, q req, key string
 		out.Value = append(out.Value, convert[armnetwork.VirtualNetworkGatewayConnectionListEntity](c))
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// sameRegion compares two locations as ARM does (normalized). A gateway
+// must be in its VNet's region and its public IPs in the gateway's; Azure
+// refuses a cross-region reference with InvalidResourceReference, whose
+// text asks "that both resources are in the same region"
+// (mspnp/reference-architectures#225). Which code a cross-region gateway
+// PUT gets is not confirmed (medium).
+func sameRegion(a, b *string) bool { return normalizeLocation(deref(a)) == normalizeLocation(deref(b)) }
+
+// checkGatewayZones: in a region with availability zones an AZ SKU gateway
+// needs zoned public IPs (VmssVpnGatewayPublicIpsMustHaveZonesConfigured,
+// Azure/ResourceModules#2609, ansible-collections/azure#2208 2026,
+// microsoft/physical-ai-toolchain#350 2026 in switzerlandnorth), and a
+// non-AZ SKU must not have them
+// (RegionalVmssVpnGatewayPublicIpsMustNotHaveZonesConfigured,
+// Azure/Azure-Landing-Zones#2660). In a region without zones an AZ SKU
+// takes a zone-less IP and "the deployment will remain regional" (MD
+// articles/vpn-gateway/gateway-sku-consolidation.md, FAQ "Can I deploy
+// VpnGw 1-5 AZ SKUs in all regions?").
+func checkGatewayZones(sku armnetwork.VirtualNetworkGatewaySKUName, pip *armnetwork.PublicIPAddress, location string) *armError {
+	r, _ := regionOf(location)
+	switch {
+	case strings.HasSuffix(string(sku), "AZ") && r.zoned && len(pip.Zones) == 0:
+		return badRequest("VmssVpnGatewayPublicIpsMustHaveZonesConfigured",
+			"Standard Public IPs associated with VPN Gateways with AZ VPN skus must have zones configured.")
+	case isNonAZVpnGw(sku) && len(pip.Zones) > 0:
+		return badRequest("RegionalVmssVpnGatewayPublicIpsMustNotHaveZonesConfigured",
+			"Standard Public IPs associated with VPN gateways with non-AZ VPN skus cannot have zones configured.")
+	}
+	return nil
 }

@@ -88,6 +88,13 @@ func (s *Server) putGroup(w http.ResponseWriter, r *http.Request, name string) {
 		writeError(w, badRequest("LocationRequired", "The location property is required for this definition."))
 		return
 	}
+	r0, known := regionOf(*in.Location)
+	if !known {
+		writeError(w, badRequest("LocationNotAvailableForResourceGroup",
+			"The provided location '%s' is not available for resource group. List of available regions is '%s'.", *in.Location, regionNames()))
+		return
+	}
+	in.Location = ptr(r0.name)
 	var (
 		out    *armresources.ResourceGroup
 		status = http.StatusOK

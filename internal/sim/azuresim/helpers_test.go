@@ -138,9 +138,15 @@ func (f *fixture) vnet(rg, name, space string, subnets ...*armnetwork.Subnet) ar
 	return done(f.t, p, err).VirtualNetwork
 }
 
+// pipBody is a public IP in westeurope; a Standard one is zone-redundant,
+// as an AZ SKU gateway there needs (gateways.go, checkGatewayZones).
 func pipBody(sku armnetwork.PublicIPAddressSKUName, alloc armnetwork.IPAllocationMethod) armnetwork.PublicIPAddress {
-	return armnetwork.PublicIPAddress{Location: ptr("westeurope"), SKU: &armnetwork.PublicIPAddressSKU{Name: ptr(sku)},
+	p := armnetwork.PublicIPAddress{Location: ptr("westeurope"), SKU: &armnetwork.PublicIPAddressSKU{Name: ptr(sku)},
 		Properties: &armnetwork.PublicIPAddressPropertiesFormat{PublicIPAllocationMethod: ptr(alloc)}}
+	if sku == armnetwork.PublicIPAddressSKUNameStandard {
+		p.Zones = []*string{ptr("1"), ptr("2"), ptr("3")}
+	}
+	return p
 }
 
 func (f *fixture) pip(rg, name string, sku armnetwork.PublicIPAddressSKUName, alloc armnetwork.IPAllocationMethod) armnetwork.PublicIPAddress {

@@ -38,8 +38,8 @@ func (st *state) localGateways() map[string]*armnetwork.LocalNetworkGateway {
 // checkLocalGateway: the on-premises side needs an address (gatewayIpAddress
 // or fqdn) and valid CIDRs. Codes are unverified.
 func checkLocalGateway(l *armnetwork.LocalNetworkGateway, id string) *armError {
-	if deref(l.Location) == "" {
-		return badRequest("LocationRequired", "The location property is required for this definition.")
+	if e := checkLocation(&l.Location, typeLocalGateway); e != nil {
+		return e
 	}
 	p := l.Properties
 	if p == nil || (deref(p.GatewayIPAddress) == "" && deref(p.Fqdn) == "") {

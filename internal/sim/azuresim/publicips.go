@@ -2,6 +2,7 @@ package azuresim
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v9"
@@ -35,8 +36,11 @@ func (st *state) publicIPs() map[string]*armnetwork.PublicIPAddress {
 // checkPublicIPLocked fills the SKU, allocation and version defaults and
 // assigns a Standard address at creation, as ARM does.
 func (s *Server) checkPublicIPLocked(in, old *armnetwork.PublicIPAddress, id string) *armError {
-	if deref(in.Location) == "" {
-		return badRequest("LocationRequired", "The location property is required for this definition.")
+	if e := checkLocation(&in.Location, typePublicIP); e != nil {
+		return e
+	}
+	if e := checkZones(in.Zones, *in.Location, id[strings.LastIndex(id, "/")+1:]); e != nil {
+		return e
 	}
 	if in.SKU == nil || in.SKU.Name == nil {
 		in.SKU = &armnetwork.PublicIPAddressSKU{Name: ptr(armnetwork.PublicIPAddressSKUNameStandard)}

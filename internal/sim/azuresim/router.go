@@ -43,6 +43,10 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 		if s.apiVersionOK(w, r, groupAPIVersions, "") {
 			s.serveGroups(w, r, rest[1:])
 		}
+	case ieq(rest[0], "providers") && len(rest) == 2:
+		if s.apiVersionOK(w, r, groupAPIVersions, "") {
+			s.serveProvider(w, r, rest[1])
+		}
 	case ieq(rest[0], "operationresults") && len(rest) == 2:
 		if s.apiVersionOK(w, r, groupAPIVersions, "") {
 			s.serveOperationResult(w, r, rest[1])

@@ -71,8 +71,8 @@ func (st *state) vnets() map[string]*armnetwork.VirtualNetwork {
 // DHCP options), fills the subnets' read-only fields, checks them against
 // the address space, and refuses to drop a subnet that is in use.
 func (s *Server) checkVNetLocked(in, old *armnetwork.VirtualNetwork, id string) *armError {
-	if deref(in.Location) == "" {
-		return badRequest("LocationRequired", "The location property is required for this definition.")
+	if e := checkLocation(&in.Location, typeVNet); e != nil {
+		return e
 	}
 	if in.Properties == nil || in.Properties.AddressSpace == nil || len(in.Properties.AddressSpace.AddressPrefixes) == 0 {
 		return badRequest("InvalidAddressSpace", "Virtual network %s needs properties.addressSpace.addressPrefixes with at least one CIDR.", id) // unverified code

@@ -47,7 +47,8 @@ func TestLabThroughTheAPIs(t *testing.T) {
 	must(err, "armnetwork")
 	pp, err := factory.NewPublicIPAddressesClient().BeginCreateOrUpdate(ctx, rg, "vgw-pip", armnetwork.PublicIPAddress{Location: new(loc),
 		SKU:        &armnetwork.PublicIPAddressSKU{Name: new(armnetwork.PublicIPAddressSKUNameStandard)},
-		Properties: &armnetwork.PublicIPAddressPropertiesFormat{PublicIPAllocationMethod: new(armnetwork.IPAllocationMethodStatic)}}, nil)
+		Properties: &armnetwork.PublicIPAddressPropertiesFormat{PublicIPAllocationMethod: new(armnetwork.IPAllocationMethodStatic)},
+		Zones:      []*string{new("1"), new("2"), new("3")}}, nil) // an AZ SKU gateway in westeurope needs a zoned IP
 	must(err, "public IP")
 	pip, err := pp.PollUntilDone(ctx, poll)
 	must(err, "public IP")
