@@ -62,7 +62,7 @@ func TestLinkSideBuildsOnceAndAdoptsOnRerun(t *testing.T) {
 		t.Fatalf("second EnsureGatewaySubnet must adopt: created=%v id=%s err=%v", created, again, err)
 	}
 
-	pip := azure.PublicIPSpec{ResourceGroup: rg, Name: "l-vgw-pip", Location: loc, Link: "l"}
+	pip := azure.PublicIPSpec{ResourceGroup: rg, Name: "l-vgw-pip", Location: loc, Link: "l", Zones: zones3}
 	pipID, addr, err := c.EnsurePublicIP(ctx, pip)
 	if err != nil || !netip.MustParsePrefix("198.51.100.0/24").Contains(addr) {
 		t.Fatalf("EnsurePublicIP: %s %v", addr, err)
@@ -145,7 +145,7 @@ func TestInterruptedGatewayIsAdoptedNotDuplicated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pipID, _, err := c.EnsurePublicIP(ctx, azure.PublicIPSpec{ResourceGroup: rg, Name: "i-vgw-pip", Location: loc, Link: "i"})
+	pipID, _, err := c.EnsurePublicIP(ctx, azure.PublicIPSpec{ResourceGroup: rg, Name: "i-vgw-pip", Location: loc, Link: "i", Zones: zones3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,3 +209,6 @@ func TestMissingVNetNamesTheAttribute(t *testing.T) {
 func ptr[T any](v T) *T { return &v }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// zones3 are westeurope's zones: an AZ SKU gateway there needs a zoned IP.
+var zones3 = []string{"1", "2", "3"}

@@ -51,14 +51,30 @@ func (c *Client) EnsureLocalGateway(ctx context.Context, s LocalGatewaySpec) (st
 			LocalNetworkAddressSpace: &armnetwork.AddressSpace{AddressPrefixes: prefixes},
 		},
 	}
-	res, err := putLRO(ctx, c, "writing local network gateway "+s.Name,
+	// The operation URL of an in-place update answers 404 although the
+	// update is applied (hashicorp/go-azure-sdk#989, Azure/azure-cli#30169),
+	// so the wait reads the resource's provisioningState, as azurerm's
+	// custom local network gateway poller does.
+	err = putPolled(ctx, c, "writing local network gateway "+s.Name,
 		func() (*runtime.Poller[armnetwork.LocalNetworkGatewaysClientCreateOrUpdateResponse], error) {
 			return c.lngs.BeginCreateOrUpdate(ctx, s.ResourceGroup, s.Name, body, nil)
-		})
+		}, c.localGatewayState(ctx, s.ResourceGroup, s.Name))
 	if err != nil {
 		return "", err
 	}
-	return deref(res.ID), nil
+	return fmt.Sprintf("/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Network/localNetworkGateways/%s", c.SubscriptionID, s.ResourceGroup, s.Name), nil
+}
+
+func (c *Client) localGatewayState(ctx context.Context, rg, name string) func() (string, error) {
+	return stateOf(func() (armnetwork.LocalNetworkGatewaysClientGetResponse, error) {
+		return c.lngs.Get(ctx, rg, name, nil)
+	}, func(r armnetwork.LocalNetworkGatewaysClientGetResponse) any { return r.Properties })
+}
+
+func (c *Client) connectionState(ctx context.Context, rg, name string) func() (string, error) {
+	return stateOf(func() (armnetwork.VirtualNetworkGatewayConnectionsClientGetResponse, error) {
+		return c.connections.Get(ctx, rg, name, nil)
+	}, func(r armnetwork.VirtualNetworkGatewayConnectionsClientGetResponse) any { return r.Properties })
 }
 
 // LocalGateway is the observed state of a local network gateway.
@@ -294,7 +310,7 @@ func (c *Client) DeleteConnection(ctx context.Context, id string) error {
 	}
 	return deleteLRO(ctx, c, "deleting connection "+id, func() (*runtime.Poller[armnetwork.VirtualNetworkGatewayConnectionsClientDeleteResponse], error) {
 		return c.connections.BeginDelete(ctx, rid.ResourceGroupName, rid.Name, nil)
-	})
+	}, c.connectionState(ctx, rid.ResourceGroupName, rid.Name))
 }
 
 // DeleteLocalGateway removes a local network gateway; not found is success.
@@ -305,5 +321,5 @@ func (c *Client) DeleteLocalGateway(ctx context.Context, id string) error {
 	}
 	return deleteLRO(ctx, c, "deleting local network gateway "+id, func() (*runtime.Poller[armnetwork.LocalNetworkGatewaysClientDeleteResponse], error) {
 		return c.lngs.BeginDelete(ctx, rid.ResourceGroupName, rid.Name, nil)
-	})
+	}, c.localGatewayState(ctx, rid.ResourceGroupName, rid.Name))
 }

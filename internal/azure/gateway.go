@@ -271,7 +271,9 @@ func (c *Client) DeleteGateway(ctx context.Context, id string) error {
 	}
 	return deleteLRO(ctx, c, "deleting virtual network gateway "+id, func() (*runtime.Poller[armnetwork.VirtualNetworkGatewaysClientDeleteResponse], error) {
 		return c.gateways.BeginDelete(ctx, rid.ResourceGroupName, rid.Name, nil)
-	})
+	}, stateOf(func() (armnetwork.VirtualNetworkGatewaysClientGetResponse, error) {
+		return c.gateways.Get(ctx, rid.ResourceGroupName, rid.Name, nil)
+	}, func(r armnetwork.VirtualNetworkGatewaysClientGetResponse) any { return r.Properties }))
 }
 
 // DeletePublicIP removes a public IP the link created; not found is success.
@@ -282,5 +284,7 @@ func (c *Client) DeletePublicIP(ctx context.Context, id string) error {
 	}
 	return deleteLRO(ctx, c, "deleting public IP "+id, func() (*runtime.Poller[armnetwork.PublicIPAddressesClientDeleteResponse], error) {
 		return c.publicIPs.BeginDelete(ctx, rid.ResourceGroupName, rid.Name, nil)
-	})
+	}, stateOf(func() (armnetwork.PublicIPAddressesClientGetResponse, error) {
+		return c.publicIPs.Get(ctx, rid.ResourceGroupName, rid.Name, nil)
+	}, func(r armnetwork.PublicIPAddressesClientGetResponse) any { return r.Properties }))
 }

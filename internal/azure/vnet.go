@@ -153,5 +153,7 @@ func (c *Client) DeleteSubnet(ctx context.Context, id string) error {
 	}
 	return deleteLRO(ctx, c, "deleting subnet "+id, func() (*runtime.Poller[armnetwork.SubnetsClientDeleteResponse], error) {
 		return c.subnets.BeginDelete(ctx, rid.ResourceGroupName, rid.Parent.Name, rid.Name, nil)
-	})
+	}, stateOf(func() (armnetwork.SubnetsClientGetResponse, error) {
+		return c.subnets.Get(ctx, rid.ResourceGroupName, rid.Parent.Name, rid.Name, nil)
+	}, func(r armnetwork.SubnetsClientGetResponse) any { return r.Properties }))
 }

@@ -83,6 +83,9 @@ type kindOf[T any] struct {
 	onState func(v *T, ps armnetwork.ProvisioningState)
 	// child describes resources stored inside this one (a VNet's subnets).
 	child *childKind[T]
+	// updateOpLost: the operation URL of an in-place update answers 404
+	// although the update is applied (localNetworkGateways).
+	updateOpLost bool
 	// onPut and onRemove queue the lab's events.
 	onPut    func(s *Server, op *operation)
 	onRemove func(s *Server, armID string)
@@ -228,6 +231,7 @@ func (k *kindOf[T]) put(s *Server, w http.ResponseWriter, r *http.Request, q req
 		k.items(s.st)[key] = in
 		op = s.startLocked(r, opPut, id, deref(*m.Location), real)
 		op.Created = old == nil
+		op.Lost = old != nil && k.updateOpLost
 		out = k.viewLocked(s, in)
 	})
 	if e != nil {

@@ -29,6 +29,14 @@ var localGatewayKind = &kindOf[armnetwork.LocalNetworkGateway]{
 		return nil
 	},
 	onPut: func(s *Server, op *operation) { s.emit("azure.localgateway.updated", op.ResourceID) },
+	// Updating an existing local network gateway answers 200 with an
+	// Azure-AsyncOperation URL that returns 404 "Operation … not found",
+	// although the update is applied: hashicorp/go-azure-sdk#989 (2024-05,
+	// address_space update), Azure/azure-cli#30169 (2024-10,
+	// `az network local-gateway update`); azurerm polls the resource's
+	// provisioningState instead (local_network_gateway_resource.go,
+	// custompollers/local_network_gateway_poller.go).
+	updateOpLost: true,
 }
 
 func (st *state) localGateways() map[string]*armnetwork.LocalNetworkGateway {

@@ -54,6 +54,9 @@ type operation struct {
 	Status     string    `json:"status"`
 	Error      *armError `json:"error,omitempty"`
 	SharedKey  string    `json:"sharedKey,omitempty"` // opSetSharedKey/opResetSharedKey: the key to apply
+	// Lost: the operation runs but its polling URLs answer 404, as ARM's do
+	// for some in-place updates (localgateways.go).
+	Lost bool `json:"lost,omitempty"`
 }
 
 // startLocked begins an operation that takes real (times Clock.Scale).
@@ -189,7 +192,7 @@ func (s *Server) serveOperationStatus(w http.ResponseWriter, r *http.Request, id
 		op   operation
 	)
 	s.withLock(func() {
-		if p := s.st.Ops[id]; p != nil {
+		if p := s.st.Ops[id]; p != nil && !p.Lost {
 			op = *p
 			body = map[string]any{"name": op.ID, "status": op.Status, "startTime": op.Start.UTC().Format(time.RFC3339Nano)}
 			if op.Error != nil {
@@ -215,7 +218,7 @@ func (s *Server) serveOperationResult(w http.ResponseWriter, r *http.Request, id
 		result any
 	)
 	s.withLock(func() {
-		if p := s.st.Ops[id]; p != nil {
+		if p := s.st.Ops[id]; p != nil && !p.Lost {
 			c := *p
 			op = &c
 			if c.Status == statusSucceeded && c.Kind == opGatewayReset {
