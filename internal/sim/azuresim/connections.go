@@ -14,7 +14,19 @@ import (
 // "takes effect in about a minute" (facts.md §1.2).
 var connectionDurations = durations{create: 2 * time.Minute, update: time.Minute, delete: time.Minute}
 
-const sharedKeyChange = time.Minute
+// A shared-key change (SetSharedKey, ResetSharedKey) is an operation that
+// reports Succeeded, with the new key readable, while the connection still
+// reads Updating: "Though the statusCode returned by API is 200 but the
+// provisioningState is Updating" (Azure/azure-rest-api-specs#26660, 2023;
+// #14473: a write right after it gets AnotherOperationInProgress). azurerm
+// polls GET until Succeeded after every SetSharedKeyThenPoll (PR #23860).
+// The key is in force, and the tunnel re-keyed, when the connection is
+// Succeeded again; a policy or key change takes effect "in about a minute"
+// (facts.md §1.2). keyAccept is a guess.
+const (
+	keyAccept = 10 * time.Second
+	keySettle = time.Minute
+)
 
 // connectionKind: connections, with the sharedkey endpoints.
 var connectionKind = &kindOf[armnetwork.VirtualNetworkGatewayConnection]{
@@ -34,9 +46,10 @@ var connectionKind = &kindOf[armnetwork.VirtualNetworkGatewayConnection]{
 		p.IngressBytesTransferred, p.EgressBytesTransferred = ptr[int64](0), ptr[int64](0)
 		return nil
 	},
-	view: func(s *Server, c *armnetwork.VirtualNetworkGatewayConnection) { s.connStatusLocked(c) },
-	live: (*Server).liveStatus,
-	sub:  (*Server).serveSharedKey,
+	view:   func(s *Server, c *armnetwork.VirtualNetworkGatewayConnection) { s.connStatusLocked(c) },
+	serial: (*Server).siblingConnectionsLocked,
+	live:   (*Server).liveStatus,
+	sub:    (*Server).serveSharedKey,
 	onPut: func(s *Server, op *operation) {
 		if op.Created {
 			s.emit("azure.connection.created", op.ResourceID)
@@ -148,14 +161,41 @@ func (s *Server) checkConnectionLocked(c, old *armnetwork.VirtualNetworkGatewayC
 		return e
 	}
 	switch {
+	case old != nil:
+		// A PUT on an existing connection ignores sharedKey; only the
+		// sharedkey endpoint changes it (azurerm PR #11742: "The PUT
+		// operation on the vnet gw connection will not update the
+		// shared_key"; Azure/azure-sdk-for-java#18083).
+		p.SharedKey = old.Properties.SharedKey
 	case p.SharedKey != nil:
 		return checkSharedKey(*p.SharedKey)
-	case old != nil:
-		p.SharedKey = old.Properties.SharedKey
 	default:
 		p.SharedKey = ptr(randomKey(32))
 	}
 	return nil
+}
+
+// keySetLocked: the key-change operation ended; the new key is readable
+// and the connection settles for keySettle (still Updating, still busy).
+func (s *Server) keySetLocked(op *operation, final armnetwork.ProvisioningState) {
+	c := s.st.connections()[op.Target]
+	if c == nil {
+		return
+	}
+	if final != armnetwork.ProvisioningStateSucceeded {
+		c.Properties.ProvisioningState = ptr(final)
+		return
+	}
+	c.Properties.SharedKey = ptr(op.SharedKey)
+	s.settleLocked(opKeySettle, op, keySettle)
+}
+
+// keySettledLocked: the key is in force; the lab re-keys the tunnel.
+func (s *Server) keySettledLocked(op *operation) {
+	if c := s.st.connections()[op.Target]; c != nil {
+		c.Properties.ProvisioningState = ptr(armnetwork.ProvisioningStateSucceeded)
+		s.emit("azure.connection.updated", op.ResourceID)
+	}
 }
 
 func provisioningOf(l *armnetwork.LocalNetworkGateway) *armnetwork.ProvisioningState {
@@ -191,8 +231,9 @@ func (s *Server) resetSharedKey(w http.ResponseWriter, r *http.Request, q req, i
 	s.startKeyChange(w, r, q, id, opResetSharedKey, randomKey(int(*in.KeyLength)))
 }
 
-// startKeyChange puts the connection into Updating; the key takes effect when
-// the operation finishes (finishLocked), as the tunnel re-keys then.
+// startKeyChange puts the connection into Updating; the operation ends
+// after keyAccept with the new key readable, the connection settles
+// keySettle later (keySetLocked, keySettledLocked).
 func (s *Server) startKeyChange(w http.ResponseWriter, r *http.Request, q req, id, kind, key string) {
 	var (
 		op *operation
@@ -207,9 +248,14 @@ func (s *Server) startKeyChange(w http.ResponseWriter, r *http.Request, q req, i
 		if e = s.writableLocked(r, q.rg, id); e != nil {
 			return
 		}
+		var conflict *armError
+		if e, conflict = s.siblingConflictLocked(r, s.siblingConnectionsLocked(strings.ToLower(id), c)); e != nil {
+			return
+		}
 		c.Properties.ProvisioningState = ptr(armnetwork.ProvisioningStateUpdating)
-		op = s.startLocked(r, kind, id, deref(c.Location), sharedKeyChange)
+		op = s.startLocked(r, kind, id, deref(c.Location), keyAccept)
 		op.SharedKey = key
+		s.doomLocked(op, conflict)
 	})
 	switch {
 	case e != nil:
@@ -227,7 +273,13 @@ func (s *Server) startKeyChange(w http.ResponseWriter, r *http.Request, q req, i
 func (s *Server) connStatusLocked(c *armnetwork.VirtualNetworkGatewayConnection) {
 	p := c.Properties
 	st := armnetwork.VirtualNetworkGatewayConnectionStatusUnknown
-	switch deref(p.ProvisioningState) {
+	ps := deref(p.ProvisioningState)
+	if op := s.st.Ops[s.pending[strings.ToLower(deref(c.ID))]]; op != nil && op.Kind == opKeySettle {
+		// The old tunnel is still reported while the new key is applied:
+		// the status predates the key change.
+		ps = armnetwork.ProvisioningStateSucceeded
+	}
+	switch ps {
 	case armnetwork.ProvisioningStateFailed:
 		st = armnetwork.VirtualNetworkGatewayConnectionStatusNotConnected
 	case armnetwork.ProvisioningStateSucceeded:
@@ -293,4 +345,16 @@ func randomKey(n int) string {
 		b[i] = alphabet[int(b[i])%len(alphabet)]
 	}
 	return string(b)
+}
+
+// siblingConnectionsLocked lists the other connections of c's gateway, whose
+// writes the gateway serializes with c's (conflicts.go).
+func (s *Server) siblingConnectionsLocked(key string, c *armnetwork.VirtualNetworkGatewayConnection) []string {
+	var out []string
+	for k, other := range s.st.connections() {
+		if k != key && gatewayOf(other) == gatewayOf(c) {
+			out = append(out, k)
+		}
+	}
+	return out
 }

@@ -31,15 +31,9 @@ func (s *Server) finishLocked(op *operation) {
 			s.setProvisioningLocked(op.Target, final)
 		}
 	case opSetSharedKey, opResetSharedKey:
-		c := s.st.connections()[op.Target]
-		if c == nil {
-			return
-		}
-		c.Properties.ProvisioningState = ptr(final)
-		if ok {
-			c.Properties.SharedKey = ptr(op.SharedKey)
-			s.emit("azure.connection.updated", op.ResourceID)
-		}
+		s.keySetLocked(op, final)
+	case opKeySettle:
+		s.keySettledLocked(op)
 	case opGatewayReset:
 		s.setProvisioningLocked(op.Target, final)
 	case opSubnetSettle:

@@ -83,6 +83,9 @@ type kindOf[T any] struct {
 	onState func(v *T, ps armnetwork.ProvisioningState)
 	// child describes resources stored inside this one (a VNet's subnets).
 	child *childKind[T]
+	// serial lists the lower-case IDs of resources whose writes the cloud
+	// serializes with a write to v (a gateway's other connections).
+	serial func(s *Server, key string, v *T) []string
 	// updateOpLost: the operation URL of an in-place update answers 404
 	// although the update is applied (localNetworkGateways).
 	updateOpLost bool
@@ -218,6 +221,12 @@ func (k *kindOf[T]) put(s *Server, w http.ResponseWriter, r *http.Request, q req
 		if e = k.check(s, in, old, id); e != nil {
 			return
 		}
+		var conflict *armError
+		if k.serial != nil {
+			if e, conflict = s.siblingConflictLocked(r, k.serial(s, key, in)); e != nil {
+				return
+			}
+		}
 		m := k.meta(in)
 		*m.ID, *m.Name, *m.Type, *m.Etag = ptr(id), ptr(q.name), ptr(k.armType), etag()
 		*m.State = ptr(armnetwork.ProvisioningStateUpdating)
@@ -232,6 +241,7 @@ func (k *kindOf[T]) put(s *Server, w http.ResponseWriter, r *http.Request, q req
 		op = s.startLocked(r, opPut, id, deref(*m.Location), real)
 		op.Created = old == nil
 		op.Lost = old != nil && k.updateOpLost
+		s.doomLocked(op, conflict)
 		out = k.viewLocked(s, in)
 	})
 	if e != nil {
@@ -262,8 +272,15 @@ func (k *kindOf[T]) del(s *Server, w http.ResponseWriter, r *http.Request, q req
 				return
 			}
 		}
+		var conflict *armError
+		if k.serial != nil {
+			if e, conflict = s.siblingConflictLocked(r, k.serial(s, strings.ToLower(id), v)); e != nil {
+				return
+			}
+		}
 		m := k.meta(v)
 		op = s.startDeleteLocked(r, id, deref(*m.Location), m.State, k.times(s))
+		s.doomLocked(op, conflict)
 	})
 	if e != nil {
 		writeError(w, e)

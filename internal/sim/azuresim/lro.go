@@ -28,6 +28,7 @@ const (
 	// that still reads Updating after its operation reported Succeeded, and
 	// keep it busy (AnotherOperationInProgress) meanwhile.
 	opSubnetSettle = "subnetSettle"
+	opKeySettle    = "keySettle"
 )
 
 // pollInterval is what Microsoft.Network asks clients to wait between polls
@@ -57,6 +58,9 @@ type operation struct {
 	// Lost: the operation runs but its polling URLs answer 404, as ARM's do
 	// for some in-place updates (localgateways.go).
 	Lost bool `json:"lost,omitempty"`
+	// Conflict, when set, is the error the operation fails with: it was
+	// accepted while a serialized sibling's was starting (conflicts.go).
+	Conflict *armError `json:"conflict,omitempty"`
 }
 
 // startLocked begins an operation that takes real (times Clock.Scale).
@@ -127,11 +131,14 @@ func (s *Server) advanceLocked() {
 			continue // a group delete finished it already
 		}
 		delete(s.pending, op.Target)
-		if op.Fail {
+		switch {
+		case op.Conflict != nil:
+			op.Status, op.Error = statusFailed, op.Conflict
+		case op.Fail:
 			op.Status = statusFailed
 			op.Error = &armError{Status: http.StatusInternalServerError, Code: "InternalServerError",
 				Message: "An error occurred. (crosscloud-sim: injected by lro_failure_rate)", Details: []armError{}}
-		} else {
+		default:
 			op.Status = statusSucceeded
 		}
 		s.finishLocked(op)
