@@ -16,7 +16,9 @@ const GatewaySubnetName = "GatewaySubnet"
 // VNet is what a link needs to know about the user's virtual network.
 type VNet struct {
 	ID, Name, ResourceGroup, Location string
-	AddressSpace                      []netip.Prefix
+	// AddressSpace is the VNet's IPv4 address space: the tunnel carries
+	// IPv4. IPv6Space is the rest of a dual-stack VNet's space.
+	AddressSpace, IPv6Space []netip.Prefix
 	// Subnets maps subnet name to its (first) prefix.
 	Subnets map[string]netip.Prefix
 	// GatewaySubnetID is empty when the VNet has no GatewaySubnet yet.
@@ -46,7 +48,11 @@ func (c *Client) GetVNet(ctx context.Context, id string) (*VNet, error) {
 				if err != nil {
 					return nil, fmt.Errorf("virtual network %s has an unparsable address prefix %q: %w", id, deref(s), err)
 				}
-				v.AddressSpace = append(v.AddressSpace, pfx)
+				if pfx.Addr().Is4() {
+					v.AddressSpace = append(v.AddressSpace, pfx)
+				} else {
+					v.IPv6Space = append(v.IPv6Space, pfx)
+				}
 			}
 		}
 		for _, sn := range p.Subnets {

@@ -169,7 +169,7 @@ func converge(ctx context.Context, c clouds, s spec, p *progress) error {
 		id, err := c.az.EnsureConnection(ctx, azure.ConnectionSpec{
 			ResourceGroup: s.ResourceGroup, Name: s.connName(), Location: s.AzureLocation, Link: s.Name,
 			GatewayID: gwID, LocalGatewayID: lngID, SharedKey: p.sharedKey(), Policy: s.Policy,
-			DPDTimeoutSeconds: int32(s.DPD)})
+			DPDTimeoutSeconds: int32(s.DPD), Mode: s.ConnectionMode})
 		if err != nil {
 			return err
 		}

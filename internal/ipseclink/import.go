@@ -110,7 +110,7 @@ func discover(ctx context.Context, c clouds, m *model) error {
 		ResourceGroupName: types.StringValue(rid.ResourceGroupName), Location: types.StringValue(gw.Location),
 		VirtualNetworkID: types.StringValue(vnet.ID), GatewaySubnetPrefix: types.StringNull(),
 		GatewaySKU: types.StringValue(gw.SKU), VirtualNetworkGatewayID: types.StringNull(),
-		RemotePrefixes: listOfStrings(remote),
+		RemotePrefixes: listOfStrings(remote), ConnectionMode: types.StringValue(connectionModeOf(conn)),
 	}
 	if gs, ok := vnet.Subnets[azure.GatewaySubnetName]; ok {
 		a.GatewaySubnetPrefix = types.StringValue(gs.String())

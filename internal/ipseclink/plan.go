@@ -172,6 +172,7 @@ func liveChecks(ctx context.Context, c clouds, s *spec, diags *diag.Diagnostics)
 		if err := vnetRegionError(*s, vnet); err != nil {
 			diags.AddAttributeError(pathAzure.AtName("location"), "Location is not the VNet's region", err.Error())
 		}
+		warnDualStack(s, vnet, diags)
 		if len(remote) == 0 {
 			remote = vnet.AddressSpace
 		}

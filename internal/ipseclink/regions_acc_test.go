@@ -10,7 +10,10 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v9"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 )
 
 // newSiteIn is newSite with the user's VNet in another region.
@@ -152,4 +155,20 @@ func must(t *testing.T, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// A dual-stack VNet: the tunnel carries its IPv4 space only (the default
+// remote_prefixes leave the IPv6 prefix out, with a warning at plan).
+func TestAccLinkDualStackVNet(t *testing.T) {
+	s := site{sim: newSite(t).sim}
+	s.vnetID = s.sim.CreateVNet(t, "rg-net", "dual", "westeurope", []string{"10.1.0.0/16", "fd00:db8:1::/48"}, map[string]string{"vm": "10.1.1.0/24"})
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories,
+		CheckDestroy:             s.checkDestroyed(t),
+		Steps: []resource.TestStep{{
+			Config: s.config(""),
+			ConfigStateChecks: append(healthy(), statecheck.ExpectKnownValue(addr, tfjsonpath.New("azure").AtMapKey("remote_prefixes"),
+				knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("10.1.0.0/16")}))),
+		}},
+	})
 }

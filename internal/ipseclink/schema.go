@@ -152,7 +152,8 @@ func azureAttribute() schema.SingleNestedAttribute {
 				MarkdownDescription: "Reuse this existing route-based VPN gateway instead of creating one (minutes instead of 45). It is never deleted by this resource."},
 			"remote_prefixes": schema.ListAttribute{Optional: true, Computed: true, ElementType: types.StringType,
 				PlanModifiers:       []planmodifier.List{listplanmodifier.UseStateForUnknown()},
-				MarkdownDescription: "Azure prefixes reachable through the tunnel; each gets a Hetzner network route to the gateway. Default: the VNet's address space."},
+				MarkdownDescription: "Azure prefixes reachable through the tunnel; each gets a Hetzner network route to the gateway. Default: the VNet's IPv4 address space (IPv6 prefixes of a dual-stack VNet are left out, with a warning)."},
+			"connection_mode": connectionModeAttribute(),
 		},
 	}
 }

@@ -147,3 +147,45 @@ func TestAccLinkKeyRotation(t *testing.T) {
 		}},
 	})
 }
+
+// connection_mode is ResponderOnly unless set; Azure fixes it when the
+// connection is created, so a change re-creates the connection (and only
+// the connection: same gateway).
+func TestAccLinkConnectionMode(t *testing.T) {
+	s := newSite(t)
+	withMode := func(mode string) string {
+		return strings.Replace(s.config(""), `gateway_subnet_prefix = "10.1.255.0/27"`,
+			`gateway_subnet_prefix = "10.1.255.0/27"`+"\n    connection_mode       = "+fmt.Sprintf("%q", mode), 1)
+	}
+	modeIs := func(want string) resource.TestCheckFunc {
+		return func(*terraform.State) error {
+			got, err := s.armFactory(t).NewVirtualNetworkGatewayConnectionsClient().Get(context.Background(), "rg-net", "hel1-weu-conn", nil)
+			if err != nil || string(*got.Properties.ConnectionMode) != want {
+				return fmt.Errorf("Azure connection mode %v (%v), want %s", got.Properties, err, want)
+			}
+			return nil
+		}
+	}
+	var gateway string
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories,
+		CheckDestroy:             s.checkDestroyed(t),
+		Steps: []resource.TestStep{{
+			Config:            s.config(""),
+			ConfigStateChecks: healthy(),
+			Check:             resource.ComposeTestCheckFunc(modeIs("ResponderOnly"), remember(&gateway, "azure_gateway_id")),
+		}, {
+			Config: withMode("Default"),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+			}},
+			ConfigStateChecks: healthy(),
+			Check: resource.ComposeTestCheckFunc(modeIs("Default"), func(st *terraform.State) error {
+				if got := st.RootModule().Resources[addr].Primary.Attributes["azure_gateway_id"]; got != gateway {
+					return fmt.Errorf("gateway %s replaced by %s for a connection mode change", gateway, got)
+				}
+				return nil
+			}),
+		}},
+	})
+}

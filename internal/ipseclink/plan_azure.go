@@ -2,6 +2,10 @@ package ipseclink
 
 import (
 	"context"
+	"fmt"
+	"net/netip"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -46,4 +50,33 @@ func keepObserved(state, plan *model) {
 	}
 	plan.HetznerServerID, plan.ConnectionStatus, plan.SwanctlConf = state.HetznerServerID, state.ConnectionStatus, state.SwanctlConf
 	plan.Drift = types.ListValueMust(types.StringType, nil)
+}
+
+// warnDualStack says, when remote_prefixes defaults to the VNet's address
+// space and the VNet is dual-stack, that its IPv6 prefixes are left out:
+// the link's tunnel and its Hetzner routes carry IPv4 only (an explicit
+// IPv6 remote_prefixes entry is refused as invalid input).
+func warnDualStack(s *spec, vnet *azure.VNet, diags *diag.Diagnostics) {
+	if len(s.RemotePrefixes) > 0 || len(vnet.IPv6Space) == 0 {
+		return
+	}
+	diags.AddAttributeWarning(pathAzure.AtName("remote_prefixes"), "IPv6 prefixes of the VNet are not tunnelled",
+		fmt.Sprintf("azure.remote_prefixes: virtual network %s is dual-stack; its IPv6 prefixes %s are left out of the default, "+
+			"which is its IPv4 address space %s. The link carries IPv4 only; set remote_prefixes to silence this.",
+			vnet.Name, joinPrefixes(vnet.IPv6Space), joinPrefixes(vnet.AddressSpace)))
+}
+
+// warnSmallGatewaySubnet: a /29 or /28 GatewaySubnet can be created ("you
+// can create a gateway subnet as small as /29, we recommend … /27 or
+// larger", VPN FAQ), but Microsoft's SKU migration "may error out" on a
+// /28 or smaller one and automatic migration "cannot be completed" on an
+// insufficient subnet (MD basic-public-ip-migrate-about.md, VPN FAQ). It
+// cannot be resized while the gateway uses it.
+func warnSmallGatewaySubnet(p netip.Prefix, diags *diag.Diagnostics) {
+	if !p.IsValid() || p.Bits() <= 27 || p.Bits() > 29 {
+		return
+	}
+	diags.AddAttributeWarning(pathAzure.AtName("gateway_subnet_prefix"), "GatewaySubnet smaller than /27",
+		"azure.gateway_subnet_prefix: "+p.String()+" works for a new gateway, but Microsoft recommends /27 or larger: its gateway "+
+			"migrations can fail on a /28 or smaller subnet, and a subnet in use cannot be resized later.")
 }
