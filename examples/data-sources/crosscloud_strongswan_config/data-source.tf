@@ -31,7 +31,7 @@ data "crosscloud_strongswan_config" "hel1_weu" {
 
 # The strongSwan proposals, e.g. to configure a peer by hand.
 output "ike_proposal" {
-  value = data.crosscloud_strongswan_config.hel1_weu.ike_proposal # "aes256gcm16-prfsha384-ecp384"
+  value = data.crosscloud_strongswan_config.hel1_weu.ike_proposal # "aes256-sha384-ecp384"
 }
 
 output "esp_proposal" {

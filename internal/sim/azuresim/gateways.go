@@ -3,6 +3,7 @@ package azuresim
 import (
 	"net/http"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -31,7 +32,9 @@ var gatewayKind = &kindOf[armnetwork.VirtualNetworkGateway]{
 	},
 	inUse: func(s *Server, _ *armnetwork.VirtualNetworkGateway, id string) *armError {
 		if users := s.connectionsUsingLocked(strings.ToLower(id)); len(users) > 0 {
-			return badRequest("InUseVirtualNetworkGatewayCannotBeDeleted", // unverified code
+			// Code as field labs quote it ("Deleting the gateway then failed with
+			// VirtualNetworkGatewayCannotBeDeleted"); the text is ours.
+			return badRequest("VirtualNetworkGatewayCannotBeDeleted",
 				"Virtual network gateway %s cannot be deleted because it is in use by connection(s) %s. Delete the connections first.", id, strings.Join(users, ", "))
 		}
 		return nil
@@ -87,6 +90,9 @@ func (s *Server) checkGatewayLocked(g *armnetwork.VirtualNetworkGateway, id stri
 		return e
 	}
 	p.SKU.Tier = ptr(armnetwork.VirtualNetworkGatewaySKUTier(sku))
+	if e := checkGeneration(p); e != nil {
+		return e
+	}
 	if create && isNonAZVpnGw(sku) {
 		return badRequest("NonAzSkusNotAllowedForVPNGateway", // unverified code
 			"Virtual network gateway SKU %s can no longer be used to create a gateway: since 2025-01-01 new VPN gateways need an AZ SKU. Use %sAZ.", sku, sku)
@@ -135,7 +141,7 @@ func (s *Server) checkGatewayIPConfigLocked(g *armnetwork.VirtualNetworkGateway,
 			"Subnet %s referenced by %s is named '%s'; a virtual network gateway must be placed in a subnet named exactly 'GatewaySubnet'.", subnetID, ipcID, deref(sn.Name))
 	}
 	if prefixes := subnetPrefixes(sn); len(prefixes) > 0 {
-		if pfx, err := netip.ParsePrefix(prefixes[0]); err == nil {
+		if pfx, err := netip.ParsePrefix(prefixes[0]); err == nil && pfx.Addr().Is4() {
 			if pfx.Bits() > 29 {
 				return badRequest("GatewaySubnetTooSmall", // unverified code
 					"GatewaySubnet %s has prefix %s; a VPN gateway needs /29 or larger (/27 recommended).", subnetID, pfx)
@@ -285,6 +291,38 @@ func checkGatewayZones(sku armnetwork.VirtualNetworkGatewaySKUName, pip *armnetw
 	case isNonAZVpnGw(sku) && len(pip.Zones) > 0:
 		return badRequest("RegionalVmssVpnGatewayPublicIpsMustNotHaveZonesConfigured",
 			"Standard Public IPs associated with VPN gateways with non-AZ VPN skus cannot have zones configured.")
+	}
+	return nil
+}
+
+// checkGeneration: VpnGw1 exists only as Generation1, VpnGw4 and VpnGw5
+// only as Generation2 ("The Virtual Network Gateway Sku VpnGw1 cannot be
+// used when VirtualNetworkVpnGatewayGeneration is set to Generation2",
+// Azure/Enterprise-Scale#504; azurerm's
+// validateVirtualNetworkGatewayRouteBasedVpnSkuGeneration1/2). Without a
+// generation Azure chose Generation1 for VpnGw5AZ
+// (Azure/Azure-Landing-Zones#3781); the emulator does the same (medium).
+func checkGeneration(p *armnetwork.VirtualNetworkGatewayPropertiesFormat) *armError {
+	if *p.GatewayType != armnetwork.VirtualNetworkGatewayTypeVPN {
+		return nil
+	}
+	gen := deref(p.VPNGatewayGeneration)
+	if gen == "" || gen == armnetwork.VPNGatewayGenerationNone {
+		gen = armnetwork.VPNGatewayGenerationGeneration1
+	}
+	sku := strings.TrimSuffix(string(*p.SKU.Name), "AZ")
+	var ok bool
+	switch gen {
+	case armnetwork.VPNGatewayGenerationGeneration1:
+		ok = slices.Contains([]string{"Basic", "VpnGw1", "VpnGw2", "VpnGw3"}, sku)
+	case armnetwork.VPNGatewayGenerationGeneration2:
+		ok = slices.Contains([]string{"VpnGw2", "VpnGw3", "VpnGw4", "VpnGw5"}, sku)
+	default:
+		return enumCheck("properties.vpnGatewayGeneration", gen, armnetwork.PossibleVPNGatewayGenerationValues())
+	}
+	if !ok {
+		return badRequest("VirtualNetworkGatewaySkuCannotBeCreatedForSpecifiedVmGeneration",
+			"The Virtual Network Gateway Sku %s cannot be used when VirtualNetworkVpnGatewayGeneration is set to %s.", *p.SKU.Name, gen)
 	}
 	return nil
 }

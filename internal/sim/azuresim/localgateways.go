@@ -67,5 +67,11 @@ func checkLocalGateway(l *armnetwork.LocalNetworkGateway, id string) *armError {
 			}
 		}
 	}
+	// Real code and text: azurerm#15163 (2022), "confirmed with service
+	// team, this is by design" (azurerm PR #15159).
+	if (p.LocalNetworkAddressSpace == nil || len(p.LocalNetworkAddressSpace.AddressPrefixes) == 0) && p.BgpSettings == nil {
+		return badRequest("LocalNetworkGatewayCannotHaveEmptyAddressPrefixAndBgpSettings",
+			"The local network gateway %s cannot have both empty address prefix and empty BGP Settings.", id)
+	}
 	return nil
 }

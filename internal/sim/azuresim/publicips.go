@@ -22,7 +22,9 @@ var publicIPKind = &kindOf[armnetwork.PublicIPAddress]{
 	view:  (*Server).decoratePublicIPLocked,
 	inUse: func(s *Server, _ *armnetwork.PublicIPAddress, id string) *armError {
 		if user := s.publicIPUserLocked(id); user != "" {
-			return badRequest("PublicIPAddressInUse",
+			// Code and text as in field logs (azurerm#688, packer's azure-arm
+			// builder: "StatusCode=400 ... Code=\"PublicIPAddressCannotBeDeleted\"").
+			return badRequest("PublicIPAddressCannotBeDeleted",
 				"Public IP address %s can not be deleted since it is still allocated to resource %s. In order to delete the public IP, disassociate/detach the Public IP address from the resource. To learn how to do this, see aka.ms/deletepublicip.", id, user)
 		}
 		return nil

@@ -124,7 +124,7 @@ func TestInUseResourcesAreNotDeletable(t *testing.T) {
 		name, code string
 		call       func() error
 	}{
-		{"gateway with a connection", "InUseVirtualNetworkGatewayCannotBeDeleted", func() error {
+		{"gateway with a connection", "VirtualNetworkGatewayCannotBeDeleted", func() error {
 			_, err := net.NewVirtualNetworkGatewaysClient().BeginDelete(ctx, "rg", "gw", nil)
 			return err
 		}},
@@ -144,7 +144,7 @@ func TestInUseResourcesAreNotDeletable(t *testing.T) {
 			_, err := net.NewVirtualNetworksClient().BeginCreateOrUpdate(ctx, "rg", "vnet", vnetBody("10.1.0.0/16"), nil)
 			return err
 		}},
-		{"public IP of a gateway", "PublicIPAddressInUse", func() error {
+		{"public IP of a gateway", "PublicIPAddressCannotBeDeleted", func() error {
 			_, err := net.NewPublicIPAddressesClient().BeginDelete(ctx, "rg", "gw-pip", nil)
 			return err
 		}},

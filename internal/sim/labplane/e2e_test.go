@@ -136,7 +136,7 @@ func TestLabThroughTheAPIs(t *testing.T) {
 		st, err = ls.plane.Lab().AzureStatus(ctx, "conn")
 		return err == nil && st.Algorithms.IKE != ""
 	})
-	if st.Algorithms.IKE != "AES_GCM_16_256/PRF_HMAC_SHA2_384/ECP_384" || !strings.HasPrefix(st.Algorithms.ESP, "AES_GCM_16_256") {
+	if st.Algorithms.IKE != "AES_CBC_256/HMAC_SHA2_384_192/PRF_HMAC_SHA2_384/ECP_384" || !strings.HasPrefix(st.Algorithms.ESP, "AES_GCM_16_256") {
 		t.Errorf("negotiated %+v, want the policy's AES-GCM-256 / SHA-384 PRF / ECP384", st.Algorithms)
 	}
 	// Azure's ingress/egress counters come from the Azure-side SA.
