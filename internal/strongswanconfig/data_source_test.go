@@ -117,7 +117,7 @@ func TestAccStrongswanConfig_defaults(t *testing.T) {
 				expect("dpd_timeout_seconds", knownvalue.Int64Exact(45)),
 				expect("allow_weak_crypto", knownvalue.Bool(false)),
 				expect("ipsec_policy", knownvalue.ObjectExact(map[string]knownvalue.Check{
-					"ike_encryption": knownvalue.StringExact("GCMAES256"), "ike_integrity": knownvalue.StringExact("SHA384"),
+					"ike_encryption": knownvalue.StringExact("AES256"), "ike_integrity": knownvalue.StringExact("SHA384"),
 					"dh_group": knownvalue.StringExact("ECP384"), "ipsec_encryption": knownvalue.StringExact("GCMAES256"),
 					"ipsec_integrity": knownvalue.StringExact("GCMAES256"), "pfs_group": knownvalue.StringExact("ECP384"),
 					"sa_lifetime_seconds": knownvalue.Int64Exact(27000), "sa_datasize_kilobytes": knownvalue.Int64Exact(102400000),

@@ -18,7 +18,7 @@ data "crosscloud_strongswan_config" "hel1_weu" {
 
   # Optional: every field defaults to the secure suite shown here.
   ipsec_policy = {
-    ike_encryption      = "GCMAES256"
+    ike_encryption      = "AES256"
     ike_integrity       = "SHA384"
     dh_group            = "ECP384"
     ipsec_encryption    = "GCMAES256"
