@@ -43,9 +43,11 @@ func (sameLocation) PlanModifyString(_ context.Context, req planmodifier.StringR
 // a location respelled ("West Europe" for "westeurope") that sameLocation
 // then maps back: without this such a plan would show the server, the
 // tunnel status and the configuration "known after apply" for an apply that
-// does nothing. A link that needs repair keeps planRepair's unknowns.
+// does nothing. Only when nothing else differs either (wait_for_connected,
+// timeouts), since an Update would observe these values anew. A link that
+// needs repair keeps planRepair's unknowns.
 func keepObserved(state, plan *model) {
-	if state == nil || state.ID.IsNull() || state.HetznerServerID.IsNull() || state.AzureConnectionID.IsNull() || len(state.Drift.Elements()) > 0 {
+	if state == nil || !plan.WaitForConnected.Equal(state.WaitForConnected) || !plan.Timeouts.Equal(state.Timeouts) || state.ID.IsNull() || state.HetznerServerID.IsNull() || state.AzureConnectionID.IsNull() || len(state.Drift.Elements()) > 0 {
 		return // planRepair's case
 	}
 	plan.HetznerServerID, plan.ConnectionStatus, plan.SwanctlConf = state.HetznerServerID, state.ConnectionStatus, state.SwanctlConf

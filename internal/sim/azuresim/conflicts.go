@@ -38,7 +38,6 @@ func (s *Server) siblingConflictLocked(r *http.Request, siblings []string) (sync
 		}
 		e := errBusy(s.opURL(r, op, "operations"))
 		if now.Sub(op.Start) < s.env.Clock.Scaled(conflictRace) {
-			e.Status = http.StatusOK // reported by the operation, not the request
 			return nil, e
 		}
 		return e, nil

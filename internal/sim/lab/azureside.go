@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/strongswan/govici/vici"
@@ -272,6 +273,7 @@ func joinPrefixes(ps []netip.Prefix) string {
 type AzureChild struct {
 	Name, State       string
 	LocalTS, RemoteTS []string
+	InBytes, OutBytes int64
 }
 
 // AzureChildren lists the CHILD_SAs of one Azure connection.
@@ -311,13 +313,29 @@ func (l *Lab) AzureChildren(ctx context.Context, connectionName string) ([]Azure
 					State    string   `vici:"state"`
 					LocalTS  []string `vici:"local-ts"`
 					RemoteTS []string `vici:"remote-ts"`
+					BytesIn  string   `vici:"bytes-in"`
+					BytesOut string   `vici:"bytes-out"`
 				}
 				if err := vici.UnmarshalMessage(ch, &c); err != nil {
 					return nil, err
 				}
-				out = append(out, AzureChild{Name: c.Name, State: c.State, LocalTS: c.LocalTS, RemoteTS: c.RemoteTS})
+				in, _ := strconv.ParseInt(c.BytesIn, 10, 64)
+				out2, _ := strconv.ParseInt(c.BytesOut, 10, 64)
+				out = append(out, AzureChild{Name: c.Name, State: c.State, LocalTS: c.LocalTS, RemoteTS: c.RemoteTS, InBytes: in, OutBytes: out2})
 			}
 		}
 	}
 	return out, nil
+}
+
+// azureBytes sums the byte counters of every CHILD_SA of a connection.
+// When both sides initiate (Default mode) a connection can have two IKE SAs
+// for a while, and traffic uses either; Azure's ingress/egress counters are
+// the connection's, not one SA's.
+func (l *Lab) azureBytes(ctx context.Context, connectionName string) (in, out int64, err error) {
+	children, err := l.AzureChildren(ctx, connectionName)
+	for _, c := range children {
+		in, out = in+c.InBytes, out+c.OutBytes
+	}
+	return in, out, err
 }
