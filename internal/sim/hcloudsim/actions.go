@@ -83,6 +83,7 @@ func (c *call) newAction(command string, lock ref, resources ...ref) (*actionRec
 // settle finishes every action whose time has come. It runs at the start of
 // each request, under s.mu, so reads always see finished work.
 func (s *Server) settle(now time.Time) {
+	s.settlePending(now)
 	for id, a := range s.running {
 		if a.Action.Status != "running" {
 			delete(s.running, id)

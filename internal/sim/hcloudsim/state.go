@@ -23,7 +23,12 @@ type state struct {
 	PrimaryIPs map[int64]*schema.PrimaryIP `json:"primary_ips"`
 	Firewalls  map[int64]*schema.Firewall  `json:"firewalls"`
 	SSHKeys    map[int64]*schema.SSHKey    `json:"ssh_keys"`
-	Actions    map[int64]*actionRec        `json:"actions"`
+	// LoadBalancers are emulated only as network members (loadbalancers.go).
+	LoadBalancers map[int64]*schema.LoadBalancer `json:"load_balancers"`
+	Actions       map[int64]*actionRec           `json:"actions"`
+	// Pending are changes still propagating in Hetzner's backend
+	// (propagation.go).
+	Pending []*pendingRec `json:"pending,omitempty"`
 	// IPv4Next and IPv6Next are the allocation cursors in the documentation
 	// ranges (see primaryips.go).
 	IPv4Next int `json:"ipv4_next"`
@@ -39,13 +44,14 @@ type serverRec struct {
 
 func newState() *state {
 	return &state{
-		Seq:        map[string]int64{},
-		Networks:   map[int64]*schema.Network{},
-		Servers:    map[int64]*serverRec{},
-		PrimaryIPs: map[int64]*schema.PrimaryIP{},
-		Firewalls:  map[int64]*schema.Firewall{},
-		SSHKeys:    map[int64]*schema.SSHKey{},
-		Actions:    map[int64]*actionRec{},
+		Seq:           map[string]int64{},
+		Networks:      map[int64]*schema.Network{},
+		Servers:       map[int64]*serverRec{},
+		PrimaryIPs:    map[int64]*schema.PrimaryIP{},
+		Firewalls:     map[int64]*schema.Firewall{},
+		SSHKeys:       map[int64]*schema.SSHKey{},
+		LoadBalancers: map[int64]*schema.LoadBalancer{},
+		Actions:       map[int64]*actionRec{},
 	}
 }
 
@@ -75,6 +81,7 @@ func (s *Server) UnmarshalState(data []byte) error {
 	st.PrimaryIPs = or(st.PrimaryIPs, fresh.PrimaryIPs)
 	st.Firewalls = or(st.Firewalls, fresh.Firewalls)
 	st.SSHKeys = or(st.SSHKeys, fresh.SSHKeys)
+	st.LoadBalancers = or(st.LoadBalancers, fresh.LoadBalancers)
 	st.Actions = or(st.Actions, fresh.Actions)
 	running := map[int64]*actionRec{}
 	for id, a := range st.Actions {
@@ -117,6 +124,9 @@ func (s *Server) Resources() []simcore.Resource {
 	}
 	for _, k := range s.st.SSHKeys {
 		add("ssh_key", k.ID, k.Name)
+	}
+	for _, lb := range s.st.LoadBalancers {
+		add("load_balancer", lb.ID, lb.Name)
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Type != out[j].Type {

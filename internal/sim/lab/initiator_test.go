@@ -2,16 +2,17 @@ package lab
 
 import (
 	"context"
-	"os"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 )
 
-// startModeTunnel builds the origin topology, boots the Hetzner gateway
-// (initiating, as its cloud-init does, or passive: it only responds) and
-// then loads the Azure connection in the given connection mode.
+// startModeTunnel builds the origin topology, starts the Hetzner gateway's
+// strongSwan from the fixture's swanctl file (initiating, as the provider's
+// gateway does, or passive: it only responds) and then loads the Azure
+// connection in the given connection mode. The Hetzner side is a plain
+// charon: who initiates does not depend on how the server booted.
 func startModeTunnel(t *testing.T, ctx context.Context, prefix, mode string, hetznerInitiates bool) (*Lab, *Charon) {
 	t.Helper()
 	if err := Sweep(ctx, prefix); err != nil {
@@ -23,26 +24,47 @@ func startModeTunnel(t *testing.T, ctx context.Context, prefix, mode string, het
 	}
 	t.Cleanup(func() {
 		if t.Failed() {
+			l.mu.Lock()
 			for _, c := range l.charons {
 				t.Logf("charon %s log:\n%s", c.NS, c.tail())
 			}
+			l.mu.Unlock()
 		}
 		if err := l.Close(context.Background()); err != nil {
 			t.Errorf("Close: %v", err)
 		}
 	})
-	ud, err := os.ReadFile("testdata/hetzner-gateway.user-data.yaml")
+	files, err := ParseUserData(fixture(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	text := string(ud)
-	if !hetznerInitiates {
-		text = strings.NewReplacer("start_action = start", "start_action = none", "close_action = start", "close_action = none",
-			"dpd_action = restart", "dpd_action = clear").Replace(text)
+	var conf string
+	ns, _ := l.ServerNS("gw")
+	for _, f := range files {
+		switch {
+		case strings.HasPrefix(f.Path, "/etc/swanctl/conf.d/"):
+			conf = string(f.Content)
+		case strings.HasPrefix(f.Path, "/etc/sysctl.d/"): // forwarding, as the booted server sets it
+			for _, line := range strings.Split(string(f.Content), "\n") {
+				key, value, ok := strings.Cut(line, "=")
+				if key = strings.TrimSpace(key); ok && NamespacedSysctl(key) {
+					if err := Sysctl(ctx, ns, key, strings.TrimSpace(value)); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+		}
 	}
-	hz, _, err := l.StartHetznerGateway(ctx, "gw", text)
+	if !hetznerInitiates {
+		conf = strings.NewReplacer("start_action = start", "start_action = none", "close_action = start", "close_action = none",
+			"dpd_action = restart", "dpd_action = clear").Replace(conf)
+	}
+	hz, err := l.startCharon(ctx, ns, l.instanceDir(ns), CharonConf{})
 	if err != nil {
-		t.Fatalf("StartHetznerGateway: %v", err)
+		t.Fatal(err)
+	}
+	if err := hz.LoadConfig(ctx, conf); err != nil {
+		t.Fatal(err)
 	}
 	conn := azureConn(gcmPolicy)
 	conn.ConnectionMode = mode

@@ -46,8 +46,17 @@ type serverSpec struct {
 	server    lab.Server
 	userData  string
 	isGateway bool
-	// charon is the gateway's running daemon (set by the reconciler).
-	charon *lab.Charon
+	// status is the API's server status (running, off, ...): a gateway is
+	// powered on and off with it.
+	status string
+
+	// Set by the reconciler for a gateway.
+	machine *lab.Machine
+	// apiOff: the machine was powered off because the API said so, and
+	// boots again when the API says running.
+	apiOff bool
+	// reported is the boot the emulator's log last told about.
+	reported string
 }
 
 // connSpec is one connection on the lab's Azure gateway.
@@ -69,7 +78,7 @@ func (p *Plane) observe() desired {
 	}
 	d.site = siteFor(net, gw, gwIP, vnet)
 	for _, s := range servers {
-		spec := serverSpec{id: s.ID, server: lab.Server{Name: s.Name}}
+		spec := serverSpec{id: s.ID, server: lab.Server{Name: s.Name}, status: string(s.Status)}
 		if ip, err := netip.ParseAddr(s.PublicNet.IPv4.IP); err == nil && publicOK(ip, lab.PublicSegments[0]) {
 			spec.server.PublicIP = ip
 		}
