@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/hetznercloud/hcloud-go/v2/hcloud/schema"
 
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/harness"
 )
@@ -33,6 +36,14 @@ func (a *agents) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case cloud == "hcloud" && strings.HasSuffix(r.URL.Path, "/networks/42"):
 		fmt.Fprint(w, `{"network":{"id":42,"name":"net","ip_range":"10.0.0.0/12","subnets":[{"type":"cloud","ip_range":"10.0.1.0/24","network_zone":"eu-central","gateway":"10.0.0.1"}],"routes":[],"servers":[],"load_balancers":[],"labels":{},"protection":{"delete":false},"created":"2024-01-01T00:00:00Z"}}`)
+	case cloud == "hcloud" && strings.HasSuffix(r.URL.Path, "/locations"):
+		_ = json.NewEncoder(w).Encode(schema.LocationListResponse{Locations: []schema.Location{{ID: 3, Name: "hel1", NetworkZone: "eu-central"}}})
+	case cloud == "hcloud" && strings.HasSuffix(r.URL.Path, "/server_types"):
+		// The plan checks the default server type is orderable there.
+		_ = json.NewEncoder(w).Encode(schema.ServerTypeListResponse{ServerTypes: []schema.ServerType{{ID: 1, Name: "cpx22",
+			Architecture: "x86", Locations: []schema.ServerTypeLocation{{ID: 3, Name: "hel1", Available: true}}}}})
+	case cloud == "hcloud" && strings.HasSuffix(r.URL.Path, "/images"):
+		_ = json.NewEncoder(w).Encode(schema.ImageListResponse{Images: []schema.Image{{ID: 1, Name: new("debian-12"), Type: "system", Architecture: "x86", Status: "available"}}})
 	case cloud == "hcloud":
 		w.WriteHeader(http.StatusNotFound)
 		fmt.Fprint(w, `{"error":{"code":"not_found","message":"not found"}}`)
