@@ -53,11 +53,11 @@ func TestLinkSideBuildsOnceAndAdoptsOnRerun(t *testing.T) {
 		t.Fatalf("unexpected VNet view: %+v", vnet)
 	}
 	pfx := netip.MustParsePrefix("10.1.255.0/27")
-	subnetID, created, err := c.EnsureGatewaySubnet(ctx, vnetID, pfx, nil)
+	subnetID, created, err := c.EnsureGatewaySubnet(ctx, vnetID, "", pfx, nil)
 	if err != nil || !created {
 		t.Fatalf("first EnsureGatewaySubnet: created=%v err=%v", created, err)
 	}
-	again, created, err := c.EnsureGatewaySubnet(ctx, vnetID, pfx, nil)
+	again, created, err := c.EnsureGatewaySubnet(ctx, vnetID, "", pfx, nil)
 	if err != nil || created || again != subnetID {
 		t.Fatalf("second EnsureGatewaySubnet must adopt: created=%v id=%s err=%v", created, again, err)
 	}
@@ -141,7 +141,7 @@ func TestLinkSideBuildsOnceAndAdoptsOnRerun(t *testing.T) {
 func TestInterruptedGatewayIsAdoptedNotDuplicated(t *testing.T) {
 	sim, c, vnetID := env(t)
 	ctx := context.Background()
-	subnetID, _, err := c.EnsureGatewaySubnet(ctx, vnetID, netip.MustParsePrefix("10.1.255.0/27"), nil)
+	subnetID, _, err := c.EnsureGatewaySubnet(ctx, vnetID, "", netip.MustParsePrefix("10.1.255.0/27"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

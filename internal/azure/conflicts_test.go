@@ -26,7 +26,7 @@ func newGatewaySide(t *testing.T, n int) gatewaySide {
 	t.Helper()
 	sim, c, vnetID := slowEnv(t)
 	ctx := context.Background()
-	subnetID, _, err := c.EnsureGatewaySubnet(ctx, vnetID, netip.MustParsePrefix("10.1.255.0/27"), nil)
+	subnetID, _, err := c.EnsureGatewaySubnet(ctx, vnetID, "", netip.MustParsePrefix("10.1.255.0/27"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

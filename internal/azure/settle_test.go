@@ -38,7 +38,7 @@ func TestGatewayGoesIntoAFreshGatewaySubnet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	subnetID, created, err := c.EnsureGatewaySubnet(ctx, vnetID, netip.MustParsePrefix("10.1.255.0/27"), nil)
+	subnetID, created, err := c.EnsureGatewaySubnet(ctx, vnetID, "", netip.MustParsePrefix("10.1.255.0/27"), nil)
 	if err != nil || !created {
 		t.Fatalf("EnsureGatewaySubnet: %v %v", created, err)
 	}

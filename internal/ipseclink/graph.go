@@ -77,12 +77,15 @@ func converge(ctx context.Context, c clouds, s spec, p *progress) error {
 		if s.GatewayID != "" {
 			return nil
 		}
-		id, _, err := c.az.EnsureGatewaySubnet(ctx, s.VNetID, s.GatewaySubnetPrefix, func() {
+		// owned also covers a subnet an earlier, killed run created (the
+		// VNet's tag says so), which a re-run must delete on destroy.
+		id, owned, err := c.az.EnsureGatewaySubnet(ctx, s.VNetID, s.Name, s.GatewaySubnetPrefix, func() {
 			p.update(func(p *progress) { p.Owned.GatewaySubnet = true })
 		})
 		if err != nil {
 			return err
 		}
+		p.update(func(p *progress) { p.Owned.GatewaySubnet = p.Owned.GatewaySubnet || owned })
 		gwSubnet.set(id)
 		return nil
 	})

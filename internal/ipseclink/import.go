@@ -21,9 +21,9 @@ import (
 // discover rebuilds a link's state from the two IDs of its import ID: the
 // connection leads to the gateways and the link name, the name to the
 // Hetzner server and firewall, and the server's address to the routes.
-// What cannot be observed (SSH keys baked into the server, whether a
-// GatewaySubnet was created by the link) takes the safe value: no keys, and
-// the subnet is left alone on destroy.
+// What cannot be observed (SSH keys baked into the server) takes the safe
+// value: no keys. A GatewaySubnet is the link's to delete when its VNet's
+// ownership tag names the link (azure.TagGatewaySubnet).
 func discover(ctx context.Context, c clouds, m *model) error {
 	connID := m.AzureConnectionID.ValueString()
 	rid, err := azure.ParseID("import ID", connID)
@@ -91,7 +91,7 @@ func discover(ctx context.Context, c clouds, m *model) error {
 		}
 	}
 	ownNet := hetzner.Owned(hetzner.Labels(name), n.Labels)
-	o := owned{Network: ownNet, Gateway: gw.Link == name}
+	o := owned{Network: ownNet, Gateway: gw.Link == name, GatewaySubnet: vnet.GatewaySubnetOwner == name}
 	m.CreatedResources = o.list()
 
 	h := hetznerModel{

@@ -89,6 +89,8 @@ type kindOf[T any] struct {
 	// updateOpLost: the operation URL of an in-place update answers 404
 	// although the update is applied (localNetworkGateways).
 	updateOpLost bool
+	// tags, when set, lets PATCH (ARM's UpdateTags) replace the tags.
+	tags func(v *T) *map[string]*string
 	// onPut and onRemove queue the lab's events.
 	onPut    func(s *Server, op *operation)
 	onRemove func(s *Server, armID string)
@@ -156,6 +158,8 @@ func (k *kindOf[T]) serve(s *Server, w http.ResponseWriter, r *http.Request, q r
 		k.put(s, w, r, q)
 	case r.Method == http.MethodDelete:
 		k.del(s, w, r, q)
+	case r.Method == http.MethodPatch && k.tags != nil:
+		k.patchTags(s, w, r, q)
 	default:
 		methodNotAllowed(w, r)
 	}
@@ -372,4 +376,43 @@ func fixed(d durations) func(*Server) durations { return func(*Server) durations
 
 func errNoRoute(r *http.Request) *armError {
 	return &armError{Status: http.StatusNotFound, Code: "NotFound", Message: "No HTTP resource was found that matches the request URI '" + r.URL.Path + "'."}
+}
+
+// patchTags is ARM's UpdateTags: PATCH {"tags": {...}} on the resource,
+// answered 200 with the resource at once (no operation: armnetwork's
+// VirtualNetworksClient.UpdateTags accepts only 200 and has no poller).
+// The emulator replaces the whole tag set with the body's; whether real ARM
+// merges instead is unverified, so clients should send every tag they want
+// kept (the provider reads them first). A resource busy with an operation
+// refuses it like a PUT (409 AnotherOperationInProgress).
+func (k *kindOf[T]) patchTags(s *Server, w http.ResponseWriter, r *http.Request, q req) {
+	var in armnetwork.TagsObject
+	if e := decode(r, &in); e != nil {
+		writeError(w, e)
+		return
+	}
+	var (
+		out *T
+		e   *armError
+	)
+	s.withLock(func() {
+		id := s.networkID(q.rg, k.segment, q.name)
+		v := k.items(s.st)[strings.ToLower(id)]
+		if v == nil {
+			e = errResourceNotFound(k.armType, q.name, q.rg)
+			return
+		}
+		if e = s.writableLocked(r, q.rg, id); e != nil {
+			return
+		}
+		*k.tags(v) = in.Tags
+		*k.meta(v).Etag = etag()
+		out = k.viewLocked(s, v)
+	})
+	if e != nil {
+		writeError(w, e)
+		return
+	}
+	s.env.Stats.Mutation()
+	writeJSON(w, http.StatusOK, out)
 }

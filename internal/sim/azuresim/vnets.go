@@ -20,6 +20,7 @@ var vnetKind = &kindOf[armnetwork.VirtualNetwork]{
 		return meta{&v.ID, &v.Name, &v.Type, &v.Etag, &v.Location, &v.Properties.ResourceGUID, &v.Properties.ProvisioningState}
 	},
 	check: (*Server).checkVNetLocked,
+	tags:  func(v *armnetwork.VirtualNetwork) *map[string]*string { return &v.Tags },
 	view:  (*Server).decorateVNetLocked,
 	inUse: func(s *Server, v *armnetwork.VirtualNetwork, _ string) *armError {
 		for _, sn := range v.Properties.Subnets {
