@@ -91,7 +91,7 @@ func teardownHetzner(ctx context.Context, c clouds, s spec, p *progress) error {
 	case p.Owned.Network:
 		return hetzner.DeleteNetwork(ctx, c.hc, p.NetworkID)
 	case p.Owned.Subnet:
-		return hetzner.DeleteSubnet(ctx, c.hc, p.NetworkID, s.GatewaySubnet)
+		return hetzner.DeleteOwnedSubnet(ctx, c.hc, p.NetworkID, s.GatewaySubnet, s.Name)
 	}
 	return nil
 }

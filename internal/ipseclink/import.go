@@ -23,7 +23,9 @@ import (
 // Hetzner server and firewall, and the server's address to the routes.
 // What cannot be observed (SSH keys baked into the server) takes the safe
 // value: no keys. A GatewaySubnet is the link's to delete when its VNet's
-// ownership tag names the link (azure.TagGatewaySubnet).
+// ownership tag names the link (azure.TagGatewaySubnet), a subnet in
+// someone else's Hetzner network when the network's label does
+// (hetzner.SubnetLabel).
 func discover(ctx context.Context, c clouds, m *model) error {
 	connID := m.AzureConnectionID.ValueString()
 	rid, err := azure.ParseID("import ID", connID)
@@ -91,7 +93,8 @@ func discover(ctx context.Context, c clouds, m *model) error {
 		}
 	}
 	ownNet := hetzner.Owned(hetzner.Labels(name), n.Labels)
-	o := owned{Network: ownNet, Gateway: gw.Link == name, GatewaySubnet: vnet.GatewaySubnetOwner == name}
+	o := owned{Network: ownNet, Gateway: gw.Link == name, GatewaySubnet: vnet.GatewaySubnetOwner == name,
+		Subnet: !ownNet && subnet.IsValid() && n.Labels[hetzner.SubnetLabel(subnet)] == name}
 	m.CreatedResources = o.list()
 
 	h := hetznerModel{
