@@ -27,7 +27,9 @@ type ChaosRun struct {
 	Destroys  int  `json:"destroys"`
 	// Links is the most links the run's configuration held at once: each
 	// owns one Hetzner gateway server.
-	Links              int                `json:"links"`
+	Links int `json:"links"`
+	// NetworkID is the user's Hetzner network the link joined, if any.
+	NetworkID          int64              `json:"network_id,omitempty"`
 	MaxGateways        int                `json:"max_gateways"`
 	MaxServers         int                `json:"max_servers"`
 	StateLostRecovered bool               `json:"state_lost_recovered,omitempty"`
@@ -83,11 +85,18 @@ func chaosRun(ctx context.Context, b Binaries, o ChaosOptions, seed uint64, kind
 	if err != nil {
 		return run, fmt.Errorf("seeding the VNet: %w", err)
 	}
+	link := Link{ResourceGroupName: BenchResourceGroup, VirtualNetworkID: vnets[0]}
+	if joinsNetwork(kind, seed) {
+		if link.NetworkID, err = SeedHetznerNetwork(ctx, sim, "users-net", "10.0.0.0/12"); err != nil {
+			return run, err
+		}
+		run.NetworkID = link.NetworkID
+	}
 	baseline, err := sim.State(ctx)
 	if err != nil {
 		return run, err
 	}
-	ws, err := LinkWorkspace(b, sim, map[string]Link{chaosLink(seed): {ResourceGroupName: BenchResourceGroup, VirtualNetworkID: vnets[0]}})
+	ws, err := LinkWorkspace(b, sim, map[string]Link{chaosLink(seed): link})
 	if err != nil {
 		return run, err
 	}
@@ -134,6 +143,14 @@ func chaosRun(ctx context.Context, b Binaries, o ChaosOptions, seed uint64, kind
 }
 
 func chaosLink(seed uint64) string { return fmt.Sprintf("chaos-%d", seed) }
+
+// joinsNetwork: the odd-seeded kill and lost-state runs join a Hetzner
+// network the user made (network_id) rather than creating one, so what a
+// killed or forgotten run added to someone else's network (the gateway
+// subnet, the routes) has to be found and removed on its own.
+func joinsNetwork(kind string, seed uint64) bool {
+	return (kind == KindKill || kind == KindLostState) && seed%2 == 1
+}
 
 // applyUntilClean runs apply (the first one with first's signals) and
 // re-runs it up to MaxReapplies times until a plan shows no changes. An

@@ -94,7 +94,8 @@ func discover(ctx context.Context, c clouds, m *model) error {
 	}
 	ownNet := hetzner.Owned(hetzner.Labels(name), n.Labels)
 	o := owned{Network: ownNet, Gateway: gw.Link == name, GatewaySubnet: vnet.GatewaySubnetOwner == name,
-		Subnet: !ownNet && subnet.IsValid() && n.Labels[hetzner.SubnetLabel(subnet)] == name}
+		// In its own network the link made the gateway subnet too.
+		Subnet: ownNet || (subnet.IsValid() && n.Labels[hetzner.SubnetLabel(subnet)] == name)}
 	m.CreatedResources = o.list()
 
 	h := hetznerModel{
