@@ -137,10 +137,10 @@ func TestAccLinkOriginalTopology(t *testing.T) {
 				return checkFirewall(t, s, attrs)
 			},
 		}, {
-			ResourceName:            addr,
-			ImportState:             true,
-			ImportStateVerify:       true,
-			ImportStateIdFunc:       func(st *terraform.State) (string, error) { return st.RootModule().Resources[addr].Primary.ID, nil },
+			ResourceName:      addr,
+			ImportState:       true,
+			ImportStateVerify: true,
+			ImportStateIdFunc: func(st *terraform.State) (string, error) { return st.RootModule().Resources[addr].Primary.ID, nil },
 			// created_resources is verified too: the import finds that the
 			// link created the GatewaySubnet (the VNet's tag) as well as
 			// its network and gateway, so destroy after it removes all.
