@@ -29,6 +29,8 @@ variable "links" {
     # Join an existing Hetzner network (its range must cover the VNet's)
     # instead of creating 10.0.0.0/12.
     network_id = optional(number)
+    # Hetzner prefixes announced to Azure; default: the network's subnets.
+    local_prefixes = optional(list(string))
   }))
 }
 
@@ -42,6 +44,7 @@ resource "crosscloud_ipsec_link" "bench" {
     network_ip_range = each.value.network_id == null ? "10.0.0.0/12" : null
     network_zone     = "eu-central"
     gateway_subnet   = each.value.gateway_subnet
+    local_prefixes   = each.value.local_prefixes
     location         = "nbg1"
   }
 

@@ -28,6 +28,9 @@ type ChaosRun struct {
 	// Links is the most links the run's configuration held at once: each
 	// owns one Hetzner gateway server.
 	Links int `json:"links"`
+	// Updated: after converging, the run changed the link in place
+	// (local_prefixes) and applied again.
+	Updated bool `json:"updated,omitempty"`
 	// NetworkID is the user's Hetzner network the link joined, if any.
 	NetworkID          int64              `json:"network_id,omitempty"`
 	MaxGateways        int                `json:"max_gateways"`
@@ -107,6 +110,20 @@ func chaosRun(ctx context.Context, b Binaries, o ChaosOptions, seed uint64, kind
 	switch kind {
 	case KindFaults:
 		run.Converged, _ = e.applyUntilClean(ctx, RunOptions{})
+		if run.Converged && seed%2 == 1 {
+			// An in-place update under the same faults: a wider local
+			// prefix list rewrites the local network gateway (whose
+			// update's operation URL answers 404 in ARM) and replaces the
+			// gateway server (its private IP is taken for a while after
+			// the delete, the firewall lists the old one: Hetzner's
+			// propagation delays).
+			link.LocalPrefixes = []string{"10.0.1.0/24", "10.0.9.0/24"}
+			if err := ws.WriteVars(map[string]any{"links": map[string]Link{chaosLink(seed): link}}); err != nil {
+				return run, err
+			}
+			run.Updated = true
+			run.Converged, _ = e.applyUntilClean(ctx, RunOptions{})
+		}
 	case KindInterrupt, KindKill:
 		// "During create": a random moment within the gateway's wait after
 		// the first change the emulator sees (the plan phase changes

@@ -31,6 +31,8 @@ type Link struct {
 	// NetworkID joins an existing Hetzner network (SeedHetznerNetwork)
 	// instead of the link creating its own.
 	NetworkID int64 `json:"network_id,omitempty"`
+	// LocalPrefixes overrides the prefixes announced to Azure.
+	LocalPrefixes []string `json:"local_prefixes,omitempty"`
 }
 
 // BenchResourceGroup is the resource group the harness seeds; its VNets are
