@@ -88,7 +88,8 @@ func (r *resourceImpl) Schema(ctx context.Context, _ resource.SchemaRequest, res
 				PlanModifiers: []planmodifier.List{listplanmodifier.UseStateForUnknown()},
 				MarkdownDescription: "Sub-resources this link created and so deletes on destroy, among `hetzner_network`, `hetzner_gateway_subnet`, " +
 					"`azure_gateway_subnet` and `azure_gateway`. What it was given or found (an existing network, subnet or gateway) is left alone. " +
-					"After an import the two subnets are never listed: whether the link created them cannot be observed, so destroy leaves them."},
+					"A subnet the link creates is also recorded on its parent (the VNet tag `crosscloud-gateway-subnet`, the network label " +
+					"`crosscloud.dev/subnet-<address>-<bits>`), so a re-run after a killed apply, a lost state or an import still lists it."},
 			"drift": schema.ListAttribute{Computed: true, ElementType: types.StringType,
 				MarkdownDescription: "What the last refresh found changed outside Terraform (a deleted route, changed firewall rules, a deleted connection, ...). A plan shows it going to `[]`: apply repairs it."},
 		},
