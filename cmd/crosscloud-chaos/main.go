@@ -58,7 +58,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		interrupts = fs.Int("interrupts", 10, "runs whose first apply is interrupted (SIGINT, then SIGKILL) and re-run")
 		kills      = fs.Int("kills", 12, "runs whose first apply is SIGKILLed (terraform and provider, no SIGINT) and re-run")
 		lostState  = fs.Int("lost-state", 5, "runs whose state file is deleted after create, then recovered (import or re-apply)")
-		multiLink  = fs.Int("multi-link", 3, "runs in which 3 links reusing one Azure gateway are applied together")
+		multiLink  = fs.Int("multi-link", 3, "runs in which 3 links reusing one Azure gateway are applied together, a 4th from a second workspace at the same time")
 		seed       = fs.Uint64("seed", 1, "seed of the first run; run i uses seed+i")
 		faults     = fs.String("faults", harness.DefaultFaultSpec, "crosscloud-sim -faults spec of the fault runs; %d is the run's seed")
 		gateway    = fs.Duration("gateway", 3*time.Second, "wall time an Azure gateway takes to provision (sets the emulator's time scale)")

@@ -52,6 +52,7 @@ func (r ChaosRun) Duplicates() int {
 // chaosEnv is one run's emulator, workspace and watchers.
 type chaosEnv struct {
 	o        ChaosOptions
+	b        Binaries
 	sim      *Sim
 	ws       *Workspace
 	vnet     string
@@ -104,7 +105,7 @@ func chaosRun(ctx context.Context, b Binaries, o ChaosOptions, seed uint64, kind
 		return run, err
 	}
 	defer ws.Remove()
-	e := &chaosEnv{o: o, sim: sim, ws: ws, vnet: vnets[0], baseline: baseline, watch: watchDuplicates(ctx, sim), run: &run}
+	e := &chaosEnv{o: o, b: b, sim: sim, ws: ws, vnet: vnets[0], baseline: baseline, watch: watchDuplicates(ctx, sim), run: &run}
 
 	rng := rand.New(rand.NewPCG(seed, 0x63686173))
 	switch kind {
