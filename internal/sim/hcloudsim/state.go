@@ -116,6 +116,17 @@ func (s *Server) Resources() []simcore.Resource {
 	}
 	for _, n := range s.st.Networks {
 		add("network", n.ID, n.Name)
+		// Subnets and routes live inside their network; listed on their
+		// own, a subnet or route a destroy left in a network that outlives
+		// the link shows up as an orphan.
+		for _, sub := range n.Subnets {
+			out = append(out, simcore.Resource{Cloud: simcore.CloudHCloud, Type: "network_subnet",
+				ID: strconv.FormatInt(n.ID, 10) + "/" + sub.IPRange, Name: sub.IPRange})
+		}
+		for _, r := range n.Routes {
+			out = append(out, simcore.Resource{Cloud: simcore.CloudHCloud, Type: "network_route",
+				ID: strconv.FormatInt(n.ID, 10) + "/" + r.Destination, Name: r.Destination + " via " + r.Gateway})
+		}
 	}
 	for _, r := range s.st.Servers {
 		add("server", r.Server.ID, r.Server.Name)
@@ -141,7 +152,10 @@ func (s *Server) Resources() []simcore.Resource {
 		}
 		a, _ := strconv.ParseInt(out[i].ID, 10, 64)
 		b, _ := strconv.ParseInt(out[j].ID, 10, 64)
-		return a < b
+		if a != b {
+			return a < b
+		}
+		return out[i].ID < out[j].ID
 	})
 	return out
 }
