@@ -42,25 +42,7 @@ func TestLabThroughTheAPIs(t *testing.T) {
 	vnetID := ls.createVNet(t, true)
 	factory, err := armnetwork.NewClientFactory(sub, cred, opts)
 	must(err, "armnetwork")
-	pp, err := factory.NewPublicIPAddressesClient().BeginCreateOrUpdate(ctx, rg, "vgw-pip", armnetwork.PublicIPAddress{Location: new(loc),
-		SKU:        &armnetwork.PublicIPAddressSKU{Name: new(armnetwork.PublicIPAddressSKUNameStandard)},
-		Properties: &armnetwork.PublicIPAddressPropertiesFormat{PublicIPAllocationMethod: new(armnetwork.IPAllocationMethodStatic)},
-		Zones:      []*string{new("1"), new("2"), new("3")}}, nil) // an AZ SKU gateway in westeurope needs a zoned IP
-	must(err, "public IP")
-	pip, err := pp.PollUntilDone(ctx, poll)
-	must(err, "public IP")
-	azIP := netip.MustParseAddr(*pip.Properties.IPAddress)
-	gp, err := factory.NewVirtualNetworkGatewaysClient().BeginCreateOrUpdate(ctx, rg, "vgw", armnetwork.VirtualNetworkGateway{Location: new(loc),
-		Properties: &armnetwork.VirtualNetworkGatewayPropertiesFormat{
-			GatewayType: new(armnetwork.VirtualNetworkGatewayTypeVPN), VPNType: new(armnetwork.VPNTypeRouteBased),
-			SKU: &armnetwork.VirtualNetworkGatewaySKU{Name: new(armnetwork.VirtualNetworkGatewaySKUNameVPNGw1AZ)},
-			IPConfigurations: []*armnetwork.VirtualNetworkGatewayIPConfiguration{{Name: new("default"),
-				Properties: &armnetwork.VirtualNetworkGatewayIPConfigurationPropertiesFormat{
-					Subnet: &armnetwork.SubResource{ID: new(vnetID + "/subnets/GatewaySubnet")}, PublicIPAddress: &armnetwork.SubResource{ID: pip.ID}}}},
-		}}, nil)
-	must(err, "gateway")
-	gw, err := gp.PollUntilDone(ctx, poll)
-	must(err, "gateway")
+	gw, azIP := ls.createGateway(t, ctx, vnetID)
 
 	// Hetzner: network, primary IP, gateway server with the rendered cloud-init, route.
 	hc := ls.hcloud()

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v9"
 	"github.com/hetznercloud/hcloud-go/v2/hcloud"
 )
 
@@ -28,31 +27,12 @@ func TestLabFollowsFloatingIPActions(t *testing.T) {
 	}
 	// The lab builds once a VPN gateway and a Hetzner network exist.
 	vnetID := ls.createVNet(t, true)
-	cred, opts := ls.arm()
-	factory, err := armnetwork.NewClientFactory(ls.env["ARM_SUBSCRIPTION_ID"], cred, opts)
-	must(err, "armnetwork")
-	pp, err := factory.NewPublicIPAddressesClient().BeginCreateOrUpdate(ctx, rg, "vgw-pip", armnetwork.PublicIPAddress{Location: new(loc),
-		SKU:        &armnetwork.PublicIPAddressSKU{Name: new(armnetwork.PublicIPAddressSKUNameStandard)},
-		Properties: &armnetwork.PublicIPAddressPropertiesFormat{PublicIPAllocationMethod: new(armnetwork.IPAllocationMethodStatic)}}, nil)
-	must(err, "public IP")
-	pip, err := pp.PollUntilDone(ctx, poll)
-	must(err, "public IP")
-	gp, err := factory.NewVirtualNetworkGatewaysClient().BeginCreateOrUpdate(ctx, rg, "vgw", armnetwork.VirtualNetworkGateway{Location: new(loc),
-		Properties: &armnetwork.VirtualNetworkGatewayPropertiesFormat{
-			GatewayType: new(armnetwork.VirtualNetworkGatewayTypeVPN), VPNType: new(armnetwork.VPNTypeRouteBased),
-			SKU: &armnetwork.VirtualNetworkGatewaySKU{Name: new(armnetwork.VirtualNetworkGatewaySKUNameVPNGw1AZ)},
-			IPConfigurations: []*armnetwork.VirtualNetworkGatewayIPConfiguration{{Name: new("default"),
-				Properties: &armnetwork.VirtualNetworkGatewayIPConfigurationPropertiesFormat{
-					Subnet: &armnetwork.SubResource{ID: new(vnetID + "/subnets/GatewaySubnet")}, PublicIPAddress: &armnetwork.SubResource{ID: pip.ID}}}},
-		}}, nil)
-	must(err, "gateway")
-	_, err = gp.PollUntilDone(ctx, poll)
-	must(err, "gateway")
+	ls.createGateway(t, ctx, vnetID)
 
 	hc := ls.hcloud()
 	_, rng, _ := net.ParseCIDR("10.0.0.0/12")
 	_, sn, _ := net.ParseCIDR("10.0.1.0/24")
-	_, _, err = hc.Network.Create(ctx, hcloud.NetworkCreateOpts{Name: "net", IPRange: rng,
+	_, _, err := hc.Network.Create(ctx, hcloud.NetworkCreateOpts{Name: "net", IPRange: rng,
 		Subnets: []hcloud.NetworkSubnet{{Type: hcloud.NetworkSubnetTypeCloud, IPRange: sn, NetworkZone: hcloud.NetworkZoneEUCentral}}})
 	must(err, "network")
 	server := func(name, location string) *hcloud.Server {

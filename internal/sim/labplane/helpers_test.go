@@ -342,3 +342,42 @@ func (ls *labSim) waitImage(t *testing.T) {
 		return true
 	})
 }
+
+// createGateway creates the zoned public IP "vgw-pip" and the VPN gateway
+// "vgw" (VpnGw1AZ) on vnetID's GatewaySubnet through the ARM API, and
+// returns the gateway and its public address.
+func (ls *labSim) createGateway(t *testing.T, ctx context.Context, vnetID string) (armnetwork.VirtualNetworkGatewaysClientCreateOrUpdateResponse, netip.Addr) {
+	t.Helper()
+	cred, opts := ls.arm()
+	factory, err := armnetwork.NewClientFactory(ls.env["ARM_SUBSCRIPTION_ID"], cred, opts)
+	if err != nil {
+		t.Fatalf("armnetwork: %v", err)
+	}
+	pp, err := factory.NewPublicIPAddressesClient().BeginCreateOrUpdate(ctx, rg, "vgw-pip", armnetwork.PublicIPAddress{Location: new(loc),
+		SKU:        &armnetwork.PublicIPAddressSKU{Name: new(armnetwork.PublicIPAddressSKUNameStandard)},
+		Properties: &armnetwork.PublicIPAddressPropertiesFormat{PublicIPAllocationMethod: new(armnetwork.IPAllocationMethodStatic)},
+		Zones:      []*string{new("1"), new("2"), new("3")}}, nil) // an AZ SKU gateway in westeurope needs a zoned IP
+	if err != nil {
+		t.Fatalf("public IP: %v", err)
+	}
+	pip, err := pp.PollUntilDone(ctx, poll)
+	if err != nil {
+		t.Fatalf("public IP: %v", err)
+	}
+	gp, err := factory.NewVirtualNetworkGatewaysClient().BeginCreateOrUpdate(ctx, rg, "vgw", armnetwork.VirtualNetworkGateway{Location: new(loc),
+		Properties: &armnetwork.VirtualNetworkGatewayPropertiesFormat{
+			GatewayType: new(armnetwork.VirtualNetworkGatewayTypeVPN), VPNType: new(armnetwork.VPNTypeRouteBased),
+			SKU: &armnetwork.VirtualNetworkGatewaySKU{Name: new(armnetwork.VirtualNetworkGatewaySKUNameVPNGw1AZ)},
+			IPConfigurations: []*armnetwork.VirtualNetworkGatewayIPConfiguration{{Name: new("default"),
+				Properties: &armnetwork.VirtualNetworkGatewayIPConfigurationPropertiesFormat{
+					Subnet: &armnetwork.SubResource{ID: new(vnetID + "/subnets/GatewaySubnet")}, PublicIPAddress: &armnetwork.SubResource{ID: pip.ID}}}},
+		}}, nil)
+	if err != nil {
+		t.Fatalf("gateway: %v", err)
+	}
+	gw, err := gp.PollUntilDone(ctx, poll)
+	if err != nil {
+		t.Fatalf("gateway: %v", err)
+	}
+	return gw, netip.MustParseAddr(*pip.Properties.IPAddress)
+}
