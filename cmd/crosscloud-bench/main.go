@@ -29,6 +29,7 @@ import (
 // Result is the BENCH line. Every *_seconds is wall time on this machine at
 // the time scale in TimeScale unless its comment says otherwise.
 type Result struct {
+	CLI            string   `json:"cli"`             // "Terraform 1.11.4" or "OpenTofu 1.12.6" (TERRAFORM selects)
 	TimeScale      float64  `json:"time_scale"`      // emulator -time-scale of the time-to-tunnel runs
 	GatewaySeconds float64  `json:"gateway_seconds"` // the gateway's provisioning time, from the emulator's record
 	ApplySeconds   float64  `json:"apply_seconds"`   // wall time of `terraform apply` of a fresh link
@@ -139,6 +140,7 @@ func printTable(w io.Writer, r Result) {
 	row := func(k, v, note string) { fmt.Fprintf(tw, "%s\t%s\t%s\n", k, v, note) }
 	sec := func(f float64) string { return fmt.Sprintf("%.2f s", f) }
 	row("measure", "value", "what")
+	row("CLI", r.CLI, "TERRAFORM=/path/to/tofu selects another")
 	row("time scale", fmt.Sprintf("%.5f", r.TimeScale), "emulator -time-scale (gateway "+sec(r.GatewaySeconds)+")")
 	row("apply, fresh link", sec(r.ApplySeconds), "wall time of terraform apply")
 	row("critical path", sec(r.CriticalPath), fmt.Sprint(r.PathSteps))

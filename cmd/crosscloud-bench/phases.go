@@ -21,6 +21,12 @@ type bench struct {
 }
 
 func (b *bench) build(ctx context.Context) (err error) {
+	cli, err := harness.CurrentCLI(ctx)
+	if err != nil {
+		return err
+	}
+	b.res.CLI = cli.Name() + " " + cli.Version
+	fmt.Fprintf(b.log, "  driving %s\n", cli)
 	b.bin, err = harness.Build(ctx)
 	return err
 }
@@ -35,7 +41,7 @@ func (b *bench) peak(r harness.Result) {
 func (b *bench) run(ctx context.Context, ws *harness.Workspace, args ...string) (harness.Result, error) {
 	r := ws.RunWith(ctx, harness.RunOptions{WatchRSS: true}, args...)
 	b.peak(r)
-	fmt.Fprintf(b.log, "  terraform %v: %s, exit %d\n", args, r.Duration.Round(time.Millisecond), r.ExitCode)
+	fmt.Fprintf(b.log, "  %s %v: %s, exit %d\n", r.Command, args, r.Duration.Round(time.Millisecond), r.ExitCode)
 	return r, r.Err()
 }
 

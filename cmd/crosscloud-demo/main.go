@@ -6,9 +6,11 @@
 // through the ARM API as a user's other tooling would, applies the
 // quickstart, prints its outputs, traces and pings through the real
 // strongSwan tunnel from a Hetzner probe host to an Azure one and back,
-// then destroys everything and stops the emulator.
+// then destroys everything and stops the emulator. It drives Terraform or
+// OpenTofu (-tf, or `make demo TF=tofu`), installing the provider under the
+// registry host that CLI resolves it against.
 //
-//	make build && go run ./cmd/crosscloud-demo -bin bin
+//	make build && go run ./cmd/crosscloud-demo -bin bin [-tf /path/to/tofu]
 package main
 
 import (
@@ -23,6 +25,9 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/harness"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/lab"
 )
 
 // The original topology's names and addresses (facts.md §0).
@@ -48,6 +53,7 @@ type demo struct {
 	bin     string // directory with both binaries
 	work    string // scratch directory: configuration copy, state, logs
 	sim     *emulator
+	cli     harness.CLI // terraform or tofu
 	tfEnv   []string
 	applied bool
 }
@@ -58,11 +64,15 @@ func run(ctx context.Context, args []string, out io.Writer) int {
 	example := fs.String("example", "examples/quickstart", "Terraform configuration `DIR` to apply")
 	scale := fs.Float64("time-scale", 0.002, "emulator time scale (0.002: a 45-minute Azure gateway takes 5.4 s)")
 	noLab := fs.Bool("no-lab", false, "run the emulator API-only even where the lab could run")
+	tf := fs.String("tf", harness.CLIPath(), "terraform or tofu `BINARY` to drive (default: $TERRAFORM, $TF_ACC_TERRAFORM_PATH, terraform or tofu on PATH)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	d := &demo{out: out, start: time.Now()}
 	var err error
+	if d.cli, err = harness.DetectCLI(ctx, *tf); err != nil {
+		return fail(out, err)
+	}
 	if d.bin, err = filepath.Abs(*bin); err != nil {
 		return fail(out, err)
 	}
@@ -94,7 +104,7 @@ func (d *demo) steps(ctx context.Context, example string, scale float64, lab boo
 		return err
 	}
 
-	d.header("installing the local provider build for Terraform: a filesystem mirror, no registry")
+	d.header("installing the local provider build for %s %s: a filesystem mirror under %s, no registry", d.cli.Name(), d.cli.Version, d.cli.ProviderHost)
 	if err := d.prepareTerraform(example); err != nil {
 		return err
 	}
@@ -106,18 +116,18 @@ func (d *demo) steps(ctx context.Context, example string, scale float64, lab boo
 	}
 	d.tfEnv = append(d.tfEnv, "TF_VAR_azure_virtual_network_id="+vnetID)
 
-	d.header("terraform init")
+	d.header("%s init", d.cli.Command())
 	if err := d.terraform(ctx, "init", "-input=false", "-no-color"); err != nil {
 		return err
 	}
-	d.header("terraform apply (Hetzner side builds while the Azure gateway provisions)")
+	d.header("%s apply (Hetzner side builds while the Azure gateway provisions)", d.cli.Command())
 	applyStart := time.Now()
 	d.applied = true
 	if err := d.terraform(ctx, "apply", "-auto-approve", "-input=false", "-no-color"); err != nil {
 		return err
 	}
 	fmt.Fprintf(d.out, "apply took %s\n", time.Since(applyStart).Round(100*time.Millisecond))
-	d.header("terraform output")
+	d.header("%s output", d.cli.Command())
 	if err := d.terraform(ctx, "output", "-no-color"); err != nil {
 		return err
 	}
@@ -126,11 +136,13 @@ func (d *demo) steps(ctx context.Context, example string, scale float64, lab boo
 		if err := d.showTraffic(ctx); err != nil {
 			return err
 		}
+	} else if lab {
+		d.header("no lab: the APIs were emulated but there is no tunnel to trace; %s", enableLab)
 	} else {
-		d.header("no lab: the APIs were emulated but there is no tunnel to trace (run `make demo` as root with strongSwan installed)")
+		d.header("no lab (-no-lab): the APIs were emulated but there is no tunnel to trace")
 	}
 
-	d.header("terraform destroy")
+	d.header("%s destroy", d.cli.Command())
 	if err := d.terraform(ctx, "destroy", "-auto-approve", "-input=false", "-no-color"); err != nil {
 		return err
 	}
@@ -142,13 +154,17 @@ func (d *demo) steps(ctx context.Context, example string, scale float64, lab boo
 // showTraffic runs traceroute and ping between the probe hosts of the
 // Hetzner gateway subnet and the Azure VM subnet, both ways.
 func (d *demo) showTraffic(ctx context.Context) error {
-	hosts, err := d.sim.hosts(ctx)
+	hosts, err := d.waitGatewayBoot(ctx)
 	if err != nil {
 		return err
 	}
 	d.header("the lab's network namespaces (GET /_sim/lab/hosts)")
 	for _, h := range hosts {
-		fmt.Fprintf(d.out, "  %-22s %-6s %-8s %s\n", h.Name, h.Cloud, h.Role, h.IP)
+		boot := ""
+		if h.CloudInit != nil {
+			boot = fmt.Sprintf("  [%s, cloud-init %s, failed units %v]", h.State, *h.CloudInit, h.FailedUnits)
+		}
+		fmt.Fprintf(d.out, "  %-22s %-6s %-8s %-11s%s\n", h.Name, h.Cloud, h.Role, h.IP, boot)
 	}
 	hz, az := findProbe(hosts, "hcloud", hetznerSubnet), findProbe(hosts, "azure", vmSubnet)
 	if hz.Name == "" || az.Name == "" {
@@ -169,8 +185,50 @@ func (d *demo) showTraffic(ctx context.Context) error {
 		if err := d.inNS(ctx, p.from.Name, "ping", "-c", "3", "-i", "0.3", "-W", "2", p.to.IP); err != nil {
 			return err
 		}
+		d.header("from the %s probe %s: TCP to %s, the SYN captured where it arrives", cloudName(p.from.Cloud), p.from.IP, p.to.IP)
+		res, err := lab.TCPProbe(ctx, p.from.Name, p.to.Name, p.to.IP, 5001)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(d.out, "SYN arrived with MSS %d (the gateway's nftables clamp, Azure's required 1350); %d KiB echoed back intact: %v\n", res.SYNMSS, res.Bytes>>10, res.Echoed)
 	}
 	return nil
+}
+
+// waitGatewayBoot waits for the gateway servers' first boot to finish. The
+// apply returns once Azure reports Connected, which can come a few seconds
+// before cloud-init's runcmd has turned forwarding on (the strongSwan
+// package starts the daemon as it installs): the real server's order too.
+func (d *demo) waitGatewayBoot(ctx context.Context) ([]host, error) {
+	start := time.Now()
+	for {
+		hosts, err := d.sim.hosts(ctx)
+		if err != nil {
+			return nil, err
+		}
+		waiting := false
+		for _, h := range hosts {
+			if h.Role == "gateway" && h.Cloud == "hcloud" && !h.booted() {
+				waiting = true
+			}
+		}
+		if !waiting {
+			for _, h := range hosts {
+				if h.Role == "gateway" && h.Cloud == "hcloud" {
+					d.header("gateway server %s: boot %d, cloud-init %s, failed units %v (real systemd and cloud-init ran its user_data)", h.Name, h.Boots, *h.CloudInit, h.FailedUnits)
+				}
+			}
+			return hosts, nil
+		}
+		if time.Since(start) > 5*time.Minute {
+			return nil, errors.New("the gateway server's cloud-init has not finished after 5 minutes; see the emulator log and GET /_sim/lab/hosts")
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
 }
 
 func cloudName(c string) string {

@@ -23,6 +23,8 @@ import (
 	azruntime "github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v9"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/resources/armresources"
+
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/harness"
 )
 
 // emulator is the crosscloud-sim child process.
@@ -35,6 +37,11 @@ type emulator struct {
 	lab  bool
 }
 
+// enableLab is the one command that gives the demo its lab: as root, `make
+// demo` installs the lab's packages itself (tools/lab-setup.sh); PATH is
+// passed on because sudo resets it and go often lives outside the default.
+const enableLab = `to run the demo with the lab: sudo env "PATH=$PATH" make demo`
+
 // startEmulator starts crosscloud-sim with -lab, or, when the lab cannot run
 // here, says why and starts it API-only.
 func (d *demo) startEmulator(ctx context.Context, scale float64, lab bool) error {
@@ -45,7 +52,7 @@ func (d *demo) startEmulator(ctx context.Context, scale float64, lab bool) error
 			fmt.Fprintf(d.out, "lab mode: Hetzner servers and the Azure VPN gateway become network namespaces running strongSwan\n")
 			return nil
 		}
-		fmt.Fprintf(d.out, "lab mode is not available here: %v\nfalling back to API-only mode: both APIs are emulated, but no tunnel is built\n", err)
+		fmt.Fprintf(d.out, "lab mode is not available here: %v\nfalling back to API-only mode: both APIs are emulated, but no tunnel is built\n%s\n", err, enableLab)
 	}
 	e, err := d.launch(ctx, scale, false)
 	if err != nil {
@@ -184,7 +191,10 @@ const mirrorVersion = "0.0.1"
 // installs the local build the way a user would without a registry: a
 // filesystem mirror holding the binary, and a CLI configuration that sends
 // crosscloud-tf/crosscloud there (and nothing anywhere else), so that
-// `terraform init` works as usual and records the build's checksum.
+// `init` works as usual and records the build's checksum. Both live under
+// the CLI's own registry host (registry.opentofu.org for tofu): a mirror
+// entry under the other host would not match, and init would go looking
+// for the provider on the network.
 func (d *demo) prepareTerraform(example string) error {
 	dir := filepath.Join(d.work, "tf")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -200,7 +210,7 @@ func (d *demo) prepareTerraform(example string) error {
 		}
 	}
 	mirror := filepath.Join(d.work, "mirror")
-	pkg := filepath.Join(mirror, "registry.terraform.io", "crosscloud-tf", "crosscloud", mirrorVersion, runtime.GOOS+"_"+runtime.GOARCH)
+	pkg := filepath.Join(mirror, d.cli.ProviderHost, filepath.FromSlash(harness.ProviderSource), mirrorVersion, runtime.GOOS+"_"+runtime.GOARCH)
 	if err := os.MkdirAll(pkg, 0o755); err != nil {
 		return err
 	}
@@ -208,7 +218,7 @@ func (d *demo) prepareTerraform(example string) error {
 		return err
 	}
 	rc := filepath.Join(d.work, "terraformrc")
-	conf := fmt.Sprintf("provider_installation {\n  filesystem_mirror {\n    path    = %q\n    include = [\"registry.terraform.io/crosscloud-tf/crosscloud\"]\n  }\n}\n", mirror)
+	conf := fmt.Sprintf("provider_installation {\n  filesystem_mirror {\n    path    = %q\n    include = [%q]\n  }\n}\n", mirror, d.cli.ProviderAddress())
 	if err := os.WriteFile(rc, []byte(conf), 0o644); err != nil {
 		return err
 	}
@@ -228,16 +238,16 @@ func copyFile(from, to string, mode os.FileMode) error {
 	return os.WriteFile(to, b, mode)
 }
 
-// terraform runs the terraform CLI in the configuration copy, streaming
-// its output; Ctrl-C reaches it as SIGINT, so it stops gracefully.
+// terraform runs the terraform (or tofu) CLI in the configuration copy,
+// streaming its output; Ctrl-C reaches it as SIGINT, so it stops gracefully.
 func (d *demo) terraform(ctx context.Context, args ...string) error {
-	cmd := exec.CommandContext(ctx, "terraform", args...)
+	cmd := exec.CommandContext(ctx, d.cli.Path, args...)
 	cmd.Dir, cmd.Env = filepath.Join(d.work, "tf"), d.tfEnv
 	cmd.Stdout, cmd.Stderr = d.out, d.out
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = 30 * time.Second
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("terraform %s: %w", args[0], errors.Join(err, ctx.Err()))
+		return fmt.Errorf("%s %s: %w", d.cli.Command(), args[0], errors.Join(err, ctx.Err()))
 	}
 	return nil
 }
@@ -290,12 +300,22 @@ func (d *demo) createVNet(ctx context.Context) (string, error) {
 	return *vnet.ID, nil
 }
 
-// host is one entry of GET /_sim/lab/hosts.
+// host is one entry of GET /_sim/lab/hosts; the boot fields are set for
+// gateway servers only.
 type host struct {
-	Name  string `json:"name"`
-	Cloud string `json:"cloud"`
-	Role  string `json:"role"`
-	IP    string `json:"ip"`
+	Name        string   `json:"name"`
+	Cloud       string   `json:"cloud"`
+	Role        string   `json:"role"`
+	IP          string   `json:"ip"`
+	State       string   `json:"state"`
+	CloudInit   *string  `json:"cloud_init"`
+	FailedUnits []string `json:"failed_units"`
+	Boots       int      `json:"boots"`
+}
+
+// booted says whether a gateway server's cloud-init has finished.
+func (h host) booted() bool {
+	return h.CloudInit != nil && *h.CloudInit != "" && *h.CloudInit != "running"
 }
 
 func (e *emulator) hosts(ctx context.Context) ([]host, error) {

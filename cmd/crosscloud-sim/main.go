@@ -23,12 +23,14 @@ import (
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/azuresim"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/hcloudsim"
+	simlab "github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/lab"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/labplane"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simcore"
 )
 
 // newDataPlane builds the -lab data plane: network namespaces named
-// labplane.DefaultPrefix* running strongSwan, logging to the emulator's log.
+// labplane.DefaultPrefix*, the gateway servers booted as machines, strongSwan
+// on both ends, logging to the emulator's log.
 var newDataPlane = func(logger *slog.Logger) sim.DataPlaneFunc {
 	return labplane.New(labplane.Options{Logger: logger})
 }
@@ -51,10 +53,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		faults     = fs.String("faults", "", "inject faults, e.g. `error_rate=0.1,rate_limit_rate=0.05,drop_rate=0.01,lro_failure_rate=0.02,seed=7`")
 		stateFile  = fs.String("state-file", "", "load emulated resources from `FILE` at start if it exists; save them after changes and at exit")
 		gatewayDur = fs.Duration("gateway-duration", azuresim.DefaultGatewayCreate, "real-world time an Azure VPN gateway takes to provision, before -time-scale")
-		lab        = fs.Bool("lab", false, "run the data plane: Hetzner servers and the Azure VPN gateway become network namespaces\n"+
-			"with real strongSwan, and connectionStatus comes from IKE. Needs root, iproute2, nftables and\n"+
-			"Debian's charon-systemd, strongswan-swanctl, libcharon-extra-plugins. Everything it makes is\n"+
+		lab        = fs.Bool("lab", false, "run the data plane: Hetzner servers and the Azure VPN gateway become network namespaces,\n"+
+			"the gateway server boots Debian 12 under systemd-nspawn with real cloud-init and strongSwan,\n"+
+			"and connectionStatus comes from IKE. Needs root, iproute2, nftables, systemd-container,\n"+
+			"debootstrap (to build the gateway image once, cached in $"+simlab.CacheEnv+" or "+simlab.DefaultCacheDir+")\n"+
+			"and Debian's charon-systemd, strongswan-swanctl, libcharon-extra-plugins. Everything it makes is\n"+
 			"named "+labplane.DefaultPrefix+"* and removed at exit, on SIGINT/SIGTERM and at the next start after a crash")
+		labImage = fs.Bool("lab-image", false, "build the lab's gateway image if this machine has none yet (once, a few minutes;\n"+
+			"-lab does it on first use), print where it is and exit")
 		verbose = fs.Bool("v", false, "log one line per request")
 	)
 	fs.Usage = func() {
@@ -76,6 +82,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *gatewayDur <= 0 {
 		fmt.Fprintf(stderr, "crosscloud-sim: -gateway-duration %v: must be positive (real Azure: 45m)\n", *gatewayDur)
 		return 2
+	}
+
+	if *labImage {
+		return prepareLabImage(ctx, stdout, stderr)
 	}
 
 	level := slog.LevelInfo
@@ -129,4 +139,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		code = 1
 	}
 	return code
+}
+
+// prepareLabImage is -lab-image: `make test` runs it in the background on
+// a fresh machine, so the image is built while the other tests run instead
+// of after them.
+func prepareLabImage(ctx context.Context, stdout, stderr io.Writer) int {
+	img, err := simlab.EnsureImage(ctx, simlab.CacheDir(), func(s string) { fmt.Fprintln(stdout, "crosscloud-sim: "+s) })
+	if err != nil {
+		fmt.Fprintf(stderr, "crosscloud-sim: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "crosscloud-sim: gateway image %s\n", img.Dir)
+	return 0
 }

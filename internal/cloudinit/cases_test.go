@@ -90,7 +90,8 @@ func validGateway() Gateway { return goldenCases()[0].g }
 func skipOrFail(t *testing.T, why string) {
 	t.Helper()
 	if os.Getenv("CI") != "" {
-		t.Fatalf("%s, and CI is set: install it (see .ci/run) instead of skipping", why)
+		t.Fatalf("%s, and CI is set: install it (tools/lab-packages.txt lists it) instead of skipping", why)
 	}
-	t.Skip(why)
+	// As root, make test installs the lab's packages (tools/lab-setup.sh).
+	t.Skip(why + `; to run it: sudo env "PATH=$PATH" make test`)
 }

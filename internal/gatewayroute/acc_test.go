@@ -27,6 +27,7 @@ type acc struct {
 	t        *testing.T
 	provider string
 	hc       *hcloud.Client
+	sim      *simtest.Instance // nil against a real project
 }
 
 func newAcc(t *testing.T) *acc {
@@ -42,7 +43,7 @@ func newAcc(t *testing.T) *acc {
 	env := inst.Env()
 	hc := hcloud.NewClient(hcloud.WithToken(env["HCLOUD_TOKEN"]), hcloud.WithEndpoint(env["HCLOUD_ENDPOINT"]),
 		hcloud.WithPollOpts(hcloud.PollOpts{BackoffFunc: hcloud.ConstantBackoff(time.Millisecond)}))
-	return &acc{t: t, provider: inst.ProviderConfig(), hc: hc}
+	return &acc{t: t, provider: inst.ProviderConfig(), hc: hc, sim: inst}
 }
 
 func factories() map[string]func() (tfprotov6.ProviderServer, error) {

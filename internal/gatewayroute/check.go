@@ -47,8 +47,10 @@ func growthWarning(networkID int64, from, to, dest netip.Prefix) diag.Diagnostic
 	return diag.NewAttributeWarningDiagnostic(path.Root("expand_network_ip_range"),
 		"The Hetzner network's IP range will grow",
 		fmt.Sprintf("Network %d's ip_range will grow from %s to %s so that it covers the route destination %s. "+
-			"Hetzner can only grow a network range, never shrink it: the range stays %s even after this route is destroyed.",
-			networkID, from, to, dest, to))
+			"Hetzner can only grow a network range, never shrink it: the range stays %s even after this route is destroyed. "+
+			"Servers already in the network pick the grown range up only after a reboot or a change of their routes "+
+			"(Hetzner's note on change_ip_range); until then they do not send %s to Hetzner's router.",
+			networkID, from, to, dest, to, dest))
 }
 
 // holderWarning warns when no server in the network holds the gateway IP:

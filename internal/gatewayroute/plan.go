@@ -75,7 +75,7 @@ func (r *resourceImpl) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 	if !own.IsValid() || !plan.Gateway.Equal(ownGateway) {
 		used, err := hetzner.UsedPrivateIPs(ctx, hc, rt.NetworkID)
 		if err != nil {
-			resp.Diagnostics.AddError("Could not read the servers of the Hetzner network", err.Error())
+			resp.Diagnostics.AddError("Could not read the members of the Hetzner network", err.Error())
 			return
 		}
 		resp.Diagnostics.Append(holderWarning(rt.NetworkID, rt.Gateway, used)...)

@@ -80,7 +80,7 @@ func TestModifyPlanWarnsAndPlansGrowthWithoutChangingAnything(t *testing.T) {
 	}
 
 	// A server holding the gateway IP silences the gateway warning.
-	res, _, err := hc.Server.Create(ctx, hcloud.ServerCreateOpts{Name: "gw", ServerType: &hcloud.ServerType{Name: "cx22"},
+	res, _, err := hc.Server.Create(ctx, hcloud.ServerCreateOpts{Name: "gw", ServerType: &hcloud.ServerType{Name: "cx23"},
 		Image: &hcloud.Image{Name: "debian-12"}, Location: &hcloud.Location{Name: "nbg1"}})
 	if err != nil {
 		t.Fatal(err)

@@ -54,10 +54,10 @@ func (r *resourceImpl) Schema(ctx context.Context, _ resource.SchemaRequest, res
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "A Hetzner Cloud network route that sends traffic for `destination` to the server at `gateway` " +
 			"(typically a VPN gateway such as strongSwan), for every server in the network with no per-server routes.\n\n" +
-			"Hetzner routes only destinations inside the network's `ip_range`; a range that covers the remote prefix " +
-			"(e.g. network `10.0.0.0/12`, Azure `10.1.0.0/16`) is what makes one network-level route work. The plan " +
-			"checks this and every other Hetzner route rule against the live network, and `expand_network_ip_range = true` " +
-			"grows the range when needed.\n\n" +
+			"Hetzner servers send only their network's `ip_range` to Hetzner's router, so the route must lie inside it: " +
+			"a range that covers the remote prefix (e.g. network `10.0.0.0/12`, Azure `10.1.0.0/16`) is what makes one " +
+			"network-level route work. The plan checks this and every other Hetzner route rule against the live network, and " +
+			"`expand_network_ip_range = true` grows the range when needed.\n\n" +
 			"A route deleted outside Terraform disappears from state on refresh, so the next plan creates it again; " +
 			"a route whose gateway was changed outside Terraform shows as an update. Each operation's timeout defaults to 10 minutes.",
 		Attributes: map[string]schema.Attribute{
@@ -90,9 +90,14 @@ func (r *resourceImpl) Schema(ctx context.Context, _ resource.SchemaRequest, res
 				Computed: true,
 				Default:  booldefault.StaticBool(false),
 				MarkdownDescription: "When `destination` lies outside the network's range, grow the range to the smallest " +
-					"supernet that covers it (Hetzner's `change_ip_range`; e.g. `10.0.0.0/16` grows to `10.0.0.0/15` for " +
-					"`10.1.0.0/16`). The plan shows the new `network_ip_range` and a warning. Hetzner can never shrink a " +
-					"range, so destroying the route leaves it grown. Defaults to `false`: an uncovered destination is a plan error.",
+					"one that covers it. Hetzner's `change_ip_range` only shortens the netmask and keeps the base address: " +
+					"`10.0.0.0/16` grows to `10.0.0.0/15` for `10.1.0.0/16`, but `10.1.0.0/16` cannot grow to cover " +
+					"`10.0.5.0/24` (that needs `10.0.0.0/15`, another base); such a destination is a plan error naming the " +
+					"largest range the network can have and the range a new network would need. The plan shows the new " +
+					"`network_ip_range` and a warning. Hetzner can never shrink a range, so destroying the route leaves it grown. " +
+					"Servers already in the network use the grown range only after a reboot or a change of their routes " +
+					"(Hetzner's note on `change_ip_range`); new servers get it at once. Defaults to `false`: an uncovered " +
+					"destination is a plan error.",
 			},
 			"network_ip_range": schema.StringAttribute{
 				Computed:            true,

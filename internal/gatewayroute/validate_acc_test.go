@@ -37,7 +37,7 @@ func TestAccGatewayRoute_validation(t *testing.T) {
 		{"gateway outside the range", n.ID, "10.0.100.0/24", "10.5.0.1", "", `gateway\s+=.*not\s+part\s+of\s+the\s+network\s+range`},
 		{"gateway is a prefix", n.ID, "10.0.100.0/24", "10.0.1.1/32", "", `gateway\s+=.*is\s+a\s+prefix`},
 		{"range cannot grow beyond RFC1918", n172.ID, "10.1.0.0/16", "172.16.1.1", "  expand_network_ip_range = true\n",
-			`destination\s+=.*not\s+RFC1918`},
+			`destination\s+=.*largest\s+range\s+this\s+network\s+can\s+have\s+is\s+172.16.0.0/12.*No\s+RFC1918\s+range\s+covers`},
 		{"network does not exist", 987654321, "10.0.100.0/24", "10.0.1.1", "", `network_id\s+=.*does\s+not\s+exist`},
 	}
 	var steps []resource.TestStep
@@ -58,4 +58,36 @@ func TestAccGatewayRoute_validation(t *testing.T) {
 			return a.checkLive(n172.ID, "172.16.0.0/12", nil)(s)
 		},
 	})
+}
+
+// A destination that only a range with another base address would cover is
+// refused at plan, with or without expand_network_ip_range, naming the
+// largest range the network can grow to and the range a new network would
+// need; nothing is changed (Hetzner's change_ip_range keeps the base address,
+// so applying would fail half-way).
+func TestAccGatewayRoute_movedBaseRefusedAtPlan(t *testing.T) {
+	a := newAcc(t)
+	n := a.network("10.8.0.0/16", "10.8.1.0/24")
+	var before int64
+	if a.sim != nil {
+		before = a.sim.Stats(t).MutationsTotal
+	}
+	want := `(?s)destination\s+=\s+"10.1.0.0/16".*base\s+address\s+10.8.0.0\s+stays.*largest\s+range\s+this\s+network\s+can\s+have\s+is\s+10.8.0.0/13.*such\s+as\s+10.0.0.0/12`
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories(),
+		Steps: []resource.TestStep{
+			{Config: a.config(n.ID, "10.1.0.0/16", "10.8.1.1", "  expand_network_ip_range = true\n"), PlanOnly: true, ExpectError: regexp.MustCompile(want)},
+			{Config: a.config(n.ID, "10.1.0.0/16", "10.8.1.1", ""), PlanOnly: true, ExpectError: regexp.MustCompile(want)},
+			// The same network grows fine where the base can stay.
+			{Config: a.config(n.ID, "10.12.0.0/16", "10.8.1.1", "  expand_network_ip_range = true\n"), PlanOnly: true, ExpectNonEmptyPlan: true},
+		},
+	})
+	if a.sim != nil {
+		if after := a.sim.Stats(t).MutationsTotal; after != before {
+			t.Errorf("refused plans changed the network: %d API mutations, want 0", after-before)
+		}
+	}
+	if err := a.checkLive(n.ID, "10.8.0.0/16", nil)(nil); err != nil {
+		t.Error(err)
+	}
 }

@@ -26,10 +26,6 @@ const (
 	SimBinary      = "crosscloud-sim"
 )
 
-// ProviderAddress is the provider's registry address, the key of the
-// dev_overrides entry that makes terraform use the binary we just built.
-const ProviderAddress = "registry.terraform.io/crosscloud-tf/crosscloud"
-
 // Binaries are the freshly built provider and emulator. Dir holds both, and
 // is what the CLI config's dev_overrides points at.
 type Binaries struct {
@@ -115,10 +111,12 @@ func ModuleRoot() (string, error) {
 	}
 }
 
-// WriteCLIConfig writes a terraform CLI config whose dev_overrides make
-// terraform load the provider from b.Dir, so no `terraform init` and no
-// registry are needed for it (terraform 1.11 prints a warning and goes on).
-func WriteCLIConfig(path string, b Binaries) error {
-	cfg := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    %q = %q\n  }\n  direct {}\n}\n", ProviderAddress, b.Dir)
+// WriteCLIConfig writes a CLI config whose dev_overrides make cli load the
+// provider from b.Dir, so no `init` and no registry are needed for it
+// (terraform 1.11 and tofu 1.12 print a warning and go on). The key is the
+// provider's address under cli's registry host: an override keyed on the
+// other CLI's host is silently ignored.
+func WriteCLIConfig(path string, b Binaries, cli CLI) error {
+	cfg := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    %q = %q\n  }\n  direct {}\n}\n", cli.ProviderAddress(), b.Dir)
 	return os.WriteFile(path, []byte(cfg), 0o644)
 }

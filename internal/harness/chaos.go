@@ -71,11 +71,13 @@ type ChaosRun struct {
 
 // ChaosResult sums the runs; the JSON field names are the CHAOS line's.
 type ChaosResult struct {
-	Runs              int `json:"runs"`
-	Converged         int `json:"converged"`
-	Orphans           int `json:"orphans"`
-	DuplicateGateways int `json:"duplicate_gateways"`
-	MaxReapplies      int `json:"max_reapplies"`
+	// CLI names the terraform or tofu that drove the runs.
+	CLI               string `json:"cli"`
+	Runs              int    `json:"runs"`
+	Converged         int    `json:"converged"`
+	Orphans           int    `json:"orphans"`
+	DuplicateGateways int    `json:"duplicate_gateways"`
+	MaxReapplies      int    `json:"max_reapplies"`
 	// Interrupted counts the interrupt runs whose apply really got the
 	// SIGINT (one that finished first tested nothing), Killed those that
 	// also needed the SIGKILL.
@@ -103,6 +105,11 @@ func Chaos(ctx context.Context, o ChaosOptions) (ChaosResult, error) {
 	if err != nil {
 		return ChaosResult{}, err
 	}
+	cli, err := CurrentCLI(ctx)
+	if err != nil {
+		return ChaosResult{}, err
+	}
+	fmt.Fprintf(o.Log, "chaos: driving %s\n", cli)
 	runs := make([]ChaosRun, o.Runs+o.Interrupts)
 	var logMu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
@@ -129,7 +136,7 @@ func Chaos(ctx context.Context, o ChaosOptions) (ChaosResult, error) {
 	if err := g.Wait(); err != nil {
 		return ChaosResult{}, err
 	}
-	res := ChaosResult{Runs: len(runs), Details: runs}
+	res := ChaosResult{CLI: cli.Name() + " " + cli.Version, Runs: len(runs), Details: runs}
 	for _, r := range runs {
 		if r.Converged {
 			res.Converged++

@@ -15,20 +15,10 @@ import (
 	"time"
 )
 
-// TerraformBinary is the terraform CLI the harness drives; TERRAFORM
-// overrides it.
-func TerraformBinary() string {
-	if p := os.Getenv("TERRAFORM"); p != "" {
-		return p
-	}
-	if p, err := exec.LookPath("terraform"); err == nil {
-		return p
-	}
-	return "/usr/local/bin/terraform"
-}
-
 // Workspace is one terraform working directory wired to one emulator.
 type Workspace struct {
+	// CLI is the terraform or tofu binary every command runs (CLIPath).
+	CLI CLI
 	// Dir holds the configuration, terraform.tfstate and the CLI config.
 	Dir string
 	// Env is the environment of every terraform command: the caller's
@@ -37,15 +27,19 @@ type Workspace struct {
 }
 
 // NewWorkspace makes an empty directory under parent (a temp dir when
-// parent is empty) whose terraform commands use the provider from b through
-// dev_overrides and talk to sim.
+// parent is empty) whose terraform (or tofu: see CLIPath) commands use the
+// provider from b through dev_overrides and talk to sim.
 func NewWorkspace(parent string, b Binaries, sim *Sim) (*Workspace, error) {
+	tf, err := CurrentCLI(context.Background())
+	if err != nil {
+		return nil, err
+	}
 	dir, err := os.MkdirTemp(parent, "crosscloud-harness-ws-")
 	if err != nil {
 		return nil, err
 	}
 	cli := filepath.Join(dir, ".terraformrc")
-	if err := WriteCLIConfig(cli, b); err != nil {
+	if err := WriteCLIConfig(cli, b, tf); err != nil {
 		return nil, err
 	}
 	env := slices.DeleteFunc(os.Environ(), func(kv string) bool {
@@ -59,7 +53,7 @@ func NewWorkspace(parent string, b Binaries, sim *Sim) (*Workspace, error) {
 			env = append(env, k+"="+v)
 		}
 	}
-	return &Workspace{Dir: dir, Env: env}, nil
+	return &Workspace{CLI: tf, Dir: dir, Env: env}, nil
 }
 
 // WriteConfig writes main.tf.
@@ -95,6 +89,8 @@ type RunOptions struct {
 
 // Result is what one terraform command did.
 type Result struct {
+	// Command is "terraform" or "tofu".
+	Command  string
 	Args     []string
 	Duration time.Duration
 	Stdout   string
@@ -113,7 +109,7 @@ func (r Result) Err() error {
 	if r.ExitCode == 0 {
 		return nil
 	}
-	return fmt.Errorf("terraform %s: exit %d after %s\n%s", strings.Join(r.Args, " "), r.ExitCode,
+	return fmt.Errorf("%s %s: exit %d after %s\n%s", r.Command, strings.Join(r.Args, " "), r.ExitCode,
 		r.Duration.Round(time.Millisecond), tail(r.Stderr, 3000)+"\n"+tail(r.Stdout, 1000))
 }
 
@@ -134,8 +130,8 @@ func (w *Workspace) Run(ctx context.Context, args ...string) Result {
 // runs in its own process group so that signals reach it and the provider
 // as they would from a terminal, and nothing else.
 func (w *Workspace) RunWith(ctx context.Context, o RunOptions, args ...string) Result {
-	res := Result{Args: args, ExitCode: -1}
-	cmd := exec.Command(TerraformBinary(), append(args, "-no-color")...)
+	res := Result{Command: w.CLI.Command(), Args: args, ExitCode: -1}
+	cmd := exec.Command(w.CLI.Path, append(args, "-no-color")...)
 	cmd.Dir, cmd.Env = w.Dir, w.Env
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	var stdout, stderr bytes.Buffer

@@ -174,8 +174,14 @@ func DeleteFirewall(ctx context.Context, c *hcloud.Client, id int64) error {
 			return err
 		}
 		if len(fw.AppliedTo) > 0 {
+			// A server deleted moments ago is still listed for a while;
+			// removing it answers firewall_resource_not_found ("Resource a
+			// firewall should be ... detached from not found"), which
+			// terraform-provider-hcloud treats as done, or not_found
+			// (terraform-provider-hcloud#1379). Either way it is gone; the
+			// delete below waits (resource_in_use) until the list is empty.
 			actions, _, err := c.Firewall.RemoveResources(ctx, fw, detachable(fw.AppliedTo))
-			if err != nil && !hcloud.IsError(err, hcloud.ErrorCodeNotFound) {
+			if err != nil && !hcloud.IsError(err, hcloud.ErrorCodeNotFound, hcloud.ErrorCodeFirewallResourceNotFound) {
 				return fmt.Errorf("%s: remove_from_resources: %w", what, err)
 			}
 			if err := settleAll(ctx, c, actions, what+": remove_from_resources"); err != nil {
@@ -187,7 +193,9 @@ func DeleteFirewall(ctx context.Context, c *hcloud.Client, id int64) error {
 			return nil
 		}
 		if hcloud.IsError(err, hcloud.ErrorCodeResourceInUse) {
-			// Applied again meanwhile (or still detaching): try again.
+			// Still detaching (or applied again meanwhile): try again, as
+			// terraform-provider-hcloud does ("Removing resources from the
+			// firewall can sometimes take longer"), within the busy budget.
 			return hcloud.Error{Code: hcloud.ErrorCodeConflict, Message: err.Error()}
 		}
 		return fmt.Errorf("%s: %w", what, err)

@@ -76,6 +76,13 @@ func EnsureNetwork(ctx context.Context, c *hcloud.Client, spec NetworkSpec) (*hc
 		return nil, false, fmt.Errorf("%s: %w", what, err)
 	}
 	if cur, _, _ := NetworkFacts(n); cur != spec.IPRange && netplan.Contains(spec.IPRange, cur) {
+		// Hetzner can only shorten the mask of the current range
+		// (change_ip_range keeps the base address).
+		if spec.IPRange.Addr() != cur.Addr() {
+			return nil, created, fmt.Errorf("%s: the existing network %d has range %s, and Hetzner cannot change it to %s "+
+				"(a range can only grow by shortening its netmask while its base address %s stays); "+
+				"delete that network or use network_ip_range = %q", what, n.ID, cur, spec.IPRange, cur.Addr(), netplan.MaxGrowth(cur).String())
+		}
 		if _, _, err := EnsureRangeCovers(ctx, c, n.ID, spec.IPRange); err != nil {
 			return nil, created, err
 		}
@@ -113,6 +120,16 @@ func EnsureSubnet(ctx context.Context, c *hcloud.Client, networkID int64, zone s
 			Type: hcloud.NetworkSubnetTypeCloud, IPRange: ipNet(prefix), NetworkZone: hcloud.NetworkZone(zone),
 		}})
 		if err != nil {
+			// hcloud-go re-POSTs on `timeout`; if the first POST landed,
+			// the repeat is refused as overlapping. Re-read before failing.
+			if hcloud.IsError(err, hcloud.ErrorCodeInvalidInput) {
+				if again, gerr := GetNetwork(ctx, c, networkID); gerr == nil && again != nil {
+					if _, subnets, _ := NetworkFacts(again); slices.Contains(subnets, prefix) {
+						created = true
+						return nil
+					}
+				}
+			}
 			return fmt.Errorf("add_subnet: %w", err)
 		}
 		if err := Settle(ctx, c, a, what+": add_subnet"); err != nil {
@@ -161,25 +178,6 @@ func DeleteNetwork(ctx context.Context, c *hcloud.Client, id int64) error {
 		}
 		return fmt.Errorf("%s: %w", what, err)
 	})
-}
-
-// UsedPrivateIPs lists the private IPs (and alias IPs) that servers hold in
-// the network, so a default gateway IP skips them and the route resource can
-// warn when no server holds its gateway.
-func UsedPrivateIPs(ctx context.Context, c *hcloud.Client, networkID int64) ([]netip.Addr, error) {
-	n, err := GetNetwork(ctx, c, networkID)
-	if err != nil || n == nil {
-		return nil, err
-	}
-	var used []netip.Addr
-	for _, ref := range n.Servers {
-		srv, err := GetServer(ctx, c, ref.ID)
-		if err != nil {
-			return nil, err
-		}
-		used = append(used, ServerPrivateIPs(srv, networkID)...)
-	}
-	return used, nil
 }
 
 // ServerPrivateIPs returns a server's private IP and alias IPs in one

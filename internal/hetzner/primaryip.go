@@ -32,8 +32,11 @@ func EnsurePrimaryIP(ctx context.Context, c *hcloud.Client, spec PrimaryIPSpec) 
 			ip = found
 			return adopt("primary IP", spec.Name, found.ID, spec.Labels, found.Labels)
 		}
+		// No assignee_type: it is optional since 2026-04-27 and meant to go
+		// with an assignee_id (hcloud-go v2.39.0); the server create
+		// assigns the address.
 		res, _, err := c.PrimaryIP.Create(ctx, hcloud.PrimaryIPCreateOpts{
-			Name: spec.Name, Type: hcloud.PrimaryIPTypeIPv4, AssigneeType: "server",
+			Name: spec.Name, Type: hcloud.PrimaryIPTypeIPv4,
 			Location: spec.Location, AutoDelete: hcloud.Ptr(false), Labels: spec.Labels,
 		})
 		if hcloud.IsError(err, hcloud.ErrorCodeUniquenessError) {

@@ -86,6 +86,15 @@ func EnsureRoute(ctx context.Context, c *hcloud.Client, networkID int64, dest ne
 		}
 		a, _, err := c.Network.AddRoute(ctx, n, hcloud.NetworkAddRouteOpts{Route: route(dest, gw)})
 		if err != nil {
+			// hcloud-go re-POSTs on `timeout`; if the first POST landed,
+			// the repeat is refused as overlapping. Re-read before failing.
+			if hcloud.IsError(err, hcloud.ErrorCodeInvalidInput) {
+				if again, gerr := GetNetwork(ctx, c, networkID); gerr == nil {
+					if cur, ok := routeGateway(again, dest); ok && cur == gw {
+						return nil
+					}
+				}
+			}
 			return fmt.Errorf("%s: add_route: %w", what, err)
 		}
 		return Settle(ctx, c, a, what+": add_route")
@@ -113,10 +122,15 @@ func DeleteRoute(ctx context.Context, c *hcloud.Client, networkID int64, dest ne
 	})
 }
 
-// EnsureRangeCovers grows the network's ip_range to the smallest supernet
-// that contains dest (netplan.ExpandNetworkRange), so a route to dest is
-// accepted and reaches every server. Hetzner only lets a range grow, so this
-// never shrinks anything; changed is false when the range already covers dest.
+// EnsureRangeCovers grows the network's ip_range to the smallest range that
+// contains dest and keeps the base address (netplan.ExpandNetworkRange: the
+// only growth change_ip_range allows), so a route to dest is accepted and
+// servers send dest to Hetzner's router. Servers already in the network pick
+// the grown range up only after a reboot or a change of their routes ("After
+// changing the IP range you will have to adjust the routes on your connected
+// Servers by either rebooting them or manually changing the routes", API
+// reference of change_ip_range). changed is false when the range already
+// covers dest.
 func EnsureRangeCovers(ctx context.Context, c *hcloud.Client, networkID int64, dest netip.Prefix) (newRange netip.Prefix, changed bool, err error) {
 	what := fmt.Sprintf("network %d: grow ip_range to cover %s", networkID, dest)
 	err = Retry(ctx, what, func(ctx context.Context) error {

@@ -53,10 +53,10 @@ func TestEnsureRouteMovesGateway(t *testing.T) {
 func TestEnsureRouteRefusedByAPINamesRoute(t *testing.T) {
 	e := newEmu(t, 0.0001)
 	n := e.network(t, "net", "10.0.0.0/16", "10.0.1.0/24")
-	// Outside the range: the API refuses it (invalid_input), and that is
-	// not retried.
-	err := EnsureRoute(tctx(t), e.c, n.ID, mustPrefix("10.1.0.0/16"), mustAddr("10.0.1.1"))
-	if err == nil || !strings.Contains(err.Error(), "10.1.0.0/16") || IsTransient(err) {
+	// Overlapping a subnet: the API refuses it (invalid_input), and that
+	// is not retried.
+	err := EnsureRoute(tctx(t), e.c, n.ID, mustPrefix("10.0.1.0/25"), mustAddr("10.0.1.1"))
+	if err == nil || !strings.Contains(err.Error(), "10.0.1.0/25") || IsTransient(err) {
 		t.Fatalf("want a permanent error naming the route, got %v", err)
 	}
 	if err := EnsureRoute(tctx(t), e.c, 999999, mustPrefix("10.0.9.0/24"), mustAddr("10.0.1.1")); err == nil ||
@@ -128,16 +128,23 @@ func TestEnsureRangeCovers(t *testing.T) {
 		{rng: "10.0.0.0/16", dest: "10.1.0.0/16", want: "10.0.0.0/15", changed: true},
 		{rng: "10.0.0.0/12", dest: "10.1.0.0/16", want: "10.0.0.0/12"},
 		{rng: "10.0.0.0/16", dest: "10.200.0.0/16", want: "10.0.0.0/8", changed: true},
-		{rng: "192.168.0.0/16", dest: "10.1.0.0/16", errSubstr: "not RFC1918"},
+		{rng: "192.168.0.0/16", dest: "10.1.0.0/16", errSubstr: "No RFC1918 range covers"},
+		// change_ip_range keeps the base address: these need one that moved.
+		{rng: "10.1.0.0/16", dest: "10.0.5.0/24", errSubstr: "largest range this network can have is 10.1.0.0/16"},
+		{rng: "10.8.0.0/16", dest: "10.1.0.0/16", errSubstr: "such as 10.0.0.0/12"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.rng+"+"+tt.dest, func(t *testing.T) {
 			e := newEmu(t, 0.0001)
 			n := e.network(t, "net", tt.rng)
+			before := e.mutations()
 			got, changed, err := EnsureRangeCovers(tctx(t), e.c, n.ID, mustPrefix(tt.dest))
 			if tt.errSubstr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.errSubstr) {
 					t.Fatalf("want error containing %q, got %v", tt.errSubstr, err)
+				}
+				if d := e.mutations() - before; d != 0 {
+					t.Fatalf("a refused growth made %d API mutations", d)
 				}
 				return
 			}

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"slices"
+	"time"
 
 	"github.com/hetznercloud/hcloud-go/v2/hcloud"
 )
@@ -30,7 +31,7 @@ type ServerSpec struct {
 func EnsureServer(ctx context.Context, c *hcloud.Client, spec ServerSpec) (*hcloud.Server, error) {
 	what := fmt.Sprintf("server %q", spec.Name)
 	var srv *hcloud.Server
-	err := Retry(ctx, what, func(ctx context.Context) error {
+	err := RetryWith(ctx, what, []RetryOn{capacityRetry(spec)}, func(ctx context.Context) error {
 		found, _, err := c.Server.GetByName(ctx, spec.Name)
 		if err != nil {
 			return err
@@ -66,6 +67,27 @@ func EnsureServer(ctx context.Context, c *hcloud.Client, spec ServerSpec) (*hclo
 	return GetServer(ctx, c, srv.ID)
 }
 
+// capacityBudget bounds how long a server create waits for Hetzner to find
+// room: resource_unavailable (412, "error during placement") and
+// placement_error (422) are what the API answers when a location has no
+// capacity for a type right now (jenkinsci/hetzner-cloud-plugin#21,
+// terraform-provider-hcloud#531, hcloud-go error.go); neither hcloud-go nor
+// the API retries them. Shortages last minutes to hours, so the create keeps
+// trying for a while, with backoff up to capacityMaxWait, and then says so.
+var (
+	capacityBudget  = 20 * time.Minute
+	capacityMaxWait = time.Minute
+)
+
+func capacityRetry(spec ServerSpec) RetryOn {
+	return RetryOn{
+		Codes:   []hcloud.ErrorCode{hcloud.ErrorCodeResourceUnavailable, hcloud.ErrorCodePlacementError},
+		Budget:  capacityBudget,
+		MaxWait: capacityMaxWait,
+		Why:     fmt.Sprintf("Hetzner has no capacity for server type %s in %s right now", spec.ServerType, spec.Location),
+	}
+}
+
 func serverCreateOpts(spec ServerSpec) hcloud.ServerCreateOpts {
 	keys := make([]*hcloud.SSHKey, 0, len(spec.SSHKeyIDs))
 	for _, id := range spec.SSHKeyIDs {
@@ -89,7 +111,17 @@ func attach(ctx context.Context, c *hcloud.Client, id int64, spec ServerSpec, wh
 	if spec.NetworkID == 0 {
 		return nil
 	}
-	return Retry(ctx, what+": attach to network", func(ctx context.Context) error {
+	return RetryWith(ctx, what+": attach to network", []RetryOn{{
+		// Both clear once Hetzner's network backend has caught up: a subnet
+		// just added by add_subnet takes no servers for a while
+		// (terraform-provider-hcloud retries attach on no_subnet_available,
+		// commit faa15532), and a deleted server's private IP is released
+		// late (terraform-provider-hcloud#586). checkAttachConflict turns
+		// the lasting cases into errors at once.
+		Codes:  []hcloud.ErrorCode{hcloud.ErrorCodeNoSubnetAvailable, hcloud.ErrorCodeIPNotAvailable},
+		Budget: propagationBudget,
+		Why:    "Hetzner's network backend has not caught up yet (a new subnet or a just-released IP)",
+	}}, func(ctx context.Context) error {
 		srv, _, err := c.Server.GetByID(ctx, id)
 		if err != nil {
 			return err
@@ -117,6 +149,9 @@ func attach(ctx context.Context, c *hcloud.Client, id int64, spec ServerSpec, wh
 		}
 		a, _, err := c.Server.AttachToNetwork(ctx, srv, opts)
 		if err != nil {
+			if cerr := checkAttachConflict(ctx, c, err, spec, id); cerr != nil {
+				return cerr
+			}
 			return fmt.Errorf("%s: attach_to_network %d with IP %s: %w", what, spec.NetworkID, spec.PrivateIP, err)
 		}
 		return Settle(ctx, c, a, what+": attach_to_network")
@@ -146,15 +181,52 @@ func applyFirewall(ctx context.Context, c *hcloud.Client, id, firewallID int64, 
 }
 
 // ReplaceServer deletes the server old and creates it again from spec. The
-// primary IP survives (auto_delete=false) and the private IP is freed by the
-// delete, so the new server keeps both addresses and neither Azure nor the
-// network route notices the swap.
+// primary IP survives (auto_delete=false) and the private IP is released by
+// the delete (late: attach retries ip_not_available), so the new server
+// keeps both addresses and neither Azure nor the network route notices the
+// swap.
+//
+// The old server must go first (it holds the primary IP and the name), so a
+// create that then fails leaves the link without a gateway. Before deleting
+// anything, ReplaceServer therefore checks with reads that the new server
+// can be ordered (CheckOrderable: type offered, available and not
+// deprecated in the location, image present); a refusal leaves the old
+// server running. Capacity errors on the create are retried (capacityRetry);
+// if the create still fails, the error is a *NoGatewayError.
 func ReplaceServer(ctx context.Context, c *hcloud.Client, old int64, spec ServerSpec) (*hcloud.Server, error) {
+	if _, err := CheckOrderable(ctx, c, spec.Location, spec.ServerType, spec.Image); err != nil {
+		return nil, fmt.Errorf("replace server %q: nothing was deleted, the current gateway server %d keeps running: %w", spec.Name, old, err)
+	}
 	if err := DeleteServer(ctx, c, old); err != nil {
 		return nil, fmt.Errorf("replace server %q: %w", spec.Name, err)
 	}
-	return EnsureServer(ctx, c, spec)
+	srv, err := EnsureServer(ctx, c, spec)
+	if err != nil {
+		return nil, &NoGatewayError{Name: spec.Name, Old: old, PrimaryIPID: spec.PrimaryIPID, PrivateIP: spec.PrivateIP, Err: err}
+	}
+	return srv, nil
 }
+
+// NoGatewayError says that a replacement deleted the old gateway server but
+// could not create the new one: until an apply succeeds, nothing answers
+// IKE on the link's public IP and nothing receives the network route's
+// traffic. The addresses are kept for the next attempt.
+type NoGatewayError struct {
+	Name        string
+	Old         int64
+	PrimaryIPID int64
+	PrivateIP   netip.Addr
+	Err         error
+}
+
+func (e *NoGatewayError) Error() string {
+	return fmt.Sprintf("the link has no gateway server right now: server %d was deleted to be replaced, and creating %q failed: %v. "+
+		"The primary IP %d and the private IP %s are kept for it, so Azure's configuration and the network route stay valid; "+
+		"the next `terraform apply` creates the server again (set hetzner.server_type or hetzner.location to one that can be ordered if this persists)",
+		e.Old, e.Name, e.Err, e.PrimaryIPID, e.PrivateIP)
+}
+
+func (e *NoGatewayError) Unwrap() error { return e.Err }
 
 // GetServer reads a server; (nil, nil) means it is gone.
 func GetServer(ctx context.Context, c *hcloud.Client, id int64) (*hcloud.Server, error) {

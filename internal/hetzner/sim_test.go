@@ -20,6 +20,10 @@ import (
 type emu struct {
 	c     *hcloud.Client
 	stats *simcore.Stats
+	clock *simcore.Clock
+	// sim is the emulated project, for tests that change what Hetzner can
+	// place (SetAvailable, FailServerCreates).
+	sim *hcloudsim.Server
 }
 
 // newEmu starts an emulator; scale is its time scale (actions take 1-3 s
@@ -31,14 +35,15 @@ func newEmu(t *testing.T, scale float64) *emu { return newFaultyEmu(t, scale, ni
 func newFaultyEmu(t *testing.T, scale float64, faults *simcore.Faults) *emu {
 	t.Helper()
 	env := &simcore.Env{Clock: &simcore.Clock{Scale: scale}, Token: "t", Stats: &simcore.Stats{}, Faults: faults}
+	sim := hcloudsim.New(env)
 	mux := http.NewServeMux()
-	mux.Handle("/hcloud/v1/", http.StripPrefix("/hcloud/v1", hcloudsim.New(env)))
+	mux.Handle("/hcloud/v1/", http.StripPrefix("/hcloud/v1", sim))
 	ts := httptest.NewServer(mux)
 	t.Cleanup(ts.Close)
 	c := hcloud.NewClient(hcloud.WithEndpoint(ts.URL+"/hcloud/v1"), hcloud.WithToken("t"),
 		hcloud.WithPollOpts(hcloud.PollOpts{BackoffFunc: hcloud.ConstantBackoff(time.Millisecond)}),
 		hcloud.WithRetryOpts(hcloud.RetryOpts{MaxRetries: 0}))
-	return &emu{c: c, stats: env.Stats}
+	return &emu{c: c, stats: env.Stats, clock: env.Clock, sim: sim}
 }
 
 func tctx(t *testing.T) context.Context {
@@ -76,3 +81,36 @@ var (
 	mustPrefix = netip.MustParsePrefix
 	mustAddr   = netip.MustParseAddr
 )
+
+// setScale changes the emulator's time scale from now on.
+func (e *emu) setScale(f float64) { e.clock.Scale = f }
+
+// gateway is one link's Hetzner side in an emulator: network, primary IP,
+// firewall and a running gateway server holding 10.0.1.5.
+type gateway struct {
+	e    *emu
+	spec ServerSpec
+	srv  *hcloud.Server
+}
+
+func newGateway(t *testing.T, serverType string) *gateway {
+	t.Helper()
+	e := newEmu(t, 0.0001)
+	ctx := tctx(t)
+	n := e.network(t, "net", "10.0.0.0/12", "10.0.1.0/24")
+	ip, err := EnsurePrimaryIP(ctx, e.c, PrimaryIPSpec{Name: "l-gw-ipv4", Location: "nbg1", Labels: Labels("l")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fw, err := EnsureFirewall(ctx, e.c, FirewallSpec{Name: "l-gw-fw", PeerIPv4: mustAddr("198.51.100.7"), Labels: Labels("l")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := ServerSpec{Name: "l-gw", ServerType: serverType, Image: "debian-12", Location: "nbg1", UserData: "#cloud-config\n",
+		PrimaryIPID: ip.ID, FirewallID: fw.ID, NetworkID: n.ID, PrivateIP: mustAddr("10.0.1.5"), Labels: Labels("l")}
+	srv, err := EnsureServer(ctx, e.c, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &gateway{e: e, spec: spec, srv: srv}
+}

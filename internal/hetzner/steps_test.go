@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/hetznercloud/hcloud-go/v2/hcloud"
@@ -139,19 +140,13 @@ func TestEnsureFirewallTwiceConvergesRules(t *testing.T) {
 }
 
 func TestEnsureServerTwiceReplaceAndDelete(t *testing.T) {
-	e := newEmu(t, 0.0001)
-	ctx := tctx(t)
-	n := e.network(t, "net", "10.0.0.0/12", "10.0.1.0/24")
-	ip, err := EnsurePrimaryIP(ctx, e.c, PrimaryIPSpec{Name: "l-gw-ipv4", Location: "nbg1", Labels: Labels("l")})
-	if err != nil {
+	g := newGateway(t, "cx23")
+	e, spec, ctx := g.e, g.spec, tctx(t)
+	n, fw := &hcloud.Network{ID: spec.NetworkID}, &hcloud.Firewall{ID: spec.FirewallID}
+	ip, err := GetPrimaryIP(ctx, e.c, spec.PrimaryIPID)
+	if err != nil || ip == nil {
 		t.Fatal(err)
 	}
-	fw, err := EnsureFirewall(ctx, e.c, FirewallSpec{Name: "l-gw-fw", PeerIPv4: mustAddr("198.51.100.7"), Labels: Labels("l")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	spec := ServerSpec{Name: "l-gw", ServerType: "cx22", Image: "debian-12", Location: "nbg1", UserData: "#cloud-config\n",
-		PrimaryIPID: ip.ID, FirewallID: fw.ID, NetworkID: n.ID, PrivateIP: mustAddr("10.0.1.5"), Labels: Labels("l")}
 	check := func(srv *hcloud.Server) {
 		t.Helper()
 		if got := ServerPrivateIPs(srv, n.ID); len(got) != 1 || got[0] != spec.PrivateIP {
@@ -164,10 +159,7 @@ func TestEnsureServerTwiceReplaceAndDelete(t *testing.T) {
 			t.Errorf("server firewalls %v, want [%d]", srv.PublicNet.Firewalls, fw.ID)
 		}
 	}
-	s1, err := EnsureServer(ctx, e.c, spec)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s1 := g.srv
 	check(s1)
 	s2, err := EnsureServer(ctx, e.c, spec)
 	if err != nil || s2.ID != s1.ID {
@@ -198,6 +190,9 @@ func TestEnsureServerTwiceReplaceAndDelete(t *testing.T) {
 	if got, err := GetServer(ctx, e.c, s3.ID); got != nil || err != nil {
 		t.Fatalf("GetServer after delete = %v %v", got, err)
 	}
+	// Right after the server's delete, Hetzner still lists it in the
+	// firewall (firewall_resource_not_found on remove, resource_in_use on
+	// delete): both are waited out.
 	for i := range 2 {
 		if err := DeleteFirewall(ctx, e.c, fw.ID); err != nil {
 			t.Fatalf("DeleteFirewall #%d: %v", i+1, err)
@@ -207,12 +202,12 @@ func TestEnsureServerTwiceReplaceAndDelete(t *testing.T) {
 
 func TestEnsureServerRefusesForeign(t *testing.T) {
 	e := newEmu(t, 0.0001)
-	res, _, err := e.c.Server.Create(tctx(t), hcloud.ServerCreateOpts{Name: "l-gw", ServerType: &hcloud.ServerType{Name: "cx22"},
+	res, _, err := e.c.Server.Create(tctx(t), hcloud.ServerCreateOpts{Name: "l-gw", ServerType: &hcloud.ServerType{Name: "cx23"},
 		Image: &hcloud.Image{Name: "debian-12"}, Location: &hcloud.Location{Name: "nbg1"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = EnsureServer(tctx(t), e.c, ServerSpec{Name: "l-gw", ServerType: "cx22", Image: "debian-12", Location: "nbg1", Labels: Labels("l")})
+	_, err = EnsureServer(tctx(t), e.c, ServerSpec{Name: "l-gw", ServerType: "cx23", Image: "debian-12", Location: "nbg1", Labels: Labels("l")})
 	var fe *ForeignError
 	if !errors.As(err, &fe) || fe.ID != res.Server.ID {
 		t.Fatalf("want ForeignError for server %d, got %v", res.Server.ID, err)
@@ -225,7 +220,7 @@ func TestDeleteFirewallStillApplied(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := e.c.Server.Create(tctx(t), hcloud.ServerCreateOpts{Name: "s", ServerType: &hcloud.ServerType{Name: "cx22"},
+	if _, _, err := e.c.Server.Create(tctx(t), hcloud.ServerCreateOpts{Name: "s", ServerType: &hcloud.ServerType{Name: "cx23"},
 		Image: &hcloud.Image{Name: "debian-12"}, Location: &hcloud.Location{Name: "nbg1"},
 		Firewalls: []*hcloud.ServerCreateFirewall{{Firewall: hcloud.Firewall{ID: fw.ID}}}}); err != nil {
 		t.Fatal(err)
@@ -305,5 +300,25 @@ func TestFailedActionsAreRedriven(t *testing.T) {
 	}
 	if _, _, routes := NetworkFacts(e.get(t, n.ID)); len(routes) != 0 {
 		t.Fatalf("routes left: %v", routes)
+	}
+}
+
+// An adopted network whose range would need a moved base address to become
+// the spec's is refused with the reason, before any change: Hetzner only
+// shortens the mask of a range.
+func TestEnsureNetworkRefusesAMovedBase(t *testing.T) {
+	e := newEmu(t, 0.0001)
+	spec := NetworkSpec{Name: "l", IPRange: mustPrefix("10.1.0.0/16"), Labels: Labels("l")}
+	if _, _, err := EnsureNetwork(tctx(t), e.c, spec); err != nil {
+		t.Fatal(err)
+	}
+	before := e.mutations()
+	spec.IPRange = mustPrefix("10.0.0.0/8")
+	_, _, err := EnsureNetwork(tctx(t), e.c, spec)
+	if err == nil || !strings.Contains(err.Error(), "base address 10.1.0.0 stays") {
+		t.Fatalf("EnsureNetwork to a range with another base = %v", err)
+	}
+	if d := e.mutations() - before; d != 0 {
+		t.Fatalf("%d mutations", d)
 	}
 }

@@ -152,6 +152,16 @@ func badCases() []badCase {
 			},
 			want: []string{"Hetzner network does not cover the Azure prefixes",
 				"azure.remote_prefixes: Azure prefix(es) 10.1.0.0/16 lie outside the Hetzner network range 10.0.0.0/20", "expand_network_ip_range"}},
+		// An existing network that only a range with another base would
+		// stretch over the VNet: Hetzner's change_ip_range keeps the base.
+		{name: "existing_network_needs_moved_base", hetzner: hclBody{"network_ip_range": "", "gateway_subnet": `"10.2.1.0/24"`},
+			seed: func(t *testing.T, s site) hclBody {
+				n := s.sim.CreateHCloudNetwork(t, "existing", "10.2.0.0/16")
+				return hclBody{"network_id": fmt.Sprint(n.ID)}
+			},
+			want: []string{"Hetzner network does not cover the Azure prefixes",
+				"azure.remote_prefixes: Azure prefix(es) 10.1.0.0/16 lie outside the Hetzner network range 10.2.0.0/16",
+				"base address 10.2.0.0 stays", "largest range this network can have is 10.2.0.0/15", "such as 10.0.0.0/14"}},
 		{name: "network_zone_unknown", hetzner: hclBody{"network_zone": `"eu-west"`},
 			want: []string{"Invalid Attribute Value Match", "Attribute hetzner.network_zone value must be one of:", `got: "eu-west"`}},
 
@@ -183,6 +193,20 @@ func badCases() []badCase {
 			want: []string{"Invalid gateway IP", "hetzner.gateway_ip: fd00::1 is an IPv6 address"}},
 		{name: "gateway_ip_with_length", hetzner: hclBody{"gateway_ip": `"10.0.1.1/32"`},
 			want: []string{"Invalid gateway IP", `hetzner.gateway_ip: "10.0.1.1/32" is a prefix; give a single IPv4 address`}},
+
+		// hetzner.location / server_type / image against Hetzner's catalogue
+		{name: "location_unknown", hetzner: hclBody{"location": `"mars1"`},
+			want: []string{"Gateway server cannot be ordered", `hetzner.location: "mars1" is not a Hetzner location; the locations are ash, fsn1, hel1, hil, nbg1, sin`}},
+		{name: "server_type_removed", hetzner: hclBody{"server_type": `"cx22"`},
+			want: []string{"Gateway server cannot be ordered", `hetzner.server_type: Hetzner has no server type "cx22"`, "offered in hel1 now: x86:", "cpx22", "arm: cax11"}},
+		{name: "server_type_deprecated", hetzner: hclBody{"server_type": `"cpx11"`},
+			want: []string{"Gateway server cannot be ordered", "hetzner.server_type: server type cpx11 is deprecated in hel1 and can no longer be ordered there", "2025-12-31"}},
+		{name: "server_type_eu_only_in_ash", hetzner: hclBody{"location": `"ash"`, "server_type": `"cx23"`},
+			want: []string{"Gateway server cannot be ordered", "hetzner.server_type: server type cx23 is not offered in ash; offered in ash now: x86:", "cpx22"}},
+		{name: "image_unknown", hetzner: hclBody{"image": `"windows-95"`},
+			want: []string{"Gateway server cannot be ordered", `hetzner.image: Hetzner has no image "windows-95" for x86`, "debian-12, debian-13, ubuntu-22.04, ubuntu-24.04"}},
+		{name: "image_not_for_arm", hetzner: hclBody{"server_type": `"cax11"`, "image": `"rocky-9"`},
+			want: []string{"Gateway server cannot be ordered", `hetzner.image: Hetzner has no image "rocky-9" for arm (the architecture of cax11)`}},
 
 		// prefixes carried by the tunnel, SSH sources, user_data size. List
 		// elements' messages do not name the list (spec.go prefixList): the
@@ -340,6 +364,10 @@ func TestAccLinkBadInputControls(t *testing.T) {
 		{name: "original"},
 		{name: "weak_crypto_allowed", top: "  allow_weak_crypto = true\n" + weakPolicy},
 		{name: "user_data_under_limit", hetzner: hclBody{"network_ip_range": `"10.0.0.0/8"`}, azure: hclBody{"remote_prefixes": manyPrefixes(300)}},
+		// A US location with the defaults: cpx22 is offered there and
+		// network_zone follows the location.
+		{name: "us_location_defaults", hetzner: hclBody{"location": `"ash"`}},
+		{name: "singapore_cheapest_current_type", hetzner: hclBody{"location": `"sin"`, "server_type": `"cpx12"`}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s := newSite(t)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -141,6 +142,12 @@ func gatewayServer(ctx context.Context, c clouds, s spec, p *progress, d serverD
 	}
 	if srv.Labels[configLabel] != lbl[configLabel] {
 		if srv, err = hetzner.ReplaceServer(ctx, c.hc, srv.ID, spec); err != nil {
+			var gone *hetzner.NoGatewayError
+			if errors.As(err, &gone) {
+				// State must not point at the deleted server; the next
+				// apply creates one (the IPs are kept in progress).
+				p.update(func(p *progress) { p.ServerID, p.PrivateIP = 0, ip })
+			}
 			return err
 		}
 	}
@@ -163,7 +170,8 @@ func configHash(userData []byte, s spec) string {
 }
 
 // defaultGatewayIP picks the first free host of the gateway subnet, skipping
-// the private IPs of every server already in the network.
+// every IP a member of the network holds: servers (and their alias IPs) and
+// load balancers (hetzner.UsedPrivateIPs reads the network's members).
 func defaultGatewayIP(ctx context.Context, hc *hcloud.Client, n *hcloud.Network, subnet netip.Prefix) (netip.Addr, error) {
 	rng, _, _ := hetzner.NetworkFacts(n)
 	used, err := hetzner.UsedPrivateIPs(ctx, hc, n.ID)

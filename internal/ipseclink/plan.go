@@ -77,6 +77,9 @@ func (r *resourceImpl) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if checkOffer(ctx, c.hc, req, &s, &resp.Diagnostics); resp.Diagnostics.HasError() {
+		return
+	}
 	checkUserDataSize(&s, &resp.Diagnostics)
 	h, a, ok, d := plan.nested(ctx)
 	resp.Diagnostics.Append(d...)

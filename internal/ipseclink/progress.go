@@ -187,6 +187,9 @@ func setPrefixes(ctx context.Context, m *model, local, remote []netip.Prefix) di
 	if h.LocalPrefixes.IsUnknown() {
 		h.LocalPrefixes = types.ListNull(types.StringType)
 	}
+	if h.NetworkZone.IsUnknown() {
+		h.NetworkZone = types.StringValue(zoneOf(&spec{Location: h.Location.ValueString()}))
+	}
 	if a.RemotePrefixes.IsUnknown() {
 		a.RemotePrefixes = types.ListNull(types.StringType)
 	}

@@ -121,6 +121,10 @@ func (r *resourceImpl) Create(ctx context.Context, req resource.CreateRequest, r
 		p.SharedKey = key
 	}
 	tflog.Info(ctx, "creating link", map[string]any{"name": s.Name})
+	if err := preflightHetzner(ctx, c.hc, &s); err != nil {
+		resp.Diagnostics.AddAttributeError(pathHetzner, "Gateway server cannot be ordered", err.Error())
+		return
+	}
 	err := converge(ctx, c, s, p)
 	r.finish(ctx, &plan, p, &resp.State, &resp.Diagnostics)
 	if err != nil {

@@ -104,20 +104,28 @@ func hetznerAttribute() schema.SingleNestedAttribute {
 				Validators:          []validator.Int64{int64validator.ExactlyOneOf(path.MatchRelative().AtParent().AtName("network_ip_range"))}},
 			"network_ip_range": schema.StringAttribute{Optional: true, PlanModifiers: replace(),
 				MarkdownDescription: "Create a network with this RFC 1918 range. It must contain every Azure prefix: that is what lets one network-level route send Azure-bound traffic from every Hetzner server to the gateway (e.g. `10.0.0.0/12` for Azure `10.1.0.0/16`)."},
-			"network_zone": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("eu-central"), PlanModifiers: replace(),
+			"network_zone": schema.StringAttribute{Optional: true, Computed: true,
+				PlanModifiers:       []planmodifier.String{zoneFromLocation{}, stringplanmodifier.RequiresReplace()},
 				Validators:          []validator.String{stringvalidator.OneOf("eu-central", "us-east", "us-west", "ap-southeast")},
-				MarkdownDescription: "Network zone of the gateway subnet; must match `location`."},
+				MarkdownDescription: "Network zone of the gateway subnet; must match `location`. Default: the zone of `location` (`eu-central` for `fsn1`, `nbg1`, `hel1`; `us-east` for `ash`; `us-west` for `hil`; `ap-southeast` for `sin`)."},
 			"gateway_subnet": schema.StringAttribute{Required: true, PlanModifiers: replace(),
 				MarkdownDescription: "Subnet of the network the gateway server joins; created when absent."},
 			"gateway_ip": schema.StringAttribute{Optional: true, Computed: true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplace()},
 				MarkdownDescription: "Private IP of the gateway server; default: the first free host of `gateway_subnet`. Never the network's first IP (Hetzner's router)."},
 			"location": schema.StringAttribute{Required: true, PlanModifiers: replace(),
-				MarkdownDescription: "Hetzner location of the gateway server (`nbg1`, `fsn1`, `hel1`, `ash`, ...)."},
-			"server_type": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("cx22"),
-				MarkdownDescription: "Server type of the gateway. Changing it replaces the server, keeping its public and private IPs."},
+				MarkdownDescription: "Hetzner location of the gateway server (`nbg1`, `fsn1`, `hel1`, `ash`, `hil`, `sin`). Checked at plan against the locations Hetzner reports."},
+			"server_type": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString(defaultServerType),
+				PlanModifiers: []planmodifier.String{keepStateWhenUnset{}},
+				MarkdownDescription: "Server type of the gateway. Default `" + defaultServerType + "` (2 shared AMD vCPUs, 4 GB RAM): " +
+					"a current type Hetzner offers in every location, so the default works in `ash`, `hil` and `sin` too. The former default " +
+					"`cx22` was deprecated in October 2025 and removed from sale; its successor `cx23` is cheaper but offered in the EU " +
+					"locations only, so set it there if cost matters. At plan the type must be offered, available and not deprecated in " +
+					"`location`; the error lists what is. A link created with an older default keeps its type until you set this. " +
+					"Changing it replaces the server, keeping its public and private IPs; the replacement is refused before the old " +
+					"server is deleted when the new one cannot be ordered."},
 			"image": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("debian-12"),
-				MarkdownDescription: "Image of the gateway (Debian 12 or Ubuntu 22.04/24.04 with strongSwan 5.9+). Changing it replaces the server."},
+				MarkdownDescription: "Image of the gateway (Debian 12 or Ubuntu 22.04/24.04 with strongSwan 5.9+). Checked at plan: it must exist for the architecture of `server_type`. Changing it replaces the server."},
 			"ssh_key_ids": schema.ListAttribute{Optional: true, Computed: true, ElementType: types.Int64Type,
 				Default:             listdefault.StaticValue(types.ListValueMust(types.Int64Type, []attr.Value{})),
 				MarkdownDescription: "SSH keys installed on the gateway. Changing them replaces the server."},

@@ -97,6 +97,7 @@ func buildSpec(ctx context.Context, m *model) (s spec, diags diag.Diagnostics) {
 	}
 	s.NetworkID = h.NetworkID.ValueInt64()
 	s.Zone, s.Location = h.NetworkZone.ValueString(), h.Location.ValueString()
+	s.Zone = zoneOf(&s)
 	s.ServerType, s.Image = h.ServerType.ValueString(), h.Image.ValueString()
 	if zone, ok := hetzner.LocationZones[s.Location]; ok && s.Zone != "" && zone != s.Zone {
 		diags.AddAttributeError(pathHetzner.AtName("network_zone"), "Location outside the network zone",
@@ -166,8 +167,12 @@ func checkPlan(s *spec, diags *diag.Diagnostics) {
 		addErr(diags, pathHetzner.AtName("gateway_ip"), "Invalid gateway IP", netplan.CheckGatewayIP(s.GatewayIP, s.GatewaySubnet, s.NetworkRange))
 	}
 	if s.NetworkRange.IsValid() && len(s.RemotePrefixes) > 0 {
+		covers := netplan.CheckCovers
+		if s.NetworkID != 0 {
+			covers = netplan.CheckCoversExisting // only base-keeping growth
+		}
 		addErr(diags, pathAzure.AtName("remote_prefixes"), "Hetzner network does not cover the Azure prefixes",
-			netplan.CheckCovers(s.NetworkRange, s.RemotePrefixes, netplan.AttrRemotePrefixes))
+			covers(s.NetworkRange, s.RemotePrefixes, netplan.AttrRemotePrefixes))
 	}
 	if len(s.RemotePrefixes) > 0 {
 		local := s.LocalPrefixes

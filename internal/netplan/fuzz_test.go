@@ -51,25 +51,38 @@ func FuzzExpandToCover(f *testing.F) {
 	f.Add(uint32(0xc0a80000), uint8(16), uint32(0x0a010000), uint8(16))
 	f.Add(uint32(0x0a000000), uint8(12), uint32(0), uint8(0))
 	f.Add(uint32(0xac100000), uint8(12), uint32(0xac200000), uint8(16))
+	f.Add(uint32(0x0a010000), uint8(16), uint32(0x0a000500), uint8(24))
 	f.Fuzz(func(t *testing.T, ca uint32, cb uint8, da uint32, db uint8) {
 		current, dest := fuzzPrefix(ca, cb), fuzzPrefix(da, db)
-		grown, changed := ExpandToCover(current, dest)
-		if !Contains(grown, current) || !Contains(grown, dest) {
-			t.Fatalf("grown %s does not cover %s and %s", grown, current, dest)
+		grown, changed, ok := ExpandToCover(current, dest)
+		// Hetzner grows only by shortening the netmask and keeps the base
+		// address: the base-keeping candidates are exactly the ones tried.
+		var want netip.Prefix
+		for bits := current.Bits(); bits >= 0; bits-- {
+			if p := netip.PrefixFrom(current.Addr(), bits); p.Masked() == p && Contains(p, dest) {
+				want = p
+				break
+			} else if p.Masked() != p {
+				break
+			}
 		}
-		// Hetzner grows only by shortening the netmask: same base address.
-		if grown.Bits() > current.Bits() || netip.PrefixFrom(current.Addr(), grown.Bits()).Masked() != grown {
-			t.Fatalf("grown %s is not a netmask-shortening of %s", grown, current)
+		if ok != want.IsValid() || (ok && grown != want) {
+			t.Fatalf("ExpandToCover(%s, %s) = %s %v, want %s", current, dest, grown, ok, want)
 		}
-		if changed != (grown != current) {
-			t.Fatalf("changed=%v but grown=%s current=%s", changed, grown, current)
-		}
-		if changed != !Contains(current, dest) {
-			t.Fatalf("changed=%v although Contains(%s, %s)=%v", changed, current, dest, Contains(current, dest))
-		}
-		// Minimality: one bit longer would miss dest.
-		if changed && Contains(netip.PrefixFrom(current.Addr(), grown.Bits()+1).Masked(), dest) {
-			t.Fatalf("grown %s is not the smallest cover of %s from %s", grown, dest, current)
+		if !ok {
+			if Contains(current, dest) {
+				t.Fatalf("%s already covers %s but ExpandToCover failed", current, dest)
+			}
+			if m := MaxGrowth(current); m.Addr() != current.Addr() || Contains(m, dest) && IsRFC1918(current) {
+				t.Fatalf("MaxGrowth(%s) = %s, which moves the base or covers %s", current, m, dest)
+			}
+		} else {
+			if !Contains(grown, current) || !Contains(grown, dest) || grown.Addr() != current.Addr() {
+				t.Fatalf("grown %s does not keep %s's base or miss %s", grown, current, dest)
+			}
+			if changed != (grown != current) || changed != !Contains(current, dest) {
+				t.Fatalf("changed=%v but grown=%s current=%s dest=%s", changed, grown, current, dest)
+			}
 		}
 		if !IsRFC1918(current) {
 			return
@@ -80,13 +93,13 @@ func FuzzExpandToCover(f *testing.F) {
 			if err != nil || g2 != current || c2 {
 				t.Fatalf("default route: got %s %v %v, want unchanged", g2, c2, err)
 			}
-		case IsRFC1918(grown):
+		case ok && IsRFC1918(grown):
 			if err != nil || g2 != grown || c2 != changed {
 				t.Fatalf("ExpandNetworkRange(%s, %s) = %s %v %v, want %s %v", current, dest, g2, c2, err, grown, changed)
 			}
 		default:
 			if err == nil {
-				t.Fatalf("ExpandNetworkRange(%s, %s) = %s, want an error: %s is not RFC1918", current, dest, g2, grown)
+				t.Fatalf("ExpandNetworkRange(%s, %s) = %s, want an error", current, dest, g2)
 			}
 		}
 	})

@@ -219,22 +219,50 @@ func CoveringSupernet(ps ...netip.Prefix) netip.Prefix {
 	return cover
 }
 
-// ExpandToCover returns the smallest supernet of current that contains dest.
-// Hetzner can grow a network range only by shortening its netmask (the base
-// address stays the same after masking), so this is the only growth the
-// gateway route's expand_network_ip_range can ask for. changed is false when
-// current already covers dest.
-func ExpandToCover(current, dest netip.Prefix) (grown netip.Prefix, changed bool) {
+// ExpandToCover returns the smallest range Hetzner can grow current to that
+// contains dest. change_ip_range keeps "the IP part of your existing range"
+// and only shortens its netmask (10.0.0.0/16 -> 10.0.0.0/15), so the
+// candidates are current's base address with shorter masks, as long as that
+// address is still the network address: 10.0.0.0/16 can become 10.0.0.0/8,
+// 10.8.0.0/16 at most 10.8.0.0/13, and 10.1.0.0/16 not grow at all. ok is
+// false when no candidate contains dest; changed is false when current
+// already does.
+func ExpandToCover(current, dest netip.Prefix) (grown netip.Prefix, changed, ok bool) {
 	current = current.Masked()
-	grown = CoveringSupernet(current, dest)
-	return grown, grown != current
+	for bits := current.Bits(); bits >= 0; bits-- {
+		p := netip.PrefixFrom(current.Addr(), bits)
+		if p.Masked() != p {
+			break
+		}
+		if Contains(p, dest) {
+			return p, p != current, true
+		}
+	}
+	return netip.Prefix{}, false, false
+}
+
+// MaxGrowth is the largest range Hetzner can grow current to inside private
+// space: its base address with the shortest mask that keeps it the network
+// address, within current's RFC1918 block.
+func MaxGrowth(current netip.Prefix) netip.Prefix {
+	current = current.Masked()
+	best := current
+	for bits := current.Bits() - 1; bits >= 0; bits-- {
+		p := netip.PrefixFrom(current.Addr(), bits)
+		if p.Masked() != p || !IsRFC1918(p) {
+			break
+		}
+		best = p
+	}
+	return best
 }
 
 // ExpandNetworkRange is ExpandToCover with Hetzner's rules applied: it fails
-// (on attribute "destination") when the grown range would leave RFC1918 space,
-// e.g. 192.168.0.0/16 cannot grow to cover 10.1.0.0/16, while 10.0.0.0/12 can
-// grow to 10.0.0.0/8. A 0.0.0.0/0 destination never requires growth, because
-// Hetzner accepts it outside the range.
+// (on attribute "destination") when no growth that keeps the base address
+// covers dest, naming the largest range the network can have and the range a
+// new network would need, and when the grown range would leave RFC1918 space
+// (192.168.0.0/16 cannot cover 10.1.0.0/16). A 0.0.0.0/0 destination never
+// requires growth, because Hetzner accepts it outside the range.
 func ExpandNetworkRange(current, dest netip.Prefix) (netip.Prefix, bool, error) {
 	if err := checkPrefix(AttrNetworkIPRange, current); err != nil {
 		return netip.Prefix{}, false, err
@@ -245,15 +273,33 @@ func ExpandNetworkRange(current, dest netip.Prefix) (netip.Prefix, bool, error) 
 	if dest == DefaultRoute {
 		return current, false, nil
 	}
-	grown, changed := ExpandToCover(current, dest)
-	if !IsRFC1918(grown) {
-		return netip.Prefix{}, false, errorf(AttrDestination,
-			"%s lies outside the network range %s, and Hetzner can grow a range only by shortening its netmask: "+
-				"the smallest such range covering %s is %s, which is not RFC1918 private space. "+
-				"Choose a destination in the same RFC1918 block as the network (e.g. inside %s), or use a network whose range can cover it",
-			dest, current, dest, grown, rfc1918Block(current))
+	grown, changed, ok := ExpandToCover(current, dest)
+	if ok && IsRFC1918(grown) {
+		return grown, changed, nil
 	}
-	return grown, changed, nil
+	return netip.Prefix{}, false, errorf(AttrDestination, "%s", growthRefusal(current, []netip.Prefix{dest}, "destination"))
+}
+
+// growthRefusal explains why network range current cannot be grown to cover
+// want, and what would work instead: the largest range Hetzner can grow it
+// to (which covers whatever lies inside it) and the range a new network
+// would need.
+func growthRefusal(current netip.Prefix, want []netip.Prefix, what string) string {
+	list := make([]string, len(want))
+	for i, p := range want {
+		list[i] = p.String()
+	}
+	subject := fmt.Sprintf("%s %s", what, strings.Join(list, ", "))
+	max := MaxGrowth(current)
+	msg := fmt.Sprintf("%s lies outside the network range %s, and Hetzner can grow a network range only by shortening its netmask "+
+		"while its base address %s stays (change_ip_range), so the largest range this network can have is %s, which does not contain %s. ",
+		subject, current, current.Addr(), max, strings.Join(list, ", "))
+	cover := CoveringSupernet(append([]netip.Prefix{current}, want...)...)
+	if IsRFC1918(cover) {
+		return msg + fmt.Sprintf("Choose a %s inside %s, or use a new network whose range covers both, such as %s", what, max, cover)
+	}
+	return msg + fmt.Sprintf("No RFC1918 range covers %s together with %s; choose a %s inside %s, or a network in the same RFC1918 block as %s",
+		current, strings.Join(list, ", "), what, max, strings.Join(list, ", "))
 }
 
 // rfc1918Block returns the RFC1918 block containing p, for hints.

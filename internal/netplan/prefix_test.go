@@ -217,7 +217,7 @@ func TestCoveringSupernet(t *testing.T) {
 func TestExpandToCover(t *testing.T) {
 	tests := []struct {
 		current, dest string
-		grown         string
+		grown         string // "" when no base-keeping growth covers dest
 		changed       bool
 		errWant       []string // for ExpandNetworkRange
 	}{
@@ -225,18 +225,27 @@ func TestExpandToCover(t *testing.T) {
 		{current: "10.0.0.0/12", dest: "10.16.0.0/16", grown: "10.0.0.0/11", changed: true},
 		{current: "10.0.0.0/12", dest: "10.200.0.0/16", grown: "10.0.0.0/8", changed: true},
 		{current: "10.0.0.0/16", dest: "10.0.0.0/8", grown: "10.0.0.0/8", changed: true},
+		{current: "10.0.0.0/16", dest: "10.1.0.0/16", grown: "10.0.0.0/15", changed: true},
 		{current: "172.16.0.0/16", dest: "172.31.0.0/16", grown: "172.16.0.0/12", changed: true},
 		{current: "192.168.0.0/24", dest: "192.168.1.0/24", grown: "192.168.0.0/23", changed: true},
-		{current: "192.168.0.0/16", dest: "10.1.0.0/16", grown: "0.0.0.0/0", changed: true,
-			errWant: []string{"192.168.0.0/16", "not RFC1918", "inside 192.168.0.0/16"}},
-		{current: "172.16.0.0/12", dest: "172.32.0.0/16", grown: "172.0.0.0/10", changed: true,
-			errWant: []string{"172.0.0.0/10", "not RFC1918"}},
+		// The base address must stay: the review's examples.
+		{current: "10.1.0.0/16", dest: "10.0.5.0/24",
+			errWant: []string{"base address 10.1.0.0 stays", "largest range this network can have is 10.1.0.0/16",
+				"inside 10.1.0.0/16", "such as 10.0.0.0/15"}},
+		{current: "10.8.0.0/16", dest: "10.1.0.0/16",
+			errWant: []string{"largest range this network can have is 10.8.0.0/13", "such as 10.0.0.0/12"}},
+		{current: "192.168.0.0/16", dest: "10.1.0.0/16",
+			errWant: []string{"192.168.0.0/16", "No RFC1918 range covers", "inside 192.168.0.0/16"}},
+		{current: "172.16.0.0/12", dest: "172.32.0.0/16",
+			errWant: []string{"largest range this network can have is 172.16.0.0/12", "No RFC1918 range covers"}},
+		{current: "10.0.0.0/8", dest: "11.0.0.0/16", grown: "10.0.0.0/7", changed: true,
+			errWant: []string{"largest range this network can have is 10.0.0.0/8"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.current+"->"+tt.dest, func(t *testing.T) {
-			grown, changed := ExpandToCover(mp(tt.current), mp(tt.dest))
-			if grown != mp(tt.grown) || changed != tt.changed {
-				t.Errorf("ExpandToCover = %s, %v; want %s, %v", grown, changed, tt.grown, tt.changed)
+			grown, changed, ok := ExpandToCover(mp(tt.current), mp(tt.dest))
+			if ok != (tt.grown != "") || (ok && (grown != mp(tt.grown) || changed != tt.changed)) {
+				t.Errorf("ExpandToCover = %s, %v, %v; want %q, %v", grown, changed, ok, tt.grown, tt.changed)
 			}
 			g2, c2, err := ExpandNetworkRange(mp(tt.current), mp(tt.dest))
 			if tt.errWant != nil {
@@ -248,6 +257,17 @@ func TestExpandToCover(t *testing.T) {
 				t.Errorf("ExpandNetworkRange = %s, %v; want %s, %v", g2, c2, grown, changed)
 			}
 		})
+	}
+}
+
+func TestMaxGrowth(t *testing.T) {
+	for cur, want := range map[string]string{
+		"10.0.0.0/16": "10.0.0.0/8", "10.1.0.0/16": "10.1.0.0/16", "10.8.0.0/16": "10.8.0.0/13",
+		"192.168.0.0/24": "192.168.0.0/16", "172.16.0.0/16": "172.16.0.0/12", "10.0.4.0/24": "10.0.4.0/22",
+	} {
+		if got := MaxGrowth(mp(cur)); got != mp(want) {
+			t.Errorf("MaxGrowth(%s) = %s, want %s", cur, got, want)
+		}
 	}
 }
 

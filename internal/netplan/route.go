@@ -17,8 +17,9 @@ type Route struct {
 // route fails at plan time with a diagnostic on "destination" or "gateway":
 //
 //   - destination: RFC1918 or 0.0.0.0/0; inside the network range (unless
-//     0.0.0.0/0); not overlapping any subnet or another route's destination;
-//     not containing the network's first IP or 172.31.1.1.
+//     0.0.0.0/0: crosscloud's own rule, see below); not overlapping any subnet
+//     or another route's destination; not containing the network's first IP
+//     or 172.31.1.1.
 //   - gateway: inside the network range; not the network's first IP; not
 //     172.31.1.1; not inside the destination (unless 0.0.0.0/0).
 //
@@ -63,14 +64,19 @@ func checkDestination(network netip.Prefix, subnets []netip.Prefix, routes []Rou
 		return nil
 	}
 	if !Contains(network, d) {
-		msg := "%s is outside the network range %s; Hetzner routes only destinations inside the network's range. "
-		if grown, _, err := ExpandNetworkRange(network, d); err == nil {
+		// The API itself accepts RFC1918 destinations outside the range
+		// (current reference text), but Hetzner servers send only their
+		// network's range to Hetzner's router, so such a route would reach
+		// no server (hetzneronline/community-content#561).
+		msg := "%s is outside the network range %s; crosscloud routes only destinations inside the network's range, " +
+			"because Hetzner servers send only that range to Hetzner's router, so a route outside it reaches no server. "
+		grown, _, err := ExpandNetworkRange(network, d)
+		if err == nil {
 			return errorf(AttrDestination, msg+"Grow the range to %s (set expand_network_ip_range = true on "+
 				"crosscloud_hcloud_gateway_route, or use that network_ip_range), or choose a destination inside %s",
 				d, network, grown, network)
 		}
-		return errorf(AttrDestination, msg+"It cannot be grown to cover it within RFC1918 space; choose a destination inside %s",
-			d, network, network)
+		return errorf(AttrDestination, "%s", growthRefusal(network, []netip.Prefix{d}, "destination"))
 	}
 	for _, s := range subnets {
 		if err := checkPrefix(AttrDestination, s); err != nil {

@@ -76,9 +76,51 @@ func CheckCovers(network netip.Prefix, azure []netip.Prefix, attr string) error 
 			"choose Azure prefixes inside %s, or a Hetzner network range in the same RFC1918 block as the Azure prefixes",
 			why, network, rfc1918Block(network))
 	}
-	return errorf(attr, "%sUse a network range of %s (the smallest one covering all of them; an existing network "+
-		"can be grown to it, e.g. with crosscloud_hcloud_gateway_route's expand_network_ip_range), or Azure prefixes inside %s",
+	return errorf(attr, "%sUse a network range of %s (the smallest one covering all of them), or Azure prefixes inside %s",
 		why, cover, network)
+}
+
+// CheckCoversExisting is CheckCovers for a network that already exists
+// (hetzner.network_id): the range that would work must be one Hetzner can
+// grow that network to, its base address with a shorter netmask, so the
+// message suggests that growth, or explains that none exists and names the
+// range a new network would need.
+func CheckCoversExisting(network netip.Prefix, azure []netip.Prefix, attr string) error {
+	if err := checkPrefix(AttrNetworkIPRange, network); err != nil {
+		return err
+	}
+	var outside []netip.Prefix
+	for _, a := range azure {
+		if err := checkPrefix(attr, a); err != nil {
+			return err
+		}
+		if !Contains(network, a) {
+			outside = append(outside, a)
+		}
+	}
+	if len(outside) == 0 {
+		return nil
+	}
+	names := make([]string, len(outside))
+	for i, p := range outside {
+		names[i] = p.String()
+	}
+	why := fmt.Sprintf("Azure prefix(es) %s lie outside the Hetzner network range %s. "+
+		"Hetzner routes traffic to Azure with one network-level route to the gateway server, which only works when the "+
+		"network range is a superset of every Azure prefix (otherwise every server needs its own routes). ",
+		strings.Join(names, ", "), network)
+	grown := network
+	for _, p := range outside {
+		g, _, ok := ExpandToCover(grown, p)
+		if !ok || !IsRFC1918(g) {
+			return errorf(attr, "%s%s", why, growthRefusal(network, outside, "Azure prefix"))
+		}
+		grown = g
+	}
+	return errorf(attr, "%sGrow the existing network's range to %s (keeping its base address, e.g. with "+
+		"crosscloud_hcloud_gateway_route's expand_network_ip_range), or choose Azure prefixes inside %s. "+
+		"Servers already in the network use the grown range only after a reboot or a change of their routes",
+		why, grown, network)
 }
 
 // CheckNoOverlap enforces that two address lists share no address, e.g.

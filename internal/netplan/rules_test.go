@@ -75,6 +75,35 @@ func TestCheckCovers(t *testing.T) {
 	}
 }
 
+func TestCheckCoversExisting(t *testing.T) {
+	tests := []struct {
+		name    string
+		network string
+		azure   []string
+		errWant []string
+	}{
+		{name: "covered", network: "10.0.0.0/12", azure: []string{"10.1.0.0/16"}},
+		{name: "growable keeps the base", network: "10.0.0.0/20", azure: []string{"10.1.0.0/16"},
+			errWant: []string{"10.1.0.0/16 lie outside", "Grow the existing network's range to 10.0.0.0/15", "expand_network_ip_range", "reboot"}},
+		{name: "several growable", network: "10.0.0.0/16", azure: []string{"10.1.0.0/16", "10.64.0.0/16"},
+			errWant: []string{"10.1.0.0/16, 10.64.0.0/16 lie outside", "to 10.0.0.0/9"}},
+		{name: "base would move", network: "10.2.0.0/16", azure: []string{"10.1.0.0/16"},
+			errWant: []string{"base address 10.2.0.0 stays", "largest range this network can have is 10.2.0.0/15", "such as 10.0.0.0/14"}},
+		{name: "other RFC1918 block", network: "192.168.0.0/16", azure: []string{"10.1.0.0/16"},
+			errWant: []string{"No RFC1918 range covers"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := CheckCoversExisting(mp(tt.network), prefixes(tt.azure...), AttrRemotePrefixes)
+			if tt.errWant == nil {
+				checkErr(t, err, "")
+				return
+			}
+			checkErr(t, err, AttrRemotePrefixes, tt.errWant...)
+		})
+	}
+}
+
 func TestCheckNoOverlap(t *testing.T) {
 	tests := []struct {
 		name    string

@@ -17,11 +17,11 @@ resource "crosscloud_ipsec_link" "main" {
 
   hetzner = {
     network_ip_range  = "10.0.0.0/12" # created by the link; contains the Azure prefix 10.1.0.0/16
-    network_zone      = "eu-central"
+    network_zone      = "eu-central" # default: the zone of location
     gateway_subnet    = "10.0.1.0/24"
     gateway_ip        = "10.0.1.1" # never 10.0.0.1: that is Hetzner's network router
     location          = "hel1"
-    server_type       = "cx22"
+    server_type       = "cx23" # EU locations only, and cheaper; the default cpx22 is offered everywhere
     image             = "debian-12"
     ssh_allowed_cidrs = [] # SSH closed; IKE and ESP are open to the Azure gateway only
   }

@@ -12,8 +12,12 @@ import (
 	"github.com/hetznercloud/hcloud-go/v2/hcloud/schema"
 )
 
-// maxRulesPerFirewall: "500 rules per firewall" (Hetzner firewall FAQ).
-const maxRulesPerFirewall = 500
+// maxRulesPerFirewall: "Rules are limited to 50 entries per Firewall and
+// 500 effective rules" (API reference of set_rules, reproduced by glama
+// the-real-hetzner-mcp hcloud_firewall_set_rules_action). The FAQ's "500
+// rules per firewall" counts effective rules (each source / destination
+// and port); the emulator enforces the 50 entries.
+const maxRulesPerFirewall = 50
 
 func (s *Server) firewall(id int64) (*schema.Firewall, *apiError) {
 	f, ok := s.st.Firewalls[id]
@@ -200,6 +204,9 @@ func (s *Server) checkApply(f *schema.Firewall, res []schema.FirewallResource) (
 func createFirewall(c *call) (int, any, *apiError) {
 	var req schema.FirewallCreateRequest
 	if err := c.decode(&req); err != nil {
+		return 0, nil, err
+	}
+	if err := checkLabels(req.Labels); err != nil {
 		return 0, nil, err
 	}
 	s := c.s

@@ -141,7 +141,7 @@ func (f *fixture) mustNetwork(t testing.TB, name, rng string, subnets ...string)
 func (f *fixture) mustServer(t testing.TB, opts hcloud.ServerCreateOpts) *hcloud.Server {
 	t.Helper()
 	if opts.ServerType == nil {
-		opts.ServerType = &hcloud.ServerType{Name: "cx22"}
+		opts.ServerType = &hcloud.ServerType{Name: "cx23"}
 	}
 	if opts.Image == nil {
 		opts.Image = &hcloud.Image{Name: "debian-12"}

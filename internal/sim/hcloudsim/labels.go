@@ -3,7 +3,29 @@ package hcloudsim
 import (
 	"slices"
 	"strings"
+
+	"github.com/hetznercloud/hcloud-go/v2/hcloud"
 )
+
+// checkLabels enforces Hetzner's label syntax on a request's labels: keys
+// "[prefix/]name" (prefix up to 253, name up to 63 characters), values up to
+// 63 characters, alphanumeric at both ends with "-_." in between, or empty.
+// The rules are hcloud-go's own (hcloud/labels.go, ValidateResourceLabels),
+// which mirrors the API reference's "Labels" section; the API answers
+// invalid_input on the labels field.
+func checkLabels(l *map[string]string) *apiError {
+	if l == nil {
+		return nil
+	}
+	m := make(map[string]any, len(*l))
+	for k, v := range *l {
+		m[k] = v
+	}
+	if ok, err := hcloud.ValidateResourceLabels(m); !ok {
+		return invalidField("labels", "%v", err)
+	}
+	return nil
+}
 
 // selector is a parsed Hetzner label selector: comma-separated requirements
 // that must all hold ("env=prod", "env!=dev", "role", "!legacy",

@@ -113,9 +113,16 @@ func checkSubnet(field string, netRange netip.Prefix, sub *schema.NetworkSubnet,
 	return nil
 }
 
-// checkRoute validates a route against its network. Destinations must lie
-// inside the network's ip_range or be 0.0.0.0/0 (facts.md §5 settles on this
-// until real-API tests decide about out-of-range RFC1918 destinations).
+// checkRoute validates a route against its network. The destination follows
+// the current API reference text (OpenAPI, e.g. docs.rs hcloud
+// models/route.rs): "Must be one of private IPv4 ranges of RFC1918 or
+// 0.0.0.0/0. Must not overlap with an existing ip_range in any subnets, or
+// with any destinations in other routes, or with 172.31.1.1." It has no
+// containment rule, so an RFC1918 destination outside the network's
+// ip_range is accepted (the older text in terraform-provider-hcloud
+// docs/resources/network_route.md required one; crosscloud keeps requiring
+// it at plan time for its own reason, netplan.CheckRoute). The older text's
+// ban on the network's first IP is kept (stricter, unverified either way).
 func checkRoute(field string, netRange netip.Prefix, r *schema.NetworkRoute, n *schema.Network) *apiError {
 	d, err := parseCIDR(join(field, "destination"), r.Destination)
 	if err != nil {
@@ -126,8 +133,8 @@ func checkRoute(field string, netRange netip.Prefix, r *schema.NetworkRoute, n *
 		return invalidField(join(field, "gateway"), "%q is not an IPv4 address", r.Gateway)
 	}
 	if d != defaultRoute {
-		if !containsPrefix(netRange, d) {
-			return invalidField(join(field, "destination"), "destination %s is not inside the network's ip_range %s (only 0.0.0.0/0 may lie outside); grow the network with change_ip_range first", d, netRange)
+		if !isRFC1918(d) {
+			return invalidField(join(field, "destination"), "destination %s must be one of the private IPv4 ranges of RFC1918 or 0.0.0.0/0", d)
 		}
 		if d.Contains(firstIP(netRange)) || d.Contains(hetznerPublicGateway) {
 			return invalidField(join(field, "destination"), "destination %s must not contain the network's first IP %s or 172.31.1.1", d, firstIP(netRange))

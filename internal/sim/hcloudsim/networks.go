@@ -43,6 +43,9 @@ func createNetwork(c *call) (int, any, *apiError) {
 	if err := c.decode(&req); err != nil {
 		return 0, nil, err
 	}
+	if err := checkLabels(req.Labels); err != nil {
+		return 0, nil, err
+	}
 	s := c.s
 	if err := s.checkName("network", req.Name, s.networkNameTaken); err != nil {
 		return 0, nil, err
@@ -111,6 +114,9 @@ func updateNetwork(c *call, id int64) (int, any, *apiError) {
 	if err := c.decode(&req); err != nil {
 		return 0, nil, err
 	}
+	if err := checkLabels(req.Labels); err != nil {
+		return 0, nil, err
+	}
 	n, err := c.s.network(id)
 	if err != nil {
 		return 0, nil, err
@@ -151,6 +157,11 @@ func deleteNetwork(c *call, id int64) (int, any, *apiError) {
 			c.emit("hcloud.server.updated", sid)
 		}
 	}
+	for _, lid := range n.LoadBalancers {
+		if lb, ok := s.st.LoadBalancers[lid]; ok {
+			lb.PrivateNet = slices.DeleteFunc(lb.PrivateNet, func(p schema.LoadBalancerPrivateNet) bool { return p.Network == id })
+		}
+	}
 	delete(s.st.Networks, id)
 	c.emit("hcloud.network.deleted", id)
 	return http.StatusNoContent, nil, nil
@@ -185,6 +196,11 @@ func networkAction(f func(c *call, n *schema.Network, rng netip.Prefix) (string,
 		r := ref{ID: id, Type: "network"}
 		a, ok := c.newAction(command, r, r)
 		if ok {
+			for _, sub := range next.Subnets {
+				if command == "add_subnet" && !slices.ContainsFunc(n.Subnets, func(o schema.NetworkSubnet) bool { return o.IPRange == sub.IPRange }) {
+					c.s.subnetAdded(id, sub.IPRange, a.FinishAt)
+				}
+			}
 			*n = next
 			if command != "change_protection" {
 				c.emit("hcloud.network.updated", id)
@@ -293,30 +309,33 @@ func deleteRoute(c *call, n *schema.Network, _ netip.Prefix) (string, *apiError)
 	return "delete_route", nil
 }
 
-// changeIPRange only grows a network: the new range must contain the old
-// one (and so every subnet and route).
+// changeIPRange only grows a network, and only by shortening the netmask of
+// the current range: "IP ranges can only be extended and never shrunk. You
+// can only add IPs at the end of an existing IP range. This means that the
+// IP part of your existing range must stay the same and you can only change
+// its netmask" (API reference, change_ip_range, e.g. via docs.rs hcloud
+// networks_api::change_ip_range_of_network). So 10.0.0.0/16 may become
+// 10.0.0.0/15, but 10.1.0.0/16 cannot grow at all: 10.1.0.0/15 is not a
+// network address. The base address stays, so does the network's first IP,
+// and with it every subnet's gateway.
 func changeIPRange(c *call, n *schema.Network, old netip.Prefix) (string, *apiError) {
 	var req schema.NetworkActionChangeIPRangeRequest
 	if err := c.decode(&req); err != nil {
 		return "", err
 	}
-	p, err := checkNetworkRange("ip_range", req.IPRange)
-	if err != nil {
+	p, err := parseCIDR("ip_range", req.IPRange)
+	switch {
+	case err != nil:
+		return "", err
+	case p.Addr() != old.Addr():
+		return "", invalidField("ip_range", "%s changes the IP part of the current range %s; only the netmask of %s may be shortened", p, old, old)
+	case p.Bits() > old.Bits():
+		return "", invalidField("ip_range", "%s is smaller than the current range %s; IP ranges can only be extended, never shrunk", p, old)
+	}
+	if _, err := checkNetworkRange("ip_range", req.IPRange); err != nil {
 		return "", err
 	}
-	if !containsPrefix(p, old) {
-		return "", invalidField("ip_range", "%s does not contain the current range %s; a network can only be grown by shortening its netmask", p, old)
-	}
-	for _, s := range n.Subnets {
-		if !containsPrefix(p, netip.MustParsePrefix(s.IPRange)) {
-			return "", invalidField("ip_range", "%s does not contain subnet %s", p, s.IPRange)
-		}
-	}
 	n.IPRange = p.String()
-	gw := firstIP(p).String()
-	for i := range n.Subnets {
-		n.Subnets[i].Gateway = gw
-	}
 	return "change_ip_range", nil
 }
 

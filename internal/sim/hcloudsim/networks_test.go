@@ -79,7 +79,7 @@ func TestNetworkRouteRules(t *testing.T) {
 	tests := []struct {
 		name, dest, gw, field, msg string
 	}{
-		{"destination outside range", "10.1.0.0/16", "10.0.1.5", "destination", "not inside"},
+		{"destination not RFC1918", "100.64.0.0/16", "10.0.1.5", "destination", "RFC1918"},
 		{"destination overlaps subnet", "10.0.1.0/25", "10.0.1.5", "destination", "overlaps with another subnetwork"},
 		{"destination overlaps route", "10.0.64.0/20", "10.0.1.5", "destination", "overlaps with another subnetwork or network route"},
 		{"destination holds first IP", "10.0.0.0/24", "10.0.1.5", "destination", "first IP"},
@@ -112,6 +112,17 @@ func TestNetworkRouteRules(t *testing.T) {
 		}
 		if got := snapshotNetwork(t, f.sim, n.ID).Routes; len(got) != 2 || got[1].Destination != "0.0.0.0/0" {
 			t.Fatalf("routes = %+v", got)
+		}
+	})
+	t.Run("RFC1918 destination outside the range is accepted", func(t *testing.T) {
+		// The current reference text has no containment rule (netrules.go).
+		a, err := add("10.1.0.0/16", "10.0.1.5")
+		if err != nil || f.client.Action.WaitFor(ctx(t), a) != nil {
+			t.Fatalf("out-of-range destination refused: %v", err)
+		}
+		a, _, err = f.client.Network.DeleteRoute(ctx(t), n, hcloud.NetworkDeleteRouteOpts{Route: hcloud.NetworkRoute{Destination: cidr("10.1.0.0/16"), Gateway: net.ParseIP("10.0.1.5")}})
+		if err != nil || f.client.Action.WaitFor(ctx(t), a) != nil {
+			t.Fatalf("delete route: %v", err)
 		}
 	})
 	t.Run("gateway 172.31.1.1 refused", func(t *testing.T) {
@@ -242,7 +253,7 @@ func TestUniqueNames(t *testing.T) {
 			return err
 		}},
 		{"server", func() error {
-			_, _, err := f.client.Server.Create(ctx(t), hcloud.ServerCreateOpts{Name: "dup", ServerType: &hcloud.ServerType{Name: "cx22"}, Image: &hcloud.Image{Name: "debian-12"}})
+			_, _, err := f.client.Server.Create(ctx(t), hcloud.ServerCreateOpts{Name: "dup", ServerType: &hcloud.ServerType{Name: "cx23"}, Image: &hcloud.Image{Name: "debian-12"}})
 			return err
 		}},
 		{"firewall", func() error {

@@ -11,6 +11,9 @@ func updatePrimaryIP(c *call, id int64) (int, any, *apiError) {
 	if err := c.decode(&req); err != nil {
 		return 0, nil, err
 	}
+	if err := checkLabels(req.Labels); err != nil {
+		return 0, nil, err
+	}
 	p, err := c.s.primaryIP(id)
 	if err != nil {
 		return 0, nil, err

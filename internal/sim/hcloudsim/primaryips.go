@@ -20,6 +20,7 @@ func (s *Server) allocIPv4() (string, *apiError) {
 	for _, p := range s.st.PrimaryIPs {
 		used[p.IP] = true
 	}
+
 	for i := 0; i < 254; i++ {
 		host := (s.st.IPv4Next+i)%254 + 1
 		a := testNet3.Addr().As4()
@@ -50,7 +51,7 @@ func (s *Server) primaryIPNameTaken(name string) bool {
 
 // newPrimaryIP allocates an address of type typ in loc.
 func (s *Server) newPrimaryIP(c *call, name, typ string, loc schema.Location, autoDelete bool, labels map[string]string) (*schema.PrimaryIP, *apiError) {
-	p := &schema.PrimaryIP{Name: name, Type: typ, AssigneeType: "server", AutoDelete: autoDelete,
+	p := &schema.PrimaryIP{Name: name, Type: typ, AutoDelete: autoDelete,
 		Created: c.now, Location: loc, Labels: labels, DNSPtr: []schema.PrimaryIPDNSPTR{}}
 	if typ == "ipv4" {
 		ip, err := s.allocIPv4()
@@ -130,8 +131,18 @@ func (s *Server) assignPublicNet(c *call, r *serverRec, pn schema.ServerCreatePu
 	return nil
 }
 
+// clonePrimaryIP is the API view of p. assignee_type is "unassigned" while
+// nothing holds the address: since 2026-08-01 the API returns that instead
+// of "server" (hcloud-go v2.39.0 CHANGELOG, changelog
+// 2026-04-27-primary-ips-make-assignee_type-optional).
 func clonePrimaryIP(p *schema.PrimaryIP) schema.PrimaryIP {
 	v := *p
+	switch {
+	case p.AssigneeID == nil:
+		v.AssigneeType = "unassigned"
+	case p.AssigneeType == "":
+		v.AssigneeType = "server"
+	}
 	v.Labels = labelsOrEmpty(&p.Labels)
 	v.DNSPtr = append([]schema.PrimaryIPDNSPTR{}, p.DNSPtr...)
 	if p.AssigneeID != nil {
@@ -152,6 +163,9 @@ func (s *Server) primaryIP(id int64) (*schema.PrimaryIP, *apiError) {
 func createPrimaryIP(c *call) (int, any, *apiError) {
 	var req schema.PrimaryIPCreateRequest
 	if err := c.decode(&req); err != nil {
+		return 0, nil, err
+	}
+	if err := checkLabels(req.Labels); err != nil {
 		return 0, nil, err
 	}
 	s := c.s

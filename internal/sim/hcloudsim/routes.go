@@ -27,10 +27,14 @@ func buildKinds() map[string]*kind {
 			get: getServer, update: updateServer, del: deleteServer, actions: serverActions},
 		"primary_ips": {resType: "primary_ip", list: listPrimaryIPs, create: createPrimaryIP,
 			get: getPrimaryIP, update: updatePrimaryIP, del: deletePrimaryIP, actions: primaryIPActions},
+		"floating_ips": {resType: "floating_ip", list: listFloatingIPs, create: createFloatingIP,
+			get: getFloatingIP, update: updateFloatingIP, del: deleteFloatingIP, actions: floatingIPActions},
 		"firewalls": {resType: "firewall", list: listFirewalls, create: createFirewall,
 			get: getFirewall, update: updateFirewall, del: deleteFirewall, actions: firewallActions},
 		"ssh_keys": {resType: "ssh_key", list: listSSHKeys, create: createSSHKey,
 			get: getSSHKey, update: updateSSHKey, del: deleteSSHKey},
+		"load_balancers": {resType: "load_balancer", list: listLoadBalancers, create: createLoadBalancer,
+			get: getLoadBalancer, del: deleteLoadBalancer, actions: loadBalancerActions},
 		"server_types": {list: listServerTypes, get: getServerType},
 		"locations":    {list: listLocations, get: getLocation},
 		"images":       {list: listImages, get: getImage},
@@ -96,6 +100,9 @@ func (s *Server) route(method, path string) (handlerFunc, *apiError) {
 	case 3:
 		if k.resType == "" || !get {
 			return nil, unknown
+		}
+		if id, ok := parseID(segs[1]); ok && segs[0] == "networks" && segs[2] == "members" {
+			return func(c *call) (int, any, *apiError) { return listMembers(c, id) }, nil
 		}
 		if segs[1] == "actions" {
 			if aid, ok := parseID(segs[2]); ok {

@@ -34,6 +34,12 @@ type Server struct {
 	// running indexes the actions of st that are still running, so that
 	// settling and lock checks cost O(running), not O(all actions ever).
 	running map[int64]*actionRec
+	// capacity is what Hetzner can place right now (capacity.go).
+	capacity capacity
+	// answered counts the error codes handlers answered, so tests can tell
+	// that a client really met a rule (say, a propagation delay) and got past
+	// it.
+	answered map[string]int
 }
 
 // New returns an empty Hetzner project that uses env's clock, faults,
@@ -124,6 +130,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.settle(now)
 	status, out, aerr := h(c)
+	if aerr != nil {
+		if s.answered == nil {
+			s.answered = map[string]int{}
+		}
+		s.answered[aerr.Code]++
+	}
 	s.mu.Unlock()
 	if aerr != nil {
 		writeError(w, aerr)
@@ -163,4 +175,12 @@ func dropConnection(w http.ResponseWriter) {
 		}
 	}
 	panic(http.ErrAbortHandler)
+}
+
+// Answered reports how many requests the handlers refused with code (after
+// authentication, rate limiting and injected request faults).
+func (s *Server) Answered(code string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.answered[code]
 }

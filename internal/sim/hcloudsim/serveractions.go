@@ -53,27 +53,14 @@ type attachPlan struct {
 	aliases []string
 }
 
-// planAttach validates attaching server r to network nid and picks its IP:
-// the requested one, or the first free host of a subnet in the server's
-// network zone (the subnet's network and broadcast addresses, the network's
-// first IP, which is every subnet's gateway, and 172.31.1.1 excluded).
-// pending holds attachments planned earlier in the same request.
+// planAttach validates attaching server r to network nid and picks its IP
+// (planIP). pending holds attachments planned earlier in the same request.
 func (s *Server) planAttach(r *serverRec, nid int64, ip *string, aliases []*string, pending []attachPlan) (attachPlan, *apiError) {
 	n, err := s.network(nid)
 	if err != nil {
 		return attachPlan{}, err
 	}
 	rng := netip.MustParsePrefix(n.IPRange)
-	zone := r.Server.Location.NetworkZone
-	var subnets []netip.Prefix
-	for _, sub := range n.Subnets {
-		if sub.NetworkZone == zone && sub.Type != "vswitch" {
-			subnets = append(subnets, netip.MustParsePrefix(sub.IPRange))
-		}
-	}
-	if len(subnets) == 0 {
-		return attachPlan{}, errf("no_subnet_available", "network %d has no cloud subnet in network zone %s (server location %s); add one with add_subnet", nid, zone, r.Server.Location.Name)
-	}
 	existing := slices.Clone(r.Server.PrivateNet)
 	for _, p := range pending {
 		existing = append(existing, schema.ServerPrivateNet{Network: p.network.ID})
@@ -86,18 +73,46 @@ func (s *Server) planAttach(r *serverRec, nid int64, ip *string, aliases []*stri
 			return attachPlan{}, errf("networks_overlap", "network %d (%s) overlaps network %d (%s) the server is already attached to", nid, rng, other.ID, other.IPRange)
 		}
 	}
+	return s.planIP(n, r.Server.Location, ip, aliases)
+}
+
+// planIP picks a network member's IP in n: the requested one, or the first
+// free host of a subnet in the member's network zone (the subnet's network
+// and broadcast addresses, the network's first IP, which is every subnet's
+// gateway, and 172.31.1.1 excluded). A subnet still propagating after
+// add_subnet takes no members yet (propagation.go).
+func (s *Server) planIP(n *schema.Network, loc schema.Location, ip *string, aliases []*string) (attachPlan, *apiError) {
+	nid := n.ID
+	rng := netip.MustParsePrefix(n.IPRange)
+	zone := loc.NetworkZone
+	var subnets, young []netip.Prefix
+	for _, sub := range n.Subnets {
+		if sub.NetworkZone == zone && sub.Type != "vswitch" {
+			p := netip.MustParsePrefix(sub.IPRange)
+			if s.subnetPending(nid, p) {
+				young = append(young, p)
+			} else {
+				subnets = append(subnets, p)
+			}
+		}
+	}
+	if len(subnets) == 0 && len(young) == 0 {
+		return attachPlan{}, errf("no_subnet_available", "network %d has no cloud subnet in network zone %s (location %s); add one with add_subnet", nid, zone, loc.Name)
+	}
 	used := s.usedIPs(n)
-	inSubnet := func(a netip.Addr) bool {
-		return slices.ContainsFunc(subnets, func(p netip.Prefix) bool { return hostUsable(a, p, rng) })
+	usable := func(a netip.Addr, in []netip.Prefix) bool {
+		return slices.ContainsFunc(in, func(p netip.Prefix) bool { return hostUsable(a, p, rng) })
 	}
 	plan := attachPlan{network: n}
 	if ip != nil && *ip != "" {
 		a, perr := netip.ParseAddr(*ip)
-		if perr != nil || !a.Is4() || !inSubnet(a) {
+		switch {
+		case perr == nil && a.Is4() && usable(a, young):
+			return attachPlan{}, errf("no_subnet_available", "the subnet of %s in network %d was just added and cannot take members yet; retry shortly", a, nid)
+		case perr != nil || !a.Is4() || !usable(a, subnets):
 			return attachPlan{}, invalidField("ip", "%q is not a usable host address in a subnet of network %d in zone %s", *ip, nid, zone)
-		}
-		if used[a] {
-			return attachPlan{}, errf("ip_not_available", "IP %s is already used in network %d", a, nid)
+		case used[a]:
+			return attachPlan{}, errf("ip_not_available", "provided IP %s is not available in network %d", a, nid)
 		}
 		plan.ip = a
 	} else {
@@ -111,7 +126,7 @@ func (s *Server) planAttach(r *serverRec, nid int64, ip *string, aliases []*stri
 			}
 		}
 		if !plan.ip.IsValid() {
-			return attachPlan{}, errf("no_subnet_available", "no free IP left in the subnets of network %d in zone %s", nid, zone)
+			return attachPlan{}, errf("no_subnet_available", "no free IP left in the (ready) subnets of network %d in zone %s", nid, zone)
 		}
 	}
 	used[plan.ip] = true
@@ -120,11 +135,11 @@ func (s *Server) planAttach(r *serverRec, nid int64, ip *string, aliases []*stri
 			continue
 		}
 		a, perr := netip.ParseAddr(*al)
-		if perr != nil || !a.Is4() || !inSubnet(a) {
+		if perr != nil || !a.Is4() || !usable(a, subnets) {
 			return attachPlan{}, invalidField(fmt.Sprintf("alias_ips[%d]", i), "%q is not a usable host address in a subnet of network %d", *al, nid)
 		}
 		if used[a] {
-			return attachPlan{}, errf("ip_not_available", "alias IP %s is already used in network %d", a, nid)
+			return attachPlan{}, errf("ip_not_available", "alias IP %s is not available in network %d", a, nid)
 		}
 		used[a] = true
 		plan.aliases = append(plan.aliases, a.String())
@@ -132,9 +147,20 @@ func (s *Server) planAttach(r *serverRec, nid int64, ip *string, aliases []*stri
 	return plan, nil
 }
 
-// usedIPs collects every private and alias IP taken in network n.
+// usedIPs collects every private and alias IP taken in network n: those of
+// its members and those deleted servers have not released yet.
 func (s *Server) usedIPs(n *schema.Network) map[netip.Addr]bool {
 	used := map[netip.Addr]bool{}
+	for _, a := range s.releasing(n.ID) {
+		used[a] = true
+	}
+	for _, lb := range s.st.LoadBalancers {
+		for _, pn := range lb.PrivateNet {
+			if a, err := netip.ParseAddr(pn.IP); err == nil && pn.Network == n.ID {
+				used[a] = true
+			}
+		}
+	}
 	for _, sid := range n.Servers {
 		r, ok := s.st.Servers[sid]
 		if !ok {

@@ -7,7 +7,7 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
-	"strings"
+	"time"
 
 	"github.com/hetznercloud/hcloud-go/v2/hcloud/schema"
 )
@@ -47,7 +47,7 @@ func (s *Server) serverView(r *serverRec) schema.Server {
 		v.PrivateNet = append(v.PrivateNet, pn)
 	}
 	v.Labels = maps.Clone(r.Server.Labels)
-	v.PublicNet.FloatingIPs = []int64{}
+	v.PublicNet.FloatingIPs = s.floatingIPsOf(r.Server.ID)
 	v.PublicNet.Firewalls = []schema.ServerFirewall{}
 	for _, fid := range slices.Sorted(maps.Keys(s.st.Firewalls)) {
 		if s.firewallApplies(s.st.Firewalls[fid], r) {
@@ -70,6 +70,9 @@ func createServer(c *call) (int, any, *apiError) {
 	if err := c.decode(&req); err != nil {
 		return 0, nil, err
 	}
+	if err := checkLabels(req.Labels); err != nil {
+		return 0, nil, err
+	}
 	s := c.s
 	if err := s.checkName("server", req.Name, s.serverNameTaken); err != nil {
 		return 0, nil, err
@@ -79,7 +82,9 @@ func createServer(c *call) (int, any, *apiError) {
 	}
 	typ, ok := serverTypeByRef(req.ServerType)
 	if !ok {
-		return 0, nil, invalidField("server_type", "unknown server type %v; list them with GET /server_types (e.g. cx22, cpx11, cax11)", refString(req.ServerType))
+		// Removed types (cx22, cx32, ...) are not found either
+		// (catalog.go): "serverType is not valid", TestFlows#96.
+		return 0, nil, invalidField("server_type", "server type %v not found; list them with GET /server_types (e.g. cpx22, cx23, cax11)", refString(req.ServerType))
 	}
 	img, ok := imageByRef(req.Image, typ.arch)
 	if !ok {
@@ -95,7 +100,7 @@ func createServer(c *call) (int, any, *apiError) {
 	if req.PublicNet != nil {
 		pn = *req.PublicNet
 	}
-	loc, err := s.serverLocation(req.Location, pn, typ)
+	loc, err := s.serverLocation(req.Location, pn, typ, c.now)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -127,7 +132,7 @@ func createServer(c *call) (int, any, *apiError) {
 	}
 	r := &serverRec{UserData: req.UserData, SSHKeys: slices.Clone(req.SSHKeys)}
 	r.Server = schema.Server{
-		Name: req.Name, Status: "initializing", Created: c.now, ServerType: typ.schema(), Location: loc,
+		Name: req.Name, Status: "initializing", Created: c.now, ServerType: typ.schema(c.now, s.unavailable), Location: loc,
 		Labels: labelsOrEmpty(req.Labels), IncludedTraffic: 21990232555520, PrimaryDiskSize: typ.disk,
 		PrivateNet: []schema.ServerPrivateNet{},
 	}
@@ -144,6 +149,11 @@ func createServer(c *call) (int, any, *apiError) {
 			return 0, nil, err
 		}
 		plans = append(plans, p)
+	}
+	// Capacity is decided last: Hetzner validates the request first, and a
+	// valid request can still find no room (capacity.go).
+	if err := s.capacityFault(typ, loc.Name); err != nil {
+		return 0, nil, err
 	}
 	r.Server.ID = s.st.nextID("server")
 	if err := s.assignPublicNet(c, r, pn, loc); err != nil {
@@ -187,7 +197,7 @@ func refString(r schema.IDOrName) string {
 
 // serverLocation resolves the location: the one asked for, else the one of
 // a given primary IP, else the first location offering the server type.
-func (s *Server) serverLocation(name string, pn schema.ServerCreatePublicNet, typ serverTypeSpec) (schema.Location, *apiError) {
+func (s *Server) serverLocation(name string, pn schema.ServerCreatePublicNet, typ serverTypeSpec, now time.Time) (schema.Location, *apiError) {
 	if name == "" {
 		for _, id := range []int64{pn.IPv4ID, pn.IPv6ID} {
 			if p, ok := s.st.PrimaryIPs[id]; ok {
@@ -203,8 +213,12 @@ func (s *Server) serverLocation(name string, pn schema.ServerCreatePublicNet, ty
 	if !ok {
 		return loc, invalidField("location", "unknown location %q; use one of fsn1, nbg1, hel1, ash, hil, sin", name)
 	}
-	if !slices.Contains(typ.locations, loc.Name) {
-		return loc, invalidField("location", "server type %s is not available in %s; it is offered in %s", typ.name, loc.Name, strings.Join(typ.locations, ", "))
+	// A type not offered in the location, or deprecated there past its
+	// unavailable_after date, gets the API's "unsupported location for server
+	// type (invalid_input)" (TestFlows#96 for cx23 outside the EU,
+	// dakera-deploy#185 for a deprecated cpx31).
+	if typ.orderable(now, loc.Name, nil) == "unsupported" {
+		return loc, invalidField("location", "unsupported location for server type: %s cannot be ordered in %s", typ.name, loc.Name)
 	}
 	return loc, nil
 }
@@ -246,6 +260,9 @@ func updateServer(c *call, id int64) (int, any, *apiError) {
 	if err := c.decode(&req); err != nil {
 		return 0, nil, err
 	}
+	if err := checkLabels(req.Labels); err != nil {
+		return 0, nil, err
+	}
 	r, err := c.s.server(id)
 	if err != nil {
 		return 0, nil, err
@@ -263,7 +280,8 @@ func updateServer(c *call, id int64) (int, any, *apiError) {
 }
 
 // deleteServer removes the server, detaches it from networks and
-// firewalls, deletes its primary IPs with auto_delete and unassigns the rest.
+// firewalls (both after a propagation delay), deletes its primary IPs with
+// auto_delete and unassigns the rest.
 func deleteServer(c *call, id int64) (int, any, *apiError) {
 	s := c.s
 	r, err := s.server(id)
@@ -281,6 +299,9 @@ func deleteServer(c *call, id int64) (int, any, *apiError) {
 				n.Servers = slices.DeleteFunc(n.Servers, func(x int64) bool { return x == id })
 			}
 		}
+		// Its private IPs and firewall attachments are released only
+		// after a delay (propagation.go).
+		s.serverDeleted(r, a.FinishAt)
 		for pid, p := range s.st.PrimaryIPs {
 			if p.AssigneeID != nil && *p.AssigneeID == id {
 				if p.AutoDelete {
@@ -290,10 +311,14 @@ func deleteServer(c *call, id int64) (int, any, *apiError) {
 				}
 			}
 		}
-		for _, f := range s.st.Firewalls {
-			f.AppliedTo = slices.DeleteFunc(f.AppliedTo, func(x schema.FirewallResource) bool {
-				return x.Server != nil && x.Server.ID == id
-			})
+		// A Floating IP outlives its server and is left unassigned
+		// (unverified: the API reference does not say; Floating IPs are
+		// project resources, unlike auto-deleted primary IPs).
+		for fid, f := range s.st.FloatingIPs {
+			if f.Server != nil && *f.Server == id {
+				f.Server = nil
+				c.emit("hcloud.floating_ip.updated", fid)
+			}
 		}
 		delete(s.st.Servers, id)
 		c.emit("hcloud.server.deleted", id)

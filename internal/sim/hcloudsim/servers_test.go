@@ -46,7 +46,7 @@ func TestAttachToNetworkRules(t *testing.T) {
 	other := f.mustNetwork(t, "overlapping", "10.0.0.0/8", "10.1.1.0/24")
 	first := f.mustServer(t, hcloud.ServerCreateOpts{Name: "first", Networks: []*hcloud.Network{n}})
 	s := f.mustServer(t, hcloud.ServerCreateOpts{Name: "vm"})
-	us := f.mustServer(t, hcloud.ServerCreateOpts{Name: "us", ServerType: &hcloud.ServerType{Name: "cpx11"}, Location: &hcloud.Location{Name: "ash"}})
+	us := f.mustServer(t, hcloud.ServerCreateOpts{Name: "us", ServerType: &hcloud.ServerType{Name: "cpx22"}, Location: &hcloud.Location{Name: "ash"}})
 	attach := func(srv *hcloud.Server, net *hcloud.Network, ip string, aliases ...string) error {
 		opts := hcloud.ServerAttachToNetworkOpts{Network: net}
 		if ip != "" {
@@ -112,7 +112,7 @@ func TestServerUserDataLimit(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(fmt.Sprint(tc.size), func(t *testing.T) {
 			name := fmt.Sprintf("ud%d", tc.size)
-			_, _, err := f.client.Server.Create(ctx(t), hcloud.ServerCreateOpts{Name: name, ServerType: &hcloud.ServerType{Name: "cx22"},
+			_, _, err := f.client.Server.Create(ctx(t), hcloud.ServerCreateOpts{Name: name, ServerType: &hcloud.ServerType{Name: "cx23"},
 				Image: &hcloud.Image{Name: "debian-12"}, UserData: strings.Repeat("x", tc.size)})
 			if !tc.ok {
 				wantField(t, err, "user_data")
@@ -134,9 +134,9 @@ func TestServerCatalogReferences(t *testing.T) {
 		name, typ, image, loc, field string
 	}{
 		{"unknown server type", "cx999", "debian-12", "nbg1", "server_type"},
-		{"unknown image", "cx22", "windows-95", "nbg1", "image"},
-		{"unknown location", "cx22", "debian-12", "mars1", "location"},
-		{"type not offered in location", "cx22", "debian-12", "ash", "location"},
+		{"unknown image", "cx23", "windows-95", "nbg1", "image"},
+		{"unknown location", "cx23", "debian-12", "mars1", "location"},
+		{"type not offered in location", "cx23", "debian-12", "ash", "location"},
 	}
 	f := newFixture(t)
 	for _, tc := range tests {
@@ -159,7 +159,7 @@ func TestServerCatalogReferences(t *testing.T) {
 
 func TestServerLifecycle(t *testing.T) {
 	f := newFixture(t)
-	res, _, err := f.client.Server.Create(ctx(t), hcloud.ServerCreateOpts{Name: "vm", ServerType: &hcloud.ServerType{Name: "cx22"},
+	res, _, err := f.client.Server.Create(ctx(t), hcloud.ServerCreateOpts{Name: "vm", ServerType: &hcloud.ServerType{Name: "cx23"},
 		Image: &hcloud.Image{Name: "debian-12"}, Labels: map[string]string{"role": "gw"}})
 	if err != nil {
 		t.Fatal(err)
@@ -221,7 +221,7 @@ func TestParallelServerCreates(t *testing.T) {
 	for i := range count {
 		wg.Go(func() {
 			res, _, err := f.client.Server.Create(ctx(t), hcloud.ServerCreateOpts{Name: fmt.Sprintf("vm%d", i),
-				ServerType: &hcloud.ServerType{Name: "cx22"}, Image: &hcloud.Image{Name: "debian-12"}, Networks: []*hcloud.Network{n}})
+				ServerType: &hcloud.ServerType{Name: "cx23"}, Image: &hcloud.Image{Name: "debian-12"}, Networks: []*hcloud.Network{n}})
 			if err == nil {
 				err = f.client.Action.WaitFor(ctx(t), res.Action)
 			}

@@ -61,6 +61,9 @@ func createSSHKey(c *call) (int, any, *apiError) {
 	if err := c.decode(&req); err != nil {
 		return 0, nil, err
 	}
+	if err := checkLabels(req.Labels); err != nil {
+		return 0, nil, err
+	}
 	s := c.s
 	if err := s.checkName("SSH key", req.Name, s.sshKeyNameTaken); err != nil {
 		return 0, nil, err
@@ -115,6 +118,9 @@ func listSSHKeys(c *call) (int, any, *apiError) {
 func updateSSHKey(c *call, id int64) (int, any, *apiError) {
 	var req schema.SSHKeyUpdateRequest
 	if err := c.decode(&req); err != nil {
+		return 0, nil, err
+	}
+	if err := checkLabels(req.Labels); err != nil {
 		return 0, nil, err
 	}
 	k, err := c.s.sshKey(id)

@@ -21,9 +21,16 @@ type state struct {
 	Networks   map[int64]*schema.Network   `json:"networks"`
 	Servers    map[int64]*serverRec        `json:"servers"`
 	PrimaryIPs map[int64]*schema.PrimaryIP `json:"primary_ips"`
-	Firewalls  map[int64]*schema.Firewall  `json:"firewalls"`
-	SSHKeys    map[int64]*schema.SSHKey    `json:"ssh_keys"`
-	Actions    map[int64]*actionRec        `json:"actions"`
+	// FloatingIPs share the public IPv4 pool with primary IPs.
+	FloatingIPs map[int64]*schema.FloatingIP `json:"floating_ips"`
+	Firewalls   map[int64]*schema.Firewall   `json:"firewalls"`
+	SSHKeys     map[int64]*schema.SSHKey     `json:"ssh_keys"`
+	// LoadBalancers are emulated only as network members (loadbalancers.go).
+	LoadBalancers map[int64]*schema.LoadBalancer `json:"load_balancers"`
+	Actions       map[int64]*actionRec           `json:"actions"`
+	// Pending are changes still propagating in Hetzner's backend
+	// (propagation.go).
+	Pending []*pendingRec `json:"pending,omitempty"`
 	// IPv4Next and IPv6Next are the allocation cursors in the documentation
 	// ranges (see primaryips.go).
 	IPv4Next int `json:"ipv4_next"`
@@ -39,13 +46,15 @@ type serverRec struct {
 
 func newState() *state {
 	return &state{
-		Seq:        map[string]int64{},
-		Networks:   map[int64]*schema.Network{},
-		Servers:    map[int64]*serverRec{},
-		PrimaryIPs: map[int64]*schema.PrimaryIP{},
-		Firewalls:  map[int64]*schema.Firewall{},
-		SSHKeys:    map[int64]*schema.SSHKey{},
-		Actions:    map[int64]*actionRec{},
+		Seq:           map[string]int64{},
+		Networks:      map[int64]*schema.Network{},
+		Servers:       map[int64]*serverRec{},
+		PrimaryIPs:    map[int64]*schema.PrimaryIP{},
+		FloatingIPs:   map[int64]*schema.FloatingIP{},
+		Firewalls:     map[int64]*schema.Firewall{},
+		SSHKeys:       map[int64]*schema.SSHKey{},
+		LoadBalancers: map[int64]*schema.LoadBalancer{},
+		Actions:       map[int64]*actionRec{},
 	}
 }
 
@@ -73,8 +82,10 @@ func (s *Server) UnmarshalState(data []byte) error {
 	st.Networks = or(st.Networks, fresh.Networks)
 	st.Servers = or(st.Servers, fresh.Servers)
 	st.PrimaryIPs = or(st.PrimaryIPs, fresh.PrimaryIPs)
+	st.FloatingIPs = or(st.FloatingIPs, fresh.FloatingIPs)
 	st.Firewalls = or(st.Firewalls, fresh.Firewalls)
 	st.SSHKeys = or(st.SSHKeys, fresh.SSHKeys)
+	st.LoadBalancers = or(st.LoadBalancers, fresh.LoadBalancers)
 	st.Actions = or(st.Actions, fresh.Actions)
 	running := map[int64]*actionRec{}
 	for id, a := range st.Actions {
@@ -112,11 +123,17 @@ func (s *Server) Resources() []simcore.Resource {
 	for _, p := range s.st.PrimaryIPs {
 		add("primary_ip", p.ID, p.Name)
 	}
+	for _, f := range s.st.FloatingIPs {
+		add("floating_ip", f.ID, f.Name)
+	}
 	for _, f := range s.st.Firewalls {
 		add("firewall", f.ID, f.Name)
 	}
 	for _, k := range s.st.SSHKeys {
 		add("ssh_key", k.ID, k.Name)
+	}
+	for _, lb := range s.st.LoadBalancers {
+		add("load_balancer", lb.ID, lb.Name)
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Type != out[j].Type {

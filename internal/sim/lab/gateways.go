@@ -8,40 +8,6 @@ import (
 	"strings"
 )
 
-// StartHetznerGateway boots the gateway server the way its cloud-init would,
-// minus anything that touches the host: it writes userData's write_files
-// under the server's own directory, applies the per-namespace sysctls, starts
-// charon with the written strongswan.d fragments plus kernel-libipsec, and
-// loads the written swanctl files. runcmd/bootcmd are never executed. It
-// returns the sysctl keys it skipped because they are host-wide.
-func (l *Lab) StartHetznerGateway(ctx context.Context, serverName, userData string) (*Charon, []string, error) {
-	ns, ok := l.ServerNS(serverName)
-	if !ok {
-		return nil, nil, fmt.Errorf("hetzner server %q is not in the lab; add it before starting its strongSwan", serverName)
-	}
-	files, err := ParseUserData(userData)
-	if err != nil {
-		return nil, nil, fmt.Errorf("hetzner server %q: %w", serverName, err)
-	}
-	dir := l.instanceDir(ns)
-	g, err := WriteGatewayFiles(filepath.Join(dir, "root"), files)
-	if err != nil {
-		return nil, nil, fmt.Errorf("hetzner server %q: %w", serverName, err)
-	}
-	skipped, err := ApplySysctls(ctx, ns, g.Sysctls)
-	if err != nil {
-		return nil, skipped, fmt.Errorf("hetzner server %q: %w", serverName, err)
-	}
-	c, err := l.startCharon(ctx, ns, dir, g.Charon)
-	if err != nil {
-		return nil, skipped, err
-	}
-	if err := c.LoadFile(ctx, g.SwanctlConf); err != nil {
-		return c, skipped, fmt.Errorf("hetzner server %q: %w", serverName, err)
-	}
-	return c, skipped, nil
-}
-
 // startCharon starts (or restarts) the daemon of one namespace.
 func (l *Lab) startCharon(ctx context.Context, ns, dir string, conf CharonConf) (*Charon, error) {
 	l.mu.Lock()

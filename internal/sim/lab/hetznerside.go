@@ -10,7 +10,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -34,10 +33,11 @@ type writeFile struct {
 	Append      bool      `yaml:"append"`
 }
 
-// ParseUserData extracts write_files from a #cloud-config user_data, the
-// only part of it the lab uses: it writes the files for the gateway
-// namespace but never runs runcmd/bootcmd on the host. Later entries for the
-// same path replace earlier ones unless they set append.
+// ParseUserData extracts write_files from a #cloud-config user_data. The
+// lab uses it only to recognise a gateway (a server whose first boot writes
+// a swanctl configuration); the gateway's cloud-init itself runs for real
+// inside its machine. Later entries for the same path replace earlier ones
+// unless they set append.
 func ParseUserData(userData string) ([]File, error) {
 	first, _, _ := strings.Cut(userData, "\n")
 	if strings.TrimSpace(first) != "#cloud-config" {
@@ -109,33 +109,23 @@ func decodeContent(content, encoding string) ([]byte, error) {
 	return io.ReadAll(zr)
 }
 
-// CharonConf is the per-instance strongswan.conf the lab gives every charon.
-// It keeps the system's plugin defaults, adds the gateway's own strongswan.d
-// files, and then forces what the lab needs: kernel-libipsec (the test
-// kernel has no in-kernel ESP) and a private vici socket.
+// CharonConf is the per-instance strongswan.conf of a charon the lab runs
+// itself (the Azure gateway): the system's plugin defaults, then what the
+// lab needs: kernel-libipsec (the test kernel has no in-kernel ESP) and a
+// private vici socket. The Hetzner gateway's charon runs inside its machine
+// from its own configuration instead.
 type CharonConf struct {
 	// ViciSocket is the absolute path of the unix socket.
 	ViciSocket string
 	// LogFile, when set, gets an IKE log (charon-systemd otherwise logs to the
 	// journal, which a namespace may not have).
 	LogFile string
-	// Includes are top-level strongswan.conf fragments (/etc/strongswan.d/*.conf).
-	Includes []string
-	// PluginIncludes are plugin fragments (/etc/strongswan.d/charon/*.conf).
-	PluginIncludes []string
 }
 
 // String renders the strongswan.conf.
 func (c CharonConf) String() string {
 	var b strings.Builder
-	b.WriteString("# written by crosscloud-sim -lab\ncharon {\n  load_modular = yes\n  plugins {\n    include /etc/strongswan.d/charon/*.conf\n")
-	for _, inc := range c.PluginIncludes {
-		fmt.Fprintf(&b, "    include %s\n", inc)
-	}
-	b.WriteString("  }\n}\n")
-	for _, inc := range c.Includes {
-		fmt.Fprintf(&b, "include %s\n", inc)
-	}
+	b.WriteString("# written by crosscloud-sim -lab\ncharon {\n  load_modular = yes\n  plugins {\n    include /etc/strongswan.d/charon/*.conf\n  }\n}\n")
 	fmt.Fprintf(&b, "charon {\n  plugins {\n    kernel-libipsec {\n      load = yes\n    }\n    vici {\n      socket = unix://%s\n    }\n  }\n", c.ViciSocket)
 	if c.LogFile != "" {
 		fmt.Fprintf(&b, "  filelog {\n    lab {\n      path = %s\n      time_format = %%T\n      flush_line = yes\n      default = 1\n      ike = 2\n    }\n  }\n", c.LogFile)
@@ -144,133 +134,40 @@ func (c CharonConf) String() string {
 	return b.String()
 }
 
-// StrongswanOverride is the strongswan.conf that turns a plain charon into a
-// lab gateway: system plugin defaults plus kernel-libipsec and viciSocket.
-func StrongswanOverride(viciSocket string) string {
-	return CharonConf{ViciSocket: viciSocket}.String()
+// BootGateway makes Hetzner server name a real machine: img under an
+// overlay, booted by systemd-nspawn in the server's namespace, with seed as
+// its NoCloud data (the server's user_data exactly as the API stores it).
+// It returns once the machine is booting; Machine.Status follows the boot
+// and Hosts reports it.
+func (l *Lab) BootGateway(ctx context.Context, name string, img Image, seed Seed) (*Machine, error) {
+	ns, ok := l.ServerNS(name)
+	if !ok {
+		return nil, fmt.Errorf("hetzner server %q is not in the lab; add it before booting it", name)
+	}
+	l.mu.Lock()
+	old := l.machines[ns]
+	l.mu.Unlock()
+	if old != nil {
+		return old, old.Boot()
+	}
+	m, err := NewMachine(ns, filepath.Join(l.instanceDir(ns), "machine"), img, seed)
+	if err != nil {
+		return nil, fmt.Errorf("hetzner server %q: %w", name, err)
+	}
+	if err := m.Boot(); err != nil {
+		_ = m.Close()
+		return nil, fmt.Errorf("hetzner server %q: %w", name, err)
+	}
+	l.mu.Lock()
+	l.machines[ns] = m
+	l.mu.Unlock()
+	return m, nil
 }
 
-// SysctlSetting is one line of a sysctl.d file.
-type SysctlSetting struct {
-	Key, Value string
-	// IgnoreFailure is set by a leading "-", as systemd-sysctl does.
-	IgnoreFailure bool
-}
-
-// GatewayFiles says where a gateway's cloud-init files landed and how the
-// namespace's charon should use them.
-type GatewayFiles struct {
-	// Root is the directory standing in for the server's "/".
-	Root string
-	// SwanctlConf is a swanctl.conf that includes every swanctl file the
-	// cloud-init wrote; load it with Charon.LoadFile.
-	SwanctlConf string
-	// Charon holds the strongswan.d fragments to pass to StartCharon.
-	Charon CharonConf
-	// Sysctls are the settings of /etc/sysctl.conf and /etc/sysctl.d/*.conf,
-	// in the order systemd-sysctl applies them.
-	Sysctls []SysctlSetting
-}
-
-// WriteGatewayFiles writes files under root (root/etc/... for /etc/...)
-// and works out what charon must load: any /etc/swanctl/swanctl.conf and
-// /etc/swanctl/conf.d/*.conf (via a generated wrapper), strongswan.d
-// fragments, and sysctl settings.
-func WriteGatewayFiles(root string, files []File) (GatewayFiles, error) {
-	g := GatewayFiles{Root: root}
-	var swanctl, sysctlFiles []string
-	for _, f := range files {
-		clean := filepath.Clean("/" + f.Path)
-		dst := filepath.Join(root, clean)
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-			return g, err
-		}
-		if err := os.WriteFile(dst, f.Content, f.Permissions.Perm()); err != nil {
-			return g, fmt.Errorf("writing %s for the gateway namespace: %w", f.Path, err)
-		}
-		switch dir, base := filepath.Dir(clean), filepath.Base(clean); {
-		case clean == "/etc/swanctl/swanctl.conf" || (dir == "/etc/swanctl/conf.d" && strings.HasSuffix(base, ".conf")):
-			swanctl = append(swanctl, dst)
-		case dir == "/etc/strongswan.d/charon" && strings.HasSuffix(base, ".conf"):
-			g.Charon.PluginIncludes = append(g.Charon.PluginIncludes, dst)
-		case dir == "/etc/strongswan.d" && strings.HasSuffix(base, ".conf"):
-			g.Charon.Includes = append(g.Charon.Includes, dst)
-		case clean == "/etc/sysctl.conf" || (dir == "/etc/sysctl.d" && strings.HasSuffix(base, ".conf")):
-			sysctlFiles = append(sysctlFiles, clean)
-		}
-	}
-	if len(swanctl) == 0 {
-		return g, errors.New("user_data writes no swanctl configuration (/etc/swanctl/swanctl.conf or /etc/swanctl/conf.d/*.conf), so the gateway's strongSwan would have nothing to load")
-	}
-	sort.Strings(swanctl)
-	sort.Strings(g.Charon.PluginIncludes)
-	sort.Strings(g.Charon.Includes)
-	var b strings.Builder
-	b.WriteString("# written by crosscloud-sim -lab: the gateway's swanctl files\n")
-	for _, s := range swanctl {
-		fmt.Fprintf(&b, "include %s\n", s)
-	}
-	g.SwanctlConf = filepath.Join(root, "lab-swanctl.conf")
-	if err := os.WriteFile(g.SwanctlConf, []byte(b.String()), 0o600); err != nil {
-		return g, err
-	}
-	// systemd-sysctl order: sysctl.d files by name, then /etc/sysctl.conf.
-	sort.Slice(sysctlFiles, func(i, j int) bool {
-		if (sysctlFiles[i] == "/etc/sysctl.conf") != (sysctlFiles[j] == "/etc/sysctl.conf") {
-			return sysctlFiles[j] == "/etc/sysctl.conf"
-		}
-		return filepath.Base(sysctlFiles[i]) < filepath.Base(sysctlFiles[j])
-	})
-	for _, f := range sysctlFiles {
-		data, err := os.ReadFile(filepath.Join(root, f))
-		if err != nil {
-			return g, err
-		}
-		settings, err := ParseSysctl(string(data))
-		if err != nil {
-			return g, fmt.Errorf("%s: %w", f, err)
-		}
-		g.Sysctls = append(g.Sysctls, settings...)
-	}
-	return g, nil
-}
-
-// ParseSysctl reads sysctl.d(5) syntax: "key = value", '#' and ';'
-// comments, '/' as separator, '-' to ignore failures.
-func ParseSysctl(text string) ([]SysctlSetting, error) {
-	var out []SysctlSetting
-	for n, line := range strings.Split(text, "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" || line[0] == '#' || line[0] == ';' {
-			continue
-		}
-		k, v, ok := strings.Cut(line, "=")
-		if !ok {
-			return nil, fmt.Errorf("line %d %q: expected \"key = value\"", n+1, line)
-		}
-		s := SysctlSetting{Key: strings.TrimSpace(k), Value: strings.TrimSpace(v)}
-		if strings.HasPrefix(s.Key, "-") {
-			s.IgnoreFailure, s.Key = true, strings.TrimPrefix(s.Key, "-")
-		}
-		s.Key = strings.ReplaceAll(s.Key, "/", ".")
-		out = append(out, s)
-	}
-	return out, nil
-}
-
-// ApplySysctls sets the per-namespace settings inside ns and returns the
-// keys it skipped because they are host-wide (kernel.*, vm.*, ...): a lab
-// must never change the host.
-func ApplySysctls(ctx context.Context, ns string, settings []SysctlSetting) (skipped []string, err error) {
-	var errs []error
-	for _, s := range settings {
-		if !NamespacedSysctl(s.Key) {
-			skipped = append(skipped, s.Key)
-			continue
-		}
-		if err := Sysctl(ctx, ns, s.Key, s.Value); err != nil && !s.IgnoreFailure {
-			errs = append(errs, err)
-		}
-	}
-	return skipped, errors.Join(errs...)
+// Gateway returns the machine of Hetzner server name, if it was booted.
+func (l *Lab) Gateway(name string) (*Machine, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	m, ok := l.machines[l.servers[name]]
+	return m, ok
 }

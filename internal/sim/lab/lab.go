@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // ApplyRoutes makes the router's network routes equal routes: it replaces
@@ -39,11 +39,22 @@ func (l *Lab) ApplyRoutes(ctx context.Context, routes []Route) error {
 	return errors.Join(errs...)
 }
 
-// Hosts lists the lab's hosts for GET /_sim/lab/hosts.
+// Hosts lists the lab's hosts for GET /_sim/lab/hosts, each gateway
+// machine with its boot.
 func (l *Lab) Hosts() []Host {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return append([]Host(nil), l.hosts...)
+	hs := append([]Host(nil), l.hosts...)
+	for i, h := range hs {
+		if m := l.machines[h.Name]; m != nil {
+			st := m.Status()
+			hs[i].HostBoot = &HostBoot{State: st.State, CloudInit: st.CloudInit, FailedUnits: st.FailedUnits, Boots: st.Boots, Error: st.Err}
+			if hs[i].FailedUnits == nil {
+				hs[i].FailedUnits = []string{}
+			}
+		}
+	}
+	return hs
 }
 
 // ServerNS returns the namespace of a Hetzner server.
@@ -68,19 +79,35 @@ func (l *Lab) AzureGatewayNS() string { return l.azureGW }
 // RouterNS is the namespace of the Hetzner network's router.
 func (l *Lab) RouterNS() string { return l.router }
 
-// Close stops every charon and removes every namespace and file the lab
-// made (by prefix, so it also cleans up after an earlier crash).
+// Close powers off every machine, stops every charon and the mirror, and
+// removes every namespace and file the lab made (by prefix, so it also
+// cleans up after an earlier crash).
 func (l *Lab) Close(ctx context.Context) error {
 	l.mu.Lock()
-	charons := l.charons
-	l.charons = map[string]*Charon{}
+	charons, machines := l.charons, l.machines
+	l.charons, l.machines = map[string]*Charon{}, map[string]*Machine{}
 	l.mu.Unlock()
+	var wg sync.WaitGroup
+	errs := make(chan error, len(machines))
+	for _, m := range machines {
+		wg.Add(1)
+		go func() { defer wg.Done(); errs <- m.Close() }()
+	}
 	for _, c := range charons {
 		c.Stop()
 	}
-	err := Sweep(ctx, l.prefix)
+	wg.Wait()
+	close(errs)
+	var err error
+	for e := range errs {
+		err = errors.Join(err, e)
+	}
+	if l.mirrorSrv != nil {
+		_ = l.mirrorSrv.Close()
+	}
+	err = errors.Join(err, Sweep(ctx, l.prefix))
 	if l.dir != "" {
-		err = errors.Join(err, os.RemoveAll(l.dir))
+		err = errors.Join(err, removeTree(l.dir))
 	}
 	return err
 }

@@ -164,7 +164,7 @@ func Sweep(ctx context.Context, prefix string) error {
 	for _, pattern := range []string{filepath.Join("/etc/netns", prefix+"*"), filepath.Join(os.TempDir(), prefix+"lab-*")} {
 		dirs, _ := filepath.Glob(pattern)
 		for _, d := range dirs {
-			errs = append(errs, os.RemoveAll(d))
+			errs = append(errs, removeTree(d)) // a crashed lab's machine disks are still mounted
 		}
 	}
 	return errors.Join(errs...)
@@ -269,4 +269,41 @@ func Sysctl(ctx context.Context, ns, key, value string) error {
 // (and so is safe to set for one emulated host).
 func NamespacedSysctl(key string) bool {
 	return strings.HasPrefix(key, "net.ipv4.") || strings.HasPrefix(key, "net.ipv6.")
+}
+
+// SweepAbandoned removes what killed test runs left behind. Tests name lab
+// objects tag + (pid % 100000) + letters + "-"; a test binary stopped by its
+// timeout never runs its cleanup, and its pid-based prefix is never used
+// again, so its machines would run on. A prefix is swept only when no live
+// process has a pid that maps to it.
+func SweepAbandoned(ctx context.Context, tag string) error {
+	re, err := regexp.Compile("^" + regexp.QuoteMeta(tag) + `(\d+)[a-z]*-`)
+	if err != nil {
+		return err
+	}
+	names, err := ListNS(ctx, tag)
+	if err != nil {
+		return err
+	}
+	live := map[int]bool{}
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		if p, err := strconv.Atoi(e.Name()); err == nil {
+			live[p%100000] = true
+		}
+	}
+	swept := map[string]bool{}
+	var errs []error
+	for _, n := range names {
+		m := re.FindStringSubmatch(n)
+		if m == nil || swept[m[0]] {
+			continue
+		}
+		if p, _ := strconv.Atoi(m[1]); live[p] || ValidatePrefix(m[0]) != nil {
+			continue
+		}
+		swept[m[0]] = true
+		errs = append(errs, Sweep(ctx, m[0]))
+	}
+	return errors.Join(errs...)
 }

@@ -2,10 +2,16 @@ package lab
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"sync"
+	"time"
 )
 
 // PublicSegments is the lab's "internet": documentation ranges, so nothing
@@ -19,7 +25,12 @@ type Topology struct {
 	// Prefix starts every namespace name (see ValidatePrefix).
 	Prefix string
 	// Dir holds charon files; "" = a new directory in os.TempDir() that Sweep knows.
-	Dir     string
+	Dir string
+	// CacheDir holds the gateway image and the Debian mirror's cache; ""
+	// = CacheDir().
+	CacheDir string
+	// Logger gets the lab mirror's warnings; nil discards.
+	Logger  *slog.Logger
 	Hetzner HetznerSite
 	Azure   AzureSite
 }
@@ -41,6 +52,8 @@ type Server struct {
 	Name                string
 	PublicIP, PrivateIP netip.Addr
 	IsGateway           bool
+	// FloatingIPs are the Floating IPs assigned to it (floating.go).
+	FloatingIPs []netip.Addr
 }
 
 // Route is a Hetzner network route.
@@ -64,11 +77,27 @@ type Host struct {
 	Cloud string `json:"cloud"`
 	Role  string `json:"role"` // gateway, router, probe or server
 	IP    string `json:"ip"`
+	// Boot is set for a gateway server booted as a machine.
+	*HostBoot
+}
+
+// HostBoot is a gateway machine's boot as GET /_sim/lab/hosts shows it.
+type HostBoot struct {
+	// State is booting, running or off.
+	State string `json:"state"`
+	// CloudInit is "running", "done" or "error: ..." for the current boot
+	// ("" until cloud-init starts).
+	CloudInit   string   `json:"cloud_init"`
+	FailedUnits []string `json:"failed_units"`
+	Boots       int      `json:"boots"`
+	// Error says why the machine is off when it did not shut down itself.
+	Error string `json:"error,omitempty"`
 }
 
 // Lab is a built topology. Its methods are safe for concurrent use.
 type Lab struct {
 	prefix, dir string
+	cacheDir    string
 	network     netip.Prefix
 	routerIP    netip.Addr
 	inet        string
@@ -80,8 +109,13 @@ type Lab struct {
 	servers   map[string]string // server name -> namespace
 	probes    map[netip.Prefix]Host
 	nextIf    int
-	charons   map[string]*Charon // namespace -> daemon
-	azureConf map[string]string  // connection name -> swanctl text
+	charons   map[string]*Charon    // namespace -> daemon
+	machines  map[string]*Machine   // namespace -> gateway machine
+	azureConf map[string]string     // connection name -> swanctl text
+	floating  map[netip.Addr]string // Floating IP -> server it is routed to
+
+	mirror    *Mirror
+	mirrorSrv *http.Server
 }
 
 // protoLab tags the router's network routes so ApplyRoutes can find the
@@ -104,9 +138,13 @@ func Build(ctx context.Context, t Topology) (_ *Lab, err error) {
 	if !h.NetworkRange.Contains(h.RouterIP) {
 		return nil, fmt.Errorf("hetzner router IP %v is outside the network range %v", h.RouterIP, h.NetworkRange)
 	}
-	l := &Lab{prefix: t.Prefix, dir: t.Dir, network: h.NetworkRange.Masked(), routerIP: h.RouterIP,
+	l := &Lab{prefix: t.Prefix, dir: t.Dir, cacheDir: t.CacheDir, network: h.NetworkRange.Masked(), routerIP: h.RouterIP,
 		inet: t.Prefix + "inet", router: t.Prefix + "hrouter", azureGW: t.Prefix + "agw",
-		servers: map[string]string{}, probes: map[netip.Prefix]Host{}, charons: map[string]*Charon{}, azureConf: map[string]string{}}
+		servers: map[string]string{}, probes: map[netip.Prefix]Host{}, charons: map[string]*Charon{},
+		machines: map[string]*Machine{}, azureConf: map[string]string{}}
+	if l.cacheDir == "" {
+		l.cacheDir = CacheDir()
+	}
 	if l.dir == "" {
 		if l.dir, err = os.MkdirTemp("", t.Prefix+"lab-"); err != nil {
 			return nil, err
@@ -118,6 +156,9 @@ func Build(ctx context.Context, t Topology) (_ *Lab, err error) {
 		}
 	}()
 	if err := l.buildInternet(ctx); err != nil {
+		return nil, err
+	}
+	if err := l.startMirror(ctx, t.Logger); err != nil {
 		return nil, err
 	}
 	if err := l.buildRouter(ctx); err != nil {
@@ -156,6 +197,31 @@ func (l *Lab) buildInternet(ctx context.Context) error {
 	}
 	return Sysctl(ctx, l.inet, "net.ipv4.ip_forward", "1")
 }
+
+// startMirror serves the Debian mirror on MirrorAddr:80 inside the
+// internet namespace, the only service there. Gateways reach it over their
+// public interface; no lab namespace has a route to anything outside, and
+// the emulator itself fetches cache misses from Debian.
+func (l *Lab) startMirror(ctx context.Context, logger *slog.Logger) error {
+	if err := AddAddr(ctx, l.inet, "lo", MirrorAddr+"/32"); err != nil {
+		return err
+	}
+	var ln net.Listener
+	err := InNetNS(l.inet, func() (err error) {
+		ln, err = net.Listen("tcp4", MirrorAddr+":80")
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("the lab's Debian mirror: %w", err)
+	}
+	l.mirror = NewMirror(filepath.Join(l.cacheDir, "mirror"), "", logger)
+	l.mirrorSrv = &http.Server{Handler: l.mirror, ReadHeaderTimeout: 30 * time.Second}
+	go func() { _ = l.mirrorSrv.Serve(ln) }()
+	return nil
+}
+
+// Mirror is the lab's Debian mirror (nil before Build).
+func (l *Lab) Mirror() *Mirror { return l.mirror }
 
 func (l *Lab) buildRouter(ctx context.Context) error {
 	if err := AddNS(ctx, l.prefix, l.router); err != nil {
@@ -233,42 +299,80 @@ func (l *Lab) AddServer(ctx context.Context, s Server) (string, error) {
 	l.mu.Lock()
 	l.servers[s.Name] = ns
 	l.mu.Unlock()
-	if s.PublicIP.IsValid() {
-		if err := l.attachPublic(ctx, ns, s.PublicIP); err != nil {
-			return ns, fmt.Errorf("hetzner server %q: %w", s.Name, err)
-		}
-	}
-	ip := ""
-	if s.PrivateIP.IsValid() {
-		if err := l.attachPrivate(ctx, ns, s.PrivateIP); err != nil {
-			return ns, fmt.Errorf("hetzner server %q: %w", s.Name, err)
-		}
-		ip = s.PrivateIP.String()
-	}
 	role := "server"
 	if s.IsGateway {
 		role = "gateway"
 	}
 	l.mu.Lock()
-	l.hosts = append(l.hosts, Host{Name: ns, Cloud: "hcloud", Role: role, IP: ip})
+	l.hosts = append(l.hosts, Host{Name: ns, Cloud: "hcloud", Role: role})
 	l.mu.Unlock()
-	return ns, nil
+	return ns, l.UpdateServer(ctx, Server{Name: s.Name}, s)
 }
 
-// RemoveServer deletes a server's namespace (and its charon, if any).
+// UpdateServer changes a server's interfaces from old's to s's in place, as
+// Hetzner's attach_to_network, detach_from_network and primary IP actions
+// do to a running server: its machine keeps running and sees eth0 or eth1
+// come or go.
+func (l *Lab) UpdateServer(ctx context.Context, old, s Server) error {
+	ns, ok := l.ServerNS(s.Name)
+	if !ok {
+		return fmt.Errorf("hetzner server %q is not in the lab", s.Name)
+	}
+	for _, c := range []struct {
+		dev      string
+		was, now netip.Addr
+		attach   func(context.Context, string, netip.Addr) error
+	}{{"eth0", old.PublicIP, s.PublicIP, l.attachPublic}, {"eth1", old.PrivateIP, s.PrivateIP, l.attachPrivate}} {
+		if c.was == c.now {
+			continue
+		}
+		if c.was.IsValid() {
+			// The veth's other end, its address and routes go with it.
+			if _, err := ipCmd(ctx, ns, "link", "del", c.dev); err != nil {
+				return fmt.Errorf("hetzner server %q: %w", s.Name, err)
+			}
+		}
+		if c.now.IsValid() {
+			if err := c.attach(ctx, ns, c.now); err != nil {
+				return fmt.Errorf("hetzner server %q: %w", s.Name, err)
+			}
+		}
+	}
+	if err := l.routeFloatingIPs(ctx, old, s); err != nil {
+		return fmt.Errorf("hetzner server %q: %w", s.Name, err)
+	}
+	ip := ""
+	if s.PrivateIP.IsValid() {
+		ip = s.PrivateIP.String()
+	}
+	l.mu.Lock()
+	for i := range l.hosts {
+		if l.hosts[i].Name == ns {
+			l.hosts[i].IP = ip
+		}
+	}
+	l.mu.Unlock()
+	return nil
+}
+
+// RemoveServer deletes a server: its machine is powered off and its disk
+// dropped, then its namespace is removed.
 func (l *Lab) RemoveServer(ctx context.Context, name string) error {
 	l.mu.Lock()
 	ns, ok := l.servers[name]
-	c := l.charons[ns]
+	m := l.machines[ns]
 	delete(l.servers, name)
-	delete(l.charons, ns)
+	delete(l.machines, ns)
 	l.hosts = removeHost(l.hosts, ns)
 	l.mu.Unlock()
 	if !ok {
 		return nil
 	}
-	c.Stop()
-	return DelNS(ctx, ns)
+	err := errors.Join(m.Close(), l.unrouteServer(ctx, name))
+	if m != nil {
+		err = errors.Join(err, removeTree(filepath.Join(l.instanceDir(ns), "machine")))
+	}
+	return errors.Join(err, DelNS(ctx, ns))
 }
 
 // addHetznerProbe puts a probe on the subnet's last usable address.

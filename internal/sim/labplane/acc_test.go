@@ -59,11 +59,13 @@ resource "crosscloud_ipsec_link" "main" {
 }
 
 // TestAccLinkLab applies the original topology with the real terraform CLI
-// against crosscloud-sim -lab and checks the tunnel it builds: traffic in
-// both directions, the policy's algorithms on the Azure-side SA, NotConnected
-// and no traffic when the Azure connection is changed out of band to another
-// policy, the next apply repairing it, and recovery after the gateway
-// server's strongSwan is killed.
+// against crosscloud-sim -lab and checks the tunnel it builds: the gateway
+// server booted from the provider's user_data (cloud-init done, units
+// active and enabled, MSS clamp, forwarding), traffic in both directions,
+// the policy's algorithms on the Azure-side SA, NotConnected and no traffic
+// when the Azure connection is changed out of band to another policy, the
+// next apply repairing it, and systemd restarting the gateway's killed
+// strongSwan.
 func TestAccLinkLab(t *testing.T) {
 	requireLab(t)
 	ls := startLabSim(t, "a")
@@ -83,7 +85,9 @@ func TestAccLinkLab(t *testing.T) {
 					resource.TestCheckResourceAttr(link, "connection_status", "Connected"),
 					resource.TestCheckResourceAttr(link, "hetzner_private_ip", "10.0.1.1"),
 					func(*terraform.State) error {
+						// The provider's own user_data, booted for real.
 						hzProbe, azProbe = ls.probe(t, "10.0.1.0/24").Name, ls.probe(t, "10.1.1.0/24").Name
+						ls.checkGateway(t, "hel1-weu-gw", 1, hzProbe, azProbe, 5011)
 						return ls.checkTraffic(hzProbe, azProbe, true)
 					},
 					func(*terraform.State) error {

@@ -2,12 +2,9 @@ package labplane
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"net/netip"
-	"os/exec"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -29,7 +26,7 @@ const psk = "labPlaneKey_0123456789"
 // gateway daemon comes back.
 func TestLabThroughTheAPIs(t *testing.T) {
 	requireLab(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
 	ls := startLabSim(t, "e")
 	cred, opts := ls.arm()
@@ -76,7 +73,7 @@ func TestLabThroughTheAPIs(t *testing.T) {
 	must(err, "primary IP")
 	hzIP := netip.MustParseAddr(pr.PrimaryIP.IP.String())
 	ud := renderUserData(t, hzIP, azIP, ipsec.DefaultPolicy())
-	created, _, err := hc.Server.Create(ctx, hcloud.ServerCreateOpts{Name: "gw", ServerType: &hcloud.ServerType{Name: "cx22"},
+	created, _, err := hc.Server.Create(ctx, hcloud.ServerCreateOpts{Name: "gw", ServerType: &hcloud.ServerType{Name: "cx23"},
 		Image: &hcloud.Image{Name: "debian-12"}, Location: &hcloud.Location{Name: "nbg1"}, UserData: ud,
 		PublicNet: &hcloud.ServerCreatePublicNet{EnableIPv4: true, IPv4: pr.PrimaryIP}})
 	must(err, "server")
@@ -88,6 +85,8 @@ func TestLabThroughTheAPIs(t *testing.T) {
 	act, _, err = hc.Network.AddRoute(ctx, network, hcloud.NetworkAddRouteOpts{Route: hcloud.NetworkRoute{Destination: dst, Gateway: net.ParseIP("10.0.1.1")}})
 	must(err, "route")
 	must(hc.Action.WaitFor(ctx, act), "route")
+
+	ls.waitImage(t)
 
 	// Azure: local network gateway and the connection with the same policy.
 	lp, err := factory.NewLocalNetworkGatewaysClient().BeginCreateOrUpdate(ctx, rg, "lng", armnetwork.LocalNetworkGateway{Location: new(loc),
@@ -116,8 +115,13 @@ func TestLabThroughTheAPIs(t *testing.T) {
 		return string(*c.Properties.ConnectionStatus)
 	}
 	putConn(ipsec.DefaultPolicy())
-	eventually(t, 30*time.Second, "connectionStatus Connected", func() bool { return status() == "Connected" })
+	// The gateway server boots for real first: systemd, cloud-init, apt.
+	eventually(t, bootLimit, "connectionStatus Connected", func() bool { return status() == "Connected" })
 
+	// IKE can be up before the first boot has finished: the package's
+	// postinst starts strongSwan before runcmd applies the sysctls, so
+	// forwarding may still be off. That is the real server's order too.
+	ls.waitBooted(t, "gw", 1, bootLimit)
 	hzProbe, azProbe := ls.probe(t, "10.0.1.0/24"), ls.probe(t, "10.1.1.0/24")
 	if azProbe.IP != "10.1.1.4" || hzProbe.IP != "10.0.1.254" {
 		t.Fatalf("probes = %s / %s, want 10.1.1.4 (Azure's first VM address) and 10.0.1.254", azProbe.IP, hzProbe.IP)
@@ -145,6 +149,7 @@ func TestLabThroughTheAPIs(t *testing.T) {
 		must(err, "GET connection")
 		return *c.Properties.IngressBytesTransferred > 0 && *c.Properties.EgressBytesTransferred > 0
 	})
+	ls.checkGateway(t, "gw", 1, hzProbe.Name, azProbe.Name, 5001)
 
 	// Out of band, the connection gets a policy the gateway server does not offer.
 	other := ipsec.Policy{IKEEncryption: "AES256", IKEIntegrity: "SHA256", DHGroup: "DHGroup14",
@@ -167,6 +172,24 @@ func TestLabThroughTheAPIs(t *testing.T) {
 		_, ok := ping(hzProbe.Name, azProbe.IP)
 		return ok && status() == "Connected"
 	})
+
+	// Power the server off and on through the API: the machine halts and
+	// boots again from its disk; cloud-init sees the same instance, so only
+	// what the first boot enabled brings the tunnel back.
+	srv, _, err := hc.Server.GetByName(ctx, "gw")
+	must(err, "GET server")
+	act, _, err = hc.Server.Poweroff(ctx, srv)
+	must(err, "poweroff")
+	must(hc.Action.WaitFor(ctx, act), "poweroff")
+	eventually(t, 30*time.Second, "the gateway machine off", func() bool { return ls.gatewayHost(t, "gw").State == "off" })
+	if out, ok := ping(hzProbe.Name, azProbe.IP); ok {
+		t.Fatalf("ping passed with the gateway server powered off:\n%s", out)
+	}
+	act, _, err = hc.Server.Poweron(ctx, srv)
+	must(err, "poweron")
+	must(hc.Action.WaitFor(ctx, act), "poweron")
+	ls.checkGateway(t, "gw", 2, hzProbe.Name, azProbe.Name, 5002)
+	eventually(t, time.Minute, "Connected after the power cycle", func() bool { return status() == "Connected" })
 }
 
 // renderUserData is the gateway's cloud-init as the provider renders it.
@@ -189,22 +212,31 @@ func renderUserData(t *testing.T, hz, az netip.Addr, p ipsec.Policy) string {
 	return string(ud)
 }
 
-// killGatewayCharon SIGKILLs the gateway server's strongSwan, as a crash would.
+// killGatewayCharon SIGKILLs the gateway server's strongSwan daemon, as a
+// crash would, and checks that the machine's systemd starts it again
+// (strongswan.service has Restart=on-abnormal): the lab no longer restarts
+// anything itself.
 func killGatewayCharon(t *testing.T, ls *labSim, server string) {
 	t.Helper()
-	l := ls.plane.Lab()
-	ns, ok := l.ServerNS(server)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	m, ok := ls.plane.Lab().Gateway(server)
 	if !ok {
-		t.Fatalf("server %s has no namespace", server)
+		t.Fatalf("server %s has no machine", server)
 	}
-	out, err := exec.Command("ip", "netns", "pids", ns).Output()
-	if err != nil || len(strings.Fields(string(out))) == 0 {
-		t.Fatalf("no process in %s to kill: %v", ns, err)
+	pid := func() string {
+		out, _ := m.Exec(ctx, "systemctl", "show", "-P", "MainPID", "strongswan.service")
+		return strings.TrimSpace(out)
 	}
-	for _, f := range strings.Fields(string(out)) {
-		var pid int
-		if _, err := fmt.Sscan(f, &pid); err == nil {
-			_ = syscall.Kill(pid, syscall.SIGKILL)
-		}
+	before := pid()
+	if before == "" || before == "0" {
+		t.Fatalf("strongswan.service has no main process in %s", m.NS)
 	}
+	if out, err := m.Exec(ctx, "kill", "-KILL", before); err != nil {
+		t.Fatalf("kill charon: %v\n%s", err, out)
+	}
+	eventually(t, 20*time.Second, "systemd to restart strongswan.service", func() bool {
+		now := pid()
+		return now != "" && now != "0" && now != before
+	})
 }

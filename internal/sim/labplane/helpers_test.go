@@ -2,11 +2,14 @@ package labplane
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/netip"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -46,6 +49,19 @@ func requireLab(t *testing.T) {
 		t.Fatalf("lab test cannot run but CI is set, so it must not be skipped: %v", err)
 	}
 	t.Skipf("lab test skipped: %v", err)
+}
+
+// TestMain first removes what earlier, killed runs of these tests left
+// (their cleanup never ran); live runs are left alone.
+func TestMain(m *testing.M) {
+	if os.Geteuid() == 0 {
+		if _, err := exec.LookPath("ip"); err == nil {
+			if err := lab.SweepAbandoned(context.Background(), "cp"); err != nil {
+				fmt.Fprintln(os.Stderr, "sweeping abandoned lab test objects:", err)
+			}
+		}
+	}
+	os.Exit(m.Run())
 }
 
 // labSim is one in-process emulator with the lab data plane.
@@ -90,12 +106,14 @@ func startLabSim(t *testing.T, tag string) *labSim {
 	return ls
 }
 
-// dumpLogs prints every charon log of the lab, for failed tests.
+// dumpLogs prints each gateway machine's boot and strongSwan journal, for
+// failed tests.
 func (ls *labSim) dumpLogs(t *testing.T) {
 	for _, s := range ls.plane.servers {
-		if s.charon != nil {
-			b, _ := os.ReadFile(s.charon.Log)
-			t.Logf("Hetzner charon %s log (tail):\n%s", s.charon.NS, tail(string(b), 3000))
+		if m := s.machine; m != nil {
+			out, _ := m.Exec(context.Background(), "journalctl", "--no-pager", "-n", "80", "-u", "strongswan", "-u", "cloud-final")
+			b, _ := os.ReadFile(filepath.Join(m.Root(), "var/log/cloud-init-output.log"))
+			t.Logf("Hetzner gateway %s (%+v) journal (tail):\n%s\ncloud-init-output.log (tail):\n%s", m.NS, m.Status(), out, tail(string(b), 3000))
 		}
 	}
 }
@@ -209,4 +227,117 @@ type tWriter struct{ t *testing.T }
 func (w tWriter) Write(b []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(b)))
 	return len(b), nil
+}
+
+// bootLimit covers a gateway's first boot on a fresh machine (the mirror
+// downloads strongSwan and the package indexes from Debian once); with a
+// warm cache it takes well under a minute.
+const bootLimit = 6 * time.Minute
+
+// hostsEntry is GET /_sim/lab/hosts's entry for a gateway server, as the
+// person running the lab sees it.
+type hostsEntry struct {
+	Name        string    `json:"name"`
+	Role        string    `json:"role"`
+	State       string    `json:"state"`
+	CloudInit   *string   `json:"cloud_init"`
+	FailedUnits *[]string `json:"failed_units"`
+	Boots       int       `json:"boots"`
+}
+
+// gatewayHost reads the server's entry from the emulator's HTTP endpoint.
+func (ls *labSim) gatewayHost(t *testing.T, server string) hostsEntry {
+	t.Helper()
+	ns, ok := ls.plane.Lab().ServerNS(server)
+	if !ok {
+		t.Fatalf("server %s is not in the lab", server)
+	}
+	resp, err := http.Get(ls.env["CROSSCLOUD_SIM_URL"] + "/_sim/lab/hosts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var hosts []hostsEntry
+	if err := json.NewDecoder(resp.Body).Decode(&hosts); err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range hosts {
+		if h.Name == ns {
+			return h
+		}
+	}
+	t.Fatalf("GET /_sim/lab/hosts has no entry %s: %+v", ns, hosts)
+	return hostsEntry{}
+}
+
+// waitBooted waits until the gateway's boot number n has finished
+// cloud-init, as GET /_sim/lab/hosts reports it.
+func (ls *labSim) waitBooted(t *testing.T, server string, n int, limit time.Duration) hostsEntry {
+	t.Helper()
+	var h hostsEntry
+	eventually(t, limit, fmt.Sprintf("boot %d of %s to finish cloud-init", n, server), func() bool {
+		h = ls.gatewayHost(t, server)
+		return h.Boots == n && h.CloudInit != nil && *h.CloudInit != "" && *h.CloudInit != "running"
+	})
+	return h
+}
+
+// checkGateway checks what the gateway server's boot must leave behind:
+// cloud-init done without errors and no failed unit (as the emulator's
+// endpoint reports them), strongswan.service and crosscloud-mss.service
+// active and enabled, the MSS table loaded, forwarding on, and TCP through
+// the tunnel both ways with the SYN clamped to at most 1350 where it
+// arrives.
+func (ls *labSim) checkGateway(t *testing.T, server string, boot int, hzNS, azNS string, port int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	h := ls.waitBooted(t, server, boot, bootLimit)
+	if *h.CloudInit != "done" || h.FailedUnits == nil || len(*h.FailedUnits) != 0 || h.State != "running" || h.Role != "gateway" {
+		t.Fatalf("GET /_sim/lab/hosts shows the gateway as %+v (cloud_init %q, failed_units %v); want running, done, []", h, deref(h.CloudInit), h.FailedUnits)
+	}
+	m, ok := ls.plane.Lab().Gateway(server)
+	if !ok {
+		t.Fatalf("no machine for %s", server)
+	}
+	for _, unit := range []string{"strongswan.service", "crosscloud-mss.service"} {
+		for _, q := range [][2]string{{"is-active", "active"}, {"is-enabled", "enabled"}} {
+			if out, _ := m.Exec(ctx, "systemctl", q[0], unit); strings.TrimSpace(out) != q[1] {
+				t.Errorf("systemctl %s %s = %q, want %s", q[0], unit, strings.TrimSpace(out), q[1])
+			}
+		}
+	}
+	if out, err := m.Exec(ctx, "nft", "list", "table", "inet", "crosscloud_mss"); err != nil || !strings.Contains(out, "maxseg size set 1350") {
+		t.Errorf("MSS table: %v\n%s", err, out)
+	}
+	if out, _ := lab.InNS(ctx, m.NS, "cat", "/proc/sys/net/ipv4/ip_forward"); strings.TrimSpace(out) != "1" {
+		t.Errorf("ip_forward in the gateway = %q, want 1", strings.TrimSpace(out))
+	}
+	for _, d := range []struct{ from, far, to string }{{hzNS, azNS, "10.1.1.4"}, {azNS, hzNS, "10.0.1.254"}} {
+		res, err := lab.TCPProbe(ctx, d.from, d.far, d.to, port)
+		t.Logf("TCP %s -> %s: SYN arrived with MSS %d; %d bytes echoed: %v (%v)", d.from, d.to, res.SYNMSS, res.Bytes, res.Echoed, err)
+		if err != nil || !res.Echoed {
+			t.Errorf("TCP %s -> %s through the tunnel: %+v, %v", d.from, d.to, res, err)
+		}
+		if res.SYNMSS <= 0 || res.SYNMSS > 1350 {
+			t.Errorf("the SYN %s -> %s arrived with MSS %d; the gateway must clamp it to at most 1350", d.from, d.to, res.SYNMSS)
+		}
+	}
+}
+
+// waitImage waits until the plane has its gateway image: on a fresh
+// machine that is a debootstrap (minutes, and longer while another test
+// process builds it), which the boot limits below must not include.
+func (ls *labSim) waitImage(t *testing.T) {
+	t.Helper()
+	eventually(t, 20*time.Minute, "the gateway image", func() bool {
+		img, err := ls.plane.image()
+		if err != nil && img == nil && strings.Contains(err.Error(), "still being prepared") {
+			return false
+		}
+		if err != nil {
+			t.Fatalf("gateway image: %v", err)
+		}
+		return true
+	})
 }

@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/strongswan/govici/vici"
-
-	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/lab"
 )
 
 // A real Azure gateway in the Default connection mode initiates towards its
@@ -19,40 +17,25 @@ import (
 // than after its exponential IKE retransmit back-off (up to minutes). The
 // negotiation itself is untouched: mismatched policies still fail.
 
-// alive reports whether a charon answers on its vici socket; a killed
-// daemon leaves the socket file but refuses connections.
-func alive(ctx context.Context, c *lab.Charon) bool {
-	if c == nil {
-		return false
-	}
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	s, err := vici.NewSession(vici.WithSocketPath(c.Socket))
-	if err != nil {
-		return false
-	}
-	defer s.Close()
-	_, err = s.Call(ctx, "version", nil)
-	return err == nil
-}
-
-// nudge makes the Hetzner charon c (re)negotiate every connection it has to
-// the Azure gateway peer: SAs that are not up are dropped and each child is
-// initiated again. It runs in the background; Close waits for it.
-func (p *Plane) nudge(ctx context.Context, c *lab.Charon, peer netip.Addr) {
+// nudge makes the Hetzner gateway's charon (vici socket sock, inside its
+// machine) (re)negotiate every connection it has to the Azure gateway peer:
+// SAs that are not up are dropped and each child is initiated again. It
+// runs in the background; Close waits for it. A gateway still booting has
+// no socket yet, and then initiates on its own when strongSwan starts.
+func (p *Plane) nudge(ctx context.Context, ns, sock string, peer netip.Addr) {
 	p.nudges.Add(1)
 	go func() {
 		defer p.nudges.Done()
 		ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 		defer cancel()
-		if err := reinitiate(ctx, c, peer); err != nil {
-			p.log.Debug("re-initiating from the Hetzner gateway", "ns", c.NS, "peer", peer, "err", err)
+		if err := reinitiate(ctx, sock, peer); err != nil {
+			p.log.Debug("re-initiating from the Hetzner gateway", "ns", ns, "peer", peer, "err", err)
 		}
 	}()
 }
 
-func reinitiate(ctx context.Context, c *lab.Charon, peer netip.Addr) error {
-	s, err := vici.NewSession(vici.WithSocketPath(c.Socket))
+func reinitiate(ctx context.Context, sock string, peer netip.Addr) error {
+	s, err := vici.NewSession(vici.WithSocketPath(sock))
 	if err != nil {
 		return err
 	}

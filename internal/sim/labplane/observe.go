@@ -46,8 +46,17 @@ type serverSpec struct {
 	server    lab.Server
 	userData  string
 	isGateway bool
-	// charon is the gateway's running daemon (set by the reconciler).
-	charon *lab.Charon
+	// status is the API's server status (running, off, ...): a gateway is
+	// powered on and off with it.
+	status string
+
+	// Set by the reconciler for a gateway.
+	machine *lab.Machine
+	// apiOff: the machine was powered off because the API said so, and
+	// boots again when the API says running.
+	apiOff bool
+	// reported is the boot the emulator's log last told about.
+	reported string
 }
 
 // connSpec is one connection on the lab's Azure gateway.
@@ -68,10 +77,12 @@ func (p *Plane) observe() desired {
 		return d
 	}
 	d.site = siteFor(net, gw, gwIP, vnet)
+	floating := p.floatingIPs()
 	for _, s := range servers {
-		spec := serverSpec{id: s.ID, server: lab.Server{Name: s.Name}}
+		spec := serverSpec{id: s.ID, server: lab.Server{Name: s.Name}, status: string(s.Status)}
 		if ip, err := netip.ParseAddr(s.PublicNet.IPv4.IP); err == nil && publicOK(ip, lab.PublicSegments[0]) {
 			spec.server.PublicIP = ip
+			spec.server.FloatingIPs = floating[s.ID]
 		}
 		for _, pn := range s.PrivateNet {
 			if ip, err := netip.ParseAddr(pn.IP); err == nil && pn.Network == net.ID {
@@ -329,4 +340,16 @@ func deref[T any](p *T) T {
 		return zero
 	}
 	return *p
+}
+
+// floatingIPs maps each server ID to the IPv4 Floating IPs assigned to it,
+// in ID order, so that the lab routes them to that server.
+func (p *Plane) floatingIPs() map[int64][]netip.Addr {
+	out := map[int64][]netip.Addr{}
+	for _, f := range p.hc.FloatingIPs() {
+		if ip, err := netip.ParseAddr(f.IP); err == nil && ip.Is4() && f.Server != nil {
+			out[*f.Server] = append(out[*f.Server], ip)
+		}
+	}
+	return out
 }

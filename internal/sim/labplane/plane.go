@@ -50,6 +50,9 @@ type Options struct {
 	Prefix string
 	// Logger gets one line per lab change; nil discards.
 	Logger *slog.Logger
+	// CacheDir holds the gateway image and the Debian mirror's cache; ""
+	// means lab.CacheDir().
+	CacheDir string
 }
 
 // New returns the sim.DataPlaneFunc for cmd/crosscloud-sim and tests. The
@@ -70,13 +73,20 @@ func New(opts Options) sim.DataPlaneFunc {
 
 // Preflight says whether this machine can run the lab, and if not, what to
 // install or how to run: root for namespaces, iproute2, nftables,
-// util-linux's unshare, and Debian's strongSwan with kernel-libipsec.
+// util-linux, systemd-nspawn for the gateway machines, debootstrap until
+// their image is cached, and Debian's strongSwan with kernel-libipsec for
+// the Azure side.
 func Preflight() error {
 	var missing []string
 	if os.Geteuid() != 0 {
 		missing = append(missing, "root privileges (network namespaces need CAP_SYS_ADMIN and CAP_NET_ADMIN): run as root")
 	}
-	for tool, pkg := range map[string]string{"ip": "iproute2", "nft": "nftables", "unshare": "util-linux", "swanctl": "strongswan-swanctl"} {
+	tools := map[string]string{"ip": "iproute2", "nft": "nftables", "unshare": "util-linux", "nsenter": "util-linux",
+		"swanctl": "strongswan-swanctl", "systemd-nspawn": "systemd-container"}
+	if !lab.ImageCached(lab.CacheDir()) {
+		tools["debootstrap"] = "debootstrap" // only to build the gateway image once
+	}
+	for tool, pkg := range tools {
 		if _, err := exec.LookPath(tool); err != nil {
 			missing = append(missing, fmt.Sprintf("%s (apt-get install %s)", tool, pkg))
 		}
@@ -113,6 +123,10 @@ type Plane struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 	nudges sync.WaitGroup
+	// imaging is prepareImage, started once by image(); Close waits for it.
+	imaging   sync.WaitGroup
+	imageOnce sync.Once
+	loopCtx   context.Context
 
 	// mu guards what ConnectionStatus and ServeHTTP read while the
 	// reconciler works; the reconciler holds it only to publish results.
@@ -121,6 +135,12 @@ type Plane struct {
 	conns map[string]string // lower-case connection ARM ID -> connection name loaded in the lab
 	// errs is the last reconcile's problems, served by GET /status.
 	errs []string
+	// img is the gateway image once EnsureImage has it; imgErr why not.
+	img          *lab.Image
+	imgErr       error
+	imageStarted bool
+
+	cacheDir string
 
 	// Owned by the reconciler goroutine only.
 	built   siteKey
@@ -155,11 +175,53 @@ func Start(ctx context.Context, hc *hcloudsim.Server, az *azuresim.Server, opts 
 	}
 	loopCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	p := &Plane{hc: hc, az: az, prefix: prefix, log: logger.With("component", "lab"),
-		kick: make(chan struct{}, 1), cancel: cancel, done: make(chan struct{}),
+		kick: make(chan struct{}, 1), cancel: cancel, done: make(chan struct{}), cacheDir: opts.CacheDir,
 		conns: map[string]string{}, servers: map[string]serverSpec{}, hosted: map[string]hostedConn{}}
+	if p.cacheDir == "" {
+		p.cacheDir = lab.CacheDir()
+	}
+	p.loopCtx = loopCtx
 	go p.loop(loopCtx)
 	p.Kick()
 	return p, nil
+}
+
+// prepareImage gets the gateway image (building it on a fresh machine)
+// in the background, so the APIs keep serving and the reconciler keeps
+// going, then wakes the reconciler to boot gateways. It runs once, when the
+// first gateway server appears: a lab without one never needs the image.
+func (p *Plane) prepareImage(ctx context.Context) {
+	defer p.imaging.Done()
+	img, err := lab.EnsureImage(ctx, p.cacheDir, func(s string) { p.log.Info(s) })
+	p.mu.Lock()
+	if err == nil {
+		p.img = &img
+	} else {
+		p.imgErr = err
+	}
+	p.mu.Unlock()
+	if err != nil && ctx.Err() == nil {
+		p.log.Error("the lab cannot boot gateway servers without their image", "err", err)
+	}
+	p.Kick()
+}
+
+// image returns the gateway image, or why there is none (yet), starting
+// its preparation on first use.
+func (p *Plane) image() (*lab.Image, error) {
+	p.imageOnce.Do(func() {
+		p.mu.Lock()
+		p.imageStarted = true
+		p.mu.Unlock()
+		p.imaging.Add(1)
+		go p.prepareImage(p.loopCtx)
+	})
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.img == nil && p.imgErr == nil {
+		return nil, errors.New("the gateway image is still being prepared (built once per machine, about 3 minutes)")
+	}
+	return p.img, p.imgErr
 }
 
 // Changed wakes the reconciler; it never blocks, because the clouds call it
@@ -236,8 +298,9 @@ func (p *Plane) Lab() *lab.Lab {
 	return p.lab
 }
 
-// ServeHTTP serves /_sim/lab/: GET /hosts lists every namespace, GET
-// /status adds whether the lab is built and the last reconcile's errors.
+// ServeHTTP serves /_sim/lab/: GET /hosts lists every namespace (a gateway
+// with its boot: state, cloud_init, failed_units), GET /status adds whether
+// the lab is built, its gateway image and the last reconcile's problems.
 func (p *Plane) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet {
 		w.Header().Set("Allow", http.MethodGet)
@@ -250,7 +313,16 @@ func (p *Plane) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		body = p.Hosts()
 	case "/status":
 		p.mu.Lock()
-		body = map[string]any{"built": p.lab != nil, "prefix": p.prefix, "errors": append([]string{}, p.errs...)}
+		img := "not needed yet"
+		switch {
+		case p.imageStarted && p.img == nil && p.imgErr == nil:
+			img = "preparing"
+		case p.img != nil:
+			img = p.img.Name
+		case p.imgErr != nil:
+			img = "error: " + p.imgErr.Error()
+		}
+		body = map[string]any{"built": p.lab != nil, "prefix": p.prefix, "gateway_image": img, "errors": append([]string{}, p.errs...)}
 		p.mu.Unlock()
 	default:
 		http.Error(w, "unknown lab endpoint "+r.URL.Path+"; use GET /_sim/lab/hosts or /_sim/lab/status", http.StatusNotFound)
@@ -267,11 +339,12 @@ func (p *Plane) Close() error {
 		p.cancel()
 		<-p.done
 		p.nudges.Wait()
+		p.imaging.Wait()
 		p.mu.Lock()
 		l := p.lab
 		p.lab, p.conns = nil, map[string]string{}
 		p.mu.Unlock()
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		defer cancel()
 		var errs []error
 		if l != nil {

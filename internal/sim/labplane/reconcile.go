@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/lab"
 )
@@ -33,7 +35,7 @@ func (p *Plane) reconcile(ctx context.Context) {
 			p.teardown(ctx, l, "the network layout changed (subnets, address space or gateway)")
 		}
 		topo := d.site.topo
-		topo.Prefix = p.prefix
+		topo.Prefix, topo.CacheDir, topo.Logger = p.prefix, p.cacheDir, p.log
 		var err error
 		if l, err = lab.Build(ctx, topo); err != nil {
 			p.publish(append(errs, fmt.Sprintf("building the lab: %v", err)))
@@ -55,13 +57,24 @@ func (p *Plane) reconcile(ctx context.Context) {
 }
 
 // syncServers removes namespaces of servers that are gone or changed, adds
-// the new ones, and boots (or, when its charon died, restarts) each gateway.
+// the new ones, and powers each gateway machine on or off with the API.
 func (p *Plane) syncServers(ctx context.Context, l *lab.Lab, d desired) []string {
 	var errs []string
 	for _, name := range sortedKeys(p.servers) {
 		have := p.servers[name]
 		want, ok := d.servers[name]
 		if ok && sameServer(have, want) {
+			continue
+		}
+		if ok && sameMachine(have, want) {
+			// Only its interfaces changed: a running server keeps running.
+			if err := l.UpdateServer(ctx, have.server, want.server); err != nil {
+				errs = append(errs, fmt.Sprintf("changing server %s's interfaces in the lab: %v", name, err))
+				continue
+			}
+			p.log.Info("server's interfaces changed", "server", name, "public_ip", want.server.PublicIP, "private_ip", want.server.PrivateIP)
+			have.server = want.server
+			p.servers[name] = have
 			continue
 		}
 		if err := l.RemoveServer(ctx, name); err != nil {
@@ -82,21 +95,82 @@ func (p *Plane) syncServers(ctx context.Context, l *lab.Lab, d desired) []string
 			p.log.Info("server joined the lab", "server", name, "public_ip", want.server.PublicIP, "private_ip", want.server.PrivateIP, "gateway", want.isGateway)
 			have = want
 		}
-		if want.isGateway && !alive(ctx, have.charon) {
-			restart := have.charon != nil
-			c, skipped, err := l.StartHetznerGateway(ctx, name, want.userData)
-			if err != nil {
-				errs = append(errs, fmt.Sprintf("starting strongSwan on gateway server %s: %v", name, err))
-			} else if restart {
-				p.log.Warn("gateway's charon had died; restarted it as systemd's Restart=on-abnormal would", "server", name)
-			} else {
-				p.log.Info("gateway's strongSwan started from its cloud-init files", "server", name, "host_sysctls_skipped", skipped)
+		have.status = want.status
+		if want.isGateway {
+			if err := p.syncMachine(ctx, l, name, &have); err != nil {
+				errs = append(errs, err.Error())
 			}
-			have.charon = c
 		}
 		p.servers[name] = have
 	}
 	return errs
+}
+
+// poweredOn says whether a server with this API status is running (or
+// on its way there): everything but off and stopping.
+func poweredOn(status string) bool { return status != "off" && status != "stopping" }
+
+// syncMachine boots a gateway server on first sight (once the image is
+// there), follows the API's power actions, and reports each boot once in
+// the emulator's log and, while it is broken, in the pass's problems.
+func (p *Plane) syncMachine(ctx context.Context, l *lab.Lab, name string, s *serverSpec) error {
+	switch {
+	case s.machine == nil && poweredOn(s.status):
+		img, err := p.image()
+		if err != nil {
+			return fmt.Errorf("gateway server %s cannot boot yet: %v", name, err)
+		}
+		m, err := l.BootGateway(ctx, name, *img, lab.Seed{InstanceID: strconv.FormatInt(s.id, 10), Hostname: name, UserData: s.userData})
+		if err != nil {
+			return fmt.Errorf("booting gateway server %s: %v", name, err)
+		}
+		s.machine = m
+		p.log.Info("gateway server booting: systemd and cloud-init run its user_data", "server", name, "image", img.Name)
+	case s.machine == nil:
+	case !poweredOn(s.status) && s.machine.Status().State != lab.StateOff:
+		s.machine.PowerOff(20 * time.Second)
+		s.apiOff = true
+		p.log.Info("gateway server powered off, as the API says", "server", name)
+	case poweredOn(s.status) && s.apiOff && s.machine.Status().State == lab.StateOff:
+		if err := s.machine.Boot(); err != nil {
+			return fmt.Errorf("powering gateway server %s on: %v", name, err)
+		}
+		s.apiOff = false
+		p.log.Info("gateway server powered on, as the API says", "server", name)
+	}
+	if s.machine == nil {
+		return nil
+	}
+	st := s.machine.Status()
+	report := fmt.Sprintf("%d %s %s %v %s", st.Boots, st.State, st.CloudInit, st.FailedUnits, st.Err)
+	if report != s.reported {
+		s.reported = report
+		p.logBoot(name, st)
+	}
+	switch {
+	case st.Err != "":
+		return fmt.Errorf("gateway server %s is off: %s", name, st.Err)
+	case strings.HasPrefix(st.CloudInit, "error"):
+		return fmt.Errorf("gateway server %s: boot %d failed, so its tunnel cannot connect: cloud-init %s; failed units %v", name, st.Boots, st.CloudInit, st.FailedUnits)
+	case len(st.FailedUnits) > 0:
+		return fmt.Errorf("gateway server %s: failed units %v", name, st.FailedUnits)
+	}
+	return nil
+}
+
+// logBoot tells the person running the lab how a gateway's boot went.
+func (p *Plane) logBoot(name string, st lab.BootStatus) {
+	args := []any{"server", name, "boot", st.Boots, "state", st.State}
+	switch {
+	case st.Err != "":
+		p.log.Warn("gateway server stopped", append(args, "err", st.Err)...)
+	case st.State == lab.StateOff:
+		p.log.Info("gateway server is off", args...)
+	case st.CloudInit == "done" && len(st.FailedUnits) == 0:
+		p.log.Info("gateway server booted: cloud-init done", append(args, "took", st.Took.Round(100*time.Millisecond))...)
+	case st.CloudInit == "done" || strings.HasPrefix(st.CloudInit, "error"):
+		p.log.Warn("gateway server boot failed", append(args, "cloud_init", st.CloudInit, "failed_units", st.FailedUnits)...)
+	}
 }
 
 // syncConnections reloads the Azure gateway with every connection that is
@@ -128,8 +202,10 @@ func (p *Plane) syncConnections(ctx context.Context, l *lab.Lab, d desired) []st
 		p.setHosted(name, hostedConn{id: want.id, text: want.text}, true)
 		p.log.Info("connection loaded on the Azure gateway", "connection", name, "peer", want.conn.RemoteAddr, "custom_policy", want.conn.Policy != nil)
 		for _, s := range p.servers {
-			if s.isGateway && s.server.PublicIP == want.conn.RemoteAddr && s.charon != nil {
-				p.nudge(ctx, s.charon, want.conn.LocalAddr)
+			if s.isGateway && s.server.PublicIP == want.conn.RemoteAddr && s.machine != nil {
+				if sock := s.machine.ViciSocket(); sock != "" {
+					p.nudge(ctx, s.machine.NS, sock, want.conn.LocalAddr)
+				}
 			}
 		}
 	}
@@ -182,7 +258,12 @@ func (p *Plane) publish(errs []string) {
 }
 
 func sameServer(a, b serverSpec) bool {
-	return a.id == b.id && a.server == b.server && a.userData == b.userData
+	return a.id == b.id && a.server.Equal(b.server) && a.userData == b.userData
+}
+
+// sameMachine says whether b is a, at most with other addresses.
+func sameMachine(a, b serverSpec) bool {
+	return a.id == b.id && a.userData == b.userData && a.server.Name == b.server.Name && a.server.IsGateway == b.server.IsGateway
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -31,14 +31,21 @@ type Faults struct {
 	RateLimitRate  float64
 	DropRate       float64
 	LROFailureRate float64
-	Seed           uint64
+	// ResourceUnavailableRate and PlacementErrorRate make a Hetzner server
+	// create fail for lack of capacity (resource_unavailable, 412, or
+	// placement_error, 422); only server creates roll for them.
+	ResourceUnavailableRate float64
+	PlacementErrorRate      float64
+	Seed                    uint64
 
 	mu  sync.Mutex
 	rng *rand.Rand
 }
 
 // ParseFaults reads the -faults flag, e.g.
-// "error_rate=0.1,rate_limit_rate=0.05,drop_rate=0.01,lro_failure_rate=0.02,seed=7".
+// "error_rate=0.1,rate_limit_rate=0.05,drop_rate=0.01,lro_failure_rate=0.02,seed=7"
+// (also resource_unavailable_rate and placement_error_rate, for Hetzner
+// server creates).
 // An empty spec means no faults.
 func ParseFaults(spec string) (*Faults, error) {
 	f := &Faults{Seed: 1}
@@ -72,8 +79,13 @@ func ParseFaults(spec string) (*Faults, error) {
 			f.DropRate = x
 		case "lro_failure_rate":
 			f.LROFailureRate = x
+		case "resource_unavailable_rate":
+			f.ResourceUnavailableRate = x
+		case "placement_error_rate":
+			f.PlacementErrorRate = x
 		default:
-			return nil, fmt.Errorf("faults: unknown key %q (error_rate, rate_limit_rate, drop_rate, lro_failure_rate, seed)", k)
+			return nil, fmt.Errorf("faults: unknown key %q (error_rate, rate_limit_rate, drop_rate, lro_failure_rate, "+
+				"resource_unavailable_rate, placement_error_rate, seed)", k)
 		}
 	}
 	return f, nil
@@ -112,4 +124,22 @@ func (f *Faults) FailLRO() bool {
 		return false
 	}
 	return f.roll() < f.LROFailureRate
+}
+
+// Capacity decides whether one Hetzner server create fails for lack of
+// capacity: "resource_unavailable", "placement_error" or "" (it succeeds).
+// A nil Faults, or one without capacity rates, never rolls, so enabling
+// these does not change the other faults' sequence unless asked for.
+func (f *Faults) Capacity() string {
+	if f == nil || f.ResourceUnavailableRate+f.PlacementErrorRate == 0 {
+		return ""
+	}
+	x := f.roll()
+	switch {
+	case x < f.ResourceUnavailableRate:
+		return "resource_unavailable"
+	case x < f.ResourceUnavailableRate+f.PlacementErrorRate:
+		return "placement_error"
+	}
+	return ""
 }

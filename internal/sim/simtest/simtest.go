@@ -49,8 +49,9 @@ func WithStateFile(path string) Option { return func(c *config) { c.opts.StateFi
 
 // Instance is one running emulator owned by a test.
 type Instance struct {
-	sim *sim.Sim
-	env map[string]string
+	sim    *sim.Sim
+	env    map[string]string
+	hcloud *hcloudsim.Server
 }
 
 // Start runs an emulator for t on 127.0.0.1 with a free port and
@@ -69,7 +70,8 @@ func Start(t testing.TB, opts ...Option) *Instance {
 	for _, o := range opts {
 		o(&c)
 	}
-	newHCloud := func(env *simcore.Env) sim.Cloud { return hcloudsim.New(env) }
+	var hc *hcloudsim.Server
+	newHCloud := func(env *simcore.Env) sim.Cloud { hc = hcloudsim.New(env); return hc }
 	newAzure := func(env *simcore.Env) sim.Cloud {
 		return azuresim.New(env, azuresim.WithGatewayCreateDuration(c.gatewayDur))
 	}
@@ -85,8 +87,12 @@ func Start(t testing.TB, opts ...Option) *Instance {
 			t.Errorf("simtest: closing the emulator: %v", err)
 		}
 	})
-	return &Instance{sim: s, env: s.Env()}
+	return &Instance{sim: s, env: s.Env(), hcloud: hc}
 }
+
+// HCloudSim is the emulated Hetzner project itself, for tests that change
+// what Hetzner can place between steps (SetAvailable, FailServerCreates).
+func (i *Instance) HCloudSim() *hcloudsim.Server { return i.hcloud }
 
 // Sim is the running emulator, for tests that need the frame itself.
 func (i *Instance) Sim() *sim.Sim { return i.sim }
