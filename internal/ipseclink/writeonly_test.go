@@ -4,10 +4,13 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v9"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -18,6 +21,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 	"github.com/hetznercloud/hcloud-go/v2/hcloud"
 
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/harness"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simtest"
 )
 
@@ -153,4 +157,102 @@ func TestAccLinkWriteOnlyKeyConflicts(t *testing.T) {
 	if left := s.leftovers(t); len(left) > 0 {
 		t.Errorf("refused configurations created %v", left)
 	}
+}
+
+// The pattern the docs recommend, under the terraform CLI with TF_LOG=trace:
+// a key from ephemeral "crosscloud_shared_key" fed to shared_key_wo. The key
+// Azure ends up with (read from the emulator, so the test knows what to look
+// for) is in neither the state file, nor a saved plan's JSON, nor any CLI
+// output, nor the trace log; in plain or in the hex form swanctl uses.
+func TestAccLinkWriteOnlyKeyStaysOutOfStatePlanAndLogs(t *testing.T) {
+	s := newSite(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	ws, err := harness.NewWorkspace(t.TempDir(), buildProvider(ctx, t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logPath := filepath.Join(t.TempDir(), "terraform-trace.log")
+	for k, v := range s.sim.Env() {
+		ws.Env = append(ws.Env, k+"="+v)
+	}
+	ws.Env = append(ws.Env, "TF_LOG=trace", "TF_LOG_PATH="+logPath)
+	cfg := fmt.Sprintf(`terraform {
+  required_providers {
+    crosscloud = { source = "crosscloud-tf/crosscloud" }
+  }
+}
+
+provider "crosscloud" {}
+
+ephemeral "crosscloud_shared_key" "psk" {}
+
+resource "crosscloud_ipsec_link" "main" {
+  name                  = "hel1-weu"
+  shared_key_wo         = ephemeral.crosscloud_shared_key.psk.value
+  shared_key_wo_version = 1
+  hetzner = {
+    network_ip_range = "10.0.0.0/12"
+    gateway_subnet   = "10.0.1.0/24"
+    location         = "hel1"
+  }
+  azure = {
+    resource_group_name   = "rg-net"
+    location              = "westeurope"
+    virtual_network_id    = %q
+    gateway_subnet_prefix = "10.1.255.0/27"
+  }
+}
+`, s.vnetID)
+	if err := ws.WriteConfig(cfg); err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	run := func(args ...string) string {
+		r := ws.Run(ctx, args...)
+		if err := r.Err(); err != nil {
+			t.Fatal(err)
+		}
+		out.WriteString(r.Stdout + r.Stderr)
+		return r.Stdout
+	}
+	run("apply", "-auto-approve", "-input=false")
+	key := s.azureKey(t)
+	if len(key) < 32 {
+		t.Fatalf("Azure's key %q is not the ephemeral resource's (64 characters by default)", key)
+	}
+	if plan := run("plan", "-input=false"); !strings.Contains(plan, "No changes.") {
+		t.Errorf("a fresh ephemeral value must not make a diff (write-only values are not compared):\n%s", plan)
+	}
+	// A saved plan with a change in it: the version bump.
+	if err := ws.WriteConfig(strings.Replace(cfg, "shared_key_wo_version = 1", "shared_key_wo_version = 2", 1)); err != nil {
+		t.Fatal(err)
+	}
+	run("plan", "-input=false", "-out=tfplan")
+	planJSON := run("show", "-json", "tfplan")
+	if !strings.Contains(planJSON, `"shared_key_wo_version":2`) {
+		t.Fatalf("the plan JSON does not show the version bump: the check below would be vacuous")
+	}
+	run("show", "-json")
+	state, err := os.ReadFile(filepath.Join(ws.Dir, "terraform.tfstate"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	secrets := s.secrets()
+	delete(secrets, "shared_key")
+	secrets["the link's key"], secrets["the link's key in hex"] = key, hex.EncodeToString([]byte(key))
+	checkNoSecrets(t, "the state file", string(state), secrets)
+	checkNoSecrets(t, "the plan JSON", planJSON, secrets)
+
+	run("destroy", "-auto-approve", "-input=false")
+	if left := s.leftovers(t); len(left) > 0 {
+		t.Errorf("destroy left resources behind: %v", left)
+	}
+	checkNoSecrets(t, "the terraform CLI output", out.String(), secrets)
+	data, err := os.ReadFile(logPath)
+	if err != nil {
+		t.Fatalf("TF_LOG_PATH: %v", err)
+	}
+	checkProviderLogged(t, "the trace log", string(data))
+	checkNoSecrets(t, "the trace log", string(data), secrets)
 }
