@@ -20,6 +20,21 @@ const (
 // characters that need quoting in swanctl.conf, YAML, HCL or a shell.
 const sharedKeyAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
+// sharedKeyPunctuation is the punctuation Azure accepts that survives a
+// shell, a YAML scalar and an HCL string unquoted: Azure's rule excludes
+// space, '-' and '~'; quotes, backslash, '$' and '`' are left out too, so a
+// key pasted into a CI variable or an Ansible vars file cannot change
+// meaning on the way.
+const sharedKeyPunctuation = "!#%&()*+,./:;<=>?@[]^_{|}"
+
+// Bounds of a generated key's length: below 16 characters the key is
+// weaker than the policy's ciphers deserve (16 alphanumerics are about 95
+// bits); above 128 Azure refuses it.
+const (
+	MinGeneratedSharedKeyLength = 16
+	MaxGeneratedSharedKeyLength = MaxSharedKeyLength
+)
+
 // ValidateSharedKey applies Azure's rule for a connection's pre-shared key:
 // "only printable ASCII characters, except space, hyphen (-), or tilde (~)",
 // 1..128 characters. Checking it in the plan avoids a failed connection PUT
@@ -53,17 +68,33 @@ func ValidateSharedKey(k string) error {
 }
 
 // GenerateSharedKey returns a fresh random key for users who set none, so that
-// no PSK is ever hard-coded. Characters come from crypto/rand with rejection
-// sampling (rand.Int), so each is uniform over the alphabet.
+// no PSK is ever hard-coded: GeneratedSharedKeyLength alphanumerics.
 func GenerateSharedKey() (string, error) {
-	size := big.NewInt(int64(len(sharedKeyAlphabet)))
-	b := make([]byte, GeneratedSharedKeyLength)
+	return NewSharedKey(GeneratedSharedKeyLength, false)
+}
+
+// NewSharedKey returns a random key of length characters that Azure and
+// strongSwan both accept, from the alphanumerics plus, with punctuation,
+// sharedKeyPunctuation. Characters come from crypto/rand with rejection
+// sampling (rand.Int), so each is uniform over the alphabet.
+func NewSharedKey(length int, punctuation bool) (string, error) {
+	if length < MinGeneratedSharedKeyLength || length > MaxGeneratedSharedKeyLength {
+		return "", fmt.Errorf("length: is %d; a generated key has %d to %d characters (Azure accepts at most %d, "+
+			"and fewer than %d are weaker than the tunnel's ciphers)", length, MinGeneratedSharedKeyLength,
+			MaxGeneratedSharedKeyLength, MaxSharedKeyLength, MinGeneratedSharedKeyLength)
+	}
+	alphabet := sharedKeyAlphabet
+	if punctuation {
+		alphabet += sharedKeyPunctuation
+	}
+	size := big.NewInt(int64(len(alphabet)))
+	b := make([]byte, length)
 	for i := range b {
 		n, err := rand.Int(rand.Reader, size)
 		if err != nil {
 			return "", fmt.Errorf("shared_key: generating a random key: %w", err)
 		}
-		b[i] = sharedKeyAlphabet[n.Int64()]
+		b[i] = alphabet[n.Int64()]
 	}
 	return string(b), nil
 }

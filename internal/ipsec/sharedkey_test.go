@@ -79,3 +79,45 @@ func TestGenerateSharedKey(t *testing.T) {
 		}
 	}
 }
+
+func TestNewSharedKey(t *testing.T) {
+	for _, n := range []int{MinGeneratedSharedKeyLength, 40, MaxGeneratedSharedKeyLength} {
+		chars := map[byte]bool{}
+		for range 100 {
+			k, err := NewSharedKey(n, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(k) != n {
+				t.Fatalf("len = %d, want %d", len(k), n)
+			}
+			if err := ValidateSharedKey(k); err != nil {
+				t.Fatalf("generated key is not valid for Azure: %v", err)
+			}
+			for i := range len(k) {
+				chars[k[i]] = true
+			}
+		}
+		for c := range chars {
+			if strings.ContainsRune("\"'\\$`", rune(c)) {
+				t.Errorf("length %d: generated %q, which changes meaning in a shell or YAML", n, c)
+			}
+		}
+		// 100 keys of >= 16 characters over 87 symbols: some punctuation
+		// shows up (missing all 25 has a chance below 1e-50).
+		punct := 0
+		for c := range chars {
+			if strings.IndexByte(sharedKeyPunctuation, c) >= 0 {
+				punct++
+			}
+		}
+		if punct == 0 {
+			t.Errorf("length %d: punctuation requested, none generated", n)
+		}
+	}
+	for _, n := range []int{0, MinGeneratedSharedKeyLength - 1, MaxGeneratedSharedKeyLength + 1} {
+		if _, err := NewSharedKey(n, false); err == nil || !strings.HasPrefix(err.Error(), "length: ") {
+			t.Errorf("NewSharedKey(%d) = %v, want a length error", n, err)
+		}
+	}
+}

@@ -13,16 +13,18 @@ import (
 // model is the Terraform state and plan of one link. Nested objects stay
 // types.Object so unknown values during planning never fail a conversion.
 type model struct {
-	ID                types.String   `tfsdk:"id"`
-	Name              types.String   `tfsdk:"name"`
-	Hetzner           types.Object   `tfsdk:"hetzner"`
-	Azure             types.Object   `tfsdk:"azure"`
-	IPsecPolicy       types.Object   `tfsdk:"ipsec_policy"`
-	AllowWeakCrypto   types.Bool     `tfsdk:"allow_weak_crypto"`
-	DPDTimeoutSeconds types.Int64    `tfsdk:"dpd_timeout_seconds"`
-	SharedKey         types.String   `tfsdk:"shared_key"`
-	WaitForConnected  types.Bool     `tfsdk:"wait_for_connected"`
-	Timeouts          timeouts.Value `tfsdk:"timeouts"`
+	ID                 types.String   `tfsdk:"id"`
+	Name               types.String   `tfsdk:"name"`
+	Hetzner            types.Object   `tfsdk:"hetzner"`
+	Azure              types.Object   `tfsdk:"azure"`
+	IPsecPolicy        types.Object   `tfsdk:"ipsec_policy"`
+	AllowWeakCrypto    types.Bool     `tfsdk:"allow_weak_crypto"`
+	DPDTimeoutSeconds  types.Int64    `tfsdk:"dpd_timeout_seconds"`
+	SharedKey          types.String   `tfsdk:"shared_key"`
+	SharedKeyWO        types.String   `tfsdk:"shared_key_wo"`
+	SharedKeyWOVersion types.Int64    `tfsdk:"shared_key_wo_version"`
+	WaitForConnected   types.Bool     `tfsdk:"wait_for_connected"`
+	Timeouts           timeouts.Value `tfsdk:"timeouts"`
 
 	HetznerNetworkID     types.Int64  `tfsdk:"hetzner_network_id"`
 	HetznerServerID      types.Int64  `tfsdk:"hetzner_server_id"`

@@ -51,6 +51,11 @@ func (r *resourceImpl) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if writeOnlyKey(ctx, req.Config, &resp.Diagnostics) != "" {
+		// shared_key is computed; with a write-only key it stays null
+		// rather than keeping (UseStateForUnknown) a migrated old key.
+		plan.SharedKey = types.StringNull()
+	}
 	if state != nil {
 		planRepair(state, &plan)
 	}
@@ -131,7 +136,8 @@ func planRepair(state, plan *model) {
 func inputsChanged(state, plan *model) bool {
 	return !state.Hetzner.Equal(plan.Hetzner) || !state.Azure.Equal(plan.Azure) ||
 		!state.IPsecPolicy.Equal(plan.IPsecPolicy) || !state.DPDTimeoutSeconds.Equal(plan.DPDTimeoutSeconds) ||
-		!state.SharedKey.Equal(plan.SharedKey) || !state.AllowWeakCrypto.Equal(plan.AllowWeakCrypto)
+		!state.SharedKey.Equal(plan.SharedKey) || !state.AllowWeakCrypto.Equal(plan.AllowWeakCrypto) ||
+		!state.SharedKeyWOVersion.Equal(plan.SharedKeyWOVersion)
 }
 
 // liveChecks reads the network, the VNet and a reused gateway, checks the

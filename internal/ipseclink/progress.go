@@ -31,7 +31,12 @@ type progress struct {
 	ConnectionID    string
 	Status          string
 
-	SharedKey      string
+	SharedKey string
+	// KeyWriteOnly says SharedKey came from shared_key_wo and must not
+	// reach state; KeyMAC is the fingerprint Read compares Azure's key
+	// with instead.
+	KeyWriteOnly   bool
+	KeyMAC         *keyMAC
 	Swanctl        string
 	LocalPrefixes  []netip.Prefix
 	RemotePrefixes []netip.Prefix
@@ -152,9 +157,13 @@ func (p *progress) writeTo(ctx context.Context, m *model) diag.Diagnostics {
 	m.AzureLNGID, m.AzureConnectionID = str(p.LNGID), str(p.ConnectionID)
 	m.ConnectionStatus, m.SwanctlConf = str(p.Status), str(p.Swanctl)
 	m.CreatedResources = p.Owned.list()
-	if p.SharedKey != "" {
+	switch {
+	case p.KeyWriteOnly || p.KeyMAC != nil:
+		m.SharedKey = types.StringNull()
+	case p.SharedKey != "":
 		m.SharedKey = types.StringValue(p.SharedKey)
 	}
+	m.SharedKeyWO = types.StringNull() // Terraform never stores it
 	m.ID = types.StringNull()
 	if p.NetworkID != 0 && p.ConnectionID != "" {
 		m.ID = types.StringValue(fmt.Sprintf("%d:%s", p.NetworkID, p.ConnectionID))

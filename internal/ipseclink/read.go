@@ -55,6 +55,7 @@ func (r *resourceImpl) Read(ctx context.Context, req resource.ReadRequest, resp 
 		return
 	}
 	p := progressFromState(&state)
+	p.KeyMAC = loadKeyMAC(ctx, req.Private, &resp.Diagnostics)
 	if p.Swanctl == "" {
 		// Imported: the server's configuration is what the link would render.
 		if gw, err := gatewayConfig(s, p.PublicIPv4, p.GatewayPublicIP, s.LocalPrefixes, s.RemotePrefixes, p.SharedKey); err == nil {
@@ -204,7 +205,11 @@ func observeAzure(ctx context.Context, c clouds, s spec, p *progress, obs *obser
 	if err != nil {
 		return err
 	}
-	if key != p.SharedKey {
+	if p.KeyMAC != nil {
+		if !p.KeyMAC.matches(key) {
+			obs.driftf("connection shared key differs from shared_key_wo (changed outside Terraform)")
+		}
+	} else if key != p.SharedKey {
 		obs.driftf("connection shared key was changed outside Terraform")
 	}
 	return nil

@@ -112,6 +112,12 @@ func (r *resourceImpl) Create(ctx context.Context, req resource.CreateRequest, r
 	}
 
 	p := &progress{SharedKey: s.SharedKey}
+	if wo := writeOnlyKey(ctx, req.Config, &resp.Diagnostics); wo != "" {
+		p.SharedKey, p.KeyWriteOnly = wo, true
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
 	if p.SharedKey == "" {
 		key, err := ipsec.GenerateSharedKey()
 		if err != nil {
@@ -127,6 +133,11 @@ func (r *resourceImpl) Create(ctx context.Context, req resource.CreateRequest, r
 	}
 	err := converge(ctx, c, s, p)
 	r.finish(ctx, &plan, p, &resp.State, &resp.Diagnostics)
+	if p.KeyWriteOnly {
+		// Before the error check: a failed create is tainted and its
+		// private state dropped, which is fine (it will be replaced).
+		storeKeyMAC(ctx, resp.Private, p.SharedKey, &resp.Diagnostics)
+	}
 	if err != nil {
 		resp.Diagnostics.AddError("Creating the link failed",
 			fmt.Sprintf("%v\n\nEvery resource created so far is recorded in the state. Terraform marks the link tainted: "+
@@ -164,14 +175,38 @@ func (r *resourceImpl) Update(ctx context.Context, req resource.UpdateRequest, r
 	}
 
 	p := progressFromState(&state)
-	if s.SharedKey != "" {
+	switch wo := writeOnlyKey(ctx, req.Config, &resp.Diagnostics); {
+	case wo != "":
+		// The configured write-only key is the truth: a version bump
+		// rotates to it, a drift repair writes it back.
+		p.SharedKey, p.KeyWriteOnly = wo, true
+	case s.SharedKey != "":
 		p.SharedKey = s.SharedKey
+	case p.SharedKey == "":
+		// Leaving shared_key_wo without a shared_key: the old key is
+		// nowhere in state, so the link generates a new one.
+		key, err := ipsec.GenerateSharedKey()
+		if err != nil {
+			resp.Diagnostics.AddError("Generating the shared key", err.Error())
+			return
+		}
+		p.SharedKey = key
+	}
+	if resp.Diagnostics.HasError() {
+		return
 	}
 	err := removeStaleRoutes(ctx, c, &state, s, p)
 	if err == nil {
 		err = converge(ctx, c, s, p)
 	}
 	r.finish(ctx, &plan, p, &resp.State, &resp.Diagnostics)
+	// The fingerprint follows what was written, even on a partial
+	// failure: a later refresh then reports the side still to repair.
+	wo := ""
+	if p.KeyWriteOnly {
+		wo = p.SharedKey
+	}
+	storeKeyMAC(ctx, resp.Private, wo, &resp.Diagnostics)
 	if err != nil {
 		resp.Diagnostics.AddError("Updating the link failed",
 			fmt.Sprintf("%v\n\nWhat was changed so far is recorded; run `terraform apply` again to finish.", err))

@@ -67,7 +67,18 @@ func (r *resourceImpl) Schema(ctx context.Context, _ resource.SchemaRequest, res
 			"dpd_timeout_seconds": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(45), Validators: []validator.Int64{int64validator.Between(ipsec.MinDPDTimeout, ipsec.MaxDPDTimeout)}, MarkdownDescription: "Dead peer detection timeout of the Azure connection (9-3600 s, Azure's default 45). The strongSwan side probes at a third of it."},
 			"shared_key": schema.StringAttribute{Optional: true, Computed: true, Sensitive: true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-				MarkdownDescription: "Pre-shared key of the tunnel. Generated (64 characters) when absent and kept in state. Printable ASCII without space, `-` or `~` (Azure's rule)."},
+				Validators:          []validator.String{stringvalidator.ConflictsWith(path.MatchRoot("shared_key_wo"))},
+				MarkdownDescription: "Pre-shared key of the tunnel. Generated (64 characters) when neither it nor `shared_key_wo` is set, and kept in state. Printable ASCII without space, `-` or `~` (Azure's rule). Prefer `shared_key_wo`, which keeps the key out of state."},
+			"shared_key_wo": schema.StringAttribute{Optional: true, WriteOnly: true, Sensitive: true,
+				Validators: []validator.String{stringvalidator.ConflictsWith(path.MatchRoot("shared_key")),
+					stringvalidator.AlsoRequires(path.MatchRoot("shared_key_wo_version"))},
+				MarkdownDescription: "Write-only pre-shared key (Terraform 1.11+ / OpenTofu 1.11+): sent to Azure and the gateway server, never stored in plan or state. " +
+					"Feed it from `ephemeral \"crosscloud_shared_key\"` or a secret store. Conflicts with `shared_key`; needs `shared_key_wo_version`. " +
+					"Terraform cannot see a change of a write-only value: bump `shared_key_wo_version` to rotate the key on both sides. " +
+					"A key changed outside Terraform is still found at refresh (the link keeps a salted HMAC of the key in private state) and the next apply writes the configured key back."},
+			"shared_key_wo_version": schema.Int64Attribute{Optional: true,
+				Validators:          []validator.Int64{int64validator.AlsoRequires(path.MatchRoot("shared_key_wo"))},
+				MarkdownDescription: "Any number; changing it applies the current `shared_key_wo` to Azure's connection and the gateway server, in place. The Azure gateway stays; the Hetzner server is rebuilt with the new key, keeping its IPs."},
 			"wait_for_connected": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true), MarkdownDescription: "Return from create only when Azure reports the connection `Connected` (the tunnel carries traffic)."},
 			"timeouts":           timeouts.Attributes(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
 

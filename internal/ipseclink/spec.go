@@ -152,6 +152,11 @@ func buildSpec(ctx context.Context, m *model) (s spec, diags diag.Diagnostics) {
 			diags.AddAttributeError(path.Root("shared_key"), "Invalid shared key", err.Error())
 		}
 	}
+	if !m.SharedKeyWO.IsNull() && !m.SharedKeyWO.IsUnknown() { // set only in a configuration
+		if err := ipsec.ValidateSharedKey(m.SharedKeyWO.ValueString()); err != nil {
+			diags.AddAttributeError(pathKeyWO, "Invalid shared key", strings.Replace(err.Error(), "shared_key", "shared_key_wo", 1))
+		}
+	}
 	var pd diag.Diagnostics
 	s.Policy, pd = policyFrom(ctx, m.IPsecPolicy, s.AllowWeak)
 	diags.Append(pd...)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	dsschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	ephschema "github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
 	rschema "github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/objectdefault"
@@ -77,6 +78,10 @@ const attributeDescription = "The IKEv2/IPsec crypto policy, in Azure's names (t
 	"ESP, and Azure's default lifetimes. Weak algorithms (DES, 3DES, MD5, DH/PFS groups 1, 2 and 24, null " +
 	"encryption) are refused unless `" + ipsec.AllowWeakAttribute + " = true`."
 
+// effectiveNote tells readers of a data source or an ephemeral resource
+// that the object comes back complete.
+const effectiveNote = " It comes back as the effective policy, defaults filled in."
+
 // enumValidators restricts an enum field to Azure's values for it, as
 // listed by the armnetwork SDK.
 func enumValidators(field string) []validator.String {
@@ -105,7 +110,32 @@ func DataSourceAttribute() dsschema.SingleNestedAttribute {
 	}
 	return dsschema.SingleNestedAttribute{
 		Optional: true, Computed: true,
-		MarkdownDescription: attributeDescription + " Once read, it holds the effective policy, defaults filled in.",
+		MarkdownDescription: attributeDescription + effectiveNote,
+		Attributes:          attrs,
+	}
+}
+
+// EphemeralAttribute is ipsec_policy for an ephemeral resource schema:
+// like DataSourceAttribute (no schema defaults; the effective policy is
+// returned), for the ephemeral twin of crosscloud_strongswan_config.
+func EphemeralAttribute() ephschema.SingleNestedAttribute {
+	attrs := make(map[string]ephschema.Attribute, len(stringFields)+len(intFields))
+	for _, f := range stringFields {
+		attrs[f.name] = ephschema.StringAttribute{
+			Optional: true, Computed: true,
+			MarkdownDescription: description(f.name),
+			Validators:          enumValidators(f.name),
+		}
+	}
+	for _, f := range intFields {
+		attrs[f.name] = ephschema.Int64Attribute{
+			Optional: true, Computed: true,
+			MarkdownDescription: description(f.name),
+		}
+	}
+	return ephschema.SingleNestedAttribute{
+		Optional: true, Computed: true,
+		MarkdownDescription: attributeDescription + effectiveNote,
 		Attributes:          attrs,
 	}
 }

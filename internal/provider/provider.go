@@ -9,6 +9,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -19,13 +20,17 @@ import (
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/gatewayroute"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/ipseclink"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/prefixplan"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sharedkey"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/strongswanconfig"
 )
 
 // TypeName is the provider's type name: every resource is crosscloud_<name>.
 const TypeName = "crosscloud"
 
-var _ provider.Provider = (*crosscloudProvider)(nil)
+var (
+	_ provider.Provider                       = (*crosscloudProvider)(nil)
+	_ provider.ProviderWithEphemeralResources = (*crosscloudProvider)(nil)
+)
 
 type crosscloudProvider struct {
 	version string
@@ -204,6 +209,15 @@ func (p *crosscloudProvider) DataSources(_ context.Context) []func() datasource.
 	return []func() datasource.DataSource{
 		strongswanconfig.NewDataSource,
 		prefixplan.NewDataSource,
+	}
+}
+
+// EphemeralResources lists the ephemeral resource constructors: values that
+// are never persisted, for secrets (Terraform 1.10+, OpenTofu 1.11+).
+func (p *crosscloudProvider) EphemeralResources(_ context.Context) []func() ephemeral.EphemeralResource {
+	return []func() ephemeral.EphemeralResource{
+		sharedkey.NewEphemeralResource,
+		strongswanconfig.NewEphemeralResource,
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 )
 
 // TestSchema pins what users and the registry docs rely on: a valid
@@ -42,6 +43,35 @@ func TestSchema(t *testing.T) {
 	for _, out := range []string{"id", "swanctl_conf", "swanctl_conf_path", "cloud_init", "ike_proposal", "esp_proposal"} {
 		if a, ok := resp.Schema.Attributes[out]; !ok || !a.IsComputed() || a.IsOptional() {
 			t.Errorf("output %s must exist and be computed only", out)
+		}
+	}
+}
+
+// The ephemeral twin takes and returns exactly what the data source does,
+// with the same flags, so a configuration can switch between them by
+// changing one keyword.
+func TestEphemeralSchemaMatchesDataSource(t *testing.T) {
+	ctx := context.Background()
+	var ds datasource.SchemaResponse
+	NewDataSource().Schema(ctx, datasource.SchemaRequest{}, &ds)
+	var eph ephemeral.SchemaResponse
+	NewEphemeralResource().Schema(ctx, ephemeral.SchemaRequest{}, &eph)
+	if d := eph.Schema.ValidateImplementation(ctx); d.HasError() {
+		t.Fatalf("ephemeral schema: %v", d)
+	}
+	if len(eph.Schema.Attributes) != len(ds.Schema.Attributes) {
+		t.Errorf("ephemeral has %d attributes, data source %d", len(eph.Schema.Attributes), len(ds.Schema.Attributes))
+	}
+	for name, a := range ds.Schema.Attributes {
+		e, ok := eph.Schema.Attributes[name]
+		if !ok {
+			t.Errorf("ephemeral lacks %s", name)
+			continue
+		}
+		if e.IsRequired() != a.IsRequired() || e.IsOptional() != a.IsOptional() || e.IsComputed() != a.IsComputed() ||
+			e.IsSensitive() != a.IsSensitive() || e.GetMarkdownDescription() != a.GetMarkdownDescription() ||
+			!e.GetType().Equal(a.GetType()) {
+			t.Errorf("%s differs between the data source and the ephemeral resource", name)
 		}
 	}
 }

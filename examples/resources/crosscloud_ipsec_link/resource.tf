@@ -6,18 +6,18 @@
 # Azure: an existing VNet 10.1.0.0/16 gets a GatewaySubnet 10.1.255.0/27,
 # a route-based VPN gateway, a local network gateway and the connection.
 
-variable "psk" {
-  description = "IKE pre-shared key: printable ASCII without space, '-' or '~'. Omit shared_key to have one generated."
-  type        = string
-  sensitive   = true
-}
+# The pre-shared key never reaches the plan or the state (Terraform 1.11+,
+# OpenTofu 1.11+): a fresh key from the ephemeral resource goes to the
+# write-only shared_key_wo. It is applied when the link is created and when
+# shared_key_wo_version changes, which rotates it on both sides in place.
+ephemeral "crosscloud_shared_key" "psk" {}
 
 resource "crosscloud_ipsec_link" "main" {
   name = "hel1-weu"
 
   hetzner = {
     network_ip_range  = "10.0.0.0/12" # created by the link; contains the Azure prefix 10.1.0.0/16
-    network_zone      = "eu-central" # default: the zone of location
+    network_zone      = "eu-central"  # default: the zone of location
     gateway_subnet    = "10.0.1.0/24"
     gateway_ip        = "10.0.1.1" # never 10.0.0.1: that is Hetzner's network router
     location          = "hel1"
@@ -51,8 +51,9 @@ resource "crosscloud_ipsec_link" "main" {
   }
   dpd_timeout_seconds = 45
 
-  shared_key         = var.psk
-  wait_for_connected = true # apply returns once Azure reports the connection Connected
+  shared_key_wo         = ephemeral.crosscloud_shared_key.psk.value
+  shared_key_wo_version = 1    # bump to rotate the key
+  wait_for_connected    = true # apply returns once Azure reports the connection Connected
 
   # A new Azure VPN gateway takes 30-45 minutes; the Hetzner side is built
   # while it provisions.
