@@ -95,8 +95,11 @@ func storeKeyMAC(ctx context.Context, ps privateSetter, key string, diags *diag.
 }
 
 // writeOnlyKey is shared_key_wo from the configuration, the only place
-// Terraform passes a write-only value (plan and state hold null); "" when
-// it is not set.
+// Terraform passes a write-only value: "Write-only argument values are only
+// available in the configuration. The prior state, planned state, and final
+// state values ... should always be null", and the framework nulls them in
+// every response (developer.hashicorp.com/terraform/plugin/framework/
+// resources/write-only-arguments). "" when it is not set.
 func writeOnlyKey(ctx context.Context, cfg tfsdk.Config, diags *diag.Diagnostics) string {
 	var wo types.String
 	diags.Append(cfg.GetAttribute(ctx, pathKeyWO, &wo)...)
