@@ -11,7 +11,7 @@ import (
 )
 
 // Connection timings: about two minutes to create; a policy or key change
-// "takes effect in about a minute" (facts.md §1.2).
+// "takes effect in about a minute" (docs/facts/ipsec.md, "Custom policy").
 var connectionDurations = durations{create: 2 * time.Minute, update: time.Minute, delete: time.Minute}
 
 const sharedKeyChange = time.Minute
@@ -146,7 +146,7 @@ func (s *Server) putConnection(w http.ResponseWriter, r *http.Request, q req, id
 	s.answerPut(w, r, op, out)
 }
 
-// checkConnectionLocked applies facts.md §1.2/§1.3 and fills defaults.
+// checkConnectionLocked applies docs/facts/ipsec.md ("Custom policy", "Pitfalls") and fills defaults.
 func (s *Server) checkConnectionLocked(c, old *armnetwork.VirtualNetworkGatewayConnection, id string) *armError {
 	if deref(c.Location) == "" {
 		return badRequest("LocationRequired", "The location property is required for this definition.")
