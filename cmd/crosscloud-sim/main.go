@@ -29,10 +29,10 @@ import (
 )
 
 // newDataPlane builds the -lab data plane: network namespaces named
-// labplane.DefaultPrefix*, the gateway servers booted as machines, strongSwan
+// prefix* (-lab-prefix), the gateway servers booted as machines, strongSwan
 // on both ends, logging to the emulator's log.
-var newDataPlane = func(logger *slog.Logger) sim.DataPlaneFunc {
-	return labplane.New(labplane.Options{Logger: logger})
+var newDataPlane = func(logger *slog.Logger, prefix string) sim.DataPlaneFunc {
+	return labplane.New(labplane.Options{Logger: logger, Prefix: prefix})
 }
 
 func main() {
@@ -58,7 +58,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			"and connectionStatus comes from IKE. Needs root, iproute2, nftables, systemd-container,\n"+
 			"debootstrap (to build the gateway image once, cached in $"+simlab.CacheEnv+" or "+simlab.DefaultCacheDir+")\n"+
 			"and Debian's charon-systemd, strongswan-swanctl, libcharon-extra-plugins. Everything it makes is\n"+
-			"named "+labplane.DefaultPrefix+"* and removed at exit, on SIGINT/SIGTERM and at the next start after a crash")
+			"named -lab-prefix* and removed at exit, on SIGINT/SIGTERM and at the next start after a crash")
+		labPrefix = fs.String("lab-prefix", labplane.DefaultPrefix, "name every lab namespace and directory `PREFIX`*: 2-11 lower-case letters or digits, then \"-\";\n"+
+			"one emulator owns a prefix at a time, so a second -lab run needs its own")
 		labImage = fs.Bool("lab-image", false, "build the lab's gateway image if this machine has none yet (once, a few minutes;\n"+
 			"-lab does it on first use), print where it is and exit")
 		verbose = fs.Bool("v", false, "log one line per request")
@@ -81,6 +83,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if *gatewayDur <= 0 {
 		fmt.Fprintf(stderr, "crosscloud-sim: -gateway-duration %v: must be positive (real Azure: 45m)\n", *gatewayDur)
+		return 2
+	}
+
+	if err := simlab.ValidatePrefix(*labPrefix); *lab && err != nil {
+		fmt.Fprintf(stderr, "crosscloud-sim: -lab-prefix: %v\n", err)
 		return 2
 	}
 
@@ -107,7 +114,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		SubscriptionID: azuresim.SubscriptionID,
 		TenantID:       azuresim.TenantID,
 		Lab:            *lab,
-		NewDataPlane:   newDataPlane(logger),
+		NewDataPlane:   newDataPlane(logger, *labPrefix),
 		Logger:         logger,
 	}, newHCloud, newAzure)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -194,16 +195,21 @@ func TestFlagErrors(t *testing.T) {
 }
 
 // TestLabFlag starts the emulator with -lab: on a machine that can run the
-// lab it must serve, shut down on cancel with exit 0 and leave no namespace
-// behind; elsewhere it must refuse with exit 1 and say what is missing.
+// lab it must serve, refuse a second emulator on the same prefix (exit 1,
+// naming -lab-prefix) instead of sweeping the first one's lab, shut down on
+// cancel with exit 0 and leave no namespace behind; elsewhere it must refuse
+// with exit 1 and say what is missing. It uses a prefix of its own, so a
+// `make demo` running next to the tests keeps its lab.
 func TestLabFlag(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	prefix := fmt.Sprintf("cst%d-", os.Getpid()%100000)
+	t.Cleanup(func() { os.Remove(filepath.Join(os.TempDir(), prefix+"lab.lock")) })
 	pr, pw := io.Pipe()
 	stderr := &syncBuffer{}
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-lab"}, pw, stderr)
+		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-lab", "-lab-prefix", prefix}, pw, stderr)
 		pw.Close()
 	}()
 	if err := labplane.Preflight(); err != nil {
@@ -217,6 +223,14 @@ func TestLabFlag(t *testing.T) {
 		t.Fatalf("no listening line; stderr %q", stderr.String())
 	}
 	go io.Copy(io.Discard, pr)
+	second := &syncBuffer{}
+	if code := run(context.Background(), []string{"-addr", "127.0.0.1:0", "-lab", "-lab-prefix", prefix}, io.Discard, second); code != 1 ||
+		!strings.Contains(second.String(), "in use") || !strings.Contains(second.String(), "-lab-prefix") {
+		t.Errorf("a second -lab on prefix %s: exit %d, stderr %q; want 1, naming the owner and -lab-prefix", prefix, code, second.String())
+	}
+	if code := run(context.Background(), []string{"-lab", "-lab-prefix", "Bad_"}, io.Discard, io.Discard); code != 2 {
+		t.Errorf("an invalid -lab-prefix: exit %d, want 2", code)
+	}
 	cancel()
 	select {
 	case code := <-done:
@@ -230,7 +244,7 @@ func TestLabFlag(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(string(out), labplane.DefaultPrefix) {
+	if strings.Contains(string(out), prefix) {
 		t.Fatalf("namespaces left behind:\n%s", out)
 	}
 }

@@ -26,6 +26,11 @@ variable "links" {
     gateway_subnet = optional(string, "10.0.1.0/24")
     # Reuse an existing Azure VPN gateway instead of creating one.
     virtual_network_gateway_id = optional(string)
+    # Join an existing Hetzner network (its range must cover the VNet's)
+    # instead of creating 10.0.0.0/12.
+    network_id = optional(number)
+    # Hetzner prefixes announced to Azure; default: the network's subnets.
+    local_prefixes = optional(list(string))
   }))
 }
 
@@ -35,9 +40,11 @@ resource "crosscloud_ipsec_link" "bench" {
   name = each.key
 
   hetzner = {
-    network_ip_range = "10.0.0.0/12"
+    network_id       = each.value.network_id
+    network_ip_range = each.value.network_id == null ? "10.0.0.0/12" : null
     network_zone     = "eu-central"
     gateway_subnet   = each.value.gateway_subnet
+    local_prefixes   = each.value.local_prefixes
     location         = "nbg1"
   }
 

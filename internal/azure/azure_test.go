@@ -53,16 +53,16 @@ func TestLinkSideBuildsOnceAndAdoptsOnRerun(t *testing.T) {
 		t.Fatalf("unexpected VNet view: %+v", vnet)
 	}
 	pfx := netip.MustParsePrefix("10.1.255.0/27")
-	subnetID, created, err := c.EnsureGatewaySubnet(ctx, vnetID, pfx, nil)
+	subnetID, created, err := c.EnsureGatewaySubnet(ctx, vnetID, "", pfx, nil)
 	if err != nil || !created {
 		t.Fatalf("first EnsureGatewaySubnet: created=%v err=%v", created, err)
 	}
-	again, created, err := c.EnsureGatewaySubnet(ctx, vnetID, pfx, nil)
+	again, created, err := c.EnsureGatewaySubnet(ctx, vnetID, "", pfx, nil)
 	if err != nil || created || again != subnetID {
 		t.Fatalf("second EnsureGatewaySubnet must adopt: created=%v id=%s err=%v", created, again, err)
 	}
 
-	pip := azure.PublicIPSpec{ResourceGroup: rg, Name: "l-vgw-pip", Location: loc, Link: "l"}
+	pip := azure.PublicIPSpec{ResourceGroup: rg, Name: "l-vgw-pip", Location: loc, Link: "l", Zones: zones3}
 	pipID, addr, err := c.EnsurePublicIP(ctx, pip)
 	if err != nil || !netip.MustParsePrefix("198.51.100.0/24").Contains(addr) {
 		t.Fatalf("EnsurePublicIP: %s %v", addr, err)
@@ -141,11 +141,11 @@ func TestLinkSideBuildsOnceAndAdoptsOnRerun(t *testing.T) {
 func TestInterruptedGatewayIsAdoptedNotDuplicated(t *testing.T) {
 	sim, c, vnetID := env(t)
 	ctx := context.Background()
-	subnetID, _, err := c.EnsureGatewaySubnet(ctx, vnetID, netip.MustParsePrefix("10.1.255.0/27"), nil)
+	subnetID, _, err := c.EnsureGatewaySubnet(ctx, vnetID, "", netip.MustParsePrefix("10.1.255.0/27"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pipID, _, err := c.EnsurePublicIP(ctx, azure.PublicIPSpec{ResourceGroup: rg, Name: "i-vgw-pip", Location: loc, Link: "i"})
+	pipID, _, err := c.EnsurePublicIP(ctx, azure.PublicIPSpec{ResourceGroup: rg, Name: "i-vgw-pip", Location: loc, Link: "i", Zones: zones3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,3 +209,6 @@ func TestMissingVNetNamesTheAttribute(t *testing.T) {
 func ptr[T any](v T) *T { return &v }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// zones3 are westeurope's zones: an AZ SKU gateway there needs a zoned IP.
+var zones3 = []string{"1", "2", "3"}

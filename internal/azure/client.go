@@ -8,13 +8,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v9"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/resources/armresources"
 )
 
 // Tag keys that mark what a link created, so a re-run adopts its own
@@ -47,6 +51,10 @@ type Client struct {
 	publicIPs   *armnetwork.PublicIPAddressesClient
 	vnets       *armnetwork.VirtualNetworksClient
 	subnets     *armnetwork.SubnetsClient
+	providers   *armresources.ProvidersClient
+
+	zonesMu sync.Mutex
+	zones   map[string][]string // normalized location -> public IP zones
 }
 
 // New builds the adapter from the provider's configured credential.
@@ -54,6 +62,10 @@ func New(subscriptionID string, cred azcore.TokenCredential, opts *arm.ClientOpt
 	f, err := armnetwork.NewClientFactory(subscriptionID, cred, opts)
 	if err != nil {
 		return nil, fmt.Errorf("azure: building network clients: %w", err)
+	}
+	pc, err := armresources.NewProvidersClient(subscriptionID, cred, opts)
+	if err != nil {
+		return nil, fmt.Errorf("azure: building the resource provider client: %w", err)
 	}
 	return &Client{
 		SubscriptionID: subscriptionID,
@@ -64,6 +76,7 @@ func New(subscriptionID string, cred azcore.TokenCredential, opts *arm.ClientOpt
 		publicIPs:      f.NewPublicIPAddressesClient(),
 		vnets:          f.NewVirtualNetworksClient(),
 		subnets:        f.NewSubnetsClient(),
+		providers:      pc,
 	}, nil
 }
 
@@ -97,6 +110,10 @@ func IsNotFound(err error) bool {
 // lroFailed reports whether err is a long-running operation that ended in
 // Failed (as opposed to a refused request): only those are worth a re-PUT.
 func lroFailed(err error) bool {
+	var pf *provisioningFailed
+	if errors.As(err, &pf) {
+		return true
+	}
 	var re *azcore.ResponseError
 	if !errors.As(err, &re) {
 		return false
@@ -147,51 +164,123 @@ func deref[T any](p *T) T {
 }
 
 // putLRO runs a create-or-update and waits for it, re-driving the PUT when
-// the operation itself ended Failed (not when ARM refused the request).
+// the operation itself ended Failed (redrive).
 func putLRO[T any](ctx context.Context, c *Client, what string, begin func() (*runtime.Poller[T], error)) (T, error) {
-	var zero T
-	for attempt := 1; ; attempt++ {
+	var res T
+	err := c.redrive(ctx, what, func() error {
 		p, err := beginWhenFree(ctx, c, begin)
 		if err != nil {
-			return zero, fmt.Errorf("%s: %w", what, err)
+			return err
 		}
-		res, err := p.PollUntilDone(ctx, c.pollOpts())
-		if err == nil {
-			return res, nil
+		res, err = p.PollUntilDone(ctx, c.pollOpts())
+		return err
+	})
+	return res, err
+}
+
+// putPolled is putLRO for a resource whose operation URL cannot be trusted:
+// it waits by reading the resource's provisioningState (state) instead.
+func putPolled[T any](ctx context.Context, c *Client, what string, begin func() (*runtime.Poller[T], error), state func() (string, error)) error {
+	return c.redrive(ctx, what, func() error {
+		if _, err := beginWhenFree(ctx, c, begin); err != nil {
+			return err
 		}
-		if !lroFailed(err) || attempt >= maxLROAttempts {
-			return zero, fmt.Errorf("%s (attempt %d): %w", what, attempt, err)
-		}
-	}
+		return c.waitProvisioned(ctx, what, state)
+	})
 }
 
 // deleteLRO runs a delete and waits for it; a resource already gone is
-// success, because the goal (it does not exist) is met. A delete whose
+// success, because the goal (it does not exist) is met. A 404 from the
+// operation URL is not that proof: the delete counts as done only once the
+// resource itself (state, "" when it is gone) answers 404. A delete whose
 // operation ended Failed is re-driven like a PUT.
-func deleteLRO[T any](ctx context.Context, c *Client, what string, begin func() (*runtime.Poller[T], error)) error {
-	for attempt := 1; ; attempt++ {
+func deleteLRO[T any](ctx context.Context, c *Client, what string, begin func() (*runtime.Poller[T], error), state func() (string, error)) error {
+	return c.redrive(ctx, what, func() error {
 		p, err := beginWhenFree(ctx, c, begin)
 		if err == nil {
 			_, err = p.PollUntilDone(ctx, c.pollOpts())
 		}
-		if err == nil || IsNotFound(err) {
+		if err == nil || !IsNotFound(err) {
+			return err
+		}
+		return c.waitGone(ctx, what, state)
+	})
+}
+
+// redrive runs try (start an operation and wait for it) until it succeeds.
+// A refused request ends it at once. An operation that ended Failed is
+// tried again after a back-off: a conflict (AnotherOperationInProgress
+// reported through the operation, as ARM also does besides the synchronous
+// 409: pulumi/pulumi-azure-native#699 and #1024) until ctx ends, since the
+// other operation finishes eventually (a gateway's can take 45 minutes);
+// any other failure at most maxLROAttempts times. Re-driving at once would
+// only meet the same operation again.
+func (c *Client) redrive(ctx context.Context, what string, try func() error) error {
+	failures, conflicts := 0, 0
+	for {
+		err := try()
+		if err == nil {
 			return nil
 		}
-		if !lroFailed(err) || attempt >= maxLROAttempts {
-			return fmt.Errorf("%s (attempt %d): %w", what, attempt, err)
+		var wait time.Duration
+		switch {
+		case !lroFailed(err):
+			return fmt.Errorf("%s: %w", what, err)
+		case isConflict(err):
+			conflicts++
+			wait = c.backoff(conflicts)
+		default:
+			failures++
+			if failures >= maxLROAttempts {
+				return fmt.Errorf("%s (attempt %d): %w", what, failures, err)
+			}
+			wait = c.backoff(failures)
+		}
+		if serr := sleep(ctx, wait); serr != nil {
+			return fmt.Errorf("%s: %w (gave up retrying: %w)", what, err, serr)
 		}
 	}
+}
+
+// maxBackoff caps the wait between two attempts.
+const maxBackoff = 2 * time.Minute
+
+// backoff is the wait before attempt n+1: the poll interval doubled per
+// attempt up to maxBackoff, with jitter so that links reusing one gateway
+// do not retry in lockstep.
+func (c *Client) backoff(n int) time.Duration {
+	d := min(c.pollInterval()<<min(n-1, 10), maxBackoff)
+	return d/2 + rand.N(d/2+1)
+}
+
+// isConflict reports a failed operation whose error says another operation
+// on the resource, or one it depends on, was in progress.
+func isConflict(err error) bool {
+	var re *azcore.ResponseError
+	return errors.As(err, &re) && (re.ErrorCode == "AnotherOperationInProgress" || re.ErrorCode == "ReferencedResourceNotProvisioned")
 }
 
 // isBusy reports ARM's refusal to start an operation while another one runs
 // on the resource, its parent, or a resource it references (a gateway still
 // provisioning, a sibling subnet being written). Waiting is the only fix.
+// AnotherOperationInProgress is a 409 (azapi#503, Azure-Landing-Zones#4134);
+// ReferencedResourceNotProvisioned is a 400 (field logs: "StatusCode=400 --
+// Original Error: Code=\"ReferencedResourceNotProvisioned\""), so the code
+// decides, not the status.
 func isBusy(err error) bool {
 	var re *azcore.ResponseError
-	if !errors.As(err, &re) || re.StatusCode != http.StatusConflict {
+	if !errors.As(err, &re) {
 		return false
 	}
-	return re.ErrorCode == "AnotherOperationInProgress" || re.ErrorCode == "ReferencedResourceNotProvisioned"
+	switch re.ErrorCode {
+	case "AnotherOperationInProgress":
+		return re.StatusCode == http.StatusConflict
+	case "ReferencedResourceNotProvisioned":
+		// "Resource is in Failed state" will not change by waiting.
+		return (re.StatusCode == http.StatusBadRequest || re.StatusCode == http.StatusConflict) &&
+			!strings.Contains(re.Error(), "is in Failed state")
+	}
+	return false
 }
 
 // beginWhenFree starts an operation, waiting while ARM reports the target

@@ -2,9 +2,8 @@ package azure
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"net/netip"
-	"slices"
 	"strings"
 	"time"
 
@@ -14,94 +13,6 @@ import (
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/ipsec"
 )
 
-// LocalGatewaySpec describes Azure's view of the Hetzner side.
-type LocalGatewaySpec struct {
-	ResourceGroup, Name, Location, Link string
-	PeerIP                              netip.Addr
-	Prefixes                            []netip.Prefix
-}
-
-// EnsureLocalGateway creates or converges the local network gateway (the
-// Hetzner server's public IPv4 and the prefixes Azure routes to it). A PUT
-// with the same body is harmless, so an existing one is simply re-put when
-// it differs.
-func (c *Client) EnsureLocalGateway(ctx context.Context, s LocalGatewaySpec) (string, error) {
-	prefixes := make([]*string, 0, len(s.Prefixes))
-	for _, p := range s.Prefixes {
-		prefixes = append(prefixes, ptr(p.String()))
-	}
-	got, err := c.lngs.Get(ctx, s.ResourceGroup, s.Name, nil)
-	switch {
-	case err == nil:
-		if !ownedBy(got.Tags, s.Link) {
-			return "", &NotOwnedError{Kind: "local network gateway", ID: deref(got.ID), Link: s.Link}
-		}
-		cur := LocalGatewayOf(got.LocalNetworkGateway)
-		if cur.ProvisioningState == StateSucceeded && cur.PeerIP == s.PeerIP && slices.Equal(cur.Prefixes, s.Prefixes) {
-			return cur.ID, nil
-		}
-	case !IsNotFound(err):
-		return "", fmt.Errorf("reading local network gateway %s: %w", s.Name, err)
-	}
-	body := armnetwork.LocalNetworkGateway{
-		Location: &s.Location,
-		Tags:     Tags(s.Link),
-		Properties: &armnetwork.LocalNetworkGatewayPropertiesFormat{
-			GatewayIPAddress:         ptr(s.PeerIP.String()),
-			LocalNetworkAddressSpace: &armnetwork.AddressSpace{AddressPrefixes: prefixes},
-		},
-	}
-	res, err := putLRO(ctx, c, "writing local network gateway "+s.Name,
-		func() (*runtime.Poller[armnetwork.LocalNetworkGatewaysClientCreateOrUpdateResponse], error) {
-			return c.lngs.BeginCreateOrUpdate(ctx, s.ResourceGroup, s.Name, body, nil)
-		})
-	if err != nil {
-		return "", err
-	}
-	return deref(res.ID), nil
-}
-
-// LocalGateway is the observed state of a local network gateway.
-type LocalGateway struct {
-	ID, ProvisioningState string
-	PeerIP                netip.Addr
-	Prefixes              []netip.Prefix
-}
-
-// LocalGatewayOf converts the SDK model; unparsable values stay zero, which
-// the caller sees as drift.
-func LocalGatewayOf(g armnetwork.LocalNetworkGateway) *LocalGateway {
-	out := &LocalGateway{ID: deref(g.ID)}
-	if p := g.Properties; p != nil {
-		out.ProvisioningState = string(deref(p.ProvisioningState))
-		out.PeerIP, _ = netip.ParseAddr(deref(p.GatewayIPAddress))
-		if p.LocalNetworkAddressSpace != nil {
-			for _, s := range p.LocalNetworkAddressSpace.AddressPrefixes {
-				if pfx, err := netip.ParsePrefix(deref(s)); err == nil {
-					out.Prefixes = append(out.Prefixes, pfx)
-				}
-			}
-		}
-	}
-	return out
-}
-
-// GetLocalGateway reads a local network gateway; (nil, nil) when gone.
-func (c *Client) GetLocalGateway(ctx context.Context, id string) (*LocalGateway, error) {
-	rid, err := ParseID("local network gateway", id)
-	if err != nil {
-		return nil, err
-	}
-	got, err := c.lngs.Get(ctx, rid.ResourceGroupName, rid.Name, nil)
-	if IsNotFound(err) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reading local network gateway %s: %w", id, err)
-	}
-	return LocalGatewayOf(got.LocalNetworkGateway), nil
-}
-
 // ConnectionSpec describes the IPsec connection between the two gateways.
 type ConnectionSpec struct {
 	ResourceGroup, Name, Location, Link string
@@ -109,6 +20,10 @@ type ConnectionSpec struct {
 	SharedKey                           string
 	Policy                              ipsec.Policy
 	DPDTimeoutSeconds                   int32
+	// Mode is the connectionMode (Default, ResponderOnly, InitiatorOnly);
+	// "" is Default. It is set at creation: a different mode re-creates
+	// the connection (azurerm marks connection_mode ForceNew).
+	Mode string
 }
 
 // EnsureConnection creates or converges the connection: IKEv2 (immutable
@@ -123,7 +38,19 @@ func (c *Client) EnsureConnection(ctx context.Context, s ConnectionSpec) (string
 	if err != nil && !IsNotFound(err) {
 		return "", fmt.Errorf("reading connection %s: %w", s.Name, err)
 	}
-	if err == nil && connectionMatches(got.VirtualNetworkGatewayConnection, s) {
+	if err == nil {
+		if got, err = c.settledConnection(ctx, s, got); err != nil {
+			return "", err
+		}
+	}
+	if got.Properties != nil && !strings.EqualFold(modeOf(ConnectionSpec{Mode: string(deref(got.Properties.ConnectionMode))}), modeOf(s)) {
+		// connectionMode is chosen at creation.
+		if err := c.DeleteConnection(ctx, deref(got.ID)); err != nil {
+			return "", fmt.Errorf("re-creating connection %s for connection mode %s: %w", s.Name, modeOf(s), err)
+		}
+		got = armnetwork.VirtualNetworkGatewayConnectionsClientGetResponse{}
+	}
+	if got.Properties != nil && connectionMatches(got.VirtualNetworkGatewayConnection, s) {
 		// Nothing to change: a PUT would drop the tunnel for a few seconds
 		// on real Azure. The key is converged separately (EnsureSharedKey).
 		return deref(got.ID), nil
@@ -134,7 +61,7 @@ func (c *Client) EnsureConnection(ctx context.Context, s ConnectionSpec) (string
 		Properties: &armnetwork.VirtualNetworkGatewayConnectionPropertiesFormat{
 			ConnectionType:         ptr(armnetwork.VirtualNetworkGatewayConnectionTypeIPsec),
 			ConnectionProtocol:     ptr(armnetwork.VirtualNetworkGatewayConnectionProtocolIKEv2),
-			ConnectionMode:         ptr(armnetwork.VirtualNetworkGatewayConnectionModeDefault),
+			ConnectionMode:         ptr(armnetwork.VirtualNetworkGatewayConnectionMode(modeOf(s))),
 			VirtualNetworkGateway1: &armnetwork.VirtualNetworkGateway{ID: &s.GatewayID},
 			LocalNetworkGateway2:   &armnetwork.LocalNetworkGateway{ID: &s.LocalGatewayID},
 			SharedKey:              &s.SharedKey,
@@ -143,6 +70,11 @@ func (c *Client) EnsureConnection(ctx context.Context, s ConnectionSpec) (string
 			EnableBgp:              ptr(false),
 		},
 	}
+	release, err := holdGateway(ctx, s.GatewayID)
+	if err != nil {
+		return "", fmt.Errorf("writing connection %s: waiting for the gateway's other connection writes: %w", s.Name, err)
+	}
+	defer release()
 	res, err := putLRO(ctx, c, "writing connection "+s.Name,
 		func() (*runtime.Poller[armnetwork.VirtualNetworkGatewayConnectionsClientCreateOrUpdateResponse], error) {
 			return c.connections.BeginCreateOrUpdate(ctx, s.ResourceGroup, s.Name, body, nil)
@@ -153,6 +85,29 @@ func (c *Client) EnsureConnection(ctx context.Context, s ConnectionSpec) (string
 	return deref(res.ID), nil
 }
 
+func modeOf(s ConnectionSpec) string {
+	if s.Mode == "" {
+		return string(armnetwork.VirtualNetworkGatewayConnectionModeDefault)
+	}
+	return s.Mode
+}
+
+// settledConnection waits while an existing connection is still Updating
+// (a key change settles after its operation reported Succeeded) and returns
+// it as it then is: comparing an Updating connection would send a
+// content-identical PUT, and a write to it now would be refused.
+func (c *Client) settledConnection(ctx context.Context, s ConnectionSpec, got armnetwork.VirtualNetworkGatewayConnectionsClientGetResponse) (armnetwork.VirtualNetworkGatewayConnectionsClientGetResponse, error) {
+	if st := provisioningOf(got.Properties); st != StateUpdating && st != StateDeleting {
+		return got, nil
+	}
+	err := c.waitProvisioned(ctx, "connection "+s.Name, c.connectionState(ctx, s.ResourceGroup, s.Name))
+	var pf *provisioningFailed
+	if err != nil && !errors.As(err, &pf) {
+		return got, err
+	}
+	return c.connections.Get(ctx, s.ResourceGroup, s.Name, nil)
+}
+
 // SetSharedKey rotates the connection's key through the sharedkey endpoint,
 // which (unlike a connection PUT) leaves the rest of the connection alone.
 func (c *Client) SetSharedKey(ctx context.Context, connID, key string) error {
@@ -160,11 +115,27 @@ func (c *Client) SetSharedKey(ctx context.Context, connID, key string) error {
 	if err != nil {
 		return err
 	}
+	gw, err := c.connectionGateway(ctx, connID)
+	if err != nil {
+		return err
+	}
+	release, err := holdGateway(ctx, gw)
+	if err != nil {
+		return fmt.Errorf("setting the shared key of %s: waiting for the gateway's other connection writes: %w", connID, err)
+	}
+	defer release()
 	_, err = putLRO(ctx, c, "setting the shared key of "+connID,
 		func() (*runtime.Poller[armnetwork.VirtualNetworkGatewayConnectionsClientSetSharedKeyResponse], error) {
 			return c.connections.BeginSetSharedKey(ctx, rid.ResourceGroupName, rid.Name, armnetwork.ConnectionSharedKey{Value: &key}, nil)
 		})
-	return err
+	if err != nil {
+		return err
+	}
+	// The operation reports Succeeded while the connection is still
+	// Updating, applying the key (specs#26660, #14473); azurerm polls GET
+	// until Succeeded after it (PR #23860). Until then the connection
+	// refuses writes and its status predates the new key.
+	return c.waitProvisioned(ctx, "the shared key of "+connID, c.connectionState(ctx, rid.ResourceGroupName, rid.Name))
 }
 
 // EnsureSharedKey sets the key only when it differs, so a refresh-and-apply
@@ -214,6 +185,7 @@ type Connection struct {
 	Policy                    *ipsec.Policy
 	DPDTimeoutSeconds         int32
 	GatewayID, LocalGatewayID string
+	Mode                      string
 }
 
 // GetConnection reads a connection; (nil, nil) when it does not exist.
@@ -236,6 +208,7 @@ func (c *Client) GetConnection(ctx context.Context, id string) (*Connection, err
 	}
 	out.ProvisioningState = string(deref(p.ProvisioningState))
 	out.Status = string(deref(p.ConnectionStatus))
+	out.Mode = string(deref(p.ConnectionMode))
 	out.Protocol = string(deref(p.ConnectionProtocol))
 	out.IngressBytes = deref(p.IngressBytesTransferred)
 	out.EgressBytes = deref(p.EgressBytesTransferred)
@@ -276,7 +249,10 @@ func (c *Client) WaitConnected(ctx context.Context, id string, every time.Durati
 			return last, fmt.Errorf("connection %s disappeared while waiting for it to connect", id)
 		}
 		last = conn.Status
-		if last == ConnectionConnected {
+		// Connected counts only from a connection that is not Updating:
+		// while a key or policy change is applied, the status still
+		// describes the tunnel from before it.
+		if last == ConnectionConnected && conn.ProvisioningState == StateSucceeded {
 			return last, nil
 		}
 		if err := sleep(ctx, every); err != nil {
@@ -292,18 +268,16 @@ func (c *Client) DeleteConnection(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
+	gw, err := c.connectionGateway(ctx, id)
+	if gw == "" || err != nil {
+		return err // gone already, or unreadable
+	}
+	release, err := holdGateway(ctx, gw)
+	if err != nil {
+		return fmt.Errorf("deleting connection %s: waiting for the gateway's other connection writes: %w", id, err)
+	}
+	defer release()
 	return deleteLRO(ctx, c, "deleting connection "+id, func() (*runtime.Poller[armnetwork.VirtualNetworkGatewayConnectionsClientDeleteResponse], error) {
 		return c.connections.BeginDelete(ctx, rid.ResourceGroupName, rid.Name, nil)
-	})
-}
-
-// DeleteLocalGateway removes a local network gateway; not found is success.
-func (c *Client) DeleteLocalGateway(ctx context.Context, id string) error {
-	rid, err := ParseID("local network gateway", id)
-	if err != nil {
-		return err
-	}
-	return deleteLRO(ctx, c, "deleting local network gateway "+id, func() (*runtime.Poller[armnetwork.LocalNetworkGatewaysClientDeleteResponse], error) {
-		return c.lngs.BeginDelete(ctx, rid.ResourceGroupName, rid.Name, nil)
-	})
+	}, c.connectionState(ctx, rid.ResourceGroupName, rid.Name))
 }

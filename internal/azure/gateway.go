@@ -21,7 +21,8 @@ const (
 // PublicIPSpec describes the gateway's public address.
 type PublicIPSpec struct {
 	ResourceGroup, Name, Location, Link string
-	// Zones is set for zone-redundant (…AZ) gateway SKUs.
+	// Zones are the availability zones of a zone-redundant address (AZ
+	// gateway SKUs in a region with zones); empty for a regional one.
 	Zones []string
 }
 
@@ -63,10 +64,17 @@ func (c *Client) EnsurePublicIP(ctx context.Context, s PublicIPSpec) (id string,
 	for _, z := range s.Zones {
 		body.Zones = append(body.Zones, ptr(z))
 	}
-	res, err := putLRO(ctx, c, "creating public IP "+s.Name,
-		func() (*runtime.Poller[armnetwork.PublicIPAddressesClientCreateOrUpdateResponse], error) {
-			return c.publicIPs.BeginCreateOrUpdate(ctx, s.ResourceGroup, s.Name, body, nil)
-		})
+	create := func() (*runtime.Poller[armnetwork.PublicIPAddressesClientCreateOrUpdateResponse], error) {
+		return c.publicIPs.BeginCreateOrUpdate(ctx, s.ResourceGroup, s.Name, body, nil)
+	}
+	res, err := putLRO(ctx, c, "creating public IP "+s.Name, create)
+	if err != nil && len(body.Zones) > 0 && zonesRefused(err) {
+		// The zones came from a provider listing that was unreadable or
+		// wrong for this subscription: a zone-less Standard IP is what an
+		// AZ SKU gateway uses in a region without zones.
+		body.Zones = nil
+		res, err = putLRO(ctx, c, "creating public IP "+s.Name+" without zones", create)
+	}
 	if err != nil {
 		return "", netip.Addr{}, err
 	}
@@ -121,6 +129,9 @@ type Gateway struct {
 	ID, ProvisioningState, SKU, VPNType, GatewayType string
 	Location, SubnetID                               string
 	PublicIPIDs                                      []string
+	// ActiveActive: two instances, each with its own public IP, both
+	// carrying traffic.
+	ActiveActive bool
 	// Link is the value of the ownership tag: the link that created it.
 	Link string
 }
@@ -232,6 +243,7 @@ func gatewayOf(g armnetwork.VirtualNetworkGateway) *Gateway {
 		return out
 	}
 	out.ProvisioningState = string(deref(p.ProvisioningState))
+	out.ActiveActive = deref(p.Active)
 	out.VPNType = string(deref(p.VPNType))
 	out.GatewayType = string(deref(p.GatewayType))
 	if p.SKU != nil {
@@ -259,7 +271,9 @@ func (c *Client) DeleteGateway(ctx context.Context, id string) error {
 	}
 	return deleteLRO(ctx, c, "deleting virtual network gateway "+id, func() (*runtime.Poller[armnetwork.VirtualNetworkGatewaysClientDeleteResponse], error) {
 		return c.gateways.BeginDelete(ctx, rid.ResourceGroupName, rid.Name, nil)
-	})
+	}, stateOf(func() (armnetwork.VirtualNetworkGatewaysClientGetResponse, error) {
+		return c.gateways.Get(ctx, rid.ResourceGroupName, rid.Name, nil)
+	}, func(r armnetwork.VirtualNetworkGatewaysClientGetResponse) any { return r.Properties }))
 }
 
 // DeletePublicIP removes a public IP the link created; not found is success.
@@ -270,5 +284,7 @@ func (c *Client) DeletePublicIP(ctx context.Context, id string) error {
 	}
 	return deleteLRO(ctx, c, "deleting public IP "+id, func() (*runtime.Poller[armnetwork.PublicIPAddressesClientDeleteResponse], error) {
 		return c.publicIPs.BeginDelete(ctx, rid.ResourceGroupName, rid.Name, nil)
-	})
+	}, stateOf(func() (armnetwork.PublicIPAddressesClientGetResponse, error) {
+		return c.publicIPs.Get(ctx, rid.ResourceGroupName, rid.Name, nil)
+	}, func(r armnetwork.PublicIPAddressesClientGetResponse) any { return r.Properties }))
 }

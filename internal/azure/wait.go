@@ -28,14 +28,35 @@ func provisioningOf(props any) string {
 		if p != nil {
 			st = p.ProvisioningState
 		}
+	case *armnetwork.SubnetPropertiesFormat:
+		if p != nil {
+			st = p.ProvisioningState
+		}
 	}
 	return string(deref(st))
 }
 
+// stateOf turns a GET into a provisioningState reader for waitProvisioned
+// and waitGone: "" when the resource answers 404.
+func stateOf[R any](get func() (R, error), props func(R) any) func() (string, error) {
+	return func() (string, error) {
+		r, err := get()
+		if IsNotFound(err) {
+			return "", nil
+		}
+		if err != nil {
+			return "", err
+		}
+		return provisioningOf(props(r)), nil
+	}
+}
+
 // waitProvisioned polls a resource with GET until its provisioningState is
-// terminal. It serves the one case the SDK poller cannot: adopting an
-// operation that an earlier, interrupted run started, whose operation URL
-// is lost. GETs carry no Retry-After, so the client's frequency applies.
+// terminal. It serves the cases the SDK poller cannot: adopting an
+// operation that an earlier, interrupted run started (its operation URL is
+// lost), and resources whose operation URL cannot be trusted or that keep
+// reading Updating after their operation ended. GETs carry no Retry-After,
+// so the client's frequency applies. Failed is a *provisioningFailed.
 func (c *Client) waitProvisioned(ctx context.Context, what string, get func() (string, error)) error {
 	every := c.pollInterval()
 	for {
@@ -47,7 +68,7 @@ func (c *Client) waitProvisioned(ctx context.Context, what string, get func() (s
 		case StateSucceeded:
 			return nil
 		case StateFailed:
-			return fmt.Errorf("%s: provisioning ended %s; run apply again to retry, or inspect it in the Azure portal", what, st)
+			return &provisioningFailed{what: what}
 		case "":
 			return fmt.Errorf("%s disappeared while waiting for it", what)
 		}
@@ -55,4 +76,30 @@ func (c *Client) waitProvisioned(ctx context.Context, what string, get func() (s
 			return fmt.Errorf("waiting for %s (still %s): %w", what, st, err)
 		}
 	}
+}
+
+// waitGone polls until state reports the resource gone (""); Failed (a
+// delete that failed) is a *provisioningFailed.
+func (c *Client) waitGone(ctx context.Context, what string, state func() (string, error)) error {
+	for {
+		st, err := state()
+		switch {
+		case err != nil:
+			return fmt.Errorf("waiting for %s: %w", what, err)
+		case st == "":
+			return nil
+		case st == StateFailed:
+			return &provisioningFailed{what: what}
+		}
+		if err := sleep(ctx, c.pollInterval()); err != nil {
+			return fmt.Errorf("waiting for %s (still %s): %w", what, st, err)
+		}
+	}
+}
+
+// provisioningFailed is a resource whose provisioningState ended Failed.
+type provisioningFailed struct{ what string }
+
+func (e *provisioningFailed) Error() string {
+	return e.what + ": provisioning ended Failed; run apply again to retry, or inspect it in the Azure portal"
 }

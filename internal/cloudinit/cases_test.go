@@ -30,12 +30,12 @@ func goldenCases() []goldenCase {
 			RemoteAddress:  netip.MustParseAddr("198.51.100.20"),
 			LocalPrefixes:  []netip.Prefix{netip.MustParsePrefix("10.0.1.0/24")},
 			RemotePrefixes: []netip.Prefix{netip.MustParsePrefix("10.1.0.0/16")},
-			IKEProposal:    "aes256gcm16-prfsha384-ecp384",
+			IKEProposal:    "aes256-sha384-ecp384",
 			ESPProposal:    "aes256gcm16-ecp384",
 			// '"' and '\' would need escaping in a quoted secret.
 			SharedKey: `Zx"9\q!Abc$Def%Ghi`,
 		},
-		wantIKE: "IKE:AES_GCM_16_256/PRF_HMAC_SHA2_384/ECP_384",
+		wantIKE: "IKE:AES_CBC_256/HMAC_SHA2_384_192/PRF_HMAC_SHA2_384/ECP_384",
 		wantESP: "ESP:AES_GCM_16_256/ECP_384/NO_EXT_SEQ",
 	}, {
 		name: "multiple-prefixes",

@@ -28,6 +28,11 @@ type Link struct {
 	VirtualNetworkID        string `json:"virtual_network_id"`
 	GatewaySubnet           string `json:"gateway_subnet,omitempty"`
 	VirtualNetworkGatewayID string `json:"virtual_network_gateway_id,omitempty"`
+	// NetworkID joins an existing Hetzner network (SeedHetznerNetwork)
+	// instead of the link creating its own.
+	NetworkID int64 `json:"network_id,omitempty"`
+	// LocalPrefixes overrides the prefixes announced to Azure.
+	LocalPrefixes []string `json:"local_prefixes,omitempty"`
 }
 
 // BenchResourceGroup is the resource group the harness seeds; its VNets are

@@ -79,6 +79,11 @@ type RunOptions struct {
 	// Interrupt, when not nil, sends the same SIGINT when it is closed
 	// (e.g. a moment after the emulator saw the first change).
 	Interrupt <-chan struct{}
+	// Kill, when not nil, sends SIGKILL to the whole process group the
+	// moment it is closed, with no SIGINT first: a CI runner or machine
+	// lost mid-apply. Terraform writes nothing and the provider plugin dies
+	// with it, wherever it was.
+	Kill <-chan struct{}
 	// KillAfter is the grace period after the SIGINT; then the whole
 	// process group gets SIGKILL (a CI runner giving up). 0 means 5 s.
 	KillAfter time.Duration
@@ -97,7 +102,8 @@ type Result struct {
 	Stderr   string
 	// ExitCode is terraform's exit status; -1 when a signal ended it.
 	ExitCode int
-	// Interrupted and Killed say which signals the harness sent.
+	// Interrupted and Killed say which signals the harness sent (Killed
+	// without Interrupted: a hard kill).
 	Interrupted, Killed bool
 	// ProviderPeakRSS is the largest VmHWM seen in any provider process
 	// terraform started during the command (bytes; 0 unless WatchRSS).
@@ -150,7 +156,7 @@ func (w *Workspace) RunWith(ctx context.Context, o RunOptions, args ...string) R
 		rss = watchRSS(pgid, ProviderBinary)
 	}
 	var kill <-chan time.Time
-	interrupt := o.Interrupt
+	interrupt, hardKill := o.Interrupt, o.Kill
 	if o.InterruptAfter > 0 {
 		ch := make(chan struct{})
 		t := time.AfterFunc(o.InterruptAfter, func() { close(ch) })
@@ -173,6 +179,10 @@ loop:
 			_ = syscall.Kill(-pgid, syscall.SIGINT)
 			kill = time.After(grace)
 		case <-kill:
+			res.Killed = true
+			_ = syscall.Kill(-pgid, syscall.SIGKILL)
+		case <-hardKill:
+			hardKill = nil
 			res.Killed = true
 			_ = syscall.Kill(-pgid, syscall.SIGKILL)
 		case <-ctx.Done():

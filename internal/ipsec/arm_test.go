@@ -32,7 +32,7 @@ func TestToARMWireFormat(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]any{
-		"ikeEncryption": "GCMAES256", "ikeIntegrity": "SHA384", "dhGroup": "ECP384",
+		"ikeEncryption": "AES256", "ikeIntegrity": "SHA384", "dhGroup": "ECP384",
 		"ipsecEncryption": "GCMAES256", "ipsecIntegrity": "GCMAES256", "pfsGroup": "ECP384",
 		"saLifeTimeSeconds": float64(27000), "saDataSizeKilobytes": float64(102400000),
 	}

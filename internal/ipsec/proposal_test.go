@@ -21,7 +21,7 @@ func TestProposalsGolden(t *testing.T) {
 			"aes256-sha256-modp2048", "aes256gcm16"},
 		{"facts example: GCM both phases with ECP384", pol("GCMAES256", "SHA384", "ECP384", "GCMAES256", "GCMAES256", "ECP384"),
 			"aes256gcm16-prfsha384-ecp384", "aes256gcm16-ecp384"},
-		{"default policy", DefaultPolicy(), "aes256gcm16-prfsha384-ecp384", "aes256gcm16-ecp384"},
+		{"default policy: CBC IKE, GCM ESP", DefaultPolicy(), "aes256-sha384-ecp384", "aes256gcm16-ecp384"},
 		{"origin setup (weak)", pol("AES256", "SHA1", "DHGroup2", "AES256", "SHA1", "None"),
 			"aes256-sha1-modp1024", "aes256-sha1"},
 		{"GCM128 with PRF sha256, PFS2048", pol("GCMAES128", "SHA256", "ECP256", "GCMAES128", "GCMAES128", "PFS2048"),

@@ -22,9 +22,11 @@ func (p Policy) Validate(allowWeak bool) []Issue {
 			"choose at least %d (Azure's default is 27000)", p.SALifetimeSeconds, MinSALifetimeSeconds,
 			MinSALifetimeSeconds)})
 	}
-	if p.SADataSizeKilobytes < MinSADataSizeKilobytes {
+	// 0 is allowed: the portal accepts "0 or between 1024 and 2147483647"
+	// and azurerm allows it (azurerm#21407, PR #27056).
+	if p.SADataSizeKilobytes != 0 && p.SADataSizeKilobytes < MinSADataSizeKilobytes {
 		out = append(out, Issue{FieldSADataSizeKilobytes, fmt.Sprintf("%d KB is below Azure's minimum of %d KB; "+
-			"choose at least %d (Azure's default is 102400000)", p.SADataSizeKilobytes, MinSADataSizeKilobytes,
+			"choose 0 (no data-volume limit) or at least %d (Azure's default is 102400000)", p.SADataSizeKilobytes, MinSADataSizeKilobytes,
 			MinSADataSizeKilobytes)})
 	}
 	return sortByField(out)

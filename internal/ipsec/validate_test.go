@@ -42,7 +42,7 @@ func TestValidateIssues(t *testing.T) {
 			[]string{"ipsec_encryption", "ipsec_integrity"}, nil},
 		{"GCM IKE integrity with CBC IKE", with(func(p *Policy) { p.IKEEncryption, p.IKEIntegrity = "AES256", "GCMAES128" }),
 			true, []string{"ike_integrity"}, []string{"only valid with GCM ike_encryption"}},
-		{"GCM IKE integrity as PRF", with(func(p *Policy) { p.IKEIntegrity = "GCMAES256" }), true,
+		{"GCM IKE integrity as PRF", with(func(p *Policy) { p.IKEEncryption, p.IKEIntegrity = "GCMAES256", "GCMAES256" }), true,
 			[]string{"ike_integrity"}, []string{"PRF", "SHA384"}},
 		{"lifetime 300 is the minimum", with(func(p *Policy) { p.SALifetimeSeconds = 300 }), false, nil, nil},
 		{"lifetime 299 refused", with(func(p *Policy) { p.SALifetimeSeconds = 299 }), true,
@@ -50,7 +50,8 @@ func TestValidateIssues(t *testing.T) {
 		{"datasize 1024 is the minimum", with(func(p *Policy) { p.SADataSizeKilobytes = 1024 }), false, nil, nil},
 		{"datasize 1023 refused", with(func(p *Policy) { p.SADataSizeKilobytes = 1023 }), true,
 			[]string{"sa_datasize_kilobytes"}, []string{"1024"}},
-		{"all issues at once, in attribute order", Policy{SALifetimeSeconds: -1, IKEEncryption: "x", IKEIntegrity: "SHA1",
+		{"datasize 0 is no volume limit", with(func(p *Policy) { p.SADataSizeKilobytes = 0 }), false, nil, nil},
+		{"all issues at once, in attribute order", Policy{SALifetimeSeconds: -1, SADataSizeKilobytes: 1, IKEEncryption: "x", IKEIntegrity: "SHA1",
 			DHGroup: "ECP256", IPsecEncryption: "AES128", IPsecIntegrity: "SHA1", PFSGroup: "None"}, false,
 			[]string{"ike_encryption", "sa_lifetime_seconds", "sa_datasize_kilobytes"}, nil},
 	}

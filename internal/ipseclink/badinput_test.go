@@ -251,7 +251,7 @@ func badCases() []badCase {
 			want: []string{"Invalid IPsec policy", "ipsec_policy.ipsec_integrity: GCMAES256 is only valid with ipsec_encryption GCMAES256, not AES256"}},
 		{name: "ike_gcm_integrity_with_cbc", top: policy(`ike_encryption = "AES256", ike_integrity = "GCMAES256"`),
 			want: []string{"Invalid IPsec policy", "ipsec_policy.ike_integrity: GCMAES256 is only valid with GCM ike_encryption", "not AES256"}},
-		{name: "ike_gcm_integrity_with_gcm", top: policy(`ike_integrity = "GCMAES256"`),
+		{name: "ike_gcm_integrity_with_gcm", top: policy(`ike_encryption = "GCMAES256", ike_integrity = "GCMAES256"`),
 			want: []string{"Invalid IPsec policy", "ipsec_policy.ike_integrity: GCMAES256 is not usable as ike_integrity", "Azure documents no PRF"}},
 		{name: "dh_group_none", top: policy(`dh_group = "None"`),
 			want: []string{"Invalid IPsec policy", "ipsec_policy.dh_group: None is not a valid IKE Diffie-Hellman group"}},

@@ -9,7 +9,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/azure"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/hetzner"
 )
 
@@ -62,7 +61,7 @@ func teardown(ctx context.Context, c clouds, s spec, p *progress) error {
 			}
 		}
 		if p.Owned.GatewaySubnet && s.VNetID != "" {
-			return c.az.DeleteSubnet(ctx, s.VNetID+"/subnets/"+azure.GatewaySubnetName)
+			return c.az.DeleteGatewaySubnet(ctx, s.VNetID, s.Name)
 		}
 		return nil
 	})
@@ -92,7 +91,7 @@ func teardownHetzner(ctx context.Context, c clouds, s spec, p *progress) error {
 	case p.Owned.Network:
 		return hetzner.DeleteNetwork(ctx, c.hc, p.NetworkID)
 	case p.Owned.Subnet:
-		return hetzner.DeleteSubnet(ctx, c.hc, p.NetworkID, s.GatewaySubnet)
+		return hetzner.DeleteOwnedSubnet(ctx, c.hc, p.NetworkID, s.GatewaySubnet, s.Name)
 	}
 	return nil
 }

@@ -41,6 +41,9 @@ func (s *spec) connName() string      { return s.Name + "-conn" }
 //	         primary IP -------------+-> local network gateway ----------+-> connection -> connected
 //	         (public IP, primary IP) -> firewall -> server -> routes
 func converge(ctx context.Context, c clouds, s spec, p *progress) error {
+	if err := preflightAzure(ctx, c, s); err != nil {
+		return err
+	}
 	g, ctx := errgroup.WithContext(ctx)
 
 	remote := newFuture[[]netip.Prefix]()
@@ -74,12 +77,15 @@ func converge(ctx context.Context, c clouds, s spec, p *progress) error {
 		if s.GatewayID != "" {
 			return nil
 		}
-		id, _, err := c.az.EnsureGatewaySubnet(ctx, s.VNetID, s.GatewaySubnetPrefix, func() {
+		// owned also covers a subnet an earlier, killed run created (the
+		// VNet's tag says so), which a re-run must delete on destroy.
+		id, owned, err := c.az.EnsureGatewaySubnet(ctx, s.VNetID, s.Name, s.GatewaySubnetPrefix, func() {
 			p.update(func(p *progress) { p.Owned.GatewaySubnet = true })
 		})
 		if err != nil {
 			return err
 		}
+		p.update(func(p *progress) { p.Owned.GatewaySubnet = p.Owned.GatewaySubnet || owned })
 		gwSubnet.set(id)
 		return nil
 	})
@@ -166,7 +172,7 @@ func converge(ctx context.Context, c clouds, s spec, p *progress) error {
 		id, err := c.az.EnsureConnection(ctx, azure.ConnectionSpec{
 			ResourceGroup: s.ResourceGroup, Name: s.connName(), Location: s.AzureLocation, Link: s.Name,
 			GatewayID: gwID, LocalGatewayID: lngID, SharedKey: p.sharedKey(), Policy: s.Policy,
-			DPDTimeoutSeconds: int32(s.DPD)})
+			DPDTimeoutSeconds: int32(s.DPD), Mode: s.ConnectionMode})
 		if err != nil {
 			return err
 		}
@@ -212,7 +218,7 @@ func azureGateway(ctx context.Context, c clouds, s spec, p *progress, gwSubnet *
 		if err != nil {
 			return err
 		}
-		if err := checkReusable(s.GatewayID, gw); err != nil {
+		if err := reusableFor(s, s.GatewayID, gw); err != nil {
 			return err
 		}
 		addr, err := c.az.PublicIPAddress(ctx, gw.PublicIPIDs[0])
@@ -224,12 +230,8 @@ func azureGateway(ctx context.Context, c clouds, s spec, p *progress, gwSubnet *
 		gateway.set(gw.ID)
 		return nil
 	}
-	var zones []string
-	if len(s.SKU) > 2 && s.SKU[len(s.SKU)-2:] == "AZ" {
-		zones = []string{"1", "2", "3"}
-	}
 	pipID, addr, err := c.az.EnsurePublicIP(ctx, azure.PublicIPSpec{
-		ResourceGroup: s.ResourceGroup, Name: s.publicIPName(), Location: s.AzureLocation, Link: s.Name, Zones: zones})
+		ResourceGroup: s.ResourceGroup, Name: s.publicIPName(), Location: s.AzureLocation, Link: s.Name, Zones: publicIPZones(ctx, c, s)})
 	if err != nil {
 		return err
 	}

@@ -49,7 +49,14 @@ func hetznerNetwork(ctx context.Context, c clouds, s spec, p *progress, network 
 		p.update(func(p *progress) { p.Owned.Network = true })
 	}
 	p.update(func(p *progress) { p.NetworkID = n.ID })
-	created, err := hetzner.EnsureSubnet(ctx, c.hc, n.ID, s.Zone, s.GatewaySubnet)
+	// In someone else's network the subnet's ownership is recorded on the
+	// network (a label), so a re-run after a killed one or a lost state
+	// still knows to delete it; the link's own network goes as a whole.
+	owner := ""
+	if s.NetworkID != 0 {
+		owner = s.Name
+	}
+	created, err := hetzner.EnsureOwnedSubnet(ctx, c.hc, n.ID, s.Zone, s.GatewaySubnet, owner)
 	if err != nil {
 		return err
 	}

@@ -21,9 +21,11 @@ import (
 // discover rebuilds a link's state from the two IDs of its import ID: the
 // connection leads to the gateways and the link name, the name to the
 // Hetzner server and firewall, and the server's address to the routes.
-// What cannot be observed (SSH keys baked into the server, whether a
-// GatewaySubnet was created by the link) takes the safe value: no keys, and
-// the subnet is left alone on destroy.
+// What cannot be observed (SSH keys baked into the server) takes the safe
+// value: no keys. A GatewaySubnet is the link's to delete when its VNet's
+// ownership tag names the link (azure.TagGatewaySubnet), a subnet in
+// someone else's Hetzner network when the network's label does
+// (hetzner.SubnetLabel).
 func discover(ctx context.Context, c clouds, m *model) error {
 	connID := m.AzureConnectionID.ValueString()
 	rid, err := azure.ParseID("import ID", connID)
@@ -91,7 +93,9 @@ func discover(ctx context.Context, c clouds, m *model) error {
 		}
 	}
 	ownNet := hetzner.Owned(hetzner.Labels(name), n.Labels)
-	o := owned{Network: ownNet, Gateway: gw.Link == name}
+	o := owned{Network: ownNet, Gateway: gw.Link == name, GatewaySubnet: vnet.GatewaySubnetOwner == name,
+		// In its own network the link made the gateway subnet too.
+		Subnet: ownNet || (subnet.IsValid() && n.Labels[hetzner.SubnetLabel(subnet)] == name)}
 	m.CreatedResources = o.list()
 
 	h := hetznerModel{
@@ -110,7 +114,7 @@ func discover(ctx context.Context, c clouds, m *model) error {
 		ResourceGroupName: types.StringValue(rid.ResourceGroupName), Location: types.StringValue(gw.Location),
 		VirtualNetworkID: types.StringValue(vnet.ID), GatewaySubnetPrefix: types.StringNull(),
 		GatewaySKU: types.StringValue(gw.SKU), VirtualNetworkGatewayID: types.StringNull(),
-		RemotePrefixes: listOfStrings(remote),
+		RemotePrefixes: listOfStrings(remote), ConnectionMode: types.StringValue(connectionModeOf(conn)),
 	}
 	if gs, ok := vnet.Subnets[azure.GatewaySubnetName]; ok {
 		a.GatewaySubnetPrefix = types.StringValue(gs.String())

@@ -63,6 +63,7 @@ type azureModel struct {
 	GatewaySKU              types.String `tfsdk:"gateway_sku"`
 	VirtualNetworkGatewayID types.String `tfsdk:"virtual_network_gateway_id"`
 	RemotePrefixes          types.List   `tfsdk:"remote_prefixes"`
+	ConnectionMode          types.String `tfsdk:"connection_mode"`
 }
 
 func hetznerAttrTypes() map[string]attr.Type {
@@ -82,6 +83,7 @@ func azureAttrTypes() map[string]attr.Type {
 		"gateway_subnet_prefix": types.StringType, "gateway_sku": types.StringType,
 		"virtual_network_gateway_id": types.StringType,
 		"remote_prefixes":            types.ListType{ElemType: types.StringType},
+		"connection_mode":            types.StringType,
 	}
 }
 

@@ -57,6 +57,7 @@ func (r *resourceImpl) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 	s, d := buildSpec(ctx, &plan)
 	resp.Diagnostics.Append(d...)
 	if resp.Diagnostics.HasError() || (state != nil && !inputsChanged(state, &plan)) {
+		keepObserved(state, &plan)
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 		return
 	}
@@ -171,6 +172,10 @@ func liveChecks(ctx context.Context, c clouds, s *spec, diags *diag.Diagnostics)
 			diags.AddAttributeError(pathAzure.AtName("virtual_network_id"), "Reading the Azure virtual network", err.Error())
 			return
 		}
+		if err := vnetRegionError(*s, vnet); err != nil {
+			diags.AddAttributeError(pathAzure.AtName("location"), "Location is not the VNet's region", err.Error())
+		}
+		warnDualStack(s, vnet, diags)
 		if len(remote) == 0 {
 			remote = vnet.AddressSpace
 		}
@@ -188,7 +193,7 @@ func liveChecks(ctx context.Context, c clouds, s *spec, diags *diag.Diagnostics)
 	if s.GatewayID != "" {
 		gw, err := c.az.GetGateway(ctx, s.GatewayID)
 		if err == nil {
-			err = checkReusable(s.GatewayID, gw)
+			err = reusableFor(*s, s.GatewayID, gw)
 		}
 		if err != nil {
 			diags.AddAttributeError(pathAzure.AtName("virtual_network_gateway_id"), "Gateway cannot be reused", err.Error())

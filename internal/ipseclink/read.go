@@ -197,6 +197,9 @@ func observeAzure(ctx context.Context, c clouds, s spec, p *progress, obs *obser
 	if int64(conn.DPDTimeoutSeconds) != s.DPD {
 		obs.driftf("connection DPD timeout is %d s instead of %d s", conn.DPDTimeoutSeconds, s.DPD)
 	}
+	if m := connectionModeOf(conn); s.ConnectionMode != "" && m != s.ConnectionMode {
+		obs.driftf("connection mode is %s instead of %s", m, s.ConnectionMode)
+	}
 	key, err := c.az.SharedKey(ctx, p.ConnectionID)
 	if err != nil {
 		return err

@@ -88,7 +88,8 @@ func (r *resourceImpl) Schema(ctx context.Context, _ resource.SchemaRequest, res
 				PlanModifiers: []planmodifier.List{listplanmodifier.UseStateForUnknown()},
 				MarkdownDescription: "Sub-resources this link created and so deletes on destroy, among `hetzner_network`, `hetzner_gateway_subnet`, " +
 					"`azure_gateway_subnet` and `azure_gateway`. What it was given or found (an existing network, subnet or gateway) is left alone. " +
-					"After an import the two subnets are never listed: whether the link created them cannot be observed, so destroy leaves them."},
+					"A subnet the link creates is also recorded on its parent (the VNet tag `crosscloud-gateway-subnet`, the network label " +
+					"`crosscloud.dev/subnet-<address>-<bits>`), so a re-run after a killed apply, a lost state or an import still lists it."},
 			"drift": schema.ListAttribute{Computed: true, ElementType: types.StringType,
 				MarkdownDescription: "What the last refresh found changed outside Terraform (a deleted route, changed firewall rules, a deleted connection, ...). A plan shows it going to `[]`: apply repairs it."},
 		},
@@ -145,8 +146,10 @@ func azureAttribute() schema.SingleNestedAttribute {
 		Attributes: map[string]schema.Attribute{
 			"resource_group_name": schema.StringAttribute{Required: true, PlanModifiers: replace(),
 				MarkdownDescription: "Resource group for the gateway, local network gateway and connection."},
-			"location": schema.StringAttribute{Required: true, PlanModifiers: replace(),
-				MarkdownDescription: "Azure region, e.g. `westeurope`; the VNet's region."},
+			"location": schema.StringAttribute{Required: true,
+				PlanModifiers: []planmodifier.String{sameLocation{}, stringplanmodifier.RequiresReplace()},
+				MarkdownDescription: "Azure region of the VNet, e.g. `westeurope` (`West Europe` is the same region and plans no change). " +
+					"Checked against the VNet at plan time."},
 			"virtual_network_id": schema.StringAttribute{Required: true, PlanModifiers: replace(),
 				MarkdownDescription: "ID of the existing VNet to join."},
 			"gateway_subnet_prefix": schema.StringAttribute{Optional: true, PlanModifiers: replace(),
@@ -158,7 +161,8 @@ func azureAttribute() schema.SingleNestedAttribute {
 				MarkdownDescription: "Reuse this existing route-based VPN gateway instead of creating one (minutes instead of 45). It is never deleted by this resource."},
 			"remote_prefixes": schema.ListAttribute{Optional: true, Computed: true, ElementType: types.StringType,
 				PlanModifiers:       []planmodifier.List{listplanmodifier.UseStateForUnknown()},
-				MarkdownDescription: "Azure prefixes reachable through the tunnel; each gets a Hetzner network route to the gateway. Default: the VNet's address space."},
+				MarkdownDescription: "Azure prefixes reachable through the tunnel; each gets a Hetzner network route to the gateway. Default: the VNet's IPv4 address space (IPv6 prefixes of a dual-stack VNet are left out, with a warning)."},
+			"connection_mode": connectionModeAttribute(),
 		},
 	}
 }

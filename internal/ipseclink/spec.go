@@ -46,6 +46,7 @@ type spec struct {
 	// its value is not known yet (another link's output).
 	ReuseGateway   bool
 	RemotePrefixes []netip.Prefix
+	ConnectionMode string
 
 	Policy    ipsec.Policy
 	AllowWeak bool
@@ -138,7 +139,9 @@ func buildSpec(ctx context.Context, m *model) (s spec, diags diag.Diagnostics) {
 		diags.AddAttributeError(pathAzure.AtName("gateway_subnet_prefix"), "GatewaySubnet too small",
 			"azure.gateway_subnet_prefix: Azure needs a GatewaySubnet of /29 or larger (a /27 is recommended); "+p.String()+" is too small.")
 	}
+	warnSmallGatewaySubnet(s.GatewaySubnetPrefix, &diags)
 	s.RemotePrefixes = prefixList(ctx, &diags, pathAzure.AtName("remote_prefixes"), a.RemotePrefixes, false)
+	s.ConnectionMode = a.ConnectionMode.ValueString()
 
 	s.AllowWeak = m.AllowWeakCrypto.ValueBool()
 	s.DPD = m.DPDTimeoutSeconds.ValueInt64()

@@ -18,8 +18,9 @@ import (
 // What each attribute means, in the words of Azure's IPsec/IKE policy docs,
 // so a user can map it onto the portal or onto their own peer's settings.
 var purposes = map[string]string{
-	ipsec.FieldIKEEncryption: "Phase 1 (IKE SA) encryption algorithm.",
-	ipsec.FieldIKEIntegrity: "Phase 1 (IKE SA) integrity algorithm; with a GCM `ike_encryption` it names the PRF (SHA384 renders `prfsha384`). " +
+	ipsec.FieldIKEEncryption: "Phase 1 (IKE SA) encryption algorithm. The default is CBC because its mapping onto strongSwan is documented; " +
+		"with `GCMAES256`/`GCMAES128` the link assumes Azure proposes a PRF only (see the guide's crypto section), which no Microsoft document confirms.",
+	ipsec.FieldIKEIntegrity: "Phase 1 (IKE SA) integrity algorithm, also the PRF (SHA384 renders `sha384`); with a GCM `ike_encryption` it is taken to name the PRF only (`prfsha384`). " +
 		"`GCMAES128` and `GCMAES256` are refused: Azure documents no PRF for them, so strongSwan could not be set to match.",
 	ipsec.FieldDHGroup:         "Phase 1 Diffie-Hellman group of the IKE key exchange. `None` is refused: IKEv2 always runs a key exchange.",
 	ipsec.FieldIPsecEncryption: "Phase 2 (ESP child SA) encryption algorithm.",
@@ -27,7 +28,7 @@ var purposes = map[string]string{
 	ipsec.FieldPFSGroup: "Phase 2 perfect-forward-secrecy group: a fresh key exchange on every child SA rekey. `None` turns PFS off. " +
 		"`PFSMM` is refused: it names no Diffie-Hellman group a strongSwan peer could match.",
 	ipsec.FieldSALifetimeSeconds:   "Phase 2 SA lifetime in seconds; the strongSwan side rekeys at 90 % of it. At least 300 (Azure's minimum).",
-	ipsec.FieldSADataSizeKilobytes: "Phase 2 SA lifetime in kilobytes of traffic. At least 1024 (Azure's minimum).",
+	ipsec.FieldSADataSizeKilobytes: "Phase 2 SA lifetime in kilobytes of traffic: `0` (no volume limit, as Azure's portal and azurerm allow) or at least 1024 (Azure's minimum).",
 }
 
 // description documents one field: its purpose, its default, and for

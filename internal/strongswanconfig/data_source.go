@@ -119,7 +119,7 @@ func (d *dataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp 
 			"ike_proposal": schema.StringAttribute{
 				Computed: true,
 				MarkdownDescription: "The strongSwan IKE proposal for `ipsec_policy`, e.g. " +
-					"`aes256gcm16-prfsha384-ecp384`, for a peer you configure by hand.",
+					"`aes256-sha384-ecp384`, for a peer you configure by hand.",
 			},
 			"esp_proposal": schema.StringAttribute{
 				Computed:            true,

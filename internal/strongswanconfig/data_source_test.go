@@ -84,7 +84,7 @@ func originalGateway() cloudinit.Gateway {
 		RemoteAddress:  netip.MustParseAddr("198.51.100.20"),
 		LocalPrefixes:  []netip.Prefix{netip.MustParsePrefix("10.0.1.0/24")},
 		RemotePrefixes: []netip.Prefix{netip.MustParsePrefix("10.1.0.0/16")},
-		IKEProposal:    "aes256gcm16-prfsha384-ecp384",
+		IKEProposal:    "aes256-sha384-ecp384",
 		ESPProposal:    "aes256gcm16-ecp384",
 		ChildLifetime:  27000 * time.Second,
 		DPDDelay:       15 * time.Second, // a third of the default 45 s timeout
@@ -107,7 +107,7 @@ func TestAccStrongswanConfig_defaults(t *testing.T) {
 		Steps: []resource.TestStep{{
 			Config: args{}.hcl(),
 			ConfigStateChecks: []statecheck.StateCheck{
-				expect("ike_proposal", knownvalue.StringExact("aes256gcm16-prfsha384-ecp384")),
+				expect("ike_proposal", knownvalue.StringExact("aes256-sha384-ecp384")),
 				expect("esp_proposal", knownvalue.StringExact("aes256gcm16-ecp384")),
 				expect("id", knownvalue.StringExact("hel1-weu")),
 				expect("swanctl_conf_path", knownvalue.StringExact("/etc/swanctl/conf.d/hel1-weu.conf")),
@@ -117,7 +117,7 @@ func TestAccStrongswanConfig_defaults(t *testing.T) {
 				expect("dpd_timeout_seconds", knownvalue.Int64Exact(45)),
 				expect("allow_weak_crypto", knownvalue.Bool(false)),
 				expect("ipsec_policy", knownvalue.ObjectExact(map[string]knownvalue.Check{
-					"ike_encryption": knownvalue.StringExact("GCMAES256"), "ike_integrity": knownvalue.StringExact("SHA384"),
+					"ike_encryption": knownvalue.StringExact("AES256"), "ike_integrity": knownvalue.StringExact("SHA384"),
 					"dh_group": knownvalue.StringExact("ECP384"), "ipsec_encryption": knownvalue.StringExact("GCMAES256"),
 					"ipsec_integrity": knownvalue.StringExact("GCMAES256"), "pfs_group": knownvalue.StringExact("ECP384"),
 					"sa_lifetime_seconds": knownvalue.Int64Exact(27000), "sa_datasize_kilobytes": knownvalue.Int64Exact(102400000),
@@ -152,7 +152,7 @@ func TestAccStrongswanConfig_customPolicy(t *testing.T) {
 			// Azure's legacy default (DH group 2) is accepted only knowingly.
 			Config: args{allowWeak: "true", policy: `{ dh_group = "DHGroup2", pfs_group = "None" }`}.hcl(),
 			ConfigStateChecks: []statecheck.StateCheck{
-				expect("ike_proposal", knownvalue.StringExact("aes256gcm16-prfsha384-modp1024")),
+				expect("ike_proposal", knownvalue.StringExact("aes256-sha384-modp1024")),
 				expect("esp_proposal", knownvalue.StringExact("aes256gcm16")),
 				expect("allow_weak_crypto", knownvalue.Bool(true)),
 			},
@@ -246,7 +246,7 @@ func TestAccStrongswanConfig_example(t *testing.T) {
 			Config:          string(example),
 			ConfigVariables: config.Variables{"psk": config.StringVariable(testKey)},
 			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownOutputValue("ike_proposal", knownvalue.StringExact("aes256gcm16-prfsha384-ecp384")),
+				statecheck.ExpectKnownOutputValue("ike_proposal", knownvalue.StringExact("aes256-sha384-ecp384")),
 				statecheck.ExpectKnownOutputValue("esp_proposal", knownvalue.StringExact("aes256gcm16-ecp384")),
 				statecheck.ExpectKnownOutputValue("swanctl_conf_path", knownvalue.StringExact("/etc/swanctl/conf.d/hel1-weu.conf")),
 				statecheck.ExpectKnownOutputValue("swanctl_conf", knownvalue.StringRegexp(regexp.MustCompile(`remote_ts = 10\.1\.0\.0/16`))),

@@ -70,7 +70,7 @@ func TestBuildDefaults(t *testing.T) {
 	if in.policy != ipsec.DefaultPolicy() || in.dpd != 45 || in.allowWeak {
 		t.Errorf("defaults not applied: policy %+v dpd %d allowWeak %v", in.policy, in.dpd, in.allowWeak)
 	}
-	if out.ikeProposal != "aes256gcm16-prfsha384-ecp384" || out.espProposal != "aes256gcm16-ecp384" {
+	if out.ikeProposal != "aes256-sha384-ecp384" || out.espProposal != "aes256gcm16-ecp384" {
 		t.Errorf("proposals = %q, %q", out.ikeProposal, out.espProposal)
 	}
 	for _, want := range []string{"local_ts = 10.0.1.0/24", "remote_ts = 10.1.0.0/16", "dpd_delay = 15s", "life_time = 27000s"} {

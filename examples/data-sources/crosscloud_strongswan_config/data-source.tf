@@ -18,7 +18,7 @@ data "crosscloud_strongswan_config" "hel1_weu" {
 
   # Optional: every field defaults to the secure suite shown here.
   ipsec_policy = {
-    ike_encryption      = "GCMAES256"
+    ike_encryption      = "AES256"
     ike_integrity       = "SHA384"
     dh_group            = "ECP384"
     ipsec_encryption    = "GCMAES256"
@@ -31,7 +31,7 @@ data "crosscloud_strongswan_config" "hel1_weu" {
 
 # The strongSwan proposals, e.g. to configure a peer by hand.
 output "ike_proposal" {
-  value = data.crosscloud_strongswan_config.hel1_weu.ike_proposal # "aes256gcm16-prfsha384-ecp384"
+  value = data.crosscloud_strongswan_config.hel1_weu.ike_proposal # "aes256-sha384-ecp384"
 }
 
 output "esp_proposal" {

@@ -32,13 +32,15 @@ resource "crosscloud_ipsec_link" "main" {
     virtual_network_id    = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-weu" # e.g. azurerm_virtual_network.vnet.id
     gateway_subnet_prefix = "10.1.255.0/27"
     gateway_sku           = "VpnGw1AZ"
-    remote_prefixes       = ["10.1.0.0/16"] # default: the VNet's address space
+    remote_prefixes       = ["10.1.0.0/16"] # default: the VNet's IPv4 address space
+    connection_mode       = "ResponderOnly" # default: the Hetzner gateway initiates
   }
 
-  # These are the defaults, spelled out: AES-256-GCM, a SHA-384 PRF and ECP384
-  # on both phases, so both ends offer exactly one common suite.
+  # These are the defaults, spelled out: AES-256 with SHA-384 and ECP384 for
+  # IKE, AES-256-GCM with ECP384 for ESP, so both ends offer exactly one
+  # common suite.
   ipsec_policy = {
-    ike_encryption        = "GCMAES256"
+    ike_encryption        = "AES256"
     ike_integrity         = "SHA384"
     dh_group              = "ECP384"
     ipsec_encryption      = "GCMAES256"

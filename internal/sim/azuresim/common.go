@@ -94,13 +94,26 @@ func isSucceeded(ps *armnetwork.ProvisioningState) bool {
 }
 
 // refOK checks that a referenced resource exists (InvalidResourceReference)
-// and has finished provisioning (ReferencedResourceNotProvisioned).
-func refOK(exists bool, ps *armnetwork.ProvisioningState, ref, by string) *armError {
+// and has finished provisioning (ReferencedResourceNotProvisioned); lastOp
+// names its kind's PUT operation for the message.
+func refOK(exists bool, ps *armnetwork.ProvisioningState, ref, by, lastOp string) *armError {
 	if !exists {
 		return errInvalidReference(ref, by)
 	}
 	if !isSucceeded(ps) {
-		return errNotProvisioned(ref, by, fmtState(ps))
+		return errNotProvisioned(ref, by, fmtState(ps), lastOp)
 	}
 	return nil
 }
+
+// Operation names in ReferencedResourceNotProvisioned messages. The subnet,
+// public IP and NIC names appear in field reports (see errNotProvisioned);
+// the others follow their pattern and are unverified.
+const (
+	putOpVNet         = "PutVirtualNetworkOperation"
+	putOpSubnet       = "PutSubnetOperation"
+	putOpPublicIP     = "PutPublicIpAddressOperation"
+	putOpGateway      = "PutVirtualNetworkGatewayOperation"
+	putOpLocalGateway = "PutLocalNetworkGatewayOperation"
+	putOpConnection   = "PutVirtualNetworkGatewayConnectionOperation"
+)

@@ -11,35 +11,65 @@ import (
 )
 
 // Connection timings: about two minutes to create; a policy or key change
-// "takes effect in about a minute" (docs/facts/ipsec.md, "Custom policy").
+// "takes effect in about a minute" (facts.md §1.2).
 var connectionDurations = durations{create: 2 * time.Minute, update: time.Minute, delete: time.Minute}
 
-const sharedKeyChange = time.Minute
+// A shared-key change (SetSharedKey, ResetSharedKey) is an operation that
+// reports Succeeded, with the new key readable, while the connection still
+// reads Updating: "Though the statusCode returned by API is 200 but the
+// provisioningState is Updating" (Azure/azure-rest-api-specs#26660, 2023;
+// #14473: a write right after it gets AnotherOperationInProgress). azurerm
+// polls GET until Succeeded after every SetSharedKeyThenPoll (PR #23860).
+// The key is in force, and the tunnel re-keyed, when the connection is
+// Succeeded again; a policy or key change takes effect "in about a minute"
+// (facts.md §1.2). keyAccept is a guess.
+const (
+	keyAccept = 10 * time.Second
+	keySettle = time.Minute
+)
 
-// serveConnection handles connections[/{name}[/sharedkey[/reset]]].
-func (s *Server) serveConnection(w http.ResponseWriter, r *http.Request, q req) {
-	if q.name == "" {
-		if r.Method != http.MethodGet {
-			methodNotAllowed(w, r)
-			return
+// connectionKind: connections, with the sharedkey endpoints.
+var connectionKind = &kindOf[armnetwork.VirtualNetworkGatewayConnection]{
+	segment: "connections", armType: typeConnection,
+	times: fixed(connectionDurations),
+	meta: func(c *armnetwork.VirtualNetworkGatewayConnection) meta {
+		return meta{&c.ID, &c.Name, &c.Type, &c.Etag, &c.Location, &c.Properties.ResourceGUID, &c.Properties.ProvisioningState}
+	},
+	check: func(s *Server, in, old *armnetwork.VirtualNetworkGatewayConnection, id string) *armError {
+		if e := s.checkConnectionLocked(in, old, id); e != nil {
+			return e
 		}
-		var list []*armnetwork.VirtualNetworkGatewayConnection
-		s.withLock(func() {
-			for _, c := range listIn(s.st.Connections, s.groupPrefix(q.rg)+"connections/") {
-				list = append(list, s.connViewLocked(c))
-			}
-		})
-		for _, c := range list {
-			s.liveStatus(c)
+		p := in.Properties
+		p.VirtualNetworkGateway1 = &armnetwork.VirtualNetworkGateway{ID: p.VirtualNetworkGateway1.ID}
+		p.LocalNetworkGateway2 = &armnetwork.LocalNetworkGateway{ID: p.LocalNetworkGateway2.ID}
+		p.ConnectionStatus, p.TunnelConnectionStatus = nil, nil
+		p.IngressBytesTransferred, p.EgressBytesTransferred = ptr[int64](0), ptr[int64](0)
+		return nil
+	},
+	view:   func(s *Server, c *armnetwork.VirtualNetworkGatewayConnection) { s.connStatusLocked(c) },
+	serial: (*Server).siblingConnectionsLocked,
+	live:   (*Server).liveStatus,
+	sub:    (*Server).serveSharedKey,
+	onPut: func(s *Server, op *operation) {
+		if op.Created {
+			s.emit("azure.connection.created", op.ResourceID)
+		} else {
+			s.emit("azure.connection.updated", op.ResourceID)
 		}
-		writeJSON(w, http.StatusOK, armnetwork.VirtualNetworkGatewayConnectionListResult{Value: list})
-		return
-	}
+	},
+	onRemove: func(s *Server, armID string) { s.emit("azure.connection.deleted", armID) },
+}
+
+func (st *state) connections() map[string]*armnetwork.VirtualNetworkGatewayConnection {
+	return table[armnetwork.VirtualNetworkGatewayConnection](st, "connections")
+}
+
+// serveSharedKey handles connections/{name}/sharedkey[/reset].
+func (s *Server) serveSharedKey(w http.ResponseWriter, r *http.Request, q req) {
 	id := s.networkID(q.rg, q.typ, q.name)
-	key := strings.ToLower(id)
 	switch {
-	case len(q.child) > 0 && !ieq(q.child[0], "sharedkey"), len(q.child) == 2 && !ieq(q.child[1], "reset"):
-		writeError(w, &armError{Status: http.StatusNotFound, Code: "NotFound", Message: "No HTTP resource was found that matches the request URI '" + r.URL.Path + "'."})
+	case !ieq(q.child[0], "sharedkey"), len(q.child) > 2, len(q.child) == 2 && !ieq(q.child[1], "reset"):
+		writeError(w, errNoRoute(r))
 	case len(q.child) == 2 && r.Method == http.MethodPost:
 		s.resetSharedKey(w, r, q, id)
 	case len(q.child) == 1 && r.Method == http.MethodGet:
@@ -48,7 +78,7 @@ func (s *Server) serveConnection(w http.ResponseWriter, r *http.Request, q req) 
 			e   *armError
 		)
 		s.withLock(func() {
-			if c := s.st.Connections[key]; c != nil {
+			if c := s.st.connections()[strings.ToLower(id)]; c != nil {
 				out = &armnetwork.ConnectionSharedKey{ID: ptr(id + "/sharedkey"), Value: c.Properties.SharedKey}
 			} else {
 				e = errResourceNotFound(typeConnection, q.name, q.rg)
@@ -57,99 +87,15 @@ func (s *Server) serveConnection(w http.ResponseWriter, r *http.Request, q req) 
 		answer(w, e, out)
 	case len(q.child) == 1 && r.Method == http.MethodPut:
 		s.setSharedKey(w, r, q, id)
-	case len(q.child) > 0:
-		methodNotAllowed(w, r)
-	case r.Method == http.MethodGet:
-		var (
-			out *armnetwork.VirtualNetworkGatewayConnection
-			e   *armError
-		)
-		s.withLock(func() {
-			if c := s.st.Connections[key]; c != nil {
-				out = s.connViewLocked(c)
-			} else {
-				e = errResourceNotFound(typeConnection, q.name, q.rg)
-			}
-		})
-		if out != nil {
-			s.liveStatus(out)
-		}
-		answer(w, e, out)
-	case r.Method == http.MethodPut:
-		s.putConnection(w, r, q, id)
-	case r.Method == http.MethodDelete:
-		var (
-			op *operation
-			e  *armError
-		)
-		s.withLock(func() {
-			c := s.st.Connections[key]
-			if c == nil {
-				return
-			}
-			if e = s.writableLocked(r, q.rg, id); e == nil {
-				op = s.startDeleteLocked(r, id, deref(c.Location), &c.Properties.ProvisioningState, connectionDurations)
-			}
-		})
-		if e != nil {
-			writeError(w, e)
-			return
-		}
-		s.answerDelete(w, r, op)
 	default:
 		methodNotAllowed(w, r)
 	}
 }
 
-func (s *Server) putConnection(w http.ResponseWriter, r *http.Request, q req, id string) {
-	var in armnetwork.VirtualNetworkGatewayConnection
-	if e := decode(r, &in); e != nil {
-		writeError(w, e)
-		return
-	}
-	var (
-		op  *operation
-		out *armnetwork.VirtualNetworkGatewayConnection
-		e   *armError
-	)
-	s.withLock(func() {
-		key := strings.ToLower(id)
-		if e = s.writableLocked(r, q.rg, id); e != nil {
-			return
-		}
-		old := s.st.Connections[key]
-		if e = s.checkConnectionLocked(&in, old, id); e != nil {
-			return
-		}
-		p := in.Properties
-		in.ID, in.Name, in.Type, in.Etag = ptr(id), ptr(q.name), ptr(typeConnection), etag()
-		p.VirtualNetworkGateway1 = &armnetwork.VirtualNetworkGateway{ID: p.VirtualNetworkGateway1.ID}
-		p.LocalNetworkGateway2 = &armnetwork.LocalNetworkGateway{ID: p.LocalNetworkGateway2.ID}
-		p.ProvisioningState = ptr(armnetwork.ProvisioningStateUpdating)
-		p.ResourceGUID = ptr(newGUID())
-		p.ConnectionStatus, p.TunnelConnectionStatus = nil, nil
-		p.IngressBytesTransferred, p.EgressBytesTransferred = ptr[int64](0), ptr[int64](0)
-		d := connectionDurations.create
-		if old != nil {
-			p.ResourceGUID = old.Properties.ResourceGUID
-			d = connectionDurations.update
-		}
-		s.st.Connections[key] = &in
-		op = s.startLocked(r, opPut, id, deref(in.Location), d)
-		op.Created = old == nil
-		out = s.connViewLocked(&in)
-	})
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	s.answerPut(w, r, op, out)
-}
-
-// checkConnectionLocked applies docs/facts/ipsec.md ("Custom policy", "Pitfalls") and fills defaults.
+// checkConnectionLocked applies facts.md §1.2/§1.3 and fills defaults.
 func (s *Server) checkConnectionLocked(c, old *armnetwork.VirtualNetworkGatewayConnection, id string) *armError {
-	if deref(c.Location) == "" {
-		return badRequest("LocationRequired", "The location property is required for this definition.")
+	if e := checkLocation(&c.Location, typeConnection); e != nil {
+		return e
 	}
 	p := c.Properties
 	if p == nil || p.ConnectionType == nil {
@@ -168,14 +114,14 @@ func (s *Server) checkConnectionLocked(c, old *armnetwork.VirtualNetworkGatewayC
 		return badRequest("InvalidRequestFormat", "Cannot parse the request: IPsec connection %s needs properties.localNetworkGateway2.id.", id)
 	}
 	gwID, lngID := deref(p.VirtualNetworkGateway1.ID), deref(p.LocalNetworkGateway2.ID)
-	gw, lng := s.st.Gateways[strings.ToLower(gwID)], s.st.LocalGateways[strings.ToLower(lngID)]
+	gw, lng := s.st.gateways()[strings.ToLower(gwID)], s.st.localGateways()[strings.ToLower(lngID)]
 	if gw == nil {
 		return errInvalidReference(gwID, id)
 	}
-	if e := refOK(true, gw.Properties.ProvisioningState, gwID, id); e != nil {
+	if e := refOK(true, gw.Properties.ProvisioningState, gwID, id, putOpGateway); e != nil {
 		return e
 	}
-	if e := refOK(lng != nil, provisioningOf(lng), lngID, id); e != nil {
+	if e := refOK(lng != nil, provisioningOf(lng), lngID, id, putOpLocalGateway); e != nil {
 		return e
 	}
 	if p.ConnectionProtocol == nil {
@@ -215,14 +161,41 @@ func (s *Server) checkConnectionLocked(c, old *armnetwork.VirtualNetworkGatewayC
 		return e
 	}
 	switch {
+	case old != nil:
+		// A PUT on an existing connection ignores sharedKey; only the
+		// sharedkey endpoint changes it (azurerm PR #11742: "The PUT
+		// operation on the vnet gw connection will not update the
+		// shared_key"; Azure/azure-sdk-for-java#18083).
+		p.SharedKey = old.Properties.SharedKey
 	case p.SharedKey != nil:
 		return checkSharedKey(*p.SharedKey)
-	case old != nil:
-		p.SharedKey = old.Properties.SharedKey
 	default:
 		p.SharedKey = ptr(randomKey(32))
 	}
 	return nil
+}
+
+// keySetLocked: the key-change operation ended; the new key is readable
+// and the connection settles for keySettle (still Updating, still busy).
+func (s *Server) keySetLocked(op *operation, final armnetwork.ProvisioningState) {
+	c := s.st.connections()[op.Target]
+	if c == nil {
+		return
+	}
+	if final != armnetwork.ProvisioningStateSucceeded {
+		c.Properties.ProvisioningState = ptr(final)
+		return
+	}
+	c.Properties.SharedKey = ptr(op.SharedKey)
+	s.settleLocked(opKeySettle, op, keySettle)
+}
+
+// keySettledLocked: the key is in force; the lab re-keys the tunnel.
+func (s *Server) keySettledLocked(op *operation) {
+	if c := s.st.connections()[op.Target]; c != nil {
+		c.Properties.ProvisioningState = ptr(armnetwork.ProvisioningStateSucceeded)
+		s.emit("azure.connection.updated", op.ResourceID)
+	}
 }
 
 func provisioningOf(l *armnetwork.LocalNetworkGateway) *armnetwork.ProvisioningState {
@@ -258,15 +231,16 @@ func (s *Server) resetSharedKey(w http.ResponseWriter, r *http.Request, q req, i
 	s.startKeyChange(w, r, q, id, opResetSharedKey, randomKey(int(*in.KeyLength)))
 }
 
-// startKeyChange puts the connection into Updating; the key takes effect when
-// the operation finishes (finishLocked), as the tunnel re-keys then.
+// startKeyChange puts the connection into Updating; the operation ends
+// after keyAccept with the new key readable, the connection settles
+// keySettle later (keySetLocked, keySettledLocked).
 func (s *Server) startKeyChange(w http.ResponseWriter, r *http.Request, q req, id, kind, key string) {
 	var (
 		op *operation
 		e  *armError
 	)
 	s.withLock(func() {
-		c := s.st.Connections[strings.ToLower(id)]
+		c := s.st.connections()[strings.ToLower(id)]
 		if c == nil {
 			e = errResourceNotFound(typeConnection, q.name, q.rg)
 			return
@@ -274,9 +248,14 @@ func (s *Server) startKeyChange(w http.ResponseWriter, r *http.Request, q req, i
 		if e = s.writableLocked(r, q.rg, id); e != nil {
 			return
 		}
+		var conflict *armError
+		if e, conflict = s.siblingConflictLocked(r, s.siblingConnectionsLocked(strings.ToLower(id), c)); e != nil {
+			return
+		}
 		c.Properties.ProvisioningState = ptr(armnetwork.ProvisioningStateUpdating)
-		op = s.startLocked(r, kind, id, deref(c.Location), sharedKeyChange)
+		op = s.startLocked(r, kind, id, deref(c.Location), keyAccept)
 		op.SharedKey = key
+		s.doomLocked(op, conflict)
 	})
 	switch {
 	case e != nil:
@@ -288,25 +267,36 @@ func (s *Server) startKeyChange(w http.ResponseWriter, r *http.Request, q req, i
 	}
 }
 
-// connViewLocked copies a connection and fills the API-only connectionStatus:
-// Unknown while provisioning, then Connected once the connection, its gateway
-// and its local network gateway have all Succeeded (Connecting otherwise).
-func (s *Server) connViewLocked(c *armnetwork.VirtualNetworkGatewayConnection) *armnetwork.VirtualNetworkGatewayConnection {
-	out := clone(c)
-	p := out.Properties
+// connStatusLocked fills the API-only connectionStatus of a copy: Unknown
+// while provisioning, then Connected once the connection, its gateway and its
+// local network gateway have all Succeeded (Connecting otherwise).
+func (s *Server) connStatusLocked(c *armnetwork.VirtualNetworkGatewayConnection) {
+	p := c.Properties
 	st := armnetwork.VirtualNetworkGatewayConnectionStatusUnknown
-	switch deref(p.ProvisioningState) {
+	ps := deref(p.ProvisioningState)
+	if op := s.st.Ops[s.pending[strings.ToLower(deref(c.ID))]]; op != nil && op.Kind == opKeySettle {
+		// The old tunnel is still reported while the new key is applied:
+		// the status predates the key change.
+		ps = armnetwork.ProvisioningStateSucceeded
+	}
+	switch ps {
 	case armnetwork.ProvisioningStateFailed:
 		st = armnetwork.VirtualNetworkGatewayConnectionStatusNotConnected
 	case armnetwork.ProvisioningStateSucceeded:
 		st = armnetwork.VirtualNetworkGatewayConnectionStatusConnecting
-		gw, lng := s.st.Gateways[gatewayOf(c)], s.st.LocalGateways[localGatewayOf(c)]
+		gw, lng := s.st.gateways()[gatewayOf(c)], s.st.localGateways()[localGatewayOf(c)]
 		if gw != nil && lng != nil && isSucceeded(gw.Properties.ProvisioningState) && isSucceeded(lng.Properties.ProvisioningState) {
 			st = armnetwork.VirtualNetworkGatewayConnectionStatusConnected
 		}
 	}
 	p.ConnectionStatus = ptr(st)
 	p.IngressBytesTransferred, p.EgressBytesTransferred = ptr[int64](0), ptr[int64](0)
+}
+
+// connViewLocked copies a connection with its status filled.
+func (s *Server) connViewLocked(c *armnetwork.VirtualNetworkGatewayConnection) *armnetwork.VirtualNetworkGatewayConnection {
+	out := clone(c)
+	s.connStatusLocked(out)
 	return out
 }
 
@@ -337,7 +327,7 @@ func localGatewayOf(c *armnetwork.VirtualNetworkGatewayConnection) string {
 // network gateway (lower-case ID).
 func (s *Server) connectionsUsingLocked(key string) []string {
 	var out []string
-	for _, c := range s.st.Connections {
+	for _, c := range s.st.connections() {
 		if gatewayOf(c) == key || localGatewayOf(c) == key {
 			out = append(out, deref(c.ID))
 		}
@@ -355,4 +345,16 @@ func randomKey(n int) string {
 		b[i] = alphabet[int(b[i])%len(alphabet)]
 	}
 	return string(b)
+}
+
+// siblingConnectionsLocked lists the other connections of c's gateway, whose
+// writes the gateway serializes with c's (conflicts.go).
+func (s *Server) siblingConnectionsLocked(key string, c *armnetwork.VirtualNetworkGatewayConnection) []string {
+	var out []string
+	for k, other := range s.st.connections() {
+		if k != key && gatewayOf(other) == gatewayOf(c) {
+			out = append(out, k)
+		}
+	}
+	return out
 }

@@ -202,8 +202,14 @@ func TestSharedKeyAndEvents(t *testing.T) {
 	if k, _ := f.srv.SharedKey(*c.ID); k != "Second456" {
 		t.Errorf("SharedKey() = %q after set", k)
 	}
+	settled := func() bool {
+		got, err := conns.Get(ctx, "rg", "conn", nil)
+		return err == nil && *got.Properties.ProvisioningState == armnetwork.ProvisioningStateSucceeded
+	}
+	f.eventually("connection Succeeded after the key change", settled)
 	rp, err := conns.BeginResetSharedKey(ctx, "rg", "conn", armnetwork.ConnectionResetSharedKey{KeyLength: ptr[int32](64)}, nil)
 	done(t, rp, err)
+	f.eventually("connection Succeeded after the key reset", settled)
 	got, err := conns.GetSharedKey(ctx, "rg", "conn", nil)
 	if err != nil || len(deref(got.Value)) != 64 || checkSharedKey(deref(got.Value)) != nil {
 		t.Errorf("after reset: %v %q, want a valid 64-char key", err, deref(got.Value))

@@ -85,11 +85,14 @@ func errInvalidReference(ref, by string) *armError {
 }
 
 // errNotProvisioned: a referenced resource is still Updating/Deleting/Failed.
-// Text as seen in Azure-Samples/azuresandbox#25; the HTTP status (409) is
-// unverified.
-func errNotProvisioned(ref, by, state string) *armError {
-	return &armError{Status: http.StatusConflict, Code: "ReferencedResourceNotProvisioned",
-		Message: fmt.Sprintf("Cannot proceed with operation because resource %s used by resource %s is not in Succeeded state. Resource is in %s state and the last operation that updated/is updating the resource is PutOperation.", ref, by, state)}
+// HTTP 400, as field reports log it ("SubnetsClient#CreateOrUpdate: ...
+// StatusCode=400 -- Original Error: Code=\"ReferencedResourceNotProvisioned\"",
+// also for virtual network peerings); text as in Azure-Samples/azuresandbox#25
+// and microsoft/AzureTRE#3671, which names the operation (PutSubnetOperation,
+// PutPublicIpAddressOperation, PutNicOperation).
+func errNotProvisioned(ref, by, state, lastOp string) *armError {
+	return &armError{Status: http.StatusBadRequest, Code: "ReferencedResourceNotProvisioned",
+		Message: fmt.Sprintf("Cannot proceed with operation because resource %s used by resource %s is not in Succeeded state. Resource is in %s state and the last operation that updated/is updating the resource is %s.", ref, by, state, lastOp)}
 }
 
 // errBusy: another LRO runs on the resource or its parent (real code and

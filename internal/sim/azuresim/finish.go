@@ -17,23 +17,12 @@ func (s *Server) finishLocked(op *operation) {
 	}
 	switch op.Kind {
 	case opPut:
-		typ := s.setProvisioningLocked(op.Target, final)
-		if !ok {
+		if ok && s.settleSubnetLocked(op) {
 			return
 		}
-		switch typ {
-		case typeGateway:
-			if op.Created {
-				s.emit("azure.gateway.created", op.ResourceID)
-			}
-		case typeLocalGateway:
-			s.emit("azure.localgateway.updated", op.ResourceID)
-		case typeConnection:
-			if op.Created {
-				s.emit("azure.connection.created", op.ResourceID)
-			} else {
-				s.emit("azure.connection.updated", op.ResourceID)
-			}
+		k := s.setProvisioningLocked(op.Target, final)
+		if ok && k != nil {
+			k.putDone(s, op)
 		}
 	case opDelete:
 		if ok {
@@ -42,17 +31,13 @@ func (s *Server) finishLocked(op *operation) {
 			s.setProvisioningLocked(op.Target, final)
 		}
 	case opSetSharedKey, opResetSharedKey:
-		c := s.st.Connections[op.Target]
-		if c == nil {
-			return
-		}
-		c.Properties.ProvisioningState = ptr(final)
-		if ok {
-			c.Properties.SharedKey = ptr(op.SharedKey)
-			s.emit("azure.connection.updated", op.ResourceID)
-		}
+		s.keySetLocked(op, final)
+	case opKeySettle:
+		s.keySettledLocked(op)
 	case opGatewayReset:
 		s.setProvisioningLocked(op.Target, final)
+	case opSubnetSettle:
+		s.subnetSettledLocked(op.Target)
 	case opGroupDelete:
 		g := s.st.Groups[op.Target]
 		if g == nil {
@@ -67,100 +52,33 @@ func (s *Server) finishLocked(op *operation) {
 }
 
 // setProvisioningLocked sets the provisioningState of the resource with the
-// lower-case id and returns its type ("" when it is gone).
-func (s *Server) setProvisioningLocked(id string, ps armnetwork.ProvisioningState) string {
-	if v := s.st.VNets[id]; v != nil {
-		v.Properties.ProvisioningState = ptr(ps)
-		for _, sn := range v.Properties.Subnets { // inline subnets finish with their VNet
-			if deref(sn.Properties.ProvisioningState) == armnetwork.ProvisioningStateUpdating {
-				sn.Properties.ProvisioningState = ptr(ps)
-			}
+// lower-case id and returns its kind (nil when it is gone).
+func (s *Server) setProvisioningLocked(id string, ps armnetwork.ProvisioningState) kind {
+	for _, k := range kinds {
+		if k.setState(s, id, ps) {
+			return k
 		}
-		return typeVNet
 	}
-	if i := strings.Index(id, "/subnets/"); i >= 0 {
-		if sn := subnetIn(s.st.VNets[id[:i]], id); sn != nil {
-			sn.Properties.ProvisioningState = ptr(ps)
-			return typeSubnet
-		}
-		return ""
-	}
-	if p := s.st.PublicIPs[id]; p != nil {
-		p.Properties.ProvisioningState = ptr(ps)
-		return typePublicIP
-	}
-	if g := s.st.Gateways[id]; g != nil {
-		g.Properties.ProvisioningState = ptr(ps)
-		return typeGateway
-	}
-	if l := s.st.LocalGateways[id]; l != nil {
-		l.Properties.ProvisioningState = ptr(ps)
-		return typeLocalGateway
-	}
-	if c := s.st.Connections[id]; c != nil {
-		c.Properties.ProvisioningState = ptr(ps)
-		return typeConnection
-	}
-	return ""
+	return nil
 }
 
 // removeLocked deletes the resource with the lower-case id.
 func (s *Server) removeLocked(id, armID string) {
-	switch {
-	case s.st.VNets[id] != nil:
-		delete(s.st.VNets, id)
-	case strings.Contains(id, "/subnets/"):
-		v := s.st.VNets[id[:strings.Index(id, "/subnets/")]]
-		if v == nil {
+	for _, k := range kinds {
+		if k.remove(s, id, armID) {
 			return
 		}
-		kept := v.Properties.Subnets[:0]
-		for _, sn := range v.Properties.Subnets {
-			if strings.ToLower(deref(sn.ID)) != id {
-				kept = append(kept, sn)
-			}
-		}
-		v.Properties.Subnets = kept
-	case s.st.PublicIPs[id] != nil:
-		delete(s.st.PublicIPs, id)
-	case s.st.Gateways[id] != nil:
-		delete(s.st.Gateways, id)
-		s.emit("azure.gateway.deleted", armID)
-	case s.st.LocalGateways[id] != nil:
-		delete(s.st.LocalGateways, id)
-	case s.st.Connections[id] != nil:
-		delete(s.st.Connections, id)
-		s.emit("azure.connection.deleted", armID)
 	}
 }
 
 // removeGroupLocked deletes a resource group and everything in it, as ARM
-// does; connections go first so the lab tears tunnels down before gateways.
+// does, kind by kind in teardown order (connections first, so the lab tears
+// tunnels down before gateways), and cancels the operations in flight there.
 func (s *Server) removeGroupLocked(rg string) {
 	prefix := "/subscriptions/" + strings.ToLower(s.sub) + "/resourcegroups/" + rg + "/"
-	for id, c := range s.st.Connections {
-		if strings.HasPrefix(id, prefix) {
-			s.removeLocked(id, deref(c.ID))
-		}
-	}
-	for id, g := range s.st.Gateways {
-		if strings.HasPrefix(id, prefix) {
-			s.removeLocked(id, deref(g.ID))
-		}
-	}
-	for id := range s.st.VNets {
-		if strings.HasPrefix(id, prefix) {
-			delete(s.st.VNets, id)
-		}
-	}
-	for id := range s.st.PublicIPs {
-		if strings.HasPrefix(id, prefix) {
-			delete(s.st.PublicIPs, id)
-		}
-	}
-	for id := range s.st.LocalGateways {
-		if strings.HasPrefix(id, prefix) {
-			delete(s.st.LocalGateways, id)
+	for _, k := range kinds {
+		for key, armID := range k.keys(s.st, prefix) {
+			s.removeLocked(key, armID)
 		}
 	}
 	for target, opID := range s.pending {

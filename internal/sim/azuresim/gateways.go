@@ -3,6 +3,7 @@ package azuresim
 import (
 	"net/http"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,118 +18,58 @@ const (
 	gatewayReset  = 2 * time.Minute
 )
 
-// serveGateway handles virtualNetworkGateways[/{name}[/connections|/reset]].
-func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request, q req) {
-	if q.name == "" {
-		if r.Method != http.MethodGet {
+// gatewayKind: virtualNetworkGateways, with the connections list and reset.
+var gatewayKind = &kindOf[armnetwork.VirtualNetworkGateway]{
+	segment: "virtualNetworkGateways", armType: typeGateway,
+	times: func(s *Server) durations {
+		return durations{create: s.gatewayCreate, update: gatewayUpdate, delete: gatewayDelete}
+	},
+	meta: func(g *armnetwork.VirtualNetworkGateway) meta {
+		return meta{&g.ID, &g.Name, &g.Type, &g.Etag, &g.Location, &g.Properties.ResourceGUID, &g.Properties.ProvisioningState}
+	},
+	check: func(s *Server, in, old *armnetwork.VirtualNetworkGateway, id string) *armError {
+		return s.checkGatewayLocked(in, id, old == nil)
+	},
+	inUse: func(s *Server, _ *armnetwork.VirtualNetworkGateway, id string) *armError {
+		if users := s.connectionsUsingLocked(strings.ToLower(id)); len(users) > 0 {
+			// Code as field labs quote it ("Deleting the gateway then failed with
+			// VirtualNetworkGatewayCannotBeDeleted"); the text is ours.
+			return badRequest("VirtualNetworkGatewayCannotBeDeleted",
+				"Virtual network gateway %s cannot be deleted because it is in use by connection(s) %s. Delete the connections first.", id, strings.Join(users, ", "))
+		}
+		return nil
+	},
+	sub: func(s *Server, w http.ResponseWriter, r *http.Request, q req) {
+		id := s.networkID(q.rg, q.typ, q.name)
+		switch {
+		case len(q.child) > 1:
+			writeError(w, errNoRoute(r))
+		case ieq(q.child[0], "connections") && r.Method == http.MethodGet:
+			s.listGatewayConnections(w, q, strings.ToLower(id))
+		case ieq(q.child[0], "reset") && r.Method == http.MethodPost:
+			s.resetGateway(w, r, q, id)
+		default:
 			methodNotAllowed(w, r)
-			return
 		}
-		var list []*armnetwork.VirtualNetworkGateway
-		s.withLock(func() { list = listIn(s.st.Gateways, s.groupPrefix(q.rg)+"virtualnetworkgateways/") })
-		writeJSON(w, http.StatusOK, armnetwork.VirtualNetworkGatewayListResult{Value: list})
-		return
-	}
-	id := s.networkID(q.rg, q.typ, q.name)
-	key := strings.ToLower(id)
-	switch {
-	case len(q.child) == 1 && ieq(q.child[0], "connections") && r.Method == http.MethodGet:
-		s.listGatewayConnections(w, q, key)
-	case len(q.child) == 1 && ieq(q.child[0], "reset") && r.Method == http.MethodPost:
-		s.resetGateway(w, r, q, id)
-	case len(q.child) == 1:
-		methodNotAllowed(w, r)
-	case r.Method == http.MethodGet:
-		var (
-			out *armnetwork.VirtualNetworkGateway
-			e   *armError
-		)
-		s.withLock(func() {
-			if g := s.st.Gateways[key]; g != nil {
-				out = clone(g)
-			} else {
-				e = errResourceNotFound(typeGateway, q.name, q.rg)
-			}
-		})
-		answer(w, e, out)
-	case r.Method == http.MethodPut:
-		s.putGateway(w, r, q, id)
-	case r.Method == http.MethodDelete:
-		var (
-			op *operation
-			e  *armError
-		)
-		s.withLock(func() {
-			g := s.st.Gateways[key]
-			if g == nil {
-				return
-			}
-			if e = s.writableLocked(r, q.rg, id); e != nil {
-				return
-			}
-			if users := s.connectionsUsingLocked(key); len(users) > 0 {
-				e = badRequest("InUseVirtualNetworkGatewayCannotBeDeleted", // unverified code
-					"Virtual network gateway %s cannot be deleted because it is in use by connection(s) %s. Delete the connections first.", id, strings.Join(users, ", "))
-				return
-			}
-			op = s.startDeleteLocked(r, id, deref(g.Location), &g.Properties.ProvisioningState, durations{delete: gatewayDelete})
-		})
-		if e != nil {
-			writeError(w, e)
-			return
+	},
+	onPut: func(s *Server, op *operation) {
+		if op.Created {
+			s.emit("azure.gateway.created", op.ResourceID)
 		}
-		s.answerDelete(w, r, op)
-	default:
-		methodNotAllowed(w, r)
-	}
+	},
+	onRemove: func(s *Server, armID string) { s.emit("azure.gateway.deleted", armID) },
 }
 
-func (s *Server) putGateway(w http.ResponseWriter, r *http.Request, q req, id string) {
-	var in armnetwork.VirtualNetworkGateway
-	if e := decode(r, &in); e != nil {
-		writeError(w, e)
-		return
-	}
-	var (
-		op  *operation
-		out *armnetwork.VirtualNetworkGateway
-		e   *armError
-	)
-	s.withLock(func() {
-		key := strings.ToLower(id)
-		if e = s.writableLocked(r, q.rg, id); e != nil {
-			return
-		}
-		old := s.st.Gateways[key]
-		if e = s.checkGatewayLocked(&in, id, old == nil); e != nil {
-			return
-		}
-		in.ID, in.Name, in.Type, in.Etag = ptr(id), ptr(q.name), ptr(typeGateway), etag()
-		in.Properties.ProvisioningState = ptr(armnetwork.ProvisioningStateUpdating)
-		in.Properties.ResourceGUID = ptr(newGUID())
-		d := s.gatewayCreate
-		if old != nil {
-			in.Properties.ResourceGUID = old.Properties.ResourceGUID
-			d = gatewayUpdate
-		}
-		s.st.Gateways[key] = &in
-		op = s.startLocked(r, opPut, id, deref(in.Location), d)
-		op.Created = old == nil
-		out = clone(&in)
-	})
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	s.answerPut(w, r, op, out)
+func (st *state) gateways() map[string]*armnetwork.VirtualNetworkGateway {
+	return table[armnetwork.VirtualNetworkGateway](st, "virtualNetworkGateways")
 }
 
 // checkGatewayLocked applies docs/facts/arm-shapes.md, "Constraints and error codes", to a gateway PUT and fills the
 // defaults and read-only fields ARM adds. Codes marked unverified were not
 // found in public sources.
 func (s *Server) checkGatewayLocked(g *armnetwork.VirtualNetworkGateway, id string, create bool) *armError {
-	if deref(g.Location) == "" {
-		return badRequest("LocationRequired", "The location property is required for this definition.")
+	if e := checkLocation(&g.Location, typeGateway); e != nil {
+		return e
 	}
 	p := g.Properties
 	if p == nil || p.SKU == nil || p.SKU.Name == nil {
@@ -149,6 +90,9 @@ func (s *Server) checkGatewayLocked(g *armnetwork.VirtualNetworkGateway, id stri
 		return e
 	}
 	p.SKU.Tier = ptr(armnetwork.VirtualNetworkGatewaySKUTier(sku))
+	if e := checkGeneration(p); e != nil {
+		return e
+	}
 	if create && isNonAZVpnGw(sku) {
 		return badRequest("NonAzSkusNotAllowedForVPNGateway", // unverified code
 			"Virtual network gateway SKU %s can no longer be used to create a gateway: since 2025-01-01 new VPN gateways need an AZ SKU. Use %sAZ.", sku, sku)
@@ -177,24 +121,27 @@ func (s *Server) checkGatewayIPConfigLocked(g *armnetwork.VirtualNetworkGateway,
 	lower := strings.ToLower(subnetID)
 	var vnet *armnetwork.VirtualNetwork
 	if j := strings.Index(lower, "/subnets/"); j >= 0 {
-		vnet = s.st.VNets[lower[:j]]
+		vnet = s.st.vnets()[lower[:j]]
 	}
 	sn := subnetIn(vnet, lower)
 	if sn == nil {
 		return errInvalidReference(subnetID, id)
 	}
-	if e := refOK(true, vnet.Properties.ProvisioningState, deref(vnet.ID), id); e != nil {
+	if e := refOK(true, sn.Properties.ProvisioningState, subnetID, id, putOpSubnet); e != nil {
 		return e
 	}
-	if e := refOK(true, sn.Properties.ProvisioningState, subnetID, id); e != nil {
+	if e := refOK(true, vnet.Properties.ProvisioningState, deref(vnet.ID), id, putOpVNet); e != nil {
 		return e
+	}
+	if !sameRegion(g.Location, vnet.Location) {
+		return errInvalidReference(subnetID, id) // "...and that both resources are in the same region"
 	}
 	if deref(sn.Name) != gatewaySubnetName {
 		return badRequest("GatewaySubnetNameInvalid", // unverified code
 			"Subnet %s referenced by %s is named '%s'; a virtual network gateway must be placed in a subnet named exactly 'GatewaySubnet'.", subnetID, ipcID, deref(sn.Name))
 	}
 	if prefixes := subnetPrefixes(sn); len(prefixes) > 0 {
-		if pfx, err := netip.ParsePrefix(prefixes[0]); err == nil {
+		if pfx, err := netip.ParsePrefix(prefixes[0]); err == nil && pfx.Addr().Is4() {
 			if pfx.Bits() > 29 {
 				return badRequest("GatewaySubnetTooSmall", // unverified code
 					"GatewaySubnet %s has prefix %s; a VPN gateway needs /29 or larger (/27 recommended).", subnetID, pfx)
@@ -213,11 +160,11 @@ func (s *Server) checkGatewayIPConfigLocked(g *armnetwork.VirtualNetworkGateway,
 			return badRequest("InvalidRequestFormat", "Cannot parse the request: properties.ipConfigurations[%d] of VPN gateway %s needs properties.publicIPAddress.id.", i, id)
 		}
 		pipID := deref(ipc.Properties.PublicIPAddress.ID)
-		pip := s.st.PublicIPs[strings.ToLower(pipID)]
+		pip := s.st.publicIPs()[strings.ToLower(pipID)]
 		if pip == nil {
 			return errInvalidReference(pipID, id)
 		}
-		if e := refOK(true, pip.Properties.ProvisioningState, pipID, id); e != nil {
+		if e := refOK(true, pip.Properties.ProvisioningState, pipID, id, putOpPublicIP); e != nil {
 			return e
 		}
 		basicGW := *g.Properties.SKU.Name == armnetwork.VirtualNetworkGatewaySKUNameBasic
@@ -228,6 +175,12 @@ func (s *Server) checkGatewayIPConfigLocked(g *armnetwork.VirtualNetworkGateway,
 		}
 		if user := s.publicIPUserLocked(pipID); user != "" && !ieq(user, ipcID) {
 			return badRequest("PublicIPAddressInUse", "Public IP address %s is already allocated to resource %s.", pipID, user)
+		}
+		if !sameRegion(g.Location, pip.Location) {
+			return errInvalidReference(pipID, id)
+		}
+		if e := checkGatewayZones(*g.Properties.SKU.Name, pip, deref(g.Location)); e != nil {
+			return e
 		}
 	}
 	ipc.ID = ptr(ipcID)
@@ -264,7 +217,7 @@ func (s *Server) resetGateway(w http.ResponseWriter, r *http.Request, q req, id 
 		e  *armError
 	)
 	s.withLock(func() {
-		g := s.st.Gateways[strings.ToLower(id)]
+		g := s.st.gateways()[strings.ToLower(id)]
 		if g == nil {
 			e = errResourceNotFound(typeGateway, q.name, q.rg)
 			return
@@ -289,11 +242,11 @@ func (s *Server) listGatewayConnections(w http.ResponseWriter, q req, key string
 	)
 	var conns []*armnetwork.VirtualNetworkGatewayConnection
 	s.withLock(func() {
-		if s.st.Gateways[key] == nil {
+		if s.st.gateways()[key] == nil {
 			e = errResourceNotFound(typeGateway, q.name, q.rg)
 			return
 		}
-		for _, c := range listIn(s.st.Connections, "") {
+		for _, c := range listIn(s.st.connections(), "") {
 			if ieq(gatewayOf(c), key) {
 				conns = append(conns, s.connViewLocked(c))
 			}
@@ -309,4 +262,67 @@ func (s *Server) listGatewayConnections(w http.ResponseWriter, q req, key string
 		out.Value = append(out.Value, convert[armnetwork.VirtualNetworkGatewayConnectionListEntity](c))
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// sameRegion compares two locations as ARM does (normalized). A gateway
+// must be in its VNet's region and its public IPs in the gateway's; Azure
+// refuses a cross-region reference with InvalidResourceReference, whose
+// text asks "that both resources are in the same region"
+// (mspnp/reference-architectures#225). Which code a cross-region gateway
+// PUT gets is not confirmed (medium).
+func sameRegion(a, b *string) bool { return normalizeLocation(deref(a)) == normalizeLocation(deref(b)) }
+
+// checkGatewayZones: in a region with availability zones an AZ SKU gateway
+// needs zoned public IPs (VmssVpnGatewayPublicIpsMustHaveZonesConfigured,
+// Azure/ResourceModules#2609, ansible-collections/azure#2208 2026,
+// microsoft/physical-ai-toolchain#350 2026 in switzerlandnorth), and a
+// non-AZ SKU must not have them
+// (RegionalVmssVpnGatewayPublicIpsMustNotHaveZonesConfigured,
+// Azure/Azure-Landing-Zones#2660). In a region without zones an AZ SKU
+// takes a zone-less IP and "the deployment will remain regional" (MD
+// articles/vpn-gateway/gateway-sku-consolidation.md, FAQ "Can I deploy
+// VpnGw 1-5 AZ SKUs in all regions?").
+func checkGatewayZones(sku armnetwork.VirtualNetworkGatewaySKUName, pip *armnetwork.PublicIPAddress, location string) *armError {
+	r, _ := regionOf(location)
+	switch {
+	case strings.HasSuffix(string(sku), "AZ") && r.zoned && len(pip.Zones) == 0:
+		return badRequest("VmssVpnGatewayPublicIpsMustHaveZonesConfigured",
+			"Standard Public IPs associated with VPN Gateways with AZ VPN skus must have zones configured.")
+	case isNonAZVpnGw(sku) && len(pip.Zones) > 0:
+		return badRequest("RegionalVmssVpnGatewayPublicIpsMustNotHaveZonesConfigured",
+			"Standard Public IPs associated with VPN gateways with non-AZ VPN skus cannot have zones configured.")
+	}
+	return nil
+}
+
+// checkGeneration: VpnGw1 exists only as Generation1, VpnGw4 and VpnGw5
+// only as Generation2 ("The Virtual Network Gateway Sku VpnGw1 cannot be
+// used when VirtualNetworkVpnGatewayGeneration is set to Generation2",
+// Azure/Enterprise-Scale#504; azurerm's
+// validateVirtualNetworkGatewayRouteBasedVpnSkuGeneration1/2). Without a
+// generation Azure chose Generation1 for VpnGw5AZ
+// (Azure/Azure-Landing-Zones#3781); the emulator does the same (medium).
+func checkGeneration(p *armnetwork.VirtualNetworkGatewayPropertiesFormat) *armError {
+	if *p.GatewayType != armnetwork.VirtualNetworkGatewayTypeVPN {
+		return nil
+	}
+	gen := deref(p.VPNGatewayGeneration)
+	if gen == "" || gen == armnetwork.VPNGatewayGenerationNone {
+		gen = armnetwork.VPNGatewayGenerationGeneration1
+	}
+	sku := strings.TrimSuffix(string(*p.SKU.Name), "AZ")
+	var ok bool
+	switch gen {
+	case armnetwork.VPNGatewayGenerationGeneration1:
+		ok = slices.Contains([]string{"Basic", "VpnGw1", "VpnGw2", "VpnGw3"}, sku)
+	case armnetwork.VPNGatewayGenerationGeneration2:
+		ok = slices.Contains([]string{"VpnGw2", "VpnGw3", "VpnGw4", "VpnGw5"}, sku)
+	default:
+		return enumCheck("properties.vpnGatewayGeneration", gen, armnetwork.PossibleVPNGatewayGenerationValues())
+	}
+	if !ok {
+		return badRequest("VirtualNetworkGatewaySkuCannotBeCreatedForSpecifiedVmGeneration",
+			"The Virtual Network Gateway Sku %s cannot be used when VirtualNetworkVpnGatewayGeneration is set to %s.", *p.SKU.Name, gen)
+	}
+	return nil
 }

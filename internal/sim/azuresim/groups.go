@@ -88,6 +88,13 @@ func (s *Server) putGroup(w http.ResponseWriter, r *http.Request, name string) {
 		writeError(w, badRequest("LocationRequired", "The location property is required for this definition."))
 		return
 	}
+	r0, known := regionOf(*in.Location)
+	if !known {
+		writeError(w, badRequest("LocationNotAvailableForResourceGroup",
+			"The provided location '%s' is not available for resource group. List of available regions is '%s'.", *in.Location, regionNames()))
+		return
+	}
+	in.Location = ptr(r0.name)
 	var (
 		out    *armresources.ResourceGroup
 		status = http.StatusOK
@@ -143,7 +150,7 @@ func (s *Server) deleteGroup(w http.ResponseWriter, r *http.Request, name string
 		}
 		d := groupDeleteBase
 		prefix := s.groupPrefix(name)
-		for id := range s.st.Gateways {
+		for id := range s.st.gateways() {
 			if strings.HasPrefix(id, prefix) {
 				d = groupDeleteGateways
 			}

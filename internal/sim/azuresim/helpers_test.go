@@ -138,9 +138,15 @@ func (f *fixture) vnet(rg, name, space string, subnets ...*armnetwork.Subnet) ar
 	return done(f.t, p, err).VirtualNetwork
 }
 
+// pipBody is a public IP in westeurope; a Standard one is zone-redundant,
+// as an AZ SKU gateway there needs (gateways.go, checkGatewayZones).
 func pipBody(sku armnetwork.PublicIPAddressSKUName, alloc armnetwork.IPAllocationMethod) armnetwork.PublicIPAddress {
-	return armnetwork.PublicIPAddress{Location: ptr("westeurope"), SKU: &armnetwork.PublicIPAddressSKU{Name: ptr(sku)},
+	p := armnetwork.PublicIPAddress{Location: ptr("westeurope"), SKU: &armnetwork.PublicIPAddressSKU{Name: ptr(sku)},
 		Properties: &armnetwork.PublicIPAddressPropertiesFormat{PublicIPAllocationMethod: ptr(alloc)}}
+	if sku == armnetwork.PublicIPAddressSKUNameStandard {
+		p.Zones = []*string{ptr("1"), ptr("2"), ptr("3")}
+	}
+	return p
 }
 
 func (f *fixture) pip(rg, name string, sku armnetwork.PublicIPAddressSKUName, alloc armnetwork.IPAllocationMethod) armnetwork.PublicIPAddress {
@@ -226,4 +232,25 @@ func (r *recorder) kinds() []string {
 		out = append(out, e.Kind)
 	}
 	return out
+}
+
+// eventually polls cond for up to five seconds.
+func (f *fixture) eventually(what string, cond func() bool) {
+	f.t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); !cond(); {
+		if time.Now().After(deadline) {
+			f.t.Fatalf("%s: still not true after 5 s", what)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// status is the HTTP status of an ARM error (and fails when it is none).
+func status(t testing.TB, err error) int {
+	t.Helper()
+	var re *azcore.ResponseError
+	if !errors.As(err, &re) {
+		t.Fatalf("want *azcore.ResponseError, got %T: %v", err, err)
+	}
+	return re.StatusCode
 }

@@ -24,6 +24,11 @@ const (
 	opResetSharedKey = "resetSharedKey"
 	opGatewayReset   = "gatewayReset"
 	opGroupDelete    = "groupDelete"
+	// Settles are internal: no client polls them. They model a resource
+	// that still reads Updating after its operation reported Succeeded, and
+	// keep it busy (AnotherOperationInProgress) meanwhile.
+	opSubnetSettle = "subnetSettle"
+	opKeySettle    = "keySettle"
 )
 
 // pollInterval is what Microsoft.Network asks clients to wait between polls
@@ -50,14 +55,31 @@ type operation struct {
 	Status     string    `json:"status"`
 	Error      *armError `json:"error,omitempty"`
 	SharedKey  string    `json:"sharedKey,omitempty"` // opSetSharedKey/opResetSharedKey: the key to apply
+	// Lost: the operation runs but its polling URLs answer 404, as ARM's do
+	// for some in-place updates (localgateways.go).
+	Lost bool `json:"lost,omitempty"`
+	// Conflict, when set, is the error the operation fails with: it was
+	// accepted while a serialized sibling's was starting (conflicts.go).
+	Conflict *armError `json:"conflict,omitempty"`
 }
 
 // startLocked begins an operation that takes real (times Clock.Scale).
 func (s *Server) startLocked(r *http.Request, kind, resourceID, location string, real time.Duration) *operation {
+	return s.newOpLocked(kind, resourceID, location, r.URL.Query().Get("api-version"), real)
+}
+
+// settleLocked starts an internal operation (op.Kind names what it does
+// when it ends) on a resource whose client-visible operation just ended.
+func (s *Server) settleLocked(kind string, of *operation, real time.Duration) {
+	op := s.newOpLocked(kind, of.ResourceID, of.Location, of.APIVersion, real)
+	op.Fail = false
+}
+
+func (s *Server) newOpLocked(kind, resourceID, location, apiVersion string, real time.Duration) *operation {
 	now := s.now()
 	op := &operation{
 		ID: newGUID(), Kind: kind, Target: strings.ToLower(resourceID), ResourceID: resourceID,
-		Location: strings.ToLower(strings.ReplaceAll(location, " ", "")), APIVersion: r.URL.Query().Get("api-version"),
+		Location: strings.ToLower(strings.ReplaceAll(location, " ", "")), APIVersion: apiVersion,
 		Start: now, DoneAt: now.Add(s.env.Clock.Scaled(real)), Interval: int64(min(pollInterval, real)),
 		Fail: s.env.Faults.FailLRO(), Status: statusInProgress,
 	}
@@ -109,11 +131,14 @@ func (s *Server) advanceLocked() {
 			continue // a group delete finished it already
 		}
 		delete(s.pending, op.Target)
-		if op.Fail {
+		switch {
+		case op.Conflict != nil:
+			op.Status, op.Error = statusFailed, op.Conflict
+		case op.Fail:
 			op.Status = statusFailed
 			op.Error = &armError{Status: http.StatusInternalServerError, Code: "InternalServerError",
 				Message: "An error occurred. (crosscloud-sim: injected by lro_failure_rate)", Details: []armError{}}
-		} else {
+		default:
 			op.Status = statusSucceeded
 		}
 		s.finishLocked(op)
@@ -174,7 +199,7 @@ func (s *Server) serveOperationStatus(w http.ResponseWriter, r *http.Request, id
 		op   operation
 	)
 	s.withLock(func() {
-		if p := s.st.Ops[id]; p != nil {
+		if p := s.st.Ops[id]; p != nil && !p.Lost {
 			op = *p
 			body = map[string]any{"name": op.ID, "status": op.Status, "startTime": op.Start.UTC().Format(time.RFC3339Nano)}
 			if op.Error != nil {
@@ -200,11 +225,11 @@ func (s *Server) serveOperationResult(w http.ResponseWriter, r *http.Request, id
 		result any
 	)
 	s.withLock(func() {
-		if p := s.st.Ops[id]; p != nil {
+		if p := s.st.Ops[id]; p != nil && !p.Lost {
 			c := *p
 			op = &c
 			if c.Status == statusSucceeded && c.Kind == opGatewayReset {
-				if g := s.st.Gateways[c.Target]; g != nil {
+				if g := s.st.gateways()[c.Target]; g != nil {
 					result = clone(g)
 				}
 			}

@@ -2,7 +2,6 @@ package azuresim
 
 import (
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 
@@ -12,163 +11,88 @@ import (
 // A public IP takes about ten seconds.
 var publicIPDurations = durations{create: 10 * time.Second, update: 10 * time.Second, delete: 10 * time.Second}
 
-// servePublicIP handles publicIPAddresses[/{name}].
-func (s *Server) servePublicIP(w http.ResponseWriter, r *http.Request, q req) {
-	if q.name == "" {
-		if r.Method != http.MethodGet {
-			methodNotAllowed(w, r)
-			return
+// publicIPKind: publicIPAddresses.
+var publicIPKind = &kindOf[armnetwork.PublicIPAddress]{
+	segment: "publicIPAddresses", armType: typePublicIP,
+	times: fixed(publicIPDurations),
+	meta: func(p *armnetwork.PublicIPAddress) meta {
+		return meta{&p.ID, &p.Name, &p.Type, &p.Etag, &p.Location, &p.Properties.ResourceGUID, &p.Properties.ProvisioningState}
+	},
+	check: (*Server).checkPublicIPLocked,
+	view:  (*Server).decoratePublicIPLocked,
+	inUse: func(s *Server, _ *armnetwork.PublicIPAddress, id string) *armError {
+		if user := s.publicIPUserLocked(id); user != "" {
+			// Code and text as in field logs (azurerm#688, packer's azure-arm
+			// builder: "StatusCode=400 ... Code=\"PublicIPAddressCannotBeDeleted\"").
+			return badRequest("PublicIPAddressCannotBeDeleted",
+				"Public IP address %s can not be deleted since it is still allocated to resource %s. In order to delete the public IP, disassociate/detach the Public IP address from the resource. To learn how to do this, see aka.ms/deletepublicip.", id, user)
 		}
-		var list []*armnetwork.PublicIPAddress
-		s.withLock(func() {
-			list = listIn(s.st.PublicIPs, s.groupPrefix(q.rg)+"publicipaddresses/")
-			for _, p := range list {
-				s.decoratePublicIPLocked(p)
-			}
-		})
-		writeJSON(w, http.StatusOK, armnetwork.PublicIPAddressListResult{Value: list})
-		return
-	}
-	id := s.networkID(q.rg, q.typ, q.name)
-	switch r.Method {
-	case http.MethodGet:
-		var (
-			out *armnetwork.PublicIPAddress
-			e   *armError
-		)
-		s.withLock(func() {
-			p := s.st.PublicIPs[strings.ToLower(id)]
-			if p == nil {
-				e = errResourceNotFound(typePublicIP, q.name, q.rg)
-				return
-			}
-			out = clone(p)
-			s.decoratePublicIPLocked(out)
-		})
-		answer(w, e, out)
-	case http.MethodPut:
-		s.putPublicIP(w, r, q)
-	case http.MethodDelete:
-		var (
-			op *operation
-			e  *armError
-		)
-		s.withLock(func() {
-			p := s.st.PublicIPs[strings.ToLower(id)]
-			if p == nil {
-				return
-			}
-			if e = s.writableLocked(r, q.rg, id); e != nil {
-				return
-			}
-			if user := s.publicIPUserLocked(id); user != "" {
-				e = badRequest("PublicIPAddressInUse",
-					"Public IP address %s can not be deleted since it is still allocated to resource %s. In order to delete the public IP, disassociate/detach the Public IP address from the resource. To learn how to do this, see aka.ms/deletepublicip.", id, user)
-				return
-			}
-			op = s.startDeleteLocked(r, id, deref(p.Location), &p.Properties.ProvisioningState, publicIPDurations)
-		})
-		if e != nil {
-			writeError(w, e)
-			return
-		}
-		s.answerDelete(w, r, op)
-	default:
-		methodNotAllowed(w, r)
-	}
+		return nil
+	},
 }
 
-func (s *Server) putPublicIP(w http.ResponseWriter, r *http.Request, q req) {
-	var in armnetwork.PublicIPAddress
-	if e := decode(r, &in); e != nil {
-		writeError(w, e)
-		return
+func (st *state) publicIPs() map[string]*armnetwork.PublicIPAddress {
+	return table[armnetwork.PublicIPAddress](st, "publicIPAddresses")
+}
+
+// checkPublicIPLocked fills the SKU, allocation and version defaults and
+// assigns a Standard address at creation, as ARM does.
+func (s *Server) checkPublicIPLocked(in, old *armnetwork.PublicIPAddress, id string) *armError {
+	if e := checkLocation(&in.Location, typePublicIP); e != nil {
+		return e
 	}
-	var (
-		op  *operation
-		out *armnetwork.PublicIPAddress
-		e   *armError
-	)
-	s.withLock(func() {
-		id := s.networkID(q.rg, q.typ, q.name)
-		key := strings.ToLower(id)
-		if e = s.writableLocked(r, q.rg, id); e != nil {
-			return
-		}
-		if deref(in.Location) == "" {
-			e = badRequest("LocationRequired", "The location property is required for this definition.")
-			return
-		}
-		if in.SKU == nil || in.SKU.Name == nil {
-			in.SKU = &armnetwork.PublicIPAddressSKU{Name: ptr(armnetwork.PublicIPAddressSKUNameStandard)}
-		}
-		if e = enumCheck("sku.name", *in.SKU.Name, armnetwork.PossiblePublicIPAddressSKUNameValues()); e != nil {
-			return
-		}
-		if in.SKU.Tier == nil {
-			in.SKU.Tier = ptr(armnetwork.PublicIPAddressSKUTierRegional)
-		}
-		if in.Properties == nil {
-			in.Properties = &armnetwork.PublicIPAddressPropertiesFormat{}
-		}
-		props := in.Properties
-		if props.PublicIPAllocationMethod == nil {
-			props.PublicIPAllocationMethod = ptr(armnetwork.IPAllocationMethodDynamic)
-			if *in.SKU.Name == armnetwork.PublicIPAddressSKUNameStandard {
-				props.PublicIPAllocationMethod = ptr(armnetwork.IPAllocationMethodStatic)
-			}
-		}
-		if e = enumCheck("properties.publicIPAllocationMethod", *props.PublicIPAllocationMethod, armnetwork.PossibleIPAllocationMethodValues()); e != nil {
-			return
-		}
-		if *in.SKU.Name == armnetwork.PublicIPAddressSKUNameStandard && *props.PublicIPAllocationMethod != armnetwork.IPAllocationMethodStatic {
-			e = badRequest("StandardSkuPublicIPAddressesMustBeStatic", // unverified code
-				"Standard sku publicIp %s must have AllocationMethod set to Static. Set properties.publicIPAllocationMethod to Static.", id)
-			return
-		}
-		old := s.st.PublicIPs[key]
-		props.IPAddress = nil
-		if old != nil && old.Properties.IPAddress != nil {
-			props.IPAddress = old.Properties.IPAddress
-		} else if *props.PublicIPAllocationMethod == armnetwork.IPAllocationMethodStatic {
-			ip, err := s.allocateIPLocked()
-			if err != nil {
-				e = err
-				return
-			}
-			props.IPAddress = ptr(ip)
-		}
-		if props.PublicIPAddressVersion == nil {
-			props.PublicIPAddressVersion = ptr(armnetwork.IPVersionIPv4)
-		}
-		props.IPConfiguration = nil
-		props.ProvisioningState = ptr(armnetwork.ProvisioningStateUpdating)
-		props.ResourceGUID = ptr(newGUID())
-		d := publicIPDurations.create
-		if old != nil {
-			props.ResourceGUID = old.Properties.ResourceGUID
-			d = publicIPDurations.update
-		}
-		p := &armnetwork.PublicIPAddress{ID: ptr(id), Name: ptr(q.name), Type: ptr(typePublicIP), Location: in.Location,
-			Tags: in.Tags, SKU: in.SKU, Zones: in.Zones, Etag: etag(), Properties: props}
-		s.st.PublicIPs[key] = p
-		op = s.startLocked(r, opPut, id, deref(in.Location), d)
-		op.Created = old == nil
-		out = clone(p)
-		s.decoratePublicIPLocked(out)
-	})
-	if e != nil {
-		writeError(w, e)
-		return
+	if e := checkZones(in.Zones, *in.Location, id[strings.LastIndex(id, "/")+1:]); e != nil {
+		return e
 	}
-	s.answerPut(w, r, op, out)
+	if in.SKU == nil || in.SKU.Name == nil {
+		in.SKU = &armnetwork.PublicIPAddressSKU{Name: ptr(armnetwork.PublicIPAddressSKUNameStandard)}
+	}
+	if e := enumCheck("sku.name", *in.SKU.Name, armnetwork.PossiblePublicIPAddressSKUNameValues()); e != nil {
+		return e
+	}
+	if in.SKU.Tier == nil {
+		in.SKU.Tier = ptr(armnetwork.PublicIPAddressSKUTierRegional)
+	}
+	if in.Properties == nil {
+		in.Properties = &armnetwork.PublicIPAddressPropertiesFormat{}
+	}
+	props := in.Properties
+	if props.PublicIPAllocationMethod == nil {
+		props.PublicIPAllocationMethod = ptr(armnetwork.IPAllocationMethodDynamic)
+		if *in.SKU.Name == armnetwork.PublicIPAddressSKUNameStandard {
+			props.PublicIPAllocationMethod = ptr(armnetwork.IPAllocationMethodStatic)
+		}
+	}
+	if e := enumCheck("properties.publicIPAllocationMethod", *props.PublicIPAllocationMethod, armnetwork.PossibleIPAllocationMethodValues()); e != nil {
+		return e
+	}
+	if *in.SKU.Name == armnetwork.PublicIPAddressSKUNameStandard && *props.PublicIPAllocationMethod != armnetwork.IPAllocationMethodStatic {
+		return badRequest("StandardSkuPublicIPAddressesMustBeStatic", // unverified code
+			"Standard sku publicIp %s must have AllocationMethod set to Static. Set properties.publicIPAllocationMethod to Static.", id)
+	}
+	props.IPAddress = nil
+	if old != nil && old.Properties.IPAddress != nil {
+		props.IPAddress = old.Properties.IPAddress
+	} else if *props.PublicIPAllocationMethod == armnetwork.IPAllocationMethodStatic {
+		ip, err := s.allocateIPLocked()
+		if err != nil {
+			return err
+		}
+		props.IPAddress = ptr(ip)
+	}
+	if props.PublicIPAddressVersion == nil {
+		props.PublicIPAddressVersion = ptr(armnetwork.IPVersionIPv4)
+	}
+	props.IPConfiguration = nil
+	*in = armnetwork.PublicIPAddress{Location: in.Location, Tags: in.Tags, SKU: in.SKU, Zones: in.Zones, Properties: props}
+	return nil
 }
 
 // allocateIPLocked hands out the next free address of 198.51.100.0/24
 // (TEST-NET-2, never routed), so emulated gateways never collide with real hosts.
 func (s *Server) allocateIPLocked() (string, *armError) {
 	used := map[string]bool{}
-	for _, p := range s.st.PublicIPs {
+	for _, p := range s.st.publicIPs() {
 		used[deref(p.Properties.IPAddress)] = true
 	}
 	for i := range 254 {
@@ -184,7 +108,7 @@ func (s *Server) allocateIPLocked() (string, *armError) {
 
 // publicIPUserLocked returns the gateway IP configuration using a public IP.
 func (s *Server) publicIPUserLocked(pipID string) string {
-	for _, g := range s.st.Gateways {
+	for _, g := range s.st.gateways() {
 		for _, ipc := range g.Properties.IPConfigurations {
 			if ipc.Properties != nil && ipc.Properties.PublicIPAddress != nil && ieq(deref(ipc.Properties.PublicIPAddress.ID), pipID) {
 				return deref(ipc.ID)

@@ -24,8 +24,6 @@ type req struct {
 	child []string // segments after the name, e.g. ["subnets","x"], ["sharedkey","reset"]
 }
 
-var networkTypes = []string{"virtualNetworks", "publicIPAddresses", "virtualNetworkGateways", "localNetworkGateways", "connections"}
-
 func ieq(a, b string) bool { return strings.EqualFold(a, b) }
 
 // route dispatches a request that passed auth and faults.
@@ -44,6 +42,10 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	case ieq(rest[0], "resourcegroups") && len(rest) <= 2:
 		if s.apiVersionOK(w, r, groupAPIVersions, "") {
 			s.serveGroups(w, r, rest[1:])
+		}
+	case ieq(rest[0], "providers") && len(rest) == 2:
+		if s.apiVersionOK(w, r, groupAPIVersions, "") {
+			s.serveProvider(w, r, rest[1])
 		}
 	case ieq(rest[0], "operationresults") && len(rest) == 2:
 		if s.apiVersionOK(w, r, groupAPIVersions, "") {
@@ -70,15 +72,16 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// serveNetwork dispatches /resourceGroups/{rg}/providers/Microsoft.Network/{type}[/{name}[/...]].
+// serveNetwork dispatches /resourceGroups/{rg}/providers/Microsoft.Network/{type}[/{name}[/...]]
+// to the kind that owns {type}.
 func (s *Server) serveNetwork(w http.ResponseWriter, r *http.Request, rg string, segs []string) {
-	i := slices.IndexFunc(networkTypes, func(t string) bool { return ieq(t, segs[0]) })
-	if i < 0 {
+	k := kindFor(segs[0])
+	if k == nil {
 		writeError(w, &armError{Status: http.StatusNotFound, Code: "InvalidResourceType",
 			Message: fmt.Sprintf("The resource type '%s' could not be found in the namespace 'Microsoft.Network' for api version '%s'.", segs[0], r.URL.Query().Get("api-version"))})
 		return
 	}
-	q := req{rg: rg, typ: networkTypes[i]}
+	q := req{rg: rg, typ: k.seg()}
 	if len(segs) > 1 {
 		q.name = segs[1]
 		q.child = segs[2:]
@@ -86,22 +89,7 @@ func (s *Server) serveNetwork(w http.ResponseWriter, r *http.Request, rg string,
 	if !s.apiVersionOK(w, r, networkAPIVersions, q.typ) {
 		return
 	}
-	switch {
-	case q.typ == "virtualNetworks" && len(q.child) == 0:
-		s.serveVNet(w, r, q)
-	case q.typ == "virtualNetworks" && ieq(q.child[0], "subnets") && len(q.child) <= 2:
-		s.serveSubnet(w, r, q)
-	case q.typ == "publicIPAddresses" && len(q.child) == 0:
-		s.servePublicIP(w, r, q)
-	case q.typ == "virtualNetworkGateways" && len(q.child) <= 1:
-		s.serveGateway(w, r, q)
-	case q.typ == "localNetworkGateways" && len(q.child) == 0:
-		s.serveLocalGateway(w, r, q)
-	case q.typ == "connections" && len(q.child) <= 2:
-		s.serveConnection(w, r, q)
-	default:
-		writeError(w, &armError{Status: http.StatusNotFound, Code: "NotFound", Message: "No HTTP resource was found that matches the request URI '" + r.URL.Path + "'."})
-	}
+	k.serve(s, w, r, q)
 }
 
 // apiVersionOK refuses a missing or unsupported api-version with ARM's

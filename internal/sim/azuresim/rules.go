@@ -14,13 +14,25 @@ import (
 
 const gatewaySubnetName = "GatewaySubnet"
 
-// parsePrefix reads one CIDR the way Network RP does: it must parse and be
-// canonical (no host bits).
+// parsePrefix reads one IPv4 CIDR the way Network RP does: it must parse
+// and be canonical (no host bits). Local network gateways take IPv4 here.
 func parsePrefix(s, resourceID string) (netip.Prefix, *armError) {
+	return parsePrefixFamily(s, resourceID, false)
+}
+
+// parseVNetPrefix is parsePrefix for VNets and subnets, which can be
+// dual-stack: IPv6 address space and subnet prefixes next to IPv4 (MD
+// articles/virtual-network/ip-services/ipv6-overview.md; the VPN FAQ "Does
+// Azure VPN Gateway support IPv6? Yes").
+func parseVNetPrefix(s, resourceID string) (netip.Prefix, *armError) {
+	return parsePrefixFamily(s, resourceID, true)
+}
+
+func parsePrefixFamily(s, resourceID string, v6 bool) (netip.Prefix, *armError) {
 	p, err := netip.ParsePrefix(strings.TrimSpace(s))
-	if err != nil || !p.Addr().Is4() {
+	if err != nil || !p.Addr().Is4() && !(v6 && p.Addr().Is6()) {
 		// unverified code
-		return p, badRequest("InvalidAddressPrefixFormat", "Address prefix %q of resource %s is not a valid IPv4 CIDR (for example 10.1.0.0/16).", s, resourceID)
+		return p, badRequest("InvalidAddressPrefixFormat", "Address prefix %q of resource %s is not a valid CIDR (for example 10.1.0.0/16).", s, resourceID)
 	}
 	if p.Masked() != p {
 		return p, badRequest("InvalidCIDRNotation", "The address prefix %s in resource %s has an invalid CIDR notation. For the given prefix length, the address prefix should be %s.", s, resourceID, p.Masked())
@@ -51,7 +63,7 @@ func subnetPrefixes(sn *armnetwork.Subnet) []string {
 func checkSubnets(vnetName string, space []string, subnets []*armnetwork.Subnet, vnetID string) *armError {
 	var spaces []netip.Prefix
 	for _, sp := range space {
-		p, e := parsePrefix(sp, vnetID)
+		p, e := parseVNetPrefix(sp, vnetID)
 		if e != nil {
 			return e
 		}
@@ -74,7 +86,7 @@ func checkSubnets(vnetName string, space []string, subnets []*armnetwork.Subnet,
 				deref(sn.Properties.NetworkSecurityGroup.ID), vnetName, name)
 		}
 		for _, raw := range prefixes {
-			p, e := parsePrefix(raw, vnetID+"/subnets/"+name)
+			p, e := parseVNetPrefix(raw, vnetID+"/subnets/"+name)
 			if e != nil {
 				return e
 			}
@@ -151,8 +163,10 @@ func checkIPsecPolicies(ps []*armnetwork.IPSecPolicy) *armError {
 	if *p.SaLifeTimeSeconds < 300 {
 		return badRequest("InvalidSaLifeTimeSeconds", "properties.ipsecPolicies[0].saLifeTimeSeconds is %d; it must be at least 300.", *p.SaLifeTimeSeconds)
 	}
-	if *p.SaDataSizeKilobytes < 1024 {
-		return badRequest("InvalidSaDataSizeKilobytes", "properties.ipsecPolicies[0].saDataSizeKilobytes is %d; it must be at least 1024.", *p.SaDataSizeKilobytes)
+	// 0 or 1024..: the portal accepts "0 or between 1024 and 2147483647"
+	// (azurerm#21407; azurerm allows 0 since PR #27056).
+	if n := *p.SaDataSizeKilobytes; n != 0 && n < 1024 {
+		return badRequest("InvalidSaDataSizeKilobytes", "properties.ipsecPolicies[0].saDataSizeKilobytes is %d; it must be 0 or at least 1024.", n)
 	}
 	return nil
 }

@@ -106,9 +106,12 @@ func TestSubnetRules(t *testing.T) {
 	})
 	f.t = t
 	p, err := subnets.BeginCreateOrUpdate(ctx, "rg", "vnet", "b", *subnet("b", "10.1.2.0/24"), nil)
-	if got := done(t, p, err); *got.Properties.ProvisioningState != armnetwork.ProvisioningStateSucceeded {
-		t.Errorf("valid subnet: %s", *got.Properties.ProvisioningState)
-	}
+	done(t, p, err)
+	// The subnet reads Updating a little longer (subnets_test.go), then Succeeded.
+	f.eventually("valid subnet Succeeded", func() bool {
+		got, err := subnets.Get(ctx, "rg", "vnet", "b", nil)
+		return err == nil && *got.Properties.ProvisioningState == armnetwork.ProvisioningStateSucceeded
+	})
 }
 
 func TestInUseResourcesAreNotDeletable(t *testing.T) {
@@ -121,7 +124,7 @@ func TestInUseResourcesAreNotDeletable(t *testing.T) {
 		name, code string
 		call       func() error
 	}{
-		{"gateway with a connection", "InUseVirtualNetworkGatewayCannotBeDeleted", func() error {
+		{"gateway with a connection", "VirtualNetworkGatewayCannotBeDeleted", func() error {
 			_, err := net.NewVirtualNetworkGatewaysClient().BeginDelete(ctx, "rg", "gw", nil)
 			return err
 		}},
@@ -141,7 +144,7 @@ func TestInUseResourcesAreNotDeletable(t *testing.T) {
 			_, err := net.NewVirtualNetworksClient().BeginCreateOrUpdate(ctx, "rg", "vnet", vnetBody("10.1.0.0/16"), nil)
 			return err
 		}},
-		{"public IP of a gateway", "PublicIPAddressInUse", func() error {
+		{"public IP of a gateway", "PublicIPAddressCannotBeDeleted", func() error {
 			_, err := net.NewPublicIPAddressesClient().BeginDelete(ctx, "rg", "gw-pip", nil)
 			return err
 		}},

@@ -199,23 +199,8 @@ func (s *Server) Resources() []simcore.Resource {
 		for _, g := range s.st.Groups {
 			add("Microsoft.Resources/resourceGroups", g.ID, g.Name)
 		}
-		for _, v := range s.st.VNets {
-			add(typeVNet, v.ID, v.Name)
-			for _, sn := range v.Properties.Subnets {
-				add(typeSubnet, sn.ID, sn.Name)
-			}
-		}
-		for _, p := range s.st.PublicIPs {
-			add(typePublicIP, p.ID, p.Name)
-		}
-		for _, g := range s.st.Gateways {
-			add(typeGateway, g.ID, g.Name)
-		}
-		for _, l := range s.st.LocalGateways {
-			add(typeLocalGateway, l.ID, l.Name)
-		}
-		for _, c := range s.st.Connections {
-			add(typeConnection, c.ID, c.Name)
+		for _, k := range kinds {
+			k.resources(s.st, add)
 		}
 	})
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })

@@ -13,7 +13,7 @@ import (
 func (s *Server) Connections() []armnetwork.VirtualNetworkGatewayConnection {
 	var out []armnetwork.VirtualNetworkGatewayConnection
 	s.withLock(func() {
-		for _, c := range listIn(s.st.Connections, "") {
+		for _, c := range listIn(s.st.connections(), "") {
 			out = append(out, *c)
 		}
 	})
@@ -22,25 +22,25 @@ func (s *Server) Connections() []armnetwork.VirtualNetworkGatewayConnection {
 
 // Gateway returns the virtual network gateway with the given ARM ID.
 func (s *Server) Gateway(id string) (armnetwork.VirtualNetworkGateway, bool) {
-	return snapshot(s, func(st *state) map[string]*armnetwork.VirtualNetworkGateway { return st.Gateways }, id)
+	return snapshot(s, (*state).gateways, id)
 }
 
 // LocalNetworkGateway returns the local network gateway with the given ARM ID.
 func (s *Server) LocalNetworkGateway(id string) (armnetwork.LocalNetworkGateway, bool) {
-	return snapshot(s, func(st *state) map[string]*armnetwork.LocalNetworkGateway { return st.LocalGateways }, id)
+	return snapshot(s, (*state).localGateways, id)
 }
 
 // PublicIP returns the public IP address with the given ARM ID; the lab uses
 // its ipAddress as the Azure gateway's IKE address.
 func (s *Server) PublicIP(id string) (armnetwork.PublicIPAddress, bool) {
-	return snapshot(s, func(st *state) map[string]*armnetwork.PublicIPAddress { return st.PublicIPs }, id)
+	return snapshot(s, (*state).publicIPs, id)
 }
 
 // VirtualNetworks returns every VNet with its subnets (probe hosts go in them).
 func (s *Server) VirtualNetworks() []armnetwork.VirtualNetwork {
 	var out []armnetwork.VirtualNetwork
 	s.withLock(func() {
-		for _, v := range listIn(s.st.VNets, "") {
+		for _, v := range listIn(s.st.vnets(), "") {
 			out = append(out, *v)
 		}
 	})
@@ -54,7 +54,7 @@ func (s *Server) SharedKey(connID string) (string, bool) {
 		ok bool
 	)
 	s.withLock(func() {
-		if c := s.st.Connections[strings.ToLower(connID)]; c != nil && c.Properties.SharedKey != nil {
+		if c := s.st.connections()[strings.ToLower(connID)]; c != nil && c.Properties.SharedKey != nil {
 			k, ok = *c.Properties.SharedKey, true
 		}
 	})

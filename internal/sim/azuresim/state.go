@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v9"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/resources/armresources"
 )
 
@@ -21,28 +20,49 @@ const (
 // state is everything the emulator knows; maps are keyed by lower-case ARM ID
 // (resource groups by lower-case name) because ARM IDs compare
 // case-insensitively. Subnets live inside their VNet, as ARM returns them.
+// Each kind keeps its own table (kind.go); the state file has one object per
+// kind under its URL segment, next to resourceGroups and operations.
 type state struct {
-	Groups        map[string]*armresources.ResourceGroup                 `json:"resourceGroups"`
-	VNets         map[string]*armnetwork.VirtualNetwork                  `json:"virtualNetworks"`
-	PublicIPs     map[string]*armnetwork.PublicIPAddress                 `json:"publicIPAddresses"`
-	Gateways      map[string]*armnetwork.VirtualNetworkGateway           `json:"virtualNetworkGateways"`
-	LocalGateways map[string]*armnetwork.LocalNetworkGateway             `json:"localNetworkGateways"`
-	Connections   map[string]*armnetwork.VirtualNetworkGatewayConnection `json:"connections"`
-	Ops           map[string]*operation                                  `json:"operations"`
+	Groups map[string]*armresources.ResourceGroup
+	Ops    map[string]*operation
 	// NextIP is the last host number handed out of 198.51.100.0/24.
-	NextIP int `json:"nextPublicIP"`
+	NextIP int
+	tables map[string]any
 }
 
 func newState() *state {
-	return &state{
-		Groups:        map[string]*armresources.ResourceGroup{},
-		VNets:         map[string]*armnetwork.VirtualNetwork{},
-		PublicIPs:     map[string]*armnetwork.PublicIPAddress{},
-		Gateways:      map[string]*armnetwork.VirtualNetworkGateway{},
-		LocalGateways: map[string]*armnetwork.LocalNetworkGateway{},
-		Connections:   map[string]*armnetwork.VirtualNetworkGatewayConnection{},
-		Ops:           map[string]*operation{},
+	return &state{Groups: map[string]*armresources.ResourceGroup{}, Ops: map[string]*operation{}, tables: map[string]any{}}
+}
+
+func (st *state) MarshalJSON() ([]byte, error) {
+	m := map[string]any{"resourceGroups": st.Groups, "operations": st.Ops, "nextPublicIP": st.NextIP}
+	for _, k := range kinds {
+		m[k.seg()] = k.table(st)
 	}
+	return json.Marshal(m)
+}
+
+func (st *state) UnmarshalJSON(b []byte) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	*st = state{tables: map[string]any{}}
+	for key, dst := range map[string]any{"resourceGroups": &st.Groups, "operations": &st.Ops, "nextPublicIP": &st.NextIP} {
+		if r, ok := raw[key]; ok {
+			if err := json.Unmarshal(r, dst); err != nil {
+				return fmt.Errorf("%s: %w", key, err)
+			}
+		}
+	}
+	for _, k := range kinds {
+		if r, ok := raw[k.seg()]; ok {
+			if err := k.load(st, r); err != nil {
+				return fmt.Errorf("%s: %w", k.seg(), err)
+			}
+		}
+	}
+	return nil
 }
 
 // MarshalState snapshots every resource and every operation (including
@@ -66,13 +86,9 @@ func (s *Server) UnmarshalState(b []byte) error {
 	if st.Groups == nil {
 		return fmt.Errorf("azuresim: reading state: no \"resourceGroups\" object; is this a file MarshalState wrote?")
 	}
-	empty := newState()
-	fill(&st.VNets, empty.VNets)
-	fill(&st.PublicIPs, empty.PublicIPs)
-	fill(&st.Gateways, empty.Gateways)
-	fill(&st.LocalGateways, empty.LocalGateways)
-	fill(&st.Connections, empty.Connections)
-	fill(&st.Ops, empty.Ops)
+	if st.Ops == nil {
+		st.Ops = map[string]*operation{}
+	}
 	s.mu.Lock()
 	s.st = st
 	s.pending = map[string]string{}
@@ -84,10 +100,4 @@ func (s *Server) UnmarshalState(b []byte) error {
 	}
 	s.mu.Unlock()
 	return nil
-}
-
-func fill[M ~map[string]V, V any](m *M, empty M) {
-	if *m == nil {
-		*m = empty
-	}
 }

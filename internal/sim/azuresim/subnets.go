@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v9"
 )
@@ -22,7 +23,7 @@ func (s *Server) serveSubnet(w http.ResponseWriter, r *http.Request, q req) {
 			e    *armError
 		)
 		s.withLock(func() {
-			v := s.st.VNets[strings.ToLower(vnetID)]
+			v := s.st.vnets()[strings.ToLower(vnetID)]
 			if v == nil {
 				e = errResourceNotFound(typeVNet, q.name, q.rg)
 				return
@@ -41,7 +42,7 @@ func (s *Server) serveSubnet(w http.ResponseWriter, r *http.Request, q req) {
 		)
 		s.withLock(func() {
 			id := vnetID + "/subnets/" + name
-			v := s.st.VNets[strings.ToLower(vnetID)]
+			v := s.st.vnets()[strings.ToLower(vnetID)]
 			sn := subnetIn(v, strings.ToLower(id))
 			switch {
 			case v == nil:
@@ -76,7 +77,7 @@ func (s *Server) putSubnet(w http.ResponseWriter, r *http.Request, q req, vnetID
 	)
 	s.withLock(func() {
 		id := vnetID + "/subnets/" + name
-		v := s.st.VNets[strings.ToLower(vnetID)]
+		v := s.st.vnets()[strings.ToLower(vnetID)]
 		if v == nil {
 			e = errResourceNotFound(typeVNet, q.name, q.rg)
 			return
@@ -102,6 +103,7 @@ func (s *Server) putSubnet(w http.ResponseWriter, r *http.Request, q req, vnetID
 		} else {
 			v.Properties.Subnets = append(v.Properties.Subnets, &in)
 		}
+		v.Properties.ProvisioningState = ptr(armnetwork.ProvisioningStateUpdating) // a subnet write updates its VNet
 		d := vnetDurations.update
 		if old == nil {
 			d = vnetDurations.create
@@ -125,7 +127,7 @@ func (s *Server) deleteSubnet(w http.ResponseWriter, r *http.Request, q req, vne
 	)
 	s.withLock(func() {
 		id := vnetID + "/subnets/" + name
-		v := s.st.VNets[strings.ToLower(vnetID)]
+		v := s.st.vnets()[strings.ToLower(vnetID)]
 		sn := subnetIn(v, strings.ToLower(id))
 		if sn == nil {
 			return
@@ -143,4 +145,41 @@ func (s *Server) deleteSubnet(w http.ResponseWriter, r *http.Request, q req, vne
 		return
 	}
 	s.answerDelete(w, r, op)
+}
+
+// subnetSettle is how long a subnet and its VNet still read Updating after
+// the subnet PUT's operation reported Succeeded. Real Azure does this:
+// azurerm polls GET until both the subnet and the VNet are Succeeded after
+// every subnet create/update (subnet_resource.go,
+// custompollers/virtual_network_and_subnet_provisioning_state_poller.go;
+// azurerm#13105, PR #13294; #30197 "Subnet creation completed, but the
+// resource is still in Updating state"), and a gateway placed in a fresh
+// subnet can be refused with ReferencedResourceNotProvisioned naming
+// PutSubnetOperation (microsoft/AzureTRE#3671). How long it lasts is not
+// documented: 10 s is a guess.
+const subnetSettle = 10 * time.Second
+
+// settleSubnetLocked keeps a subnet whose PUT just succeeded, and its VNet,
+// Updating for subnetSettle; false when op is not a subnet's.
+func (s *Server) settleSubnetLocked(op *operation) bool {
+	i := strings.Index(op.Target, "/subnets/")
+	if i < 0 {
+		return false
+	}
+	v := s.st.vnets()[op.Target[:i]]
+	if subnetIn(v, op.Target) == nil {
+		return false
+	}
+	v.Properties.ProvisioningState = ptr(armnetwork.ProvisioningStateUpdating)
+	s.settleLocked(opSubnetSettle, op, subnetSettle)
+	return true
+}
+
+// subnetSettledLocked ends the lag: subnet and VNet read Succeeded.
+func (s *Server) subnetSettledLocked(id string) {
+	v := s.st.vnets()[id[:max(strings.Index(id, "/subnets/"), 0)]]
+	if sn := subnetIn(v, id); sn != nil {
+		sn.Properties.ProvisioningState = ptr(armnetwork.ProvisioningStateSucceeded)
+		v.Properties.ProvisioningState = ptr(armnetwork.ProvisioningStateSucceeded)
+	}
 }

@@ -12,144 +12,96 @@ import (
 // A VNet or subnet change takes a few seconds in real Azure.
 var vnetDurations = durations{create: 5 * time.Second, update: 5 * time.Second, delete: 10 * time.Second}
 
-// serveVNet handles virtualNetworks and virtualNetworks/{name}.
-func (s *Server) serveVNet(w http.ResponseWriter, r *http.Request, q req) {
-	if q.name == "" {
-		if r.Method != http.MethodGet {
-			methodNotAllowed(w, r)
+// vnetKind: virtualNetworks, with their subnets inside (subnets.go).
+var vnetKind = &kindOf[armnetwork.VirtualNetwork]{
+	segment: "virtualNetworks", armType: typeVNet,
+	times: fixed(vnetDurations),
+	meta: func(v *armnetwork.VirtualNetwork) meta {
+		return meta{&v.ID, &v.Name, &v.Type, &v.Etag, &v.Location, &v.Properties.ResourceGUID, &v.Properties.ProvisioningState}
+	},
+	check: (*Server).checkVNetLocked,
+	tags:  func(v *armnetwork.VirtualNetwork) *map[string]*string { return &v.Tags },
+	view:  (*Server).decorateVNetLocked,
+	inUse: func(s *Server, v *armnetwork.VirtualNetwork, _ string) *armError {
+		for _, sn := range v.Properties.Subnets {
+			if e := s.subnetFreeLocked(sn); e != nil {
+				return e
+			}
+		}
+		return nil
+	},
+	sub: func(s *Server, w http.ResponseWriter, r *http.Request, q req) {
+		if !ieq(q.child[0], "subnets") || len(q.child) > 2 {
+			writeError(w, errNoRoute(r))
 			return
 		}
-		var list []*armnetwork.VirtualNetwork
-		s.withLock(func() {
-			list = listIn(s.st.VNets, s.groupPrefix(q.rg)+"virtualnetworks/")
-			for _, v := range list {
-				s.decorateVNetLocked(v)
+		s.serveSubnet(w, r, q)
+	},
+	// Inline subnets finish with their VNet.
+	onState: func(v *armnetwork.VirtualNetwork, ps armnetwork.ProvisioningState) {
+		for _, sn := range v.Properties.Subnets {
+			if deref(sn.Properties.ProvisioningState) == armnetwork.ProvisioningStateUpdating {
+				sn.Properties.ProvisioningState = ptr(ps)
 			}
-		})
-		writeJSON(w, http.StatusOK, armnetwork.VirtualNetworkListResult{Value: list})
-		return
-	}
-	switch r.Method {
-	case http.MethodGet:
-		var (
-			out *armnetwork.VirtualNetwork
-			e   *armError
-		)
-		s.withLock(func() {
-			v := s.st.VNets[strings.ToLower(s.networkID(q.rg, q.typ, q.name))]
-			if v == nil {
-				e = errResourceNotFound(typeVNet, q.name, q.rg)
-				return
+		}
+	},
+	child: &childKind[armnetwork.VirtualNetwork]{
+		segment: "subnets", armType: typeSubnet,
+		state: func(v *armnetwork.VirtualNetwork, id string) **armnetwork.ProvisioningState {
+			if sn := subnetIn(v, id); sn != nil {
+				return &sn.Properties.ProvisioningState
 			}
-			out = clone(v)
-			s.decorateVNetLocked(out)
-		})
-		answer(w, e, out)
-	case http.MethodPut:
-		s.putVNet(w, r, q)
-	case http.MethodDelete:
-		s.deleteVNet(w, r, q)
-	default:
-		methodNotAllowed(w, r)
-	}
+			return nil
+		},
+		remove: func(v *armnetwork.VirtualNetwork, id string) {
+			v.Properties.Subnets = slices.DeleteFunc(v.Properties.Subnets, func(sn *armnetwork.Subnet) bool { return strings.ToLower(deref(sn.ID)) == id })
+		},
+		each: func(v *armnetwork.VirtualNetwork, add func(typ string, id, name *string)) {
+			for _, sn := range v.Properties.Subnets {
+				add(typeSubnet, sn.ID, sn.Name)
+			}
+		},
+	},
 }
 
-func (s *Server) putVNet(w http.ResponseWriter, r *http.Request, q req) {
-	var in armnetwork.VirtualNetwork
-	if e := decode(r, &in); e != nil {
-		writeError(w, e)
-		return
+func (st *state) vnets() map[string]*armnetwork.VirtualNetwork {
+	return table[armnetwork.VirtualNetwork](st, "virtualNetworks")
+}
+
+// checkVNetLocked keeps what a VNet PUT may set (address space, subnets,
+// DHCP options), fills the subnets' read-only fields, checks them against
+// the address space, and refuses to drop a subnet that is in use.
+func (s *Server) checkVNetLocked(in, old *armnetwork.VirtualNetwork, id string) *armError {
+	if e := checkLocation(&in.Location, typeVNet); e != nil {
+		return e
 	}
-	var (
-		op  *operation
-		out *armnetwork.VirtualNetwork
-		e   *armError
-	)
-	s.withLock(func() {
-		id := s.networkID(q.rg, q.typ, q.name)
-		key := strings.ToLower(id)
-		if e = s.writableLocked(r, q.rg, id); e != nil {
-			return
+	if in.Properties == nil || in.Properties.AddressSpace == nil || len(in.Properties.AddressSpace.AddressPrefixes) == 0 {
+		return badRequest("InvalidAddressSpace", "Virtual network %s needs properties.addressSpace.addressPrefixes with at least one CIDR.", id) // unverified code
+	}
+	for _, sn := range in.Properties.Subnets {
+		if sn == nil || deref(sn.Name) == "" {
+			return badRequest("InvalidRequestFormat", "Cannot parse the request: every subnet of properties.subnets needs a name.")
 		}
-		if deref(in.Location) == "" {
-			e = badRequest("LocationRequired", "The location property is required for this definition.")
-			return
-		}
-		if in.Properties == nil || in.Properties.AddressSpace == nil || len(in.Properties.AddressSpace.AddressPrefixes) == 0 {
-			e = badRequest("InvalidAddressSpace", "Virtual network %s needs properties.addressSpace.addressPrefixes with at least one CIDR.", id) // unverified code
-			return
-		}
-		old := s.st.VNets[key]
-		for _, sn := range in.Properties.Subnets {
-			if sn == nil || deref(sn.Name) == "" {
-				e = badRequest("InvalidRequestFormat", "Cannot parse the request: every subnet of properties.subnets needs a name.")
-				return
-			}
-			s.fillSubnet(sn, id, subnetIn(old, strings.ToLower(id+"/subnets/"+deref(sn.Name))))
-		}
-		if e = checkSubnets(q.name, derefAll(in.Properties.AddressSpace.AddressPrefixes), in.Properties.Subnets, id); e != nil {
-			return
-		}
-		if old != nil {
-			for _, sn := range old.Properties.Subnets {
-				if subnetIn(&in, strings.ToLower(deref(sn.ID))) == nil {
-					if e = s.subnetFreeLocked(sn); e != nil {
-						return
-					}
+		s.fillSubnet(sn, id, subnetIn(old, strings.ToLower(id+"/subnets/"+deref(sn.Name))))
+	}
+	name := id[strings.LastIndex(id, "/")+1:]
+	if e := checkSubnets(name, derefAll(in.Properties.AddressSpace.AddressPrefixes), in.Properties.Subnets, id); e != nil {
+		return e
+	}
+	if old != nil {
+		for _, sn := range old.Properties.Subnets {
+			if subnetIn(in, strings.ToLower(deref(sn.ID))) == nil {
+				if e := s.subnetFreeLocked(sn); e != nil {
+					return e
 				}
 			}
 		}
-		v := &armnetwork.VirtualNetwork{
-			ID: ptr(id), Name: ptr(q.name), Type: ptr(typeVNet), Location: in.Location, Tags: in.Tags, Etag: etag(),
-			Properties: &armnetwork.VirtualNetworkPropertiesFormat{
-				AddressSpace: in.Properties.AddressSpace, Subnets: in.Properties.Subnets, DhcpOptions: in.Properties.DhcpOptions,
-				ProvisioningState: ptr(armnetwork.ProvisioningStateUpdating), ResourceGUID: ptr(newGUID()),
-			},
-		}
-		d := vnetDurations.create
-		if old != nil {
-			v.Properties.ResourceGUID = old.Properties.ResourceGUID
-			d = vnetDurations.update
-		}
-		s.st.VNets[key] = v
-		op = s.startLocked(r, opPut, id, deref(in.Location), d)
-		op.Created = old == nil
-		out = clone(v)
-		s.decorateVNetLocked(out)
-	})
-	if e != nil {
-		writeError(w, e)
-		return
 	}
-	s.answerPut(w, r, op, out)
-}
-
-func (s *Server) deleteVNet(w http.ResponseWriter, r *http.Request, q req) {
-	var (
-		op *operation
-		e  *armError
-	)
-	s.withLock(func() {
-		id := s.networkID(q.rg, q.typ, q.name)
-		v := s.st.VNets[strings.ToLower(id)]
-		if v == nil {
-			return
-		}
-		if e = s.writableLocked(r, q.rg, id); e != nil {
-			return
-		}
-		for _, sn := range v.Properties.Subnets {
-			if e = s.subnetFreeLocked(sn); e != nil {
-				return
-			}
-		}
-		op = s.startDeleteLocked(r, id, deref(v.Location), &v.Properties.ProvisioningState, vnetDurations)
-	})
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	s.answerDelete(w, r, op)
+	*in = armnetwork.VirtualNetwork{Location: in.Location, Tags: in.Tags,
+		Properties: &armnetwork.VirtualNetworkPropertiesFormat{
+			AddressSpace: in.Properties.AddressSpace, Subnets: in.Properties.Subnets, DhcpOptions: in.Properties.DhcpOptions,
+		}}
+	return nil
 }
 
 // fillSubnet sets the read-only fields of a subnet being written.
@@ -170,7 +122,7 @@ func (s *Server) fillSubnet(sn *armnetwork.Subnet, vnetID string, old *armnetwor
 // subnetUsersLocked lists the gateway IP configurations placed in a subnet.
 func (s *Server) subnetUsersLocked(subnetID string) []string {
 	var out []string
-	for _, g := range s.st.Gateways {
+	for _, g := range s.st.gateways() {
 		for _, ipc := range g.Properties.IPConfigurations {
 			if ipc.Properties != nil && ipc.Properties.Subnet != nil && ieq(deref(ipc.Properties.Subnet.ID), subnetID) {
 				out = append(out, deref(ipc.ID))

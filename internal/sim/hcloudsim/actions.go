@@ -48,9 +48,14 @@ var actionSeconds = map[string][2]int{
 	"assign_primary_ip":   {1, 3},
 	"unassign_primary_ip": {1, 3},
 	"create_primary_ip":   {1, 2},
-	"set_firewall_rules":  {1, 3},
-	"apply_firewall":      {1, 3},
-	"remove_firewall":     {1, 3},
+	// Floating IP moves: Hetzner publishes no duration (docs/facts/hetzner.md,
+	// "Floating IPs"); 1-3 s like the other network actions, unverified.
+	"assign_floating_ip":   {1, 3},
+	"unassign_floating_ip": {1, 3},
+	"change_dns_ptr":       {1, 2},
+	"set_firewall_rules":   {1, 3},
+	"apply_firewall":       {1, 3},
+	"remove_firewall":      {1, 3},
 }
 
 // newAction starts an action. It reports whether the action will succeed;

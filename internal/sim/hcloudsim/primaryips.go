@@ -20,6 +20,7 @@ func (s *Server) allocIPv4() (string, *apiError) {
 	for _, p := range s.st.PrimaryIPs {
 		used[p.IP] = true
 	}
+
 	for i := 0; i < 254; i++ {
 		host := (s.st.IPv4Next+i)%254 + 1
 		a := testNet3.Addr().As4()

@@ -27,6 +27,8 @@ func buildKinds() map[string]*kind {
 			get: getServer, update: updateServer, del: deleteServer, actions: serverActions},
 		"primary_ips": {resType: "primary_ip", list: listPrimaryIPs, create: createPrimaryIP,
 			get: getPrimaryIP, update: updatePrimaryIP, del: deletePrimaryIP, actions: primaryIPActions},
+		"floating_ips": {resType: "floating_ip", list: listFloatingIPs, create: createFloatingIP,
+			get: getFloatingIP, update: updateFloatingIP, del: deleteFloatingIP, actions: floatingIPActions},
 		"firewalls": {resType: "firewall", list: listFirewalls, create: createFirewall,
 			get: getFirewall, update: updateFirewall, del: deleteFirewall, actions: firewallActions},
 		"ssh_keys": {resType: "ssh_key", list: listSSHKeys, create: createSSHKey,

@@ -47,7 +47,7 @@ func (s *Server) serverView(r *serverRec) schema.Server {
 		v.PrivateNet = append(v.PrivateNet, pn)
 	}
 	v.Labels = maps.Clone(r.Server.Labels)
-	v.PublicNet.FloatingIPs = []int64{}
+	v.PublicNet.FloatingIPs = s.floatingIPsOf(r.Server.ID)
 	v.PublicNet.Firewalls = []schema.ServerFirewall{}
 	for _, fid := range slices.Sorted(maps.Keys(s.st.Firewalls)) {
 		if s.firewallApplies(s.st.Firewalls[fid], r) {
@@ -309,6 +309,15 @@ func deleteServer(c *call, id int64) (int, any, *apiError) {
 				} else {
 					p.AssigneeID = nil
 				}
+			}
+		}
+		// A Floating IP outlives its server and is left unassigned
+		// (unverified: the API reference does not say; Floating IPs are
+		// project resources, unlike auto-deleted primary IPs).
+		for fid, f := range s.st.FloatingIPs {
+			if f.Server != nil && *f.Server == id {
+				f.Server = nil
+				c.emit("hcloud.floating_ip.updated", fid)
 			}
 		}
 		delete(s.st.Servers, id)

@@ -21,8 +21,10 @@ type state struct {
 	Networks   map[int64]*schema.Network   `json:"networks"`
 	Servers    map[int64]*serverRec        `json:"servers"`
 	PrimaryIPs map[int64]*schema.PrimaryIP `json:"primary_ips"`
-	Firewalls  map[int64]*schema.Firewall  `json:"firewalls"`
-	SSHKeys    map[int64]*schema.SSHKey    `json:"ssh_keys"`
+	// FloatingIPs share the public IPv4 pool with primary IPs.
+	FloatingIPs map[int64]*schema.FloatingIP `json:"floating_ips"`
+	Firewalls   map[int64]*schema.Firewall   `json:"firewalls"`
+	SSHKeys     map[int64]*schema.SSHKey     `json:"ssh_keys"`
 	// LoadBalancers are emulated only as network members (loadbalancers.go).
 	LoadBalancers map[int64]*schema.LoadBalancer `json:"load_balancers"`
 	Actions       map[int64]*actionRec           `json:"actions"`
@@ -48,6 +50,7 @@ func newState() *state {
 		Networks:      map[int64]*schema.Network{},
 		Servers:       map[int64]*serverRec{},
 		PrimaryIPs:    map[int64]*schema.PrimaryIP{},
+		FloatingIPs:   map[int64]*schema.FloatingIP{},
 		Firewalls:     map[int64]*schema.Firewall{},
 		SSHKeys:       map[int64]*schema.SSHKey{},
 		LoadBalancers: map[int64]*schema.LoadBalancer{},
@@ -79,6 +82,7 @@ func (s *Server) UnmarshalState(data []byte) error {
 	st.Networks = or(st.Networks, fresh.Networks)
 	st.Servers = or(st.Servers, fresh.Servers)
 	st.PrimaryIPs = or(st.PrimaryIPs, fresh.PrimaryIPs)
+	st.FloatingIPs = or(st.FloatingIPs, fresh.FloatingIPs)
 	st.Firewalls = or(st.Firewalls, fresh.Firewalls)
 	st.SSHKeys = or(st.SSHKeys, fresh.SSHKeys)
 	st.LoadBalancers = or(st.LoadBalancers, fresh.LoadBalancers)
@@ -112,12 +116,26 @@ func (s *Server) Resources() []simcore.Resource {
 	}
 	for _, n := range s.st.Networks {
 		add("network", n.ID, n.Name)
+		// Subnets and routes live inside their network; listed on their
+		// own, a subnet or route a destroy left in a network that outlives
+		// the link shows up as an orphan.
+		for _, sub := range n.Subnets {
+			out = append(out, simcore.Resource{Cloud: simcore.CloudHCloud, Type: "network_subnet",
+				ID: strconv.FormatInt(n.ID, 10) + "/" + sub.IPRange, Name: sub.IPRange})
+		}
+		for _, r := range n.Routes {
+			out = append(out, simcore.Resource{Cloud: simcore.CloudHCloud, Type: "network_route",
+				ID: strconv.FormatInt(n.ID, 10) + "/" + r.Destination, Name: r.Destination + " via " + r.Gateway})
+		}
 	}
 	for _, r := range s.st.Servers {
 		add("server", r.Server.ID, r.Server.Name)
 	}
 	for _, p := range s.st.PrimaryIPs {
 		add("primary_ip", p.ID, p.Name)
+	}
+	for _, f := range s.st.FloatingIPs {
+		add("floating_ip", f.ID, f.Name)
 	}
 	for _, f := range s.st.Firewalls {
 		add("firewall", f.ID, f.Name)
@@ -134,7 +152,10 @@ func (s *Server) Resources() []simcore.Resource {
 		}
 		a, _ := strconv.ParseInt(out[i].ID, 10, 64)
 		b, _ := strconv.ParseInt(out[j].ID, 10, 64)
-		return a < b
+		if a != b {
+			return a < b
+		}
+		return out[i].ID < out[j].ID
 	})
 	return out
 }

@@ -1,15 +1,19 @@
 package lab
 
 import (
+	"context"
 	"encoding/hex"
 	"fmt"
 	"net/netip"
 	"regexp"
+	"strconv"
 	"strings"
+
+	"github.com/strongswan/govici/vici"
 )
 
 // This file is the lab's own reading of how an Azure route-based VPN gateway
-// negotiates (docs/facts/ipsec.md). It deliberately does not import internal/ipsec:
+// negotiates (facts.md §1). It deliberately does not import internal/ipsec:
 // the provider's translation and this one are written separately so that a
 // mistake in either shows up as a tunnel that does not come up.
 
@@ -31,7 +35,7 @@ type AzureConnection struct {
 	// LocalPrefixes is the VNet address space; RemotePrefixes the LNG's addressPrefixes.
 	LocalPrefixes, RemotePrefixes []netip.Prefix
 	SharedKey                     string
-	// Policy nil means Azure's default offers (docs/facts/ipsec.md, "Default policy").
+	// Policy nil means Azure's default offers (facts.md §1.1).
 	Policy *IPsecPolicy
 	// ConnectionMode is Default, ResponderOnly or InitiatorOnly ("" = Default).
 	ConnectionMode string
@@ -41,7 +45,7 @@ type AzureConnection struct {
 	DPDTimeoutSeconds int32
 }
 
-// Azure enum -> strongSwan keyword, per docs/facts/ipsec.md, "strongSwan keywords".
+// Azure enum -> strongSwan keyword, per facts.md §2.1.
 var (
 	azIKEEncryption = map[string]string{
 		"DES": "des", "DES3": "3des", "AES128": "aes128", "AES192": "aes192", "AES256": "aes256",
@@ -62,7 +66,7 @@ var (
 	}
 )
 
-// Azure's default offers of a route-based gateway (docs/facts/ipsec.md, "Default policy").
+// Azure's default offers of a route-based gateway (facts.md §1.1, 2023-10).
 var (
 	// defaultIKEProposals: AES256/SHA1, AES256/SHA256, AES128/SHA1,
 	// AES128/SHA256, 3DES/SHA1, 3DES/SHA256, all with DH group 2 only.
@@ -156,13 +160,24 @@ func SwanctlName(azureName string) string { return connNameRE.ReplaceAllString(a
 
 // AzureConfig renders the swanctl.conf of the Azure gateway namespace for
 // one connection. A custom policy is the only proposal Azure accepts;
-// without one it accepts its default offers. The gateway stays responder in
-// Default and ResponderOnly mode (a real Default gateway also initiates, with
-// any-to-any selectors that kernel-libipsec cannot route, so the lab lets the
-// Hetzner side initiate, as docs/facts/ipsec.md, "Pitfalls", recommends); InitiatorOnly makes it
-// initiate with the LNG prefixes. Traffic selectors are the VNet and LNG
-// prefixes: a proposal wider than them is narrowed, as Azure routes only
-// those.
+// without one it accepts its default offers.
+//
+// Who initiates follows the connection mode. In Default mode Azure is
+// "both initiator and responder" (MD virtual-wan-ipsec include: "When
+// working with Default policies, Azure can act as both initiator and
+// responder"), ResponderOnly never initiates, InitiatorOnly initiates. As
+// initiator a route-based gateway without policy-based traffic selectors
+// proposes 0.0.0.0/0 === 0.0.0.0/0 (MicrosoftDocs/azure-docs#17516; the VPN
+// FAQ: custom traffic selectors are "proposed only when a VPN gateway
+// initiates"). So an initiating connection gets a second child, <name>-init,
+// that starts at once with any-to-any selectors; the peer's strongSwan
+// narrows them to its own (RFC 7296 §2.9) and the SA carries the narrowed
+// selectors on both sides. Whether real Azure accepts the narrowed answer is
+// not documented: here it does, as strongSwan does. As responder the
+// gateway accepts the peer's selectors within the VNet and LNG prefixes (a
+// wider proposal is narrowed, as Azure routes only those). InitiatorOnly
+// still answers the peer here (not modelled: strongSwan cannot refuse per
+// connection).
 func AzureConfig(in AzureConnection) (string, error) {
 	name := SwanctlName(in.Name)
 	if name == "" {
@@ -198,15 +213,18 @@ func AzureConfig(in AzureConnection) (string, error) {
 		if p.SALifetimeSeconds != 0 {
 			life = int64(p.SALifetimeSeconds)
 		}
-		if p.SADataSizeKilobytes != 0 {
-			bytes = int64(p.SADataSizeKilobytes)
-		}
+		// saDataSizeKilobytes 0 is allowed (the portal: "0 or between 1024
+		// and 2147483647"); what Azure does with it is not documented: the
+		// lab takes it as no volume limit (strongSwan's life_bytes = 0).
+		bytes = int64(p.SADataSizeKilobytes)
 	}
-	startAction, dpdAction, closeAction := "none", "clear", "none"
+	respond, initiate := true, true
 	switch in.ConnectionMode {
-	case "", "Default", "ResponderOnly":
+	case "", "Default":
+	case "ResponderOnly":
+		initiate = false
 	case "InitiatorOnly":
-		startAction, dpdAction, closeAction = "start", "restart", "start"
+		respond = false
 	default:
 		return "", fmt.Errorf("connection %s: connectionMode %q must be Default, ResponderOnly or InitiatorOnly", in.Name, in.ConnectionMode)
 	}
@@ -222,9 +240,19 @@ func AzureConfig(in AzureConnection) (string, error) {
 		fmt.Fprintf(&b, "    dpd_timeout = %ds\n", dpd)
 	}
 	fmt.Fprintf(&b, "    local {\n      auth = psk\n      id = %s\n    }\n    remote {\n      auth = psk\n      id = %s\n    }\n", in.LocalAddr, in.RemoteAddr)
-	fmt.Fprintf(&b, "    children {\n      %s {\n        local_ts = %s\n        remote_ts = %s\n", name, joinPrefixes(in.LocalPrefixes), joinPrefixes(in.RemotePrefixes))
-	fmt.Fprintf(&b, "        esp_proposals = %s\n        life_time = %ds\n        life_bytes = %d\n", esp, life, bytes*1024)
-	fmt.Fprintf(&b, "        start_action = %s\n        dpd_action = %s\n        close_action = %s\n      }\n    }\n  }\n}\n", startAction, dpdAction, closeAction)
+	b.WriteString("    children {\n")
+	child := func(child, localTS, remoteTS, start, dpd string) {
+		fmt.Fprintf(&b, "      %s {\n        local_ts = %s\n        remote_ts = %s\n", child, localTS, remoteTS)
+		fmt.Fprintf(&b, "        esp_proposals = %s\n        life_time = %ds\n        life_bytes = %d\n", esp, life, bytes*1024)
+		fmt.Fprintf(&b, "        start_action = %s\n        dpd_action = %s\n        close_action = none\n      }\n", start, dpd)
+	}
+	if respond {
+		child(name, joinPrefixes(in.LocalPrefixes), joinPrefixes(in.RemotePrefixes), "none", "clear")
+	}
+	if initiate {
+		child(name+"-init", "0.0.0.0/0", "0.0.0.0/0", "start", "restart")
+	}
+	b.WriteString("    }\n  }\n}\n")
 	// Hex keeps any printable key (quotes, backslashes) out of the parser's way.
 	fmt.Fprintf(&b, "secrets {\n  ike-%s {\n    id-1 = %s\n    id-2 = %s\n    secret = 0x%s\n  }\n}\n", name, in.LocalAddr, in.RemoteAddr, hex.EncodeToString([]byte(in.SharedKey)))
 	return b.String(), nil
@@ -236,4 +264,78 @@ func joinPrefixes(ps []netip.Prefix) string {
 		s[i] = p.Masked().String()
 	}
 	return strings.Join(s, ",")
+}
+
+// AzureChild is one CHILD_SA of an Azure connection as the Azure gateway's
+// charon reports it: which child config it came from (<name> when the peer
+// initiated, <name>-init when Azure did) and the traffic selectors it
+// carries after any narrowing.
+type AzureChild struct {
+	Name, State       string
+	LocalTS, RemoteTS []string
+	InBytes, OutBytes int64
+}
+
+// AzureChildren lists the CHILD_SAs of one Azure connection.
+func (l *Lab) AzureChildren(ctx context.Context, connectionName string) ([]AzureChild, error) {
+	c := l.azureCharon()
+	if c == nil {
+		return nil, nil
+	}
+	s, err := vici.NewSession(vici.WithSocketPath(c.Socket))
+	if err != nil {
+		return nil, fmt.Errorf("connecting to the Azure gateway's charon: %w", err)
+	}
+	defer s.Close()
+	in := vici.NewMessage()
+	_ = in.Set("ike", SwanctlName(connectionName))
+	var out []AzureChild
+	for m, err := range s.CallStreaming(ctx, "list-sas", "list-sa", in) {
+		if err != nil {
+			return nil, fmt.Errorf("list-sas on the Azure gateway: %w", err)
+		}
+		for _, ike := range m.Keys() {
+			sa, ok := m.Get(ike).(*vici.Message)
+			if !ok {
+				continue
+			}
+			children, ok := sa.Get("child-sas").(*vici.Message)
+			if !ok {
+				continue
+			}
+			for _, k := range children.Keys() {
+				ch, ok := children.Get(k).(*vici.Message)
+				if !ok {
+					continue
+				}
+				var c struct {
+					Name     string   `vici:"name"`
+					State    string   `vici:"state"`
+					LocalTS  []string `vici:"local-ts"`
+					RemoteTS []string `vici:"remote-ts"`
+					BytesIn  string   `vici:"bytes-in"`
+					BytesOut string   `vici:"bytes-out"`
+				}
+				if err := vici.UnmarshalMessage(ch, &c); err != nil {
+					return nil, err
+				}
+				in, _ := strconv.ParseInt(c.BytesIn, 10, 64)
+				out2, _ := strconv.ParseInt(c.BytesOut, 10, 64)
+				out = append(out, AzureChild{Name: c.Name, State: c.State, LocalTS: c.LocalTS, RemoteTS: c.RemoteTS, InBytes: in, OutBytes: out2})
+			}
+		}
+	}
+	return out, nil
+}
+
+// azureBytes sums the byte counters of every CHILD_SA of a connection.
+// When both sides initiate (Default mode) a connection can have two IKE SAs
+// for a while, and traffic uses either; Azure's ingress/egress counters are
+// the connection's, not one SA's.
+func (l *Lab) azureBytes(ctx context.Context, connectionName string) (in, out int64, err error) {
+	children, err := l.AzureChildren(ctx, connectionName)
+	for _, c := range children {
+		in, out = in+c.InBytes, out+c.OutBytes
+	}
+	return in, out, err
 }

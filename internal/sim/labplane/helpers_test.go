@@ -98,6 +98,7 @@ func startLabSim(t *testing.T, tag string) *labSim {
 		if err := s.Close(); err != nil {
 			t.Errorf("closing the emulator: %v", err)
 		}
+		os.Remove(ownerPath(prefix))
 		if left, _ := lab.ListNS(context.Background(), prefix); len(left) > 0 {
 			t.Errorf("namespaces left after Close: %v", left)
 		}

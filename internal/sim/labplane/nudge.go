@@ -9,13 +9,15 @@ import (
 	"github.com/strongswan/govici/vici"
 )
 
-// A real Azure gateway in the Default connection mode initiates towards its
-// peer as soon as a connection is created or changed. The lab's Azure side
-// only responds (its any-to-any selectors cannot be routed by
-// kernel-libipsec, see lab.AzureConfig), so the plane stands in for that
-// initiation by asking the Hetzner gateway's charon to try again now rather
-// than after its exponential IKE retransmit back-off (up to minutes). The
-// negotiation itself is untouched: mismatched policies still fail.
+// In the Default and InitiatorOnly connection modes the lab's Azure side
+// initiates itself as soon as a connection is loaded (lab.AzureConfig), as
+// a real gateway does. In ResponderOnly mode only the peer initiates: the
+// provider's Hetzner gateway retries forever (keyingtries = 0), so a real
+// tunnel forms at the peer's next IKE_SA_INIT retransmit or keying attempt
+// after Azure's side exists, which can be a minute or more later. The plane
+// compresses that wait, as the emulator's time scale compresses others, by
+// asking the Hetzner gateway's charon to try again now. The negotiation
+// itself is untouched: mismatched policies still fail.
 
 // nudge makes the Hetzner gateway's charon (vici socket sock, inside its
 // machine) (re)negotiate every connection it has to the Azure gateway peer:

@@ -77,10 +77,12 @@ func (p *Plane) observe() desired {
 		return d
 	}
 	d.site = siteFor(net, gw, gwIP, vnet)
+	floating := p.floatingIPs()
 	for _, s := range servers {
 		spec := serverSpec{id: s.ID, server: lab.Server{Name: s.Name}, status: string(s.Status)}
 		if ip, err := netip.ParseAddr(s.PublicNet.IPv4.IP); err == nil && publicOK(ip, lab.PublicSegments[0]) {
 			spec.server.PublicIP = ip
+			spec.server.FloatingIPs = floating[s.ID]
 		}
 		for _, pn := range s.PrivateNet {
 			if ip, err := netip.ParseAddr(pn.IP); err == nil && pn.Network == net.ID {
@@ -338,4 +340,16 @@ func deref[T any](p *T) T {
 		return zero
 	}
 	return *p
+}
+
+// floatingIPs maps each server ID to the IPv4 Floating IPs assigned to it,
+// in ID order, so that the lab routes them to that server.
+func (p *Plane) floatingIPs() map[int64][]netip.Addr {
+	out := map[int64][]netip.Addr{}
+	for _, f := range p.hc.FloatingIPs() {
+		if ip, err := netip.ParseAddr(f.IP); err == nil && ip.Is4() && f.Server != nil {
+			out[*f.Server] = append(out[*f.Server], ip)
+		}
+	}
+	return out
 }

@@ -148,6 +148,9 @@ type Plane struct {
 	hosted  map[string]hostedConn // connection name -> what is loaded
 	lastErr string
 
+	// owner holds the prefix while the plane runs (owner.go).
+	owner *owner
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -170,12 +173,17 @@ func Start(ctx context.Context, hc *hcloudsim.Server, az *azuresim.Server, opts 
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	own, err := claim(prefix)
+	if err != nil {
+		return nil, err
+	}
 	if err := lab.Sweep(ctx, prefix); err != nil {
+		own.release()
 		return nil, fmt.Errorf("removing what an earlier lab (prefix %q) left behind: %w", prefix, err)
 	}
 	loopCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	p := &Plane{hc: hc, az: az, prefix: prefix, log: logger.With("component", "lab"),
-		kick: make(chan struct{}, 1), cancel: cancel, done: make(chan struct{}), cacheDir: opts.CacheDir,
+		kick: make(chan struct{}, 1), cancel: cancel, owner: own, done: make(chan struct{}), cacheDir: opts.CacheDir,
 		conns: map[string]string{}, servers: map[string]serverSpec{}, hosted: map[string]hostedConn{}}
 	if p.cacheDir == "" {
 		p.cacheDir = lab.CacheDir()
@@ -351,6 +359,7 @@ func (p *Plane) Close() error {
 			errs = append(errs, l.Close(ctx))
 		}
 		errs = append(errs, lab.Sweep(ctx, p.prefix))
+		p.owner.release()
 		p.closeErr = errors.Join(errs...)
 	})
 	return p.closeErr

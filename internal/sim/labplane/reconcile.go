@@ -201,6 +201,9 @@ func (p *Plane) syncConnections(ctx context.Context, l *lab.Lab, d desired) []st
 		}
 		p.setHosted(name, hostedConn{id: want.id, text: want.text}, true)
 		p.log.Info("connection loaded on the Azure gateway", "connection", name, "peer", want.conn.RemoteAddr, "custom_policy", want.conn.Policy != nil)
+		if want.conn.ConnectionMode != "ResponderOnly" {
+			continue // Azure initiates itself (nudge.go)
+		}
 		for _, s := range p.servers {
 			if s.isGateway && s.server.PublicIP == want.conn.RemoteAddr && s.machine != nil {
 				if sock := s.machine.ViciSocket(); sock != "" {
@@ -258,7 +261,7 @@ func (p *Plane) publish(errs []string) {
 }
 
 func sameServer(a, b serverSpec) bool {
-	return a.id == b.id && a.server == b.server && a.userData == b.userData
+	return a.id == b.id && a.server.Equal(b.server) && a.userData == b.userData
 }
 
 // sameMachine says whether b is a, at most with other addresses.

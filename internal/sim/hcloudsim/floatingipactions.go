@@ -1,0 +1,125 @@
+package hcloudsim
+
+import (
+	"net/http"
+
+	"github.com/hetznercloud/hcloud-go/v2/hcloud/schema"
+)
+
+var floatingIPActions = map[string]func(c *call, id int64) (int, any, *apiError){
+	"assign":            assignFloatingIP,
+	"unassign":          unassignFloatingIP,
+	"change_dns_ptr":    changeFloatingIPDNSPtr,
+	"change_protection": changeFloatingIPProtection,
+}
+
+// assignFloatingIP points the address at a server. Moving it from one
+// server straight to another is what every failover script for Hetzner does
+// (one `assign` call, no unassign first; docs/facts/hetzner.md). Assigning
+// it to the server that already holds it answers floating_ip_assigned: the
+// API reference lists that code for this call without saying when it
+// applies, and this is the reading that lets a failover move the address
+// (unverified). Unlike a primary IP, the server may be running and may be in
+// any location.
+func assignFloatingIP(c *call, id int64) (int, any, *apiError) {
+	var req schema.FloatingIPActionAssignRequest
+	if err := c.decode(&req); err != nil {
+		return 0, nil, err
+	}
+	s := c.s
+	f, err := s.floatingIP(id)
+	if err != nil {
+		return 0, nil, err
+	}
+	if req.Server == 0 {
+		return 0, nil, invalidField("server", "name the server to assign the Floating IP to")
+	}
+	if _, err := s.lockedServer(req.Server); err != nil {
+		return 0, nil, err
+	}
+	if f.Server != nil && *f.Server == req.Server {
+		return 0, nil, errf("floating_ip_assigned", "Floating IP %d is already assigned to server %d", id, req.Server)
+	}
+	fref := ref{ID: id, Type: "floating_ip"}
+	a, ok := c.newAction("assign_floating_ip", fref, fref, ref{ID: req.Server, Type: "server"})
+	if ok {
+		if f.Server != nil {
+			c.emit("hcloud.server.updated", *f.Server)
+		}
+		sid := req.Server
+		f.Server = &sid
+		c.emit("hcloud.floating_ip.updated", id)
+		c.emit("hcloud.server.updated", sid)
+	}
+	return http.StatusCreated, actionResponse(a, c.now), nil
+}
+
+func unassignFloatingIP(c *call, id int64) (int, any, *apiError) {
+	f, err := c.s.floatingIP(id)
+	if err != nil {
+		return 0, nil, err
+	}
+	if err := c.s.checkLocked("floating_ip", id); err != nil {
+		return 0, nil, err
+	}
+	fref := ref{ID: id, Type: "floating_ip"}
+	refs := []ref{fref}
+	if f.Server != nil {
+		refs = append(refs, ref{ID: *f.Server, Type: "server"})
+	}
+	a, ok := c.newAction("unassign_floating_ip", fref, refs...)
+	if ok && f.Server != nil {
+		c.emit("hcloud.server.updated", *f.Server)
+		f.Server = nil
+		c.emit("hcloud.floating_ip.updated", id)
+	}
+	return http.StatusCreated, actionResponse(a, c.now), nil
+}
+
+func changeFloatingIPDNSPtr(c *call, id int64) (int, any, *apiError) {
+	var req schema.FloatingIPActionChangeDNSPtrRequest
+	if err := c.decode(&req); err != nil {
+		return 0, nil, err
+	}
+	f, err := c.s.floatingIP(id)
+	if err != nil {
+		return 0, nil, err
+	}
+	if req.IP != f.IP && f.Type == "ipv4" {
+		return 0, nil, invalidField("ip", "%q is not the address of Floating IP %d (%s)", req.IP, id, f.IP)
+	}
+	a, ok := c.newAction("change_dns_ptr", ref{}, ref{ID: id, Type: "floating_ip"})
+	if ok {
+		ptr := ""
+		if req.DNSPtr != nil {
+			ptr = *req.DNSPtr
+		}
+		kept := []schema.FloatingIPDNSPtr{}
+		for _, p := range f.DNSPtr {
+			if p.IP != req.IP {
+				kept = append(kept, p)
+			}
+		}
+		if ptr != "" {
+			kept = append(kept, schema.FloatingIPDNSPtr{IP: req.IP, DNSPtr: ptr})
+		}
+		f.DNSPtr = kept
+	}
+	return http.StatusCreated, actionResponse(a, c.now), nil
+}
+
+func changeFloatingIPProtection(c *call, id int64) (int, any, *apiError) {
+	var req schema.FloatingIPActionChangeProtectionRequest
+	if err := c.decode(&req); err != nil {
+		return 0, nil, err
+	}
+	f, err := c.s.floatingIP(id)
+	if err != nil {
+		return 0, nil, err
+	}
+	a, ok := c.newAction("change_protection", ref{}, ref{ID: id, Type: "floating_ip"})
+	if ok && req.Delete != nil {
+		f.Protection.Delete = *req.Delete
+	}
+	return http.StatusCreated, actionResponse(a, c.now), nil
+}
