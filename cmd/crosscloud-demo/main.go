@@ -30,7 +30,7 @@ import (
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/lab"
 )
 
-// The original topology's names and addresses (facts.md §0).
+// The original topology's names and addresses (docs/facts/origin.md).
 const (
 	resourceGroup = "rg-net"
 	vnetName      = "vnet-weu"

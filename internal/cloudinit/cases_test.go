@@ -21,7 +21,7 @@ type goldenCase struct {
 // check and the charon load test all share.
 func goldenCases() []goldenCase {
 	return []goldenCase{{
-		// The setup this project automates (facts.md §0), with the
+		// The setup this project automates (docs/facts/origin.md), with the
 		// provider's default crypto and all tunables left to defaults.
 		name: "original-topology",
 		g: Gateway{

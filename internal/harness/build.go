@@ -19,7 +19,7 @@ import (
 	"sync"
 )
 
-// Binary names as design.md §1 fixes them; terraform finds the provider by
+// Binary names as DESIGN.md, "Contracts", fixes them; terraform finds the provider by
 // this name inside the dev_overrides directory.
 const (
 	ProviderBinary = "terraform-provider-crosscloud"

@@ -116,7 +116,7 @@ const (
 	StepConnection    = "azure.put.connections"
 )
 
-// linkGraph is the create graph of crosscloud_ipsec_link (link-design.md):
+// linkGraph is the create graph of crosscloud_ipsec_link (DESIGN.md, "The link's create graph"):
 // each step with the steps it must wait for. Steps that leave no record
 // (synchronous calls: network, primary IP, firewall create) cost nothing
 // here; the Hetzner primary IP is known before the local network gateway

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// The oracle below is written from facts.md (§1.2 enums and rules, §2.1 keyword
+// The oracle below is written from docs/facts/ipsec.md (custom policy enums and rules, the keyword
 // table) and the design's weak list, independently of the package code, so the
 // exhaustive test compares two separate readings of the same rules.
 

@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// Azure's dpdTimeoutSeconds range (facts.md §1.2); the default is 45 s.
+// Azure's dpdTimeoutSeconds range (docs/facts/ipsec.md, "Custom policy"); the default is 45 s.
 const (
 	MinDPDTimeout     = 9
 	MaxDPDTimeout     = 3600

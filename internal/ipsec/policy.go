@@ -5,7 +5,7 @@
 // emulator uses the same rules to decide whether two peers would agree.
 //
 // Both sides of the tunnel must offer exactly one common suite or the SA never
-// forms (facts.md §0, §1.3); keeping the Azure names and the strongSwan
+// forms (docs/facts/origin.md; docs/facts/ipsec.md); keeping the Azure names and the strongSwan
 // keywords in one table is what guarantees they describe the same suite.
 package ipsec
 
@@ -32,7 +32,7 @@ const (
 // algorithms knowingly; messages about weak values point to it.
 const AllowWeakAttribute = "allow_weak_crypto"
 
-// Lower bounds Azure puts on the phase-2 SA lifetimes (facts.md §1.2). A
+// Lower bounds Azure puts on the phase-2 SA lifetimes (docs/facts/ipsec.md, "Custom policy"). A
 // shorter lifetime would make Azure reject the connection PUT.
 const (
 	MinSALifetimeSeconds   = 300
@@ -107,7 +107,7 @@ var enumValues = map[string][]string{
 }
 
 // weakReasons says why each weak value is weak; the key is field + "/" + value.
-// These are refused unless the user sets allow_weak_crypto (design.md §3).
+// These are refused unless the user sets allow_weak_crypto (DESIGN.md, "Contracts").
 var weakReasons = map[string]string{
 	FieldIKEEncryption + "/DES":    "single DES has a 56-bit key and can be brute-forced",
 	FieldIKEEncryption + "/DES3":   "3DES has a 64-bit block (Sweet32) and is deprecated for IKEv2 (RFC 8247)",

@@ -7,7 +7,7 @@ import (
 )
 
 // Keyword tables from Azure names to strongSwan proposal keywords
-// (facts.md §2.1, strongswan:src/libstrongswan/crypto/proposal/proposal_keywords_static.txt).
+// (docs/facts/ipsec.md, "strongSwan keywords"; strongswan:src/libstrongswan/crypto/proposal/proposal_keywords_static.txt).
 // Encryption names are shared by IKE and ESP; which names each phase accepts
 // is decided by the armnetwork enums, checked before these tables are used.
 var (
@@ -23,7 +23,7 @@ var (
 	// prfKeyword: with a GCM (AEAD) IKE cipher there is no separate integrity
 	// algorithm, so Azure's ike_integrity names the PRF.
 	prfKeyword = map[string]string{"MD5": "prfmd5", "SHA1": "prfsha1", "SHA256": "prfsha256", "SHA384": "prfsha384"}
-	// keKeyword covers both DhGroup and PfsGroup names (facts.md §1.2 DH numbering).
+	// keKeyword covers both DhGroup and PfsGroup names (docs/facts/ipsec.md, "DH numbering").
 	keKeyword = map[string]string{
 		"DHGroup1": "modp768", "PFS1": "modp768",
 		"DHGroup2": "modp1024", "PFS2": "modp1024",

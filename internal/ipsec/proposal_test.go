@@ -9,7 +9,7 @@ func pol(ikeEnc, ikeInt, dh, espEnc, espInt, pfs string) Policy {
 	return Policy{ikeEnc, ikeInt, dh, espEnc, espInt, pfs, 27000, 102400000}
 }
 
-// Golden renderings: the first two are the worked examples of facts.md §2.1,
+// Golden renderings: the first two are the worked examples of docs/facts/ipsec.md, "strongSwan keywords",
 // the others pin each row of its keyword table.
 func TestProposalsGolden(t *testing.T) {
 	tests := []struct {

@@ -7,7 +7,7 @@ import (
 )
 
 // Shared-key length limits: Azure's reset-key API takes keyLength 1..128
-// (facts.md §1.3).
+// (docs/facts/ipsec.md, "Pitfalls").
 const (
 	MinSharedKeyLength = 1
 	MaxSharedKeyLength = 128

@@ -6,7 +6,7 @@ import (
 )
 
 // Validate checks the policy against Azure's enums, the pairing rules that
-// make a policy expressible on both sides (facts.md §1.2, §2.1) and Azure's
+// make a policy expressible on both sides (docs/facts/ipsec.md) and Azure's
 // lifetime minimums, and, unless allowWeak, refuses weak algorithms. It
 // returns every issue at once, in attribute order, so a user fixes a plan in
 // one round; nil means the policy is usable and both proposals render.

@@ -84,7 +84,7 @@ func TestIssueError(t *testing.T) {
 }
 
 // The allowed values must include every value of the 2024-05-01 swagger
-// (facts.md §1.2); the provider schema's OneOf validators come from here.
+// (docs/facts/ipsec.md, "Custom policy"); the provider schema's OneOf validators come from here.
 func TestAllowedValuesMatchSwagger(t *testing.T) {
 	swagger := map[string][]string{
 		"ike_encryption":   {"DES", "DES3", "AES128", "AES192", "AES256", "GCMAES256", "GCMAES128"},

@@ -78,7 +78,7 @@ func TestCheckRoute(t *testing.T) {
 }
 
 // TestOriginalTopology runs the whole hand-built Hetzner<->Azure setup
-// (facts.md §0) through every rule, as the link resource will.
+// (docs/facts/origin.md) through every rule, as the link resource will.
 func TestOriginalTopology(t *testing.T) {
 	network, _ := ParsePrefix(AttrNetworkIPRange, "10.0.0.0/12")
 	subnet, _ := ParsePrefix(AttrGatewaySubnet, "10.0.1.0/24")

@@ -8,7 +8,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 )
 
-// TestSchema pins the contract (design.md §3) and that every attribute,
+// TestSchema pins the contract (DESIGN.md, "Contracts") and that every attribute,
 // nested ones included, is documented for the registry docs.
 func TestSchema(t *testing.T) {
 	ctx := context.Background()

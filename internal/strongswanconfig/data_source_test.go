@@ -38,7 +38,7 @@ type args struct {
 	prelude string
 }
 
-// The original topology (facts.md §0): Hetzner 10.0.1.0/24 <-> Azure
+// The original topology (docs/facts/origin.md): Hetzner 10.0.1.0/24 <-> Azure
 // 10.1.0.0/16, between two documentation addresses.
 const testKey = `Zx9!q$Abc%Def`
 

@@ -11,7 +11,7 @@ import (
 )
 
 // Connection timings: about two minutes to create; a policy or key change
-// "takes effect in about a minute" (facts.md §1.2).
+// "takes effect in about a minute" (docs/facts/ipsec.md, "Custom policy").
 var connectionDurations = durations{create: 2 * time.Minute, update: time.Minute, delete: time.Minute}
 
 // A shared-key change (SetSharedKey, ResetSharedKey) is an operation that
@@ -22,7 +22,7 @@ var connectionDurations = durations{create: 2 * time.Minute, update: time.Minute
 // polls GET until Succeeded after every SetSharedKeyThenPoll (PR #23860).
 // The key is in force, and the tunnel re-keyed, when the connection is
 // Succeeded again; a policy or key change takes effect "in about a minute"
-// (facts.md §1.2). keyAccept is a guess.
+// (docs/facts/ipsec.md, "Custom policy"). keyAccept is a guess.
 const (
 	keyAccept = 10 * time.Second
 	keySettle = time.Minute
@@ -92,7 +92,7 @@ func (s *Server) serveSharedKey(w http.ResponseWriter, r *http.Request, q req) {
 	}
 }
 
-// checkConnectionLocked applies facts.md §1.2/§1.3 and fills defaults.
+// checkConnectionLocked applies docs/facts/ipsec.md ("Custom policy", "Pitfalls") and fills defaults.
 func (s *Server) checkConnectionLocked(c, old *armnetwork.VirtualNetworkGatewayConnection, id string) *armError {
 	if e := checkLocation(&c.Location, typeConnection); e != nil {
 		return e

@@ -9,7 +9,7 @@ import (
 
 // armError is ARM's CloudError: {"error":{"code","message","target","details"}}.
 // Codes marked "unverified" in the handlers were not found in public sources;
-// the ones quoted in facts.md §3.4 are real.
+// the ones quoted in docs/facts/arm-shapes.md are real.
 type armError struct {
 	Status  int        `json:"-"`
 	Code    string     `json:"code"`

@@ -11,7 +11,7 @@ import (
 )
 
 // Gateway timings besides the configurable create (45 min): updates and
-// resets are unverified guesses; delete follows facts.md (about 20 minutes).
+// resets are unverified guesses; so is delete (about 20 minutes; docs/facts/arm-shapes.md).
 const (
 	gatewayUpdate = 10 * time.Minute
 	gatewayDelete = 20 * time.Minute
@@ -64,7 +64,7 @@ func (st *state) gateways() map[string]*armnetwork.VirtualNetworkGateway {
 	return table[armnetwork.VirtualNetworkGateway](st, "virtualNetworkGateways")
 }
 
-// checkGatewayLocked applies facts.md §3.4 to a gateway PUT and fills the
+// checkGatewayLocked applies docs/facts/arm-shapes.md, "Constraints and error codes", to a gateway PUT and fills the
 // defaults and read-only fields ARM adds. Codes marked unverified were not
 // found in public sources.
 func (s *Server) checkGatewayLocked(g *armnetwork.VirtualNetworkGateway, id string, create bool) *armError {

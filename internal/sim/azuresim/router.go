@@ -10,7 +10,7 @@ import (
 // API versions accepted. The SDK modules the provider uses send
 // armnetwork/v9 v9.0.0: 2025-05-01 and armresources v1.2.0: 2021-04-01
 // (grep "api-version" in the module cache); 2024-05-01 and 2025-01-01 are the
-// spec and the azurerm versions named in facts.md §3.1.
+// spec and the azurerm versions named in docs/facts/arm-shapes.md.
 var (
 	networkAPIVersions = []string{"2024-05-01", "2025-01-01", "2025-05-01"}
 	groupAPIVersions   = []string{"2021-04-01"}

@@ -10,7 +10,7 @@ import (
 )
 
 // This file holds the request rules that need no state. Codes quoted in
-// facts.md §3.4 are real; the others are marked unverified.
+// docs/facts/arm-shapes.md (constraints) are real; the others are marked unverified.
 
 const gatewaySubnetName = "GatewaySubnet"
 
@@ -119,7 +119,7 @@ func isNonAZVpnGw(sku armnetwork.VirtualNetworkGatewaySKUName) bool {
 }
 
 // checkIPsecPolicies: at most one policy, all 8 fields, known enums, GCM
-// symmetry and the lifetime minimums (facts.md §1.2). Codes are unverified.
+// symmetry and the lifetime minimums (docs/facts/ipsec.md, "Custom policy"). Codes are unverified.
 func checkIPsecPolicies(ps []*armnetwork.IPSecPolicy) *armError {
 	if len(ps) > 1 {
 		return badRequest("InvalidIpsecPoliciesCount", "properties.ipsecPolicies has %d entries; a connection takes at most one custom IPsec/IKE policy.", len(ps))

@@ -86,7 +86,7 @@ func (s *Server) firewallView(f *schema.Firewall) schema.Firewall {
 	return v
 }
 
-// checkRules enforces facts.md §4.3: direction in|out, protocol
+// checkRules enforces docs/facts/hcloud-rules.md, "Firewalls": direction in|out, protocol
 // tcp|udp|icmp|esp|gre, a port only (and always) for tcp and udp, addresses
 // on the side the direction needs.
 func checkRules(rules []schema.FirewallRuleRequest) ([]schema.FirewallRule, *apiError) {

@@ -7,7 +7,7 @@ import (
 	"github.com/hetznercloud/hcloud-go/v2/hcloud/schema"
 )
 
-// The rules of facts.md §4.1, on net/netip values. Every function returns
+// The rules of docs/facts/hcloud-rules.md (networks, subnets, routes), on net/netip values. Every function returns
 // the error the API would give, naming the request field.
 
 var (

@@ -2,7 +2,7 @@
 // crosscloud provider and its users' other tooling use: networks, servers,
 // primary IPs, firewalls, SSH keys, the read-only catalogue and actions. It
 // speaks hcloud-go's schema types on the wire, answers in Hetzner's error
-// shape and enforces the validation rules of facts.md §4, so the provider's
+// shape and enforces the validation rules of docs/facts/hcloud-rules.md, so the provider's
 // acceptance tests exercise the same failure paths as against the real API.
 package hcloudsim
 

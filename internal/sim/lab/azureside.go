@@ -13,7 +13,7 @@ import (
 )
 
 // This file is the lab's own reading of how an Azure route-based VPN gateway
-// negotiates (facts.md §1). It deliberately does not import internal/ipsec:
+// negotiates (docs/facts/ipsec.md). It deliberately does not import internal/ipsec:
 // the provider's translation and this one are written separately so that a
 // mistake in either shows up as a tunnel that does not come up.
 
@@ -35,7 +35,7 @@ type AzureConnection struct {
 	// LocalPrefixes is the VNet address space; RemotePrefixes the LNG's addressPrefixes.
 	LocalPrefixes, RemotePrefixes []netip.Prefix
 	SharedKey                     string
-	// Policy nil means Azure's default offers (facts.md §1.1).
+	// Policy nil means Azure's default offers (docs/facts/ipsec.md, "Default policy").
 	Policy *IPsecPolicy
 	// ConnectionMode is Default, ResponderOnly or InitiatorOnly ("" = Default).
 	ConnectionMode string
@@ -45,7 +45,7 @@ type AzureConnection struct {
 	DPDTimeoutSeconds int32
 }
 
-// Azure enum -> strongSwan keyword, per facts.md §2.1.
+// Azure enum -> strongSwan keyword, per docs/facts/ipsec.md, "strongSwan keywords".
 var (
 	azIKEEncryption = map[string]string{
 		"DES": "des", "DES3": "3des", "AES128": "aes128", "AES192": "aes192", "AES256": "aes256",
@@ -66,7 +66,7 @@ var (
 	}
 )
 
-// Azure's default offers of a route-based gateway (facts.md §1.1, 2023-10).
+// Azure's default offers of a route-based gateway (docs/facts/ipsec.md, "Default policy").
 var (
 	// defaultIKEProposals: AES256/SHA1, AES256/SHA256, AES128/SHA1,
 	// AES128/SHA256, 3DES/SHA1, 3DES/SHA256, all with DH group 2 only.

@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// The expected strings come from facts.md §2.1 (strongSwan's
+// The expected strings come from docs/facts/ipsec.md, "strongSwan keywords" (strongSwan's
 // proposal_keywords_static.txt), written here independently of internal/ipsec.
 
 func TestIKEProposal(t *testing.T) {

@@ -52,8 +52,8 @@ type Charon struct {
 	err  error
 }
 
-// StartCharon starts charon in namespace ns under a private /run (facts.md
-// §6), writes its strongswan.conf into dir and waits until its vici socket
+// StartCharon starts charon in namespace ns under a private /run (docs/facts/ipsec.md,
+// "two charons"), writes its strongswan.conf into dir and waits until its vici socket
 // answers. extra carries include files (e.g. strongswan.d files a cloud-init
 // wrote); its ViciSocket and LogFile are set here, inside dir.
 func StartCharon(ctx context.Context, ns, dir string, extra CharonConf) (*Charon, error) {

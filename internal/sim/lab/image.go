@@ -51,7 +51,7 @@ var imageRecipe = struct {
 	// packages are installed with apt in a chroot afterwards, because
 	// debootstrap cannot resolve cloud-init's virtual dependencies
 	// (python3-cffi-backend-api-*). libcharon-extra-plugins holds
-	// kernel-libipsec (this kernel has no in-kernel ESP, facts.md §6); the
+	// kernel-libipsec (this kernel has no in-kernel ESP, docs/facts/strongswan-and-lab.md); the
 	// gateway's own packages (strongSwan, nftables) are NOT in the image:
 	// its first boot installs them, as on Hetzner.
 	packages []string

@@ -67,7 +67,7 @@ var (
 		SALifetimeSeconds: 27000, SADataSizeKilobytes: 102400000}
 )
 
-// originTopology is facts.md §0: the hand-built setup this project automates.
+// originTopology is docs/facts/origin.md: the hand-built setup this project automates.
 func originTopology(prefix string) Topology {
 	return Topology{
 		Prefix: prefix,

@@ -37,7 +37,7 @@ func (ls *labSim) providerConfig() string {
 		e["ARM_SUBSCRIPTION_ID"], e["ARM_TENANT_ID"], e["ARM_ACCESS_TOKEN"], e["ARM_RESOURCE_MANAGER_ENDPOINT"])
 }
 
-// originLink is examples/quickstart: facts.md §0's topology as one link.
+// originLink is examples/quickstart: the topology of docs/facts/origin.md as one link.
 func originLink(vnetID string) string {
 	return fmt.Sprintf(`
 resource "crosscloud_ipsec_link" "main" {

@@ -18,7 +18,7 @@ import (
 
 const psk = "labPlaneKey_0123456789"
 
-// TestLabThroughTheAPIs builds facts.md §0's topology the way a user's
+// TestLabThroughTheAPIs builds the topology of docs/facts/origin.md the way a user's
 // tooling and the provider would, through hcloud-go and armnetwork only,
 // and checks that the emulator's answers come from a real tunnel: Azure's
 // connectionStatus turns Connected from IKE, probes ping each other across

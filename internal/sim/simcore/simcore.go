@@ -1,7 +1,7 @@
 // Package simcore holds what both emulated clouds share: scaled time, seeded
 // faults, request statistics and the list of live resources. The Hetzner and
 // Azure emulators each take one Env, so a single crosscloud-sim process has one
-// clock, one fault stream and one set of counters, as design.md §4 requires.
+// clock, one fault stream and one set of counters, as DESIGN.md, "Contracts", requires.
 package simcore
 
 import (
