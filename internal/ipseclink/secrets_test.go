@@ -103,15 +103,7 @@ func TestAccLinkSecretsStayOutOfCLIOutput(t *testing.T) {
 	s := newSite(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	ws, err := harness.NewWorkspace(t.TempDir(), buildProvider(ctx, t), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	logPath := filepath.Join(t.TempDir(), "terraform-trace.log")
-	for k, v := range s.sim.Env() {
-		ws.Env = append(ws.Env, k+"="+v)
-	}
-	ws.Env = append(ws.Env, "TF_LOG=trace", "TF_LOG_PATH="+logPath)
+	ws, logPath := s.traceWorkspace(ctx, t)
 	cfg := fmt.Sprintf(`terraform {
   required_providers {
     crosscloud = { source = "crosscloud-tf/crosscloud" }
@@ -199,4 +191,22 @@ func buildProvider(ctx context.Context, t *testing.T) harness.Binaries {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	return b
+}
+
+// traceWorkspace is a terraform workspace for the real CLI with the
+// provider built from this tree, the emulator's settings in its
+// environment and TF_LOG=trace written to the returned path, so a test can
+// search every byte the CLI and the provider log.
+func (s *site) traceWorkspace(ctx context.Context, t *testing.T) (*harness.Workspace, string) {
+	t.Helper()
+	ws, err := harness.NewWorkspace(t.TempDir(), buildProvider(ctx, t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logPath := filepath.Join(t.TempDir(), "terraform-trace.log")
+	for k, v := range s.sim.Env() {
+		ws.Env = append(ws.Env, k+"="+v)
+	}
+	ws.Env = append(ws.Env, "TF_LOG=trace", "TF_LOG_PATH="+logPath)
+	return ws, logPath
 }

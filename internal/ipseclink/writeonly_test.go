@@ -21,7 +21,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 	"github.com/hetznercloud/hcloud-go/v2/hcloud"
 
-	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/harness"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simtest"
 )
 
@@ -168,15 +167,7 @@ func TestAccLinkWriteOnlyKeyStaysOutOfStatePlanAndLogs(t *testing.T) {
 	s := newSite(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	ws, err := harness.NewWorkspace(t.TempDir(), buildProvider(ctx, t), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	logPath := filepath.Join(t.TempDir(), "terraform-trace.log")
-	for k, v := range s.sim.Env() {
-		ws.Env = append(ws.Env, k+"="+v)
-	}
-	ws.Env = append(ws.Env, "TF_LOG=trace", "TF_LOG_PATH="+logPath)
+	ws, logPath := s.traceWorkspace(ctx, t)
 	cfg := fmt.Sprintf(`terraform {
   required_providers {
     crosscloud = { source = "crosscloud-tf/crosscloud" }
