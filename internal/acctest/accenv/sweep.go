@@ -1,0 +1,289 @@
+package accenv
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v9"
+	"github.com/hetznercloud/hcloud-go/v2/hcloud"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/clients"
+)
+
+// Swept reports whether the sweeper may delete an object of this name:
+// only what a test run named, never anything else in the project or
+// subscription.
+func Swept(name string) bool { return strings.HasPrefix(name, Prefix) }
+
+// Logf reports progress; testing.T.Logf and log.Printf fit.
+type Logf func(format string, args ...any)
+
+// SweepHetzner deletes every tf-acc-test-* object of the project in
+// dependency order: servers (which hold the firewall, the primary IP and the
+// network attachment), firewalls, primary IPs, networks, SSH keys.
+func SweepHetzner(ctx context.Context, hc *hcloud.Client, logf Logf) error {
+	servers, err := hc.Server.All(ctx)
+	if err != nil {
+		return fmt.Errorf("listing servers: %w", err)
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	for _, s := range servers {
+		if !Swept(s.Name) {
+			continue
+		}
+		g.Go(func() error {
+			logf("hcloud: deleting server %s (%d)", s.Name, s.ID)
+			res, _, err := hc.Server.DeleteWithResult(gctx, s)
+			if err != nil {
+				return fmt.Errorf("deleting server %s: %w", s.Name, ignoreHCloudNotFound(err))
+			}
+			return hc.Action.WaitFor(gctx, res.Action)
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	// The rest refuse deletion while still attached (resource_in_use) for a
+	// moment after the server is gone, hence the retries.
+	fws, err := hc.Firewall.All(ctx)
+	if err != nil {
+		return fmt.Errorf("listing firewalls: %w", err)
+	}
+	for _, f := range fws {
+		if Swept(f.Name) {
+			logf("hcloud: deleting firewall %s (%d)", f.Name, f.ID)
+			if err := retry(ctx, func() error { _, err := hc.Firewall.Delete(ctx, f); return ignoreHCloudNotFound(err) }); err != nil {
+				return fmt.Errorf("deleting firewall %s: %w", f.Name, err)
+			}
+		}
+	}
+	ips, err := hc.PrimaryIP.All(ctx)
+	if err != nil {
+		return fmt.Errorf("listing primary IPs: %w", err)
+	}
+	for _, ip := range ips {
+		if Swept(ip.Name) {
+			logf("hcloud: deleting primary IP %s (%d)", ip.Name, ip.ID)
+			if err := retry(ctx, func() error { _, err := hc.PrimaryIP.Delete(ctx, ip); return ignoreHCloudNotFound(err) }); err != nil {
+				return fmt.Errorf("deleting primary IP %s: %w", ip.Name, err)
+			}
+		}
+	}
+	nets, err := hc.Network.All(ctx)
+	if err != nil {
+		return fmt.Errorf("listing networks: %w", err)
+	}
+	for _, n := range nets {
+		if Swept(n.Name) {
+			logf("hcloud: deleting network %s (%d)", n.Name, n.ID)
+			if err := retry(ctx, func() error { _, err := hc.Network.Delete(ctx, n); return ignoreHCloudNotFound(err) }); err != nil {
+				return fmt.Errorf("deleting network %s: %w", n.Name, err)
+			}
+		}
+	}
+	keys, err := hc.SSHKey.All(ctx)
+	if err != nil {
+		return fmt.Errorf("listing SSH keys: %w", err)
+	}
+	for _, k := range keys {
+		if Swept(k.Name) {
+			logf("hcloud: deleting SSH key %s (%d)", k.Name, k.ID)
+			if _, err := hc.SSHKey.Delete(ctx, k); ignoreHCloudNotFound(err) != nil {
+				return fmt.Errorf("deleting SSH key %s: %w", k.Name, err)
+			}
+		}
+	}
+	return nil
+}
+
+func ignoreHCloudNotFound(err error) error {
+	if hcloud.IsError(err, hcloud.ErrorCodeNotFound) {
+		return nil
+	}
+	return err
+}
+
+// retry runs f up to 10 times, 2s apart, while Hetzner says the object is
+// still in use or locked.
+func retry(ctx context.Context, f func() error) error {
+	var err error
+	for range 10 {
+		if err = f(); err == nil || !hcloud.IsError(err, hcloud.ErrorCodeResourceInUse, hcloud.ErrorCodeLocked, hcloud.ErrorCodeConflict) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(2 * time.Second):
+		}
+	}
+	return err
+}
+
+// SweepAzure deletes every tf-acc-test-* object of the subscription in
+// dependency order, in every resource group: connections, VPN gateways,
+// local network gateways, public IPs, VNets; then the tf-acc-test-*
+// resource groups themselves. A resource group delete would take its
+// content with it, but a gateway somebody else named tf-acc-test-* in
+// their own group must go too, and in the right order.
+func SweepAzure(ctx context.Context, az *clients.Azure, logf Logf) error {
+	nf, err := az.Network()
+	if err != nil {
+		return err
+	}
+	rf, err := az.Resources()
+	if err != nil {
+		return err
+	}
+	poll := &runtime.PollUntilDoneOptions{Frequency: az.PollInterval}
+	if poll.Frequency <= 0 {
+		poll.Frequency = 10 * time.Second
+	}
+	var groups []string
+	for p := rf.NewResourceGroupsClient().NewListPager(nil); p.More(); {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("listing resource groups: %w", err)
+		}
+		for _, g := range page.Value {
+			groups = append(groups, *g.Name)
+		}
+	}
+	kinds := []struct {
+		what string
+		list func(rg string) ([]string, error)
+		del  func(rg, name string) error
+	}{
+		{"connection", func(rg string) ([]string, error) {
+			return names(ctx, nf.NewVirtualNetworkGatewayConnectionsClient().NewListPager(rg, nil),
+				func(p armnetwork.VirtualNetworkGatewayConnectionsClientListResponse) []*string {
+					return pick(p.Value, func(v *armnetwork.VirtualNetworkGatewayConnection) *string { return v.Name })
+				})
+		}, func(rg, n string) error {
+			p, err := nf.NewVirtualNetworkGatewayConnectionsClient().BeginDelete(ctx, rg, n, nil)
+			return wait(ctx, poll, p, err)
+		}},
+		{"VPN gateway", func(rg string) ([]string, error) {
+			return names(ctx, nf.NewVirtualNetworkGatewaysClient().NewListPager(rg, nil),
+				func(p armnetwork.VirtualNetworkGatewaysClientListResponse) []*string {
+					return pick(p.Value, func(v *armnetwork.VirtualNetworkGateway) *string { return v.Name })
+				})
+		}, func(rg, n string) error {
+			p, err := nf.NewVirtualNetworkGatewaysClient().BeginDelete(ctx, rg, n, nil)
+			return wait(ctx, poll, p, err)
+		}},
+		{"local network gateway", func(rg string) ([]string, error) {
+			return names(ctx, nf.NewLocalNetworkGatewaysClient().NewListPager(rg, nil),
+				func(p armnetwork.LocalNetworkGatewaysClientListResponse) []*string {
+					return pick(p.Value, func(v *armnetwork.LocalNetworkGateway) *string { return v.Name })
+				})
+		}, func(rg, n string) error {
+			p, err := nf.NewLocalNetworkGatewaysClient().BeginDelete(ctx, rg, n, nil)
+			return wait(ctx, poll, p, err)
+		}},
+		{"public IP", func(rg string) ([]string, error) {
+			return names(ctx, nf.NewPublicIPAddressesClient().NewListPager(rg, nil),
+				func(p armnetwork.PublicIPAddressesClientListResponse) []*string {
+					return pick(p.Value, func(v *armnetwork.PublicIPAddress) *string { return v.Name })
+				})
+		}, func(rg, n string) error {
+			p, err := nf.NewPublicIPAddressesClient().BeginDelete(ctx, rg, n, nil)
+			return wait(ctx, poll, p, err)
+		}},
+		{"VNet", func(rg string) ([]string, error) {
+			return names(ctx, nf.NewVirtualNetworksClient().NewListPager(rg, nil),
+				func(p armnetwork.VirtualNetworksClientListResponse) []*string {
+					return pick(p.Value, func(v *armnetwork.VirtualNetwork) *string { return v.Name })
+				})
+		}, func(rg, n string) error {
+			p, err := nf.NewVirtualNetworksClient().BeginDelete(ctx, rg, n, nil)
+			return wait(ctx, poll, p, err)
+		}},
+	}
+	for _, k := range kinds {
+		// One kind at a time (the dependency order); within a kind all
+		// deletes run at once, so two 10-minute gateway deletes take 10.
+		g, _ := errgroup.WithContext(ctx)
+		for _, rg := range groups {
+			ns, err := k.list(rg)
+			if err != nil {
+				return fmt.Errorf("listing %ss in %s: %w", k.what, rg, err)
+			}
+			for _, n := range ns {
+				if !Swept(n) {
+					continue
+				}
+				g.Go(func() error {
+					logf("azure: deleting %s %s/%s", k.what, rg, n)
+					if err := k.del(rg, n); err != nil {
+						return fmt.Errorf("deleting %s %s/%s: %w", k.what, rg, n, err)
+					}
+					return nil
+				})
+			}
+		}
+		if err := g.Wait(); err != nil {
+			return err
+		}
+	}
+	g, _ := errgroup.WithContext(ctx)
+	for _, rg := range groups {
+		if Swept(rg) {
+			g.Go(func() error {
+				logf("azure: deleting resource group %s", rg)
+				p, err := rf.NewResourceGroupsClient().BeginDelete(ctx, rg, nil)
+				return wait(ctx, poll, p, err)
+			})
+		}
+	}
+	return g.Wait()
+}
+
+type pager[T any] interface {
+	More() bool
+	NextPage(context.Context) (T, error)
+}
+
+func names[T any](ctx context.Context, p pager[T], get func(T) []*string) ([]string, error) {
+	var out []string
+	for p.More() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range get(page) {
+			if n != nil {
+				out = append(out, *n)
+			}
+		}
+	}
+	return out, nil
+}
+
+func pick[V any](vs []*V, name func(*V) *string) []*string {
+	out := make([]*string, 0, len(vs))
+	for _, v := range vs {
+		if v != nil {
+			out = append(out, name(v))
+		}
+	}
+	return out
+}
+
+// wait finishes a Begin* call: waits for the LRO; a 404 means already gone.
+func wait[T any](ctx context.Context, o *runtime.PollUntilDoneOptions, p *runtime.Poller[T], err error) error {
+	if err == nil {
+		_, err = p.PollUntilDone(ctx, o)
+	}
+	var re *azcore.ResponseError
+	if errors.As(err, &re) && re.StatusCode == 404 {
+		return nil
+	}
+	return err
+}
