@@ -155,57 +155,7 @@ func SweepAzure(ctx context.Context, az *clients.Azure, logf Logf) error {
 			groups = append(groups, *g.Name)
 		}
 	}
-	kinds := []struct {
-		what string
-		list func(rg string) ([]string, error)
-		del  func(rg, name string) error
-	}{
-		{"connection", func(rg string) ([]string, error) {
-			return names(ctx, nf.NewVirtualNetworkGatewayConnectionsClient().NewListPager(rg, nil),
-				func(p armnetwork.VirtualNetworkGatewayConnectionsClientListResponse) []*string {
-					return pick(p.Value, func(v *armnetwork.VirtualNetworkGatewayConnection) *string { return v.Name })
-				})
-		}, func(rg, n string) error {
-			p, err := nf.NewVirtualNetworkGatewayConnectionsClient().BeginDelete(ctx, rg, n, nil)
-			return wait(ctx, poll, p, err)
-		}},
-		{"VPN gateway", func(rg string) ([]string, error) {
-			return names(ctx, nf.NewVirtualNetworkGatewaysClient().NewListPager(rg, nil),
-				func(p armnetwork.VirtualNetworkGatewaysClientListResponse) []*string {
-					return pick(p.Value, func(v *armnetwork.VirtualNetworkGateway) *string { return v.Name })
-				})
-		}, func(rg, n string) error {
-			p, err := nf.NewVirtualNetworkGatewaysClient().BeginDelete(ctx, rg, n, nil)
-			return wait(ctx, poll, p, err)
-		}},
-		{"local network gateway", func(rg string) ([]string, error) {
-			return names(ctx, nf.NewLocalNetworkGatewaysClient().NewListPager(rg, nil),
-				func(p armnetwork.LocalNetworkGatewaysClientListResponse) []*string {
-					return pick(p.Value, func(v *armnetwork.LocalNetworkGateway) *string { return v.Name })
-				})
-		}, func(rg, n string) error {
-			p, err := nf.NewLocalNetworkGatewaysClient().BeginDelete(ctx, rg, n, nil)
-			return wait(ctx, poll, p, err)
-		}},
-		{"public IP", func(rg string) ([]string, error) {
-			return names(ctx, nf.NewPublicIPAddressesClient().NewListPager(rg, nil),
-				func(p armnetwork.PublicIPAddressesClientListResponse) []*string {
-					return pick(p.Value, func(v *armnetwork.PublicIPAddress) *string { return v.Name })
-				})
-		}, func(rg, n string) error {
-			p, err := nf.NewPublicIPAddressesClient().BeginDelete(ctx, rg, n, nil)
-			return wait(ctx, poll, p, err)
-		}},
-		{"VNet", func(rg string) ([]string, error) {
-			return names(ctx, nf.NewVirtualNetworksClient().NewListPager(rg, nil),
-				func(p armnetwork.VirtualNetworksClientListResponse) []*string {
-					return pick(p.Value, func(v *armnetwork.VirtualNetwork) *string { return v.Name })
-				})
-		}, func(rg, n string) error {
-			p, err := nf.NewVirtualNetworksClient().BeginDelete(ctx, rg, n, nil)
-			return wait(ctx, poll, p, err)
-		}},
-	}
+	kinds := azureKinds(ctx, nf, poll)
 	for _, k := range kinds {
 		// One kind at a time (the dependency order); within a kind all
 		// deletes run at once, so two 10-minute gateway deletes take 10.
@@ -215,7 +165,8 @@ func SweepAzure(ctx context.Context, az *clients.Azure, logf Logf) error {
 			if err != nil {
 				return fmt.Errorf("listing %ss in %s: %w", k.what, rg, err)
 			}
-			for _, n := range ns {
+			for _, o := range ns {
+				n := o.Name
 				if !Swept(n) {
 					continue
 				}
@@ -250,28 +201,49 @@ type pager[T any] interface {
 	NextPage(context.Context) (T, error)
 }
 
-func names[T any](ctx context.Context, p pager[T], get func(T) []*string) ([]string, error) {
-	var out []string
+// Object is one cloud object as a listing found it.
+type Object struct {
+	Cloud, Kind, Group, Name string
+	// Labels are the Hetzner labels or Azure tags.
+	Labels map[string]string
+}
+
+func (o Object) String() string {
+	if o.Group != "" {
+		return fmt.Sprintf("%s %s %s/%s", o.Cloud, o.Kind, o.Group, o.Name)
+	}
+	return fmt.Sprintf("%s %s %s", o.Cloud, o.Kind, o.Name)
+}
+
+func names[T any](ctx context.Context, p pager[T], get func(T) []Object) ([]Object, error) {
+	var out []Object
 	for p.More() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
 			return nil, err
 		}
-		for _, n := range get(page) {
-			if n != nil {
-				out = append(out, *n)
-			}
-		}
+		out = append(out, get(page)...)
 	}
 	return out, nil
 }
 
-func pick[V any](vs []*V, name func(*V) *string) []*string {
-	out := make([]*string, 0, len(vs))
+func pick[V any](vs []*V, name func(*V) (*string, map[string]*string)) []Object {
+	out := make([]Object, 0, len(vs))
 	for _, v := range vs {
-		if v != nil {
-			out = append(out, name(v))
+		if v == nil {
+			continue
 		}
+		n, tags := name(v)
+		if n == nil {
+			continue
+		}
+		o := Object{Cloud: "azure", Name: *n, Labels: map[string]string{}}
+		for k, t := range tags {
+			if t != nil {
+				o.Labels[k] = *t
+			}
+		}
+		out = append(out, o)
 	}
 	return out
 }
@@ -286,4 +258,119 @@ func wait[T any](ctx context.Context, o *runtime.PollUntilDoneOptions, p *runtim
 		return nil
 	}
 	return err
+}
+
+type azureKind struct {
+	what string
+	list func(rg string) ([]Object, error)
+	del  func(rg, name string) error
+}
+
+// azureKinds are the Microsoft.Network types a run creates, in deletion
+// order: what refers to something comes before it.
+func azureKinds(ctx context.Context, nf *armnetwork.ClientFactory, poll *runtime.PollUntilDoneOptions) []azureKind {
+	conns, gws, lngs := nf.NewVirtualNetworkGatewayConnectionsClient(), nf.NewVirtualNetworkGatewaysClient(), nf.NewLocalNetworkGatewaysClient()
+	pips, vnets := nf.NewPublicIPAddressesClient(), nf.NewVirtualNetworksClient()
+	return []azureKind{
+		{"connection", func(rg string) ([]Object, error) {
+			return names(ctx, conns.NewListPager(rg, nil), func(p armnetwork.VirtualNetworkGatewayConnectionsClientListResponse) []Object {
+				return pick(p.Value, func(v *armnetwork.VirtualNetworkGatewayConnection) (*string, map[string]*string) {
+					return v.Name, v.Tags
+				})
+			})
+		}, func(rg, n string) error { p, err := conns.BeginDelete(ctx, rg, n, nil); return wait(ctx, poll, p, err) }},
+		{"VPN gateway", func(rg string) ([]Object, error) {
+			return names(ctx, gws.NewListPager(rg, nil), func(p armnetwork.VirtualNetworkGatewaysClientListResponse) []Object {
+				return pick(p.Value, func(v *armnetwork.VirtualNetworkGateway) (*string, map[string]*string) { return v.Name, v.Tags })
+			})
+		}, func(rg, n string) error { p, err := gws.BeginDelete(ctx, rg, n, nil); return wait(ctx, poll, p, err) }},
+		{"local network gateway", func(rg string) ([]Object, error) {
+			return names(ctx, lngs.NewListPager(rg, nil), func(p armnetwork.LocalNetworkGatewaysClientListResponse) []Object {
+				return pick(p.Value, func(v *armnetwork.LocalNetworkGateway) (*string, map[string]*string) { return v.Name, v.Tags })
+			})
+		}, func(rg, n string) error { p, err := lngs.BeginDelete(ctx, rg, n, nil); return wait(ctx, poll, p, err) }},
+		{"public IP", func(rg string) ([]Object, error) {
+			return names(ctx, pips.NewListPager(rg, nil), func(p armnetwork.PublicIPAddressesClientListResponse) []Object {
+				return pick(p.Value, func(v *armnetwork.PublicIPAddress) (*string, map[string]*string) { return v.Name, v.Tags })
+			})
+		}, func(rg, n string) error { p, err := pips.BeginDelete(ctx, rg, n, nil); return wait(ctx, poll, p, err) }},
+		{"VNet", func(rg string) ([]Object, error) {
+			return names(ctx, vnets.NewListPager(rg, nil), func(p armnetwork.VirtualNetworksClientListResponse) []Object {
+				return pick(p.Value, func(v *armnetwork.VirtualNetwork) (*string, map[string]*string) { return v.Name, v.Tags })
+			})
+		}, func(rg, n string) error { p, err := vnets.BeginDelete(ctx, rg, n, nil); return wait(ctx, poll, p, err) }},
+	}
+}
+
+// ListAzure lists the objects of the kinds a run creates in the given
+// resource groups (groups that do not exist list nothing), for "destroy
+// left nothing" checks.
+func ListAzure(ctx context.Context, az *clients.Azure, groups ...string) ([]Object, error) {
+	nf, err := az.Network()
+	if err != nil {
+		return nil, err
+	}
+	var out []Object
+	for _, k := range azureKinds(ctx, nf, nil) {
+		for _, rg := range groups {
+			os, err := k.list(rg)
+			var re *azcore.ResponseError
+			if errors.As(err, &re) && re.StatusCode == 404 {
+				continue
+			}
+			if err != nil {
+				return nil, fmt.Errorf("listing %ss in %s: %w", k.what, rg, err)
+			}
+			for _, o := range os {
+				o.Kind, o.Group = k.what, rg
+				out = append(out, o)
+			}
+		}
+	}
+	return out, nil
+}
+
+// ListHetzner lists the servers, firewalls, primary IPs, networks and SSH
+// keys of the project.
+func ListHetzner(ctx context.Context, hc *hcloud.Client) ([]Object, error) {
+	var out []Object
+	add := func(kind, name string, labels map[string]string) {
+		out = append(out, Object{Cloud: "hcloud", Kind: kind, Name: name, Labels: labels})
+	}
+	servers, err := hc.Server.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range servers {
+		add("server", v.Name, v.Labels)
+	}
+	fws, err := hc.Firewall.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range fws {
+		add("firewall", v.Name, v.Labels)
+	}
+	ips, err := hc.PrimaryIP.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range ips {
+		add("primary IP", v.Name, v.Labels)
+	}
+	nets, err := hc.Network.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range nets {
+		add("network", v.Name, v.Labels)
+	}
+	keys, err := hc.SSHKey.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range keys {
+		add("SSH key", v.Name, v.Labels)
+	}
+	return out, nil
 }
