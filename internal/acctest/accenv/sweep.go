@@ -172,7 +172,7 @@ func SweepAzure(ctx context.Context, az *clients.Azure, logf Logf) error {
 				}
 				g.Go(func() error {
 					logf("azure: deleting %s %s/%s", k.what, rg, n)
-					if err := k.del(rg, n); err != nil {
+					if err := retryAzure(ctx, poll.Frequency, func() error { return k.del(rg, n) }); err != nil {
 						return fmt.Errorf("deleting %s %s/%s: %w", k.what, rg, n, err)
 					}
 					return nil
@@ -373,4 +373,25 @@ func ListHetzner(ctx context.Context, hc *hcloud.Client) ([]Object, error) {
 		add("SSH key", v.Name, v.Labels)
 	}
 	return out, nil
+}
+
+// retryAzure retries a delete that ARM refuses because the object is busy:
+// a gateway still being built by a killed run answers 409
+// AnotherOperationInProgress until its build ends (30-45 min on Azure), and
+// a local network gateway is "in use" until its connection is gone. It
+// retries until ctx ends (the sweep's -timeout), pacing at 30 polls.
+func retryAzure(ctx context.Context, poll time.Duration, f func() error) error {
+	pause := min(max(30*poll, 300*time.Millisecond), 30*time.Second)
+	for {
+		err := f()
+		var re *azcore.ResponseError
+		if err == nil || !errors.As(err, &re) || (re.StatusCode != 409 && !strings.Contains(re.ErrorCode, "InUse")) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w (still busy: %v)", ctx.Err(), err)
+		case <-time.After(pause):
+		}
+	}
 }
