@@ -39,11 +39,14 @@ func SweepHetzner(ctx context.Context, hc *hcloud.Client, logf Logf) error {
 		}
 		g.Go(func() error {
 			logf("hcloud: deleting server %s (%d)", s.Name, s.ID)
-			res, _, err := hc.Server.DeleteWithResult(gctx, s)
-			if err != nil {
-				return fmt.Errorf("deleting server %s: %w", s.Name, ignoreHCloudNotFound(err))
-			}
-			return hc.Action.WaitFor(gctx, res.Action)
+			// A server still being created by a killed run is locked.
+			return retry(gctx, func() error {
+				res, _, err := hc.Server.DeleteWithResult(gctx, s)
+				if err != nil {
+					return ignoreHCloudNotFound(err)
+				}
+				return hc.Action.WaitFor(gctx, res.Action)
+			})
 		})
 	}
 	if err := g.Wait(); err != nil {
