@@ -78,6 +78,7 @@ func leftovers(t *testing.T, sim *simtest.Instance) []simcore.Resource {
 // its real-mode suite and leaves nothing behind.
 func TestRehearsalTestaccReal(t *testing.T) {
 	rehearsalGate(t)
+	t.Parallel()
 	sim := simtest.Start(t)
 	out, err := runMake(t, realEnv(sim, "rehearsal"), "testacc-real")
 	if err != nil || !strings.Contains(out, "--- PASS: TestAccRealLink") {
@@ -101,8 +102,10 @@ func TestRehearsalTestaccReal(t *testing.T) {
 // and `make sweep` removes every one of them.
 func TestRehearsalKilledRunSwept(t *testing.T) {
 	rehearsalGate(t)
-	// 0.01: the 45-minute gateway build takes 27 s, a wide window to kill in.
-	sim := simtest.Start(t, simtest.WithTimeScale(0.01))
+	t.Parallel()
+	// 0.005: the 45-minute gateway build takes 13.5 s, a wide window to kill
+	// in, and what the sweeper waits out (409 while it builds).
+	sim := simtest.Start(t, simtest.WithTimeScale(0.005))
 	env := realEnv(sim, "killed")
 	cmd := exec.Command("go", "test", "-count=1", "-run", "^TestAccRealLink$", "./internal/acctest")
 	cmd.Dir, cmd.Env = moduleRoot(t), append(env, "TF_ACC=1")
