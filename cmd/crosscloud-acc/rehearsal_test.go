@@ -122,7 +122,7 @@ func TestRehearsalKilledRunSwept(t *testing.T) {
 			_ = cmd.Wait()
 		}
 	}()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute) // includes compiling the suite on a cold cache
 	defer cancel()
 	for !midApply(t, sim) {
 		select {

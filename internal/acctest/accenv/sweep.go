@@ -28,82 +28,64 @@ type Logf func(format string, args ...any)
 // dependency order: servers (which hold the firewall, the primary IP and the
 // network attachment), firewalls, primary IPs, networks, SSH keys.
 func SweepHetzner(ctx context.Context, hc *hcloud.Client, logf Logf) error {
-	servers, err := hc.Server.All(ctx)
+	objs, err := ListHetzner(ctx, hc)
 	if err != nil {
-		return fmt.Errorf("listing servers: %w", err)
-	}
-	g, gctx := errgroup.WithContext(ctx)
-	for _, s := range servers {
-		if !Swept(s.Name) {
-			continue
-		}
-		g.Go(func() error {
-			logf("hcloud: deleting server %s (%d)", s.Name, s.ID)
-			// A server still being created by a killed run is locked.
-			return retry(gctx, func() error {
-				res, _, err := hc.Server.DeleteWithResult(gctx, s)
-				if err != nil {
-					return ignoreHCloudNotFound(err)
-				}
-				return hc.Action.WaitFor(gctx, res.Action)
-			})
-		})
-	}
-	if err := g.Wait(); err != nil {
 		return err
 	}
-	// The rest refuse deletion while still attached (resource_in_use) for a
-	// moment after the server is gone, hence the retries.
-	fws, err := hc.Firewall.All(ctx)
-	if err != nil {
-		return fmt.Errorf("listing firewalls: %w", err)
-	}
-	for _, f := range fws {
-		if Swept(f.Name) {
-			logf("hcloud: deleting firewall %s (%d)", f.Name, f.ID)
-			if err := retry(ctx, func() error { _, err := hc.Firewall.Delete(ctx, f); return ignoreHCloudNotFound(err) }); err != nil {
-				return fmt.Errorf("deleting firewall %s: %w", f.Name, err)
+	del := map[string]func(context.Context, int64) error{
+		// A server still being created by a killed run is locked; waiting
+		// for the delete action frees what it held.
+		"server": func(ctx context.Context, id int64) error {
+			res, _, err := hc.Server.DeleteWithResult(ctx, &hcloud.Server{ID: id})
+			if err != nil {
+				return err
 			}
+			return hc.Action.WaitFor(ctx, res.Action)
+		},
+		"firewall": func(ctx context.Context, id int64) error {
+			_, err := hc.Firewall.Delete(ctx, &hcloud.Firewall{ID: id})
+			return err
+		},
+		"primary IP": func(ctx context.Context, id int64) error {
+			_, err := hc.PrimaryIP.Delete(ctx, &hcloud.PrimaryIP{ID: id})
+			return err
+		},
+		"network": func(ctx context.Context, id int64) error {
+			_, err := hc.Network.Delete(ctx, &hcloud.Network{ID: id})
+			return err
+		},
+		"SSH key": func(ctx context.Context, id int64) error {
+			_, err := hc.SSHKey.Delete(ctx, &hcloud.SSHKey{ID: id})
+			return err
+		},
+	}
+	// One kind at a time, in ListHetzner's (dependency) order; within a kind
+	// all at once. What was attached to a server refuses deletion
+	// (resource_in_use) for a moment after the server is gone: retried.
+	for _, kind := range hetznerOrder {
+		g, gctx := errgroup.WithContext(ctx)
+		for _, o := range objs {
+			if o.Kind != kind || !Swept(o.Name) {
+				continue
+			}
+			g.Go(func() error {
+				logf("hcloud: deleting %s %s (%d)", o.Kind, o.Name, o.ID)
+				if err := retry(gctx, func() error { return ignoreHCloudNotFound(del[kind](gctx, o.ID)) }); err != nil {
+					return fmt.Errorf("deleting %s %s: %w", o.Kind, o.Name, err)
+				}
+				return nil
+			})
 		}
-	}
-	ips, err := hc.PrimaryIP.All(ctx)
-	if err != nil {
-		return fmt.Errorf("listing primary IPs: %w", err)
-	}
-	for _, ip := range ips {
-		if Swept(ip.Name) {
-			logf("hcloud: deleting primary IP %s (%d)", ip.Name, ip.ID)
-			if err := retry(ctx, func() error { _, err := hc.PrimaryIP.Delete(ctx, ip); return ignoreHCloudNotFound(err) }); err != nil {
-				return fmt.Errorf("deleting primary IP %s: %w", ip.Name, err)
-			}
-		}
-	}
-	nets, err := hc.Network.All(ctx)
-	if err != nil {
-		return fmt.Errorf("listing networks: %w", err)
-	}
-	for _, n := range nets {
-		if Swept(n.Name) {
-			logf("hcloud: deleting network %s (%d)", n.Name, n.ID)
-			if err := retry(ctx, func() error { _, err := hc.Network.Delete(ctx, n); return ignoreHCloudNotFound(err) }); err != nil {
-				return fmt.Errorf("deleting network %s: %w", n.Name, err)
-			}
-		}
-	}
-	keys, err := hc.SSHKey.All(ctx)
-	if err != nil {
-		return fmt.Errorf("listing SSH keys: %w", err)
-	}
-	for _, k := range keys {
-		if Swept(k.Name) {
-			logf("hcloud: deleting SSH key %s (%d)", k.Name, k.ID)
-			if _, err := hc.SSHKey.Delete(ctx, k); ignoreHCloudNotFound(err) != nil {
-				return fmt.Errorf("deleting SSH key %s: %w", k.Name, err)
-			}
+		if err := g.Wait(); err != nil {
+			return err
 		}
 	}
 	return nil
 }
+
+// hetznerOrder is the deletion order: servers hold the firewall, the
+// primary IP and the network attachment.
+var hetznerOrder = []string{"server", "firewall", "primary IP", "network", "SSH key"}
 
 func ignoreHCloudNotFound(err error) error {
 	if hcloud.IsError(err, hcloud.ErrorCodeNotFound) {
@@ -207,6 +189,8 @@ type pager[T any] interface {
 // Object is one cloud object as a listing found it.
 type Object struct {
 	Cloud, Kind, Group, Name string
+	// ID is the Hetzner ID (0 on Azure, where group and name identify).
+	ID int64
 	// Labels are the Hetzner labels or Azure tags.
 	Labels map[string]string
 }
@@ -337,43 +321,43 @@ func ListAzure(ctx context.Context, az *clients.Azure, groups ...string) ([]Obje
 // keys of the project.
 func ListHetzner(ctx context.Context, hc *hcloud.Client) ([]Object, error) {
 	var out []Object
-	add := func(kind, name string, labels map[string]string) {
-		out = append(out, Object{Cloud: "hcloud", Kind: kind, Name: name, Labels: labels})
+	add := func(kind string, id int64, name string, labels map[string]string) {
+		out = append(out, Object{Cloud: "hcloud", Kind: kind, ID: id, Name: name, Labels: labels})
 	}
 	servers, err := hc.Server.All(ctx)
 	if err != nil {
 		return nil, err
 	}
 	for _, v := range servers {
-		add("server", v.Name, v.Labels)
+		add("server", v.ID, v.Name, v.Labels)
 	}
 	fws, err := hc.Firewall.All(ctx)
 	if err != nil {
 		return nil, err
 	}
 	for _, v := range fws {
-		add("firewall", v.Name, v.Labels)
+		add("firewall", v.ID, v.Name, v.Labels)
 	}
 	ips, err := hc.PrimaryIP.All(ctx)
 	if err != nil {
 		return nil, err
 	}
 	for _, v := range ips {
-		add("primary IP", v.Name, v.Labels)
+		add("primary IP", v.ID, v.Name, v.Labels)
 	}
 	nets, err := hc.Network.All(ctx)
 	if err != nil {
 		return nil, err
 	}
 	for _, v := range nets {
-		add("network", v.Name, v.Labels)
+		add("network", v.ID, v.Name, v.Labels)
 	}
 	keys, err := hc.SSHKey.All(ctx)
 	if err != nil {
 		return nil, err
 	}
 	for _, v := range keys {
-		add("SSH key", v.Name, v.Labels)
+		add("SSH key", v.ID, v.Name, v.Labels)
 	}
 	return out, nil
 }
