@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -47,6 +48,21 @@ func WithGatewayDuration(d time.Duration) Option { return func(c *config) { c.ga
 // WithStateFile sets -state-file, for tests of persistence across restarts.
 func WithStateFile(path string) Option { return func(c *config) { c.opts.StateFile = path } }
 
+// RealModeVar set to "1" means the acceptance suite is pointed at real
+// clouds (`make testacc-real`, docs/guides/real-accounts.md).
+const RealModeVar = "CROSSCLOUD_ACC_REAL"
+
+// SkipInRealMode skips a test that needs the emulator itself (its faults,
+// time scale, lab, request counts or /_sim state) when the suite runs in
+// real mode: such a test asserts things only the emulator can show, and
+// running it there would only start a local emulator nobody asked for.
+func SkipInRealMode(t testing.TB) {
+	t.Helper()
+	if os.Getenv(RealModeVar) == "1" {
+		t.Skipf("emulator-only test (needs crosscloud-sim's faults, time scale, lab, request counts or state): skipped because %s=1 selects real clouds", RealModeVar)
+	}
+}
+
 // Instance is one running emulator owned by a test.
 type Instance struct {
 	sim    *sim.Sim
@@ -58,6 +74,7 @@ type Instance struct {
 // DefaultTimeScale, and closes it when t ends.
 func Start(t testing.TB, opts ...Option) *Instance {
 	t.Helper()
+	SkipInRealMode(t)
 	c := config{
 		opts: sim.Options{
 			Addr:           "127.0.0.1:0",

@@ -159,3 +159,22 @@ func heapAfterGC() uint64 {
 	runtime.ReadMemStats(&m)
 	return m.HeapAlloc
 }
+
+// TestSkipInRealMode: in real mode an emulator-only test is skipped, with
+// the reason, before any emulator starts.
+func TestSkipInRealMode(t *testing.T) {
+	t.Setenv(RealModeVar, "1")
+	var started bool
+	ok := t.Run("emulator-only", func(t *testing.T) {
+		defer func() {
+			if !t.Skipped() {
+				t.Errorf("not skipped in real mode")
+			}
+		}()
+		Start(t)
+		started = true
+	})
+	if !ok || started {
+		t.Fatalf("Start went on in real mode (ok=%v started=%v)", ok, started)
+	}
+}

@@ -1,0 +1,52 @@
+package accenv
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Plan is what `make testacc-real` prints before it starts: what a run
+// creates, roughly what it costs and how long it takes. The prices are
+// approximate list prices remembered from the vendors' pricing pages
+// (https://azure.microsoft.com/pricing/details/vpn-gateway/,
+// https://azure.microsoft.com/pricing/details/ip-addresses/,
+// https://www.hetzner.com/cloud); they were not checked from this machine
+// and change with region and time: the pricing pages are the truth.
+func Plan(env LookupEnv) string {
+	hc, az := "https://api.hetzner.cloud/v1 (real Hetzner Cloud)", "https://management.azure.com (real Azure)"
+	if e := get(env, "HCLOUD_ENDPOINT"); e != "" {
+		hc = e
+	}
+	if e := get(env, "ARM_RESOURCE_MANAGER_ENDPOINT"); e != "" {
+		az = e
+	}
+	reuse := get(env, GatewayVar)
+	var b strings.Builder
+	fmt.Fprintf(&b, "crosscloud real-account acceptance run\n")
+	fmt.Fprintf(&b, "  Hetzner endpoint: %s\n  Azure endpoint:   %s\n", hc, az)
+	fmt.Fprintf(&b, "  every object is named %s<run>-... and labelled/tagged with the run (%s sets <run>, else random)\n", Prefix, RunVar)
+	b.WriteString("\nCreates, per run:\n")
+	b.WriteString("  Hetzner: 1 network with a subnet and a route, 1 cpx22 server (strongSwan), 1 primary IPv4, 1 firewall\n")
+	if reuse == "" {
+		b.WriteString("  Azure:   1 resource group, 1 VNet, 1 GatewaySubnet, 1 Standard public IP, 1 VpnGw1AZ VPN gateway,\n")
+		b.WriteString("           1 local network gateway, 1 IPsec connection\n")
+	} else {
+		fmt.Fprintf(&b, "  Azure:   1 local network gateway and 1 IPsec connection on the reused gateway\n           %s (never deleted)\n", reuse)
+	}
+	b.WriteString("\nRough cost (approximate list prices, not checked from here; see the vendors' pricing pages):\n")
+	b.WriteString("  Hetzner cpx22 about EUR 0.01-0.02 per hour, primary IPv4 about EUR 0.001 per hour\n")
+	if reuse == "" {
+		b.WriteString("  Azure VpnGw1AZ about USD 0.36 per hour (billed per started hour), Standard public IP about USD 0.005 per hour\n")
+		b.WriteString("  => about USD 1 for one run with a fresh gateway (1-2 billed gateway hours)\n")
+	} else {
+		b.WriteString("  the reused gateway bills whether or not a run happens; the run itself adds cents\n")
+	}
+	b.WriteString("\nTime: ")
+	if reuse == "" {
+		b.WriteString("about 50 minutes per fresh Azure VPN gateway (Azure takes 30-45 min to build one, plus a delete of ~10 min)\n")
+	} else {
+		b.WriteString("minutes (reused gateway: the connection and the Hetzner server only)\n")
+	}
+	b.WriteString("\nIf the run is interrupted: `make sweep` (same environment) deletes every " + Prefix + "* object on both clouds.\n")
+	return b.String()
+}
