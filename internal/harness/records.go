@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/linkgraph"
 )
 
 // Record is one piece of cloud-side work the emulator performed, with the
@@ -116,31 +118,16 @@ const (
 	StepConnection    = "azure.put.connections"
 )
 
-// linkGraph is the create graph of crosscloud_ipsec_link (DESIGN.md, "The link's create graph"):
-// each step with the steps it must wait for. Steps that leave no record
-// (synchronous calls: network, primary IP, firewall create) cost nothing
-// here; the Hetzner primary IP is known before the local network gateway
-// needs it, and Azure's public IP address before the firewall (whose rules
-// name it) and so the server need it.
-// "connected" is the moment Azure reports the connection Connected; the
-// emulator (API-only mode) does so as soon as the connection, its gateway
-// and its local network gateway are provisioned, so it adds no time.
-var linkGraph = map[string][]string{
-	StepGatewaySubnet:           nil,
-	StepPublicIP:                nil,
-	StepGateway:                 {StepGatewaySubnet, StepPublicIP},
-	StepLocalGateway:            {"hcloud.add_subnet"},
-	StepConnection:              {StepGateway, StepLocalGateway},
-	"connected":                 {StepConnection},
-	"hcloud.add_subnet":         nil,
-	"hcloud.set_firewall_rules": {StepPublicIP},
-	"hcloud.create_server":      {"hcloud.add_subnet", "hcloud.set_firewall_rules"},
-	"hcloud.start_server":       {"hcloud.add_subnet", "hcloud.set_firewall_rules"},
-	"hcloud.apply_firewall":     {"hcloud.add_subnet", "hcloud.set_firewall_rules"},
-	"hcloud.attach_to_network":  {"hcloud.create_server", "hcloud.start_server", "hcloud.apply_firewall"},
-	"hcloud.add_route":          {"hcloud.attach_to_network"},
-	"done":                      {"connected", "hcloud.add_route"},
-}
+// linkGraph is the create graph of crosscloud_ipsec_link as the bench sees
+// it: each emulator record with the records it must wait for, derived from
+// the one declaration converge runs (internal/linkgraph), so a change to the
+// graph changes the critical path with it. Steps that leave no record
+// (synchronous calls: the VNet read, network, primary IP and firewall
+// create) cost nothing and pass their dependencies through. "connected" is
+// the moment Azure reports the connection Connected; the emulator (API-only
+// mode) does so as soon as the connection, its gateway and its local network
+// gateway are provisioned, so it adds no time.
+var linkGraph = linkgraph.RecordGraph(linkgraph.Steps)
 
 // CriticalPath is the shortest time any provider could take for the work in
 // recs if it ran every independent step concurrently and waited for nothing
@@ -169,9 +156,9 @@ func CriticalPath(recs []Record) (time.Duration, []string) {
 		memo[step] = best + weight[step]
 		return memo[step]
 	}
-	total := longest("done")
+	total := longest(linkgraph.Done)
 	var path []string
-	for s := "done"; s != ""; s = next[s] {
+	for s := linkgraph.Done; s != ""; s = next[s] {
 		path = append([]string{s}, path...)
 	}
 	return total, path

@@ -7,11 +7,10 @@ import (
 	"net/netip"
 
 	"github.com/hetznercloud/hcloud-go/v2/hcloud"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/azure"
-	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/hetzner"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/ipsec"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/linkgraph"
 )
 
 // clouds are the two adapters the graph drives.
@@ -32,169 +31,15 @@ func (s *spec) connName() string      { return s.Name + "-conn" }
 
 // converge builds or repairs a link: every step is idempotent (ensure =
 // look up, adopt or create, converge), so Create, Update and drift repair
-// all run this same graph. Independent steps run concurrently; each waits
-// only on the futures it needs:
-//
-//	azure:   vnet -> gateway subnet -+
-//	         public IP --------------+-> gateway (30-45 min) ------------+
-//	hetzner: network -> subnet ------+                                    |
-//	         primary IP -------------+-> local network gateway ----------+-> connection -> connected
-//	         (public IP, primary IP) -> firewall -> server -> routes
+// all run this same graph. The graph is declared once, in
+// internal/linkgraph (DESIGN.md, "The link's create graph"); stepRuns
+// attaches what each step runs, and runSteps runs them concurrently, each
+// waiting only for the steps it depends on.
 func converge(ctx context.Context, c clouds, s spec, p *progress) error {
 	if err := preflightAzure(ctx, c, s); err != nil {
 		return err
 	}
-	g, ctx := errgroup.WithContext(ctx)
-
-	remote := newFuture[[]netip.Prefix]()
-	gwSubnet := newFuture[string]()
-	azPeer := newFuture[netip.Addr]()
-	gateway := newFuture[string]()
-	network := newFuture[*hcloud.Network]()
-	local := newFuture[[]netip.Prefix]()
-	hzPeer := newFuture[*hcloud.PrimaryIP]()
-	lng := newFuture[string]()
-	firewall := newFuture[*hcloud.Firewall]()
-	serverUp := newFuture[struct{}]()
-
-	// Azure: the VNet decides the default remote prefixes and whether a
-	// GatewaySubnet must be created.
-	g.Go(func() error {
-		if s.GatewayID != "" && len(s.RemotePrefixes) > 0 {
-			remote.set(s.RemotePrefixes)
-			return nil
-		}
-		vnet, err := c.az.GetVNet(ctx, s.VNetID)
-		if err != nil {
-			return err
-		}
-		r := s.RemotePrefixes
-		if len(r) == 0 {
-			r = vnet.AddressSpace
-		}
-		p.update(func(p *progress) { p.RemotePrefixes = r })
-		remote.set(r)
-		if s.GatewayID != "" {
-			return nil
-		}
-		// owned also covers a subnet an earlier, killed run created (the
-		// VNet's tag says so), which a re-run must delete on destroy.
-		id, owned, err := c.az.EnsureGatewaySubnet(ctx, s.VNetID, s.Name, s.GatewaySubnetPrefix, func() {
-			p.update(func(p *progress) { p.Owned.GatewaySubnet = true })
-		})
-		if err != nil {
-			return err
-		}
-		p.update(func(p *progress) { p.Owned.GatewaySubnet = p.Owned.GatewaySubnet || owned })
-		gwSubnet.set(id)
-		return nil
-	})
-	g.Go(func() error { return azureGateway(ctx, c, s, p, gwSubnet, azPeer, gateway) })
-
-	// Hetzner: network, subnet, primary IP; all inside the gateway wait.
-	g.Go(func() error { return hetznerNetwork(ctx, c, s, p, network, local) })
-	g.Go(func() error {
-		ip, err := hetzner.EnsurePrimaryIP(ctx, c.hc, hetzner.PrimaryIPSpec{
-			Name: s.primaryIPName(), Location: s.Location, Labels: labels(s.Name)})
-		if err != nil {
-			return err
-		}
-		p.update(func(p *progress) { p.PrimaryIPID, p.PublicIPv4 = ip.ID, addr4(ip.IP) })
-		hzPeer.set(ip)
-		return nil
-	})
-	g.Go(func() error {
-		ip, err := hzPeer.get(ctx)
-		if err != nil {
-			return err
-		}
-		l, err := local.get(ctx)
-		if err != nil {
-			return err
-		}
-		id, err := c.az.EnsureLocalGateway(ctx, azure.LocalGatewaySpec{
-			ResourceGroup: s.ResourceGroup, Name: s.lngName(), Location: s.AzureLocation, Link: s.Name,
-			PeerIP: addr4(ip.IP), Prefixes: l})
-		if err != nil {
-			return err
-		}
-		p.update(func(p *progress) { p.LNGID = id })
-		lng.set(id)
-		return nil
-	})
-	g.Go(func() error {
-		peer, err := azPeer.get(ctx)
-		if err != nil {
-			return err
-		}
-		fw, err := hetzner.EnsureFirewall(ctx, c.hc, hetzner.FirewallSpec{
-			Name: s.firewallName(), PeerIPv4: peer, SSHCIDRs: s.SSHCIDRs, Labels: labels(s.Name)})
-		if err != nil {
-			return err
-		}
-		p.update(func(p *progress) { p.FirewallID = fw.ID })
-		firewall.set(fw)
-		return nil
-	})
-	g.Go(func() error {
-		return gatewayServer(ctx, c, s, p, serverDeps{network, local, remote, hzPeer, azPeer, firewall}, serverUp)
-	})
-	g.Go(func() error {
-		if _, err := serverUp.get(ctx); err != nil {
-			return err
-		}
-		n, err := network.get(ctx)
-		if err != nil {
-			return err
-		}
-		r, err := remote.get(ctx)
-		if err != nil {
-			return err
-		}
-		for _, dest := range r {
-			if err := hetzner.EnsureRoute(ctx, c.hc, n.ID, dest, p.privateIP()); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-
-	// The connection needs both gateways; then (optionally) wait for IKE.
-	g.Go(func() error {
-		gwID, err := gateway.get(ctx)
-		if err != nil {
-			return err
-		}
-		lngID, err := lng.get(ctx)
-		if err != nil {
-			return err
-		}
-		id, err := c.az.EnsureConnection(ctx, azure.ConnectionSpec{
-			ResourceGroup: s.ResourceGroup, Name: s.connName(), Location: s.AzureLocation, Link: s.Name,
-			GatewayID: gwID, LocalGatewayID: lngID, SharedKey: p.sharedKey(), Policy: s.Policy,
-			DPDTimeoutSeconds: int32(s.DPD), Mode: s.ConnectionMode})
-		if err != nil {
-			return err
-		}
-		p.update(func(p *progress) { p.ConnectionID = id })
-		if err := c.az.EnsureSharedKey(ctx, id, p.sharedKey()); err != nil {
-			return err
-		}
-		if !s.Wait {
-			conn, err := c.az.GetConnection(ctx, id)
-			if err == nil && conn != nil {
-				p.update(func(p *progress) { p.Status = conn.Status })
-			}
-			return err
-		}
-		if _, err := serverUp.get(ctx); err != nil {
-			return err
-		}
-		st, err := c.az.WaitConnected(ctx, id, 0)
-		p.update(func(p *progress) { p.Status = st })
-		return err
-	})
-	return g.Wait()
+	return runSteps(ctx, linkgraph.Steps, stepRuns, &linkRun{c: c, s: s, p: p})
 }
 
 func (p *progress) privateIP() netip.Addr {
@@ -207,51 +52,6 @@ func (p *progress) sharedKey() string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.SharedKey
-}
-
-// azureGateway creates (or adopts, or reuses) the VPN gateway and publishes
-// its public address as early as possible: a new gateway's Standard public
-// IP is known seconds after the start, long before the gateway itself.
-func azureGateway(ctx context.Context, c clouds, s spec, p *progress, gwSubnet *future[string], azPeer *future[netip.Addr], gateway *future[string]) error {
-	if s.GatewayID != "" {
-		gw, err := c.az.GetGateway(ctx, s.GatewayID)
-		if err != nil {
-			return err
-		}
-		if err := reusableFor(s, s.GatewayID, gw); err != nil {
-			return err
-		}
-		addr, err := c.az.PublicIPAddress(ctx, gw.PublicIPIDs[0])
-		if err != nil {
-			return err
-		}
-		p.update(func(p *progress) { p.GatewayID, p.GatewayPublicIP = gw.ID, addr })
-		azPeer.set(addr)
-		gateway.set(gw.ID)
-		return nil
-	}
-	pipID, addr, err := c.az.EnsurePublicIP(ctx, azure.PublicIPSpec{
-		ResourceGroup: s.ResourceGroup, Name: s.publicIPName(), Location: s.AzureLocation, Link: s.Name, Zones: publicIPZones(ctx, c, s)})
-	if err != nil {
-		return err
-	}
-	p.update(func(p *progress) { p.PublicIPID, p.GatewayPublicIP = pipID, addr })
-	azPeer.set(addr)
-	subnetID, err := gwSubnet.get(ctx)
-	if err != nil {
-		return err
-	}
-	gw, err := c.az.EnsureGateway(ctx, azure.GatewaySpec{
-		ResourceGroup: s.ResourceGroup, Name: s.gatewayName(), Location: s.AzureLocation, Link: s.Name,
-		SKU: s.SKU, SubnetID: subnetID, PublicIPID: pipID,
-	}, func(id string) {
-		p.update(func(p *progress) { p.GatewayID, p.Owned.Gateway = id, true })
-	})
-	if err != nil {
-		return err
-	}
-	gateway.set(gw.ID)
-	return nil
 }
 
 // checkReusable refuses a gateway a link cannot use, before anything else

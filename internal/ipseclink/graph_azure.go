@@ -93,3 +93,148 @@ func preflightAzure(ctx context.Context, c clouds, s spec) error {
 	}
 	return nil
 }
+
+// vnetStep reads the VNet: it decides the default remote prefixes and
+// whether a GatewaySubnet must be created. A reused gateway with explicit
+// remote prefixes needs no read.
+func vnetStep(ctx context.Context, r *linkRun) error {
+	s, p := r.s, r.p
+	if s.GatewayID != "" && len(s.RemotePrefixes) > 0 {
+		r.remote = s.RemotePrefixes
+		return nil
+	}
+	vnet, err := r.c.az.GetVNet(ctx, s.VNetID)
+	if err != nil {
+		return err
+	}
+	rp := s.RemotePrefixes
+	if len(rp) == 0 {
+		rp = vnet.AddressSpace
+	}
+	p.update(func(p *progress) { p.RemotePrefixes = rp })
+	r.remote = rp
+	return nil
+}
+
+// gatewaySubnetStep ensures the VNet's GatewaySubnet for a new gateway.
+func gatewaySubnetStep(ctx context.Context, r *linkRun) error {
+	s, p := r.s, r.p
+	if s.GatewayID != "" {
+		return nil
+	}
+	// owned also covers a subnet an earlier, killed run created (the
+	// VNet's tag says so), which a re-run must delete on destroy.
+	id, owned, err := r.c.az.EnsureGatewaySubnet(ctx, s.VNetID, s.Name, s.GatewaySubnetPrefix, func() {
+		p.update(func(p *progress) { p.Owned.GatewaySubnet = true })
+	})
+	if err != nil {
+		return err
+	}
+	p.update(func(p *progress) { p.Owned.GatewaySubnet = p.Owned.GatewaySubnet || owned })
+	r.gwSubnetID = id
+	return nil
+}
+
+// publicIPStep publishes the Azure gateway's public address as early as
+// possible: a new gateway's Standard public IP is known seconds after the
+// start, long before the gateway itself, so the firewall and the server
+// need not wait for the gateway. A reused gateway is read and checked here.
+func publicIPStep(ctx context.Context, r *linkRun) error {
+	s, p := r.s, r.p
+	if s.GatewayID != "" {
+		gw, err := r.c.az.GetGateway(ctx, s.GatewayID)
+		if err != nil {
+			return err
+		}
+		if err := reusableFor(s, s.GatewayID, gw); err != nil {
+			return err
+		}
+		addr, err := r.c.az.PublicIPAddress(ctx, gw.PublicIPIDs[0])
+		if err != nil {
+			return err
+		}
+		p.update(func(p *progress) { p.GatewayID, p.GatewayPublicIP = gw.ID, addr })
+		r.azPeer, r.gatewayID = addr, gw.ID
+		return nil
+	}
+	pipID, addr, err := r.c.az.EnsurePublicIP(ctx, azure.PublicIPSpec{
+		ResourceGroup: s.ResourceGroup, Name: s.publicIPName(), Location: s.AzureLocation, Link: s.Name, Zones: publicIPZones(ctx, r.c, s)})
+	if err != nil {
+		return err
+	}
+	p.update(func(p *progress) { p.PublicIPID, p.GatewayPublicIP = pipID, addr })
+	r.publicIPID, r.azPeer = pipID, addr
+	return nil
+}
+
+// gatewayStep creates (or adopts) the VPN gateway; its ID is recorded the
+// moment the PUT is accepted, so an interrupted create is tracked.
+func gatewayStep(ctx context.Context, r *linkRun) error {
+	s, p := r.s, r.p
+	if s.GatewayID != "" {
+		return nil // reused: publicIPStep read it
+	}
+	gw, err := r.c.az.EnsureGateway(ctx, azure.GatewaySpec{
+		ResourceGroup: s.ResourceGroup, Name: s.gatewayName(), Location: s.AzureLocation, Link: s.Name,
+		SKU: s.SKU, SubnetID: r.gwSubnetID, PublicIPID: r.publicIPID,
+	}, func(id string) {
+		p.update(func(p *progress) { p.GatewayID, p.Owned.Gateway = id, true })
+	})
+	if err != nil {
+		return err
+	}
+	r.gatewayID = gw.ID
+	return nil
+}
+
+// localGatewayStep tells Azure where the Hetzner side is: the primary IP
+// and the prefixes behind it, long before the server boots.
+func localGatewayStep(ctx context.Context, r *linkRun) error {
+	s := r.s
+	id, err := r.c.az.EnsureLocalGateway(ctx, azure.LocalGatewaySpec{
+		ResourceGroup: s.ResourceGroup, Name: s.lngName(), Location: s.AzureLocation, Link: s.Name,
+		PeerIP: addr4(r.hzPeer.IP), Prefixes: r.local})
+	if err != nil {
+		return err
+	}
+	r.p.update(func(p *progress) { p.LNGID = id })
+	r.lngID = id
+	return nil
+}
+
+// connectionStep joins both gateways with the policy and the shared key.
+// Without wait_for_connected it records the status Azure reports now.
+func connectionStep(ctx context.Context, r *linkRun) error {
+	s, p := r.s, r.p
+	id, err := r.c.az.EnsureConnection(ctx, azure.ConnectionSpec{
+		ResourceGroup: s.ResourceGroup, Name: s.connName(), Location: s.AzureLocation, Link: s.Name,
+		GatewayID: r.gatewayID, LocalGatewayID: r.lngID, SharedKey: p.sharedKey(), Policy: s.Policy,
+		DPDTimeoutSeconds: int32(s.DPD), Mode: s.ConnectionMode})
+	if err != nil {
+		return err
+	}
+	p.update(func(p *progress) { p.ConnectionID = id })
+	r.connID = id
+	if err := r.c.az.EnsureSharedKey(ctx, id, p.sharedKey()); err != nil {
+		return err
+	}
+	if !s.Wait {
+		conn, err := r.c.az.GetConnection(ctx, id)
+		if err == nil && conn != nil {
+			p.update(func(p *progress) { p.Status = conn.Status })
+		}
+		return err
+	}
+	return nil
+}
+
+// connectedStep waits, with wait_for_connected, until Azure reports the
+// tunnel up; it needs the server running strongSwan as well.
+func connectedStep(ctx context.Context, r *linkRun) error {
+	if !r.s.Wait {
+		return nil
+	}
+	st, err := r.c.az.WaitConnected(ctx, r.connID, 0)
+	r.p.update(func(p *progress) { p.Status = st })
+	return err
+}

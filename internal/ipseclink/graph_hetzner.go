@@ -29,7 +29,8 @@ func labels(link string) map[string]string { return hetzner.Labels(link) }
 
 // hetznerNetwork joins or creates the network and the gateway subnet, then
 // publishes the network and the prefixes announced to Azure.
-func hetznerNetwork(ctx context.Context, c clouds, s spec, p *progress, network *future[*hcloud.Network], local *future[[]netip.Prefix]) error {
+func hetznerNetwork(ctx context.Context, r *linkRun) error {
+	c, s, p := r.c, r.s, r.p
 	var n *hcloud.Network
 	var err error
 	if s.NetworkID != 0 {
@@ -71,48 +72,57 @@ func hetznerNetwork(ctx context.Context, c clouds, s spec, p *progress, network 
 		_, l, _ = hetzner.NetworkFacts(n)
 	}
 	p.update(func(p *progress) { p.LocalPrefixes = l })
-	network.set(n)
-	local.set(l)
+	r.network, r.local = n, l
 	return nil
 }
 
-type serverDeps struct {
-	network       *future[*hcloud.Network]
-	local, remote *future[[]netip.Prefix]
-	hzPeer        *future[*hcloud.PrimaryIP]
-	azPeer        *future[netip.Addr]
-	firewall      *future[*hcloud.Firewall]
+// primaryIPStep ensures the gateway server's public IPv4 on its own and
+// first, so Azure's local network gateway can name it before the server
+// exists.
+func primaryIPStep(ctx context.Context, r *linkRun) error {
+	s := r.s
+	ip, err := hetzner.EnsurePrimaryIP(ctx, r.c.hc, hetzner.PrimaryIPSpec{
+		Name: s.primaryIPName(), Location: s.Location, Labels: labels(s.Name)})
+	if err != nil {
+		return err
+	}
+	r.p.update(func(p *progress) { p.PrimaryIPID, p.PublicIPv4 = ip.ID, addr4(ip.IP) })
+	r.hzPeer = ip
+	return nil
+}
+
+// firewallStep ensures the firewall whose rules name the Azure gateway's
+// address (IKE and ESP) and ssh_allowed_cidrs.
+func firewallStep(ctx context.Context, r *linkRun) error {
+	s := r.s
+	fw, err := hetzner.EnsureFirewall(ctx, r.c.hc, hetzner.FirewallSpec{
+		Name: s.firewallName(), PeerIPv4: r.azPeer, SSHCIDRs: s.SSHCIDRs, Labels: labels(s.Name)})
+	if err != nil {
+		return err
+	}
+	r.p.update(func(p *progress) { p.FirewallID = fw.ID })
+	r.firewall = fw
+	return nil
+}
+
+// routesStep sends the Azure prefixes to the gateway server's private IP.
+func routesStep(ctx context.Context, r *linkRun) error {
+	for _, dest := range r.remote {
+		if err := hetzner.EnsureRoute(ctx, r.c.hc, r.network.ID, dest, r.p.privateIP()); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // gatewayServer renders the strongSwan configuration from the one policy
 // and address plan, and makes sure a server running exactly it holds the
 // gateway IP. A changed configuration replaces the server; its primary IP
 // and private IP carry over, so neither Azure nor the route notices.
-func gatewayServer(ctx context.Context, c clouds, s spec, p *progress, d serverDeps, up *future[struct{}]) error {
-	n, err := d.network.get(ctx)
-	if err != nil {
-		return err
-	}
-	l, err := d.local.get(ctx)
-	if err != nil {
-		return err
-	}
-	r, err := d.remote.get(ctx)
-	if err != nil {
-		return err
-	}
-	hzIP, err := d.hzPeer.get(ctx)
-	if err != nil {
-		return err
-	}
-	azIP, err := d.azPeer.get(ctx)
-	if err != nil {
-		return err
-	}
-	fw, err := d.firewall.get(ctx)
-	if err != nil {
-		return err
-	}
+func gatewayServer(ctx context.Context, r *linkRun) error {
+	c, s, p := r.c, r.s, r.p
+	n, l, rp, hzIP, azIP, fw := r.network, r.local, r.remote, r.hzPeer, r.azPeer, r.firewall
+	var err error
 	ip := s.GatewayIP
 	if !ip.IsValid() {
 		ip = p.privateIP()
@@ -122,7 +132,7 @@ func gatewayServer(ctx context.Context, c clouds, s spec, p *progress, d serverD
 			return err
 		}
 	}
-	gw, err := gatewayConfig(s, addr4(hzIP.IP), azIP, l, r, p.sharedKey())
+	gw, err := gatewayConfig(s, addr4(hzIP.IP), azIP, l, rp, p.sharedKey())
 	if err != nil {
 		return err
 	}
@@ -159,7 +169,6 @@ func gatewayServer(ctx context.Context, c clouds, s spec, p *progress, d serverD
 		}
 	}
 	p.update(func(p *progress) { p.ServerID, p.PrivateIP = srv.ID, ip })
-	up.set(struct{}{})
 	return nil
 }
 

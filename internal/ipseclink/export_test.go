@@ -1,0 +1,10 @@
+package ipseclink
+
+// TraceSteps makes converge report each step of every link it runs to f,
+// until the returned function is called. Tests that use it must not run in
+// parallel with other converges they do not want to hear.
+func TraceSteps(f func(link, step string, finished bool)) (stop func()) {
+	t := stepTracer(f)
+	stepTrace.Store(&t)
+	return func() { stepTrace.Store(nil) }
+}
