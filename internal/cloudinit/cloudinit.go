@@ -16,9 +16,9 @@ import (
 	"time"
 )
 
-// Paths of the files the cloud-config writes. They are exported because the
-// emulator's lab parses write_files and must find the same files the real
-// server gets, and because users debugging a gateway look for them.
+// Paths of the files the cloud-config writes. They are exported because
+// users debugging a gateway look for them; the emulator's lab has its own
+// parser on purpose (internal/sim/lab never imports the product).
 const (
 	// SysctlPath holds the forwarding and redirect settings; 60- sorts after
 	// Debian's 50-default.conf so our values win on every boot.

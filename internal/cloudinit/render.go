@@ -13,8 +13,8 @@ import (
 const Header = "#cloud-config\n"
 
 // CloudConfig is the subset of cloud-config this package writes. It is
-// exported so the emulator's lab can read back exactly what a real server
-// would get (Parse, then File) instead of re-deriving it.
+// exported for this package's tests and tools that read back what a server
+// gets (Parse, then File); the emulator's lab deliberately parses on its own.
 type CloudConfig struct {
 	PackageUpdate bool        `yaml:"package_update"`
 	Packages      []string    `yaml:"packages"`

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -254,5 +253,3 @@ func checkUserDataSize(s *spec, diags *diag.Diagnostics) {
 }
 
 func joinPrefixes(ps []netip.Prefix) string { return strings.Join(prefixStrings(ps), ", ") }
-
-var _ = path.Root

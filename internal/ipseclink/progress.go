@@ -41,8 +41,8 @@ type progress struct {
 	LocalPrefixes  []netip.Prefix
 	RemotePrefixes []netip.Prefix
 
-	// Owned says which pieces this link created (and so may delete); it
-	// lives in private state, invisible to users.
+	// Owned says which pieces this link created (and so may delete); see
+	// owned for where it is stored.
 	Owned owned
 }
 
@@ -103,7 +103,7 @@ func (p *progress) update(f func(p *progress)) {
 	f(p)
 }
 
-// fromState seeds progress from a prior state (update, delete, repair).
+// progressFromState seeds progress from a prior state (update, delete, repair).
 func progressFromState(m *model) *progress {
 	p := &progress{
 		NetworkID:    m.HetznerNetworkID.ValueInt64(),

@@ -3,7 +3,6 @@ package ipseclink_test
 import (
 	"context"
 	"fmt"
-	"net"
 	"slices"
 	"strings"
 	"testing"
@@ -15,7 +14,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
-	"github.com/hetznercloud/hcloud-go/v2/hcloud"
 
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/provider"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simtest"
@@ -178,6 +176,3 @@ func checkFirewall(t *testing.T, s site, attrs map[string]string) error {
 	}
 	return nil
 }
-
-var _ = net.IPv4len
-var _ = hcloud.IsError

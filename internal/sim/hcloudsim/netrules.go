@@ -9,6 +9,10 @@ import (
 
 // The rules of docs/facts/hcloud-rules.md (networks, subnets, routes), on net/netip values. Every function returns
 // the error the API would give, naming the request field.
+//
+// These rules deliberately do not import internal/netplan: the emulator never
+// imports the product (DESIGN.md), and two independent translations of the same
+// documented rules catch each other's mistakes. Do not "dedupe" them.
 
 var (
 	rfc1918 = []netip.Prefix{
