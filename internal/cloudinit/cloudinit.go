@@ -29,6 +29,13 @@ const (
 	// cloud-init runcmd runs once per instance, so a rule loaded only from
 	// runcmd would silently vanish after the first reboot.
 	MSSUnitPath = "/etc/systemd/system/" + MSSUnitName
+	// ForwardingDropInPath makes strongswan.service apply SysctlPath before
+	// charon starts. Debian's charon-systemd starts the daemon while it
+	// installs, before runcmd runs, so forwarding set only from runcmd came
+	// on seconds after the tunnel. write_files runs in cloud-init's init
+	// stage, before packages are installed, so the drop-in is in place for
+	// that first start and for every later one.
+	ForwardingDropInPath = "/etc/systemd/system/" + StrongswanUnitName + ".d/10-crosscloud-forwarding.conf"
 	// MSSUnitName is the unit's name, for systemctl.
 	MSSUnitName = "crosscloud-mss.service"
 	// StrongswanUnitName is the service Debian 12's charon-systemd package

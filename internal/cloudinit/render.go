@@ -69,6 +69,7 @@ func Render(g Gateway) ([]byte, error) {
 		Packages:      packages,
 		WriteFiles: []WriteFile{
 			{Path: SysctlPath, Content: sysctlConf, Owner: "root:root", Permissions: "0644"},
+			{Path: ForwardingDropInPath, Content: forwardingDropIn, Owner: "root:root", Permissions: "0644"},
 			{Path: MSSPath, Content: mssRules(g), Owner: "root:root", Permissions: "0644"},
 			{Path: MSSUnitPath, Content: mssUnit, Owner: "root:root", Permissions: "0644"},
 			// 0600: the file holds the pre-shared key.
@@ -125,6 +126,12 @@ func Parse(userData []byte) (CloudConfig, error) {
 	}
 	return cc, nil
 }
+
+// forwardingDropIn applies the forwarding settings before charon starts, so
+// the tunnel never comes up on a server that does not yet route.
+const forwardingDropIn = `[Service]
+ExecStartPre=/usr/sbin/sysctl -q -p ` + SysctlPath + `
+`
 
 // sysctlConf turns the server into a router for the tunnel.
 const sysctlConf = `# crosscloud: this server routes between the Hetzner network and the IPsec tunnel to Azure.

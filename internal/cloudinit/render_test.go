@@ -128,6 +128,13 @@ func TestRenderContents(t *testing.T) {
 			if !ok || !regexp.MustCompile(`(?m)^net\.ipv4\.ip_forward = 1$`).MatchString(sysctl.Content) {
 				t.Errorf("sysctl file %s missing or does not enable forwarding: %+v", SysctlPath, sysctl)
 			}
+			// Forwarding must be on before charon can bring the tunnel up:
+			// the package starts charon before runcmd, so only a drop-in
+			// written by write_files (init stage) runs early enough.
+			dropIn, ok := cc.File(ForwardingDropInPath)
+			if !ok || !strings.Contains(dropIn.Content, "[Service]\nExecStartPre=/usr/sbin/sysctl -q -p "+SysctlPath+"\n") {
+				t.Errorf("no strongswan.service drop-in applying %s before charon starts: %+v", SysctlPath, dropIn)
+			}
 			mss, ok := cc.File(MSSPath)
 			if !ok {
 				t.Fatalf("no write_files entry for %s", MSSPath)
