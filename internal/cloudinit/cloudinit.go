@@ -129,13 +129,6 @@ type Gateway struct {
 	SharedKey string
 	// PrivateInterfaceMSS is the TCP MSS forwarded SYNs are clamped to.
 	PrivateInterfaceMSS int
-	// SecondRemoteAddress is the public IPv4 of the Azure gateway's second
-	// instance when it runs active-active (zero otherwise): each instance
-	// builds its own tunnel, and the Hetzner side keeps one to each.
-	SecondRemoteAddress netip.Addr
-	// HA, when set, makes this server one of an active/standby pair behind
-	// a Floating IP (LocalAddress is then the Floating IP); see HA.
-	HA *HA
 }
 
 // withDefaults returns g with zero-valued tunables replaced by the defaults.

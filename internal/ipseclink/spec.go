@@ -53,25 +53,6 @@ type spec struct {
 	DPD       int64
 	SharedKey string
 	Wait      bool
-
-	// HA is hetzner.high_availability (nil: one gateway server); with it the
-	// Azure gateway a link creates runs active-active.
-	HA *haSpec
-}
-
-// haSpec is hetzner.high_availability: a second gateway server, a Floating
-// IP as the one public endpoint, and the token the servers' failover agent
-// moves the Floating IP and the network routes with (issue 15).
-type haSpec struct {
-	// StandbyLocation is where the second server runs; a different
-	// location from the first, so one location's outage cannot take both.
-	StandbyLocation string
-	// Token is the write-only hcloud token for the servers; TokenVersion
-	// changes when it must be re-sent (it is never in state).
-	Token        string
-	TokenVersion int64
-	// APIEndpoint is where the servers reach the Hetzner API.
-	APIEndpoint string
 }
 
 // Attribute paths used in diagnostics.
