@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simcore"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simenv"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simtest"
 )
 
@@ -64,8 +64,8 @@ func runMake(t *testing.T, env []string, target string) (string, error) {
 }
 
 // leftovers are the emulator's objects a run named.
-func leftovers(t *testing.T, sim *simtest.Instance) []simcore.Resource {
-	var out []simcore.Resource
+func leftovers(t *testing.T, sim *simtest.Instance) []simenv.Resource {
+	var out []simenv.Resource
 	for _, r := range sim.State(t) {
 		if strings.HasPrefix(r.Name, "tf-acc-test-") {
 			out = append(out, r)

@@ -11,7 +11,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/harness"
-	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simcore"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simenv"
 )
 
 type bench struct {
@@ -177,7 +177,7 @@ func (b *bench) paths(start time.Time, recs []harness.Record, samples []harness.
 	b.res.RatioTunnel = b.res.ApplySeconds / b.res.CriticalPath
 	b.res.RatioSeq = b.res.Sequential / b.res.CriticalPath
 	b.res.Unplaced = harness.Unplaced(recs)
-	n := harness.CountBetween(samples, simcore.CloudHCloud, gw.Start, gw.End)
+	n := harness.CountBetween(samples, simenv.CloudHCloud, gw.Start, gw.End)
 	b.res.HCloudWaitRequests = float64(n)
 	// The window lasts gw.Duration() here and gw.Duration()/scale in real
 	// life; polling intervals scale with it (HCLOUD_POLL_INTERVAL), so the
@@ -186,12 +186,12 @@ func (b *bench) paths(start time.Time, recs []harness.Record, samples []harness.
 	b.res.HCloudPerHour = float64(n) / realWindow
 	var hetznerDone time.Time
 	for _, r := range recs {
-		if r.Cloud == simcore.CloudHCloud && r.End.After(hetznerDone) {
+		if r.Cloud == simenv.CloudHCloud && r.End.After(hetznerDone) {
 			hetznerDone = r.End
 		}
 	}
 	if hetznerDone.Before(gw.End) {
-		b.res.HCloudIdle = float64(harness.CountBetween(samples, simcore.CloudHCloud, hetznerDone, gw.End))
+		b.res.HCloudIdle = float64(harness.CountBetween(samples, simenv.CloudHCloud, hetznerDone, gw.End))
 	}
 	return nil
 }

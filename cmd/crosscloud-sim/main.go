@@ -25,7 +25,7 @@ import (
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/hcloudsim"
 	simlab "github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/lab"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/labplane"
-	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simcore"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simenv"
 )
 
 // newDataPlane builds the -lab data plane: network namespaces named
@@ -101,8 +101,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
-	newHCloud := func(env *simcore.Env) sim.Cloud { return hcloudsim.New(env) }
-	newAzure := func(env *simcore.Env) sim.Cloud {
+	newHCloud := func(env *simenv.Env) sim.Cloud { return hcloudsim.New(env) }
+	newAzure := func(env *simenv.Env) sim.Cloud {
 		return azuresim.New(env, azuresim.WithGatewayCreateDuration(*gatewayDur))
 	}
 	s, err := sim.New(sim.Options{

@@ -9,11 +9,11 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hetznercloud/hcloud-go/v2/hcloud"
 
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/addrplan"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/hetzner"
-	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/netplan"
 )
 
-// liveCheck applies Hetzner's route rules (netplan.CheckRoute) to the live
+// liveCheck applies Hetzner's route rules (addrplan.CheckRoute) to the live
 // network n before anything is changed, and returns the network range the
 // network will have once the route exists: the current one, or with
 // r.Expand the smallest supernet covering the destination (grown = true).
@@ -26,17 +26,17 @@ import (
 func liveCheck(n *hcloud.Network, r route, own netip.Prefix) (target netip.Prefix, grown bool, diags diag.Diagnostics) {
 	rng, subnets, routes := hetzner.NetworkFacts(n)
 	if own.IsValid() {
-		routes = slices.DeleteFunc(routes, func(o netplan.Route) bool { return o.Destination == own })
+		routes = slices.DeleteFunc(routes, func(o addrplan.Route) bool { return o.Destination == own })
 	}
 	target = rng
 	if r.Expand {
-		g, changed, err := netplan.ExpandNetworkRange(rng, r.Destination)
+		g, changed, err := addrplan.ExpandNetworkRange(rng, r.Destination)
 		if err != nil {
 			return rng, false, attrDiag(err)
 		}
 		target, grown = g, changed
 	}
-	diags.Append(attrDiag(netplan.CheckRoute(target, subnets, routes, netplan.Route{Destination: r.Destination, Gateway: r.Gateway}))...)
+	diags.Append(attrDiag(addrplan.CheckRoute(target, subnets, routes, addrplan.Route{Destination: r.Destination, Gateway: r.Gateway}))...)
 	return target, grown, diags
 }
 

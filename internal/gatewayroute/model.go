@@ -12,7 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/netplan"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/addrplan"
 )
 
 // model is the Terraform state and plan of crosscloud_hcloud_gateway_route.
@@ -47,12 +47,12 @@ func (m model) parse() (route, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	r := route{NetworkID: m.NetworkID.ValueInt64(), Expand: m.ExpandNetworkIPRange.ValueBool()}
 	if s := m.Destination; !s.IsNull() && !s.IsUnknown() {
-		p, err := netplan.ParsePrefix(netplan.AttrDestination, s.ValueString())
+		p, err := addrplan.ParsePrefix(addrplan.AttrDestination, s.ValueString())
 		diags.Append(attrDiag(err)...)
 		r.Destination = p
 	}
 	if s := m.Gateway; !s.IsNull() && !s.IsUnknown() {
-		a, err := netplan.ParseAddr(netplan.AttrGateway, s.ValueString())
+		a, err := addrplan.ParseAddr(addrplan.AttrGateway, s.ValueString())
 		diags.Append(attrDiag(err)...)
 		r.Gateway = a
 	}
@@ -77,14 +77,14 @@ func parseImportID(id string) (int64, netip.Prefix, error) {
 	if err != nil || n <= 0 {
 		return 0, netip.Prefix{}, fmt.Errorf("import ID %q: network ID %q is not a positive integer; %s", id, nid, help)
 	}
-	p, err := netplan.ParsePrefix(netplan.AttrDestination, dest)
+	p, err := addrplan.ParsePrefix(addrplan.AttrDestination, dest)
 	if err != nil {
 		return 0, netip.Prefix{}, fmt.Errorf("import ID %q: destination: %s; %s", id, messageOf(err), help)
 	}
 	return n, p, nil
 }
 
-// attrDiag turns a netplan rule violation into an error diagnostic on the
+// attrDiag turns a addrplan rule violation into an error diagnostic on the
 // attribute it names, so Terraform points at the line to change; other
 // errors become plain errors.
 func attrDiag(err error) diag.Diagnostics {
@@ -92,7 +92,7 @@ func attrDiag(err error) diag.Diagnostics {
 	if err == nil {
 		return diags
 	}
-	var ne *netplan.Error
+	var ne *addrplan.Error
 	if !errors.As(err, &ne) {
 		diags.AddError("Invalid gateway route", err.Error())
 		return diags
@@ -101,12 +101,12 @@ func attrDiag(err error) diag.Diagnostics {
 	return diags
 }
 
-// attrPath maps netplan's attribute names onto this resource's schema. A
+// attrPath maps addrplan's attribute names onto this resource's schema. A
 // problem with the network's own range is reported on network_id, the
 // attribute that chose that network.
 func attrPath(attr string) path.Path {
 	switch attr {
-	case netplan.AttrDestination, netplan.AttrGateway:
+	case addrplan.AttrDestination, addrplan.AttrGateway:
 		return path.Root(attr)
 	default:
 		return path.Root("network_id")
@@ -114,7 +114,7 @@ func attrPath(attr string) path.Path {
 }
 
 func messageOf(err error) string {
-	var ne *netplan.Error
+	var ne *addrplan.Error
 	if errors.As(err, &ne) {
 		return ne.Message
 	}

@@ -12,7 +12,7 @@ import (
 )
 
 // ValidateConfig catches malformed addresses before any API call, with the
-// canonical-form hints netplan gives (e.g. "did you mean 10.1.0.0/16").
+// canonical-form hints addrplan gives (e.g. "did you mean 10.1.0.0/16").
 func (r *resourceImpl) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	var m model
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)

@@ -3,7 +3,7 @@
 // original Hetzner <-> Azure setup work (the network range must cover the
 // destination) checked at plan time and, on request, fixed by growing the
 // range. It shares the route step with crosscloud_ipsec_link through
-// internal/hetzner and internal/netplan, for teams that run their own gateway.
+// internal/hetzner and internal/addrplan, for teams that run their own gateway.
 package gatewayroute
 
 import (

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/azuresim"
-	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simcore"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simenv"
 )
 
 // ChaosRun is what one run saw.
@@ -32,14 +32,14 @@ type ChaosRun struct {
 	// (local_prefixes) and applied again.
 	Updated bool `json:"updated,omitempty"`
 	// NetworkID is the user's Hetzner network the link joined, if any.
-	NetworkID          int64              `json:"network_id,omitempty"`
-	MaxGateways        int                `json:"max_gateways"`
-	MaxServers         int                `json:"max_servers"`
-	StateLostRecovered bool               `json:"state_lost_recovered,omitempty"`
-	Recovery           string             `json:"recovery,omitempty"` // "import" or "reapply"
-	MultiLinkConverged bool               `json:"multi_link_converged,omitempty"`
-	Orphans            []simcore.Resource `json:"orphans,omitempty"`
-	Error              string             `json:"error,omitempty"`
+	NetworkID          int64             `json:"network_id,omitempty"`
+	MaxGateways        int               `json:"max_gateways"`
+	MaxServers         int               `json:"max_servers"`
+	StateLostRecovered bool              `json:"state_lost_recovered,omitempty"`
+	Recovery           string            `json:"recovery,omitempty"` // "import" or "reapply"
+	MultiLinkConverged bool              `json:"multi_link_converged,omitempty"`
+	Orphans            []simenv.Resource `json:"orphans,omitempty"`
+	Error              string            `json:"error,omitempty"`
 }
 
 // Duplicates is how many gateways or gateway servers were alive beyond what
@@ -56,7 +56,7 @@ type chaosEnv struct {
 	sim      *Sim
 	ws       *Workspace
 	vnet     string
-	baseline []simcore.Resource
+	baseline []simenv.Resource
 	watch    *dupWatch
 	run      *ChaosRun
 }

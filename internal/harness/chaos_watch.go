@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simcore"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simenv"
 )
 
 // afterFirstChange returns a channel closed `after` past the first
@@ -95,13 +95,13 @@ func isSourceLine(l string) bool {
 // Orphans lists resources in after that were not in baseline: what a
 // destroy left behind, excluding what the harness itself created (the
 // resource group and VNet a user would own).
-func Orphans(baseline, after []simcore.Resource) []simcore.Resource {
-	key := func(r simcore.Resource) string { return r.Cloud + "|" + r.Type + "|" + strings.ToLower(r.ID) }
+func Orphans(baseline, after []simenv.Resource) []simenv.Resource {
+	key := func(r simenv.Resource) string { return r.Cloud + "|" + r.Type + "|" + strings.ToLower(r.ID) }
 	seen := map[string]bool{}
 	for _, r := range baseline {
 		seen[key(r)] = true
 	}
-	return slices.DeleteFunc(slices.Clone(after), func(r simcore.Resource) bool { return seen[key(r)] })
+	return slices.DeleteFunc(slices.Clone(after), func(r simenv.Resource) bool { return seen[key(r)] })
 }
 
 // dupWatch samples /_sim/state during a run and keeps the largest number of
@@ -124,7 +124,7 @@ func watchDuplicates(ctx context.Context, sim *Sim) *dupWatch {
 				var gw, srv int
 				for _, r := range res {
 					gw += boolInt(r.Type == "Microsoft.Network/virtualNetworkGateways")
-					srv += boolInt(r.Cloud == simcore.CloudHCloud && r.Type == "server")
+					srv += boolInt(r.Cloud == simenv.CloudHCloud && r.Type == "server")
 				}
 				w.gateways, w.servers = max(w.gateways, gw), max(w.servers, srv)
 			}

@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simcore"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simenv"
 )
 
 // BenchConfig is examples/bench/main.tf: the configuration every bench and
@@ -79,7 +79,7 @@ func LinkWorkspace(b Binaries, sim *Sim, links map[string]Link) (*Workspace, err
 // StatsSample is one reading of /_sim/stats.
 type StatsSample struct {
 	At    time.Time
-	Stats simcore.StatsSnapshot
+	Stats simenv.StatsSnapshot
 }
 
 // Sampler reads /_sim/stats periodically, so request counts can be placed

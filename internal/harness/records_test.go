@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simcore"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simenv"
 )
 
 func rec(step string, startSec, durSec float64) Record {
@@ -76,7 +76,7 @@ func TestCountBetween(t *testing.T) {
 	t0 := time.Unix(2_000_000, 0)
 	at := func(sec int, hc int64) StatsSample {
 		return StatsSample{At: t0.Add(time.Duration(sec) * time.Second),
-			Stats: simcore.StatsSnapshot{RequestsByCloud: map[string]int64{simcore.CloudHCloud: hc}}}
+			Stats: simenv.StatsSnapshot{RequestsByCloud: map[string]int64{simenv.CloudHCloud: hc}}}
 	}
 	samples := []StatsSample{at(0, 0), at(1, 10), at(2, 25), at(3, 25), at(4, 40)}
 	tests := []struct {
@@ -92,23 +92,23 @@ func TestCountBetween(t *testing.T) {
 	for _, tt := range tests {
 		from := t0.Add(time.Duration(tt.from * float64(time.Second)))
 		to := t0.Add(time.Duration(tt.to * float64(time.Second)))
-		if got := CountBetween(samples, simcore.CloudHCloud, from, to); got != tt.want {
+		if got := CountBetween(samples, simenv.CloudHCloud, from, to); got != tt.want {
 			t.Errorf("CountBetween(%v, %v) = %d, want %d", tt.from, tt.to, got, tt.want)
 		}
 	}
 }
 
 func TestOrphansIgnoresWhatTheHarnessCreated(t *testing.T) {
-	vnet := simcore.Resource{Cloud: "azure", Type: "Microsoft.Network/virtualNetworks", ID: "/subscriptions/s/resourceGroups/RG/providers/Microsoft.Network/virtualNetworks/v", Name: "v"}
+	vnet := simenv.Resource{Cloud: "azure", Type: "Microsoft.Network/virtualNetworks", ID: "/subscriptions/s/resourceGroups/RG/providers/Microsoft.Network/virtualNetworks/v", Name: "v"}
 	vnetOtherCase := vnet
 	vnetOtherCase.ID = "/subscriptions/s/resourcegroups/rg/providers/microsoft.network/virtualnetworks/v"
-	gw := simcore.Resource{Cloud: "azure", Type: "Microsoft.Network/virtualNetworkGateways", ID: "/x/gw", Name: "gw"}
-	net := simcore.Resource{Cloud: "hcloud", Type: "network", ID: "7", Name: "l"}
-	got := Orphans([]simcore.Resource{vnet}, []simcore.Resource{vnetOtherCase, gw, net})
-	if !slices.Equal(got, []simcore.Resource{gw, net}) {
+	gw := simenv.Resource{Cloud: "azure", Type: "Microsoft.Network/virtualNetworkGateways", ID: "/x/gw", Name: "gw"}
+	net := simenv.Resource{Cloud: "hcloud", Type: "network", ID: "7", Name: "l"}
+	got := Orphans([]simenv.Resource{vnet}, []simenv.Resource{vnetOtherCase, gw, net})
+	if !slices.Equal(got, []simenv.Resource{gw, net}) {
 		t.Errorf("Orphans = %v, want the gateway and the network", got)
 	}
-	if len(Orphans([]simcore.Resource{vnet}, []simcore.Resource{vnet})) != 0 {
+	if len(Orphans([]simenv.Resource{vnet}, []simenv.Resource{vnet})) != 0 {
 		t.Error("an untouched baseline must give no orphans")
 	}
 }

@@ -17,7 +17,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simcore"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simenv"
 )
 
 // SimOptions chooses how the emulator behaves for one measurement.
@@ -170,16 +170,16 @@ func (s *Sim) getJSON(ctx context.Context, path string, v any) error {
 }
 
 // Stats reads GET /_sim/stats: the emulator's own request counters.
-func (s *Sim) Stats(ctx context.Context) (simcore.StatsSnapshot, error) {
-	var st simcore.StatsSnapshot
+func (s *Sim) Stats(ctx context.Context) (simenv.StatsSnapshot, error) {
+	var st simenv.StatsSnapshot
 	err := s.getJSON(ctx, "/_sim/stats", &st)
 	return st, err
 }
 
 // State reads GET /_sim/state: every live emulated resource.
-func (s *Sim) State(ctx context.Context) ([]simcore.Resource, error) {
+func (s *Sim) State(ctx context.Context) ([]simenv.Resource, error) {
 	var st struct {
-		Resources []simcore.Resource `json:"resources"`
+		Resources []simenv.Resource `json:"resources"`
 	}
 	err := s.getJSON(ctx, "/_sim/state", &st)
 	return st.Resources, err
@@ -191,11 +191,11 @@ type StatsDelta struct {
 }
 
 // Delta returns after minus before.
-func Delta(before, after simcore.StatsSnapshot) StatsDelta {
+func Delta(before, after simenv.StatsSnapshot) StatsDelta {
 	return StatsDelta{
 		Total:       after.RequestsTotal - before.RequestsTotal,
-		HCloud:      after.RequestsByCloud[simcore.CloudHCloud] - before.RequestsByCloud[simcore.CloudHCloud],
-		Azure:       after.RequestsByCloud[simcore.CloudAzure] - before.RequestsByCloud[simcore.CloudAzure],
+		HCloud:      after.RequestsByCloud[simenv.CloudHCloud] - before.RequestsByCloud[simenv.CloudHCloud],
+		Azure:       after.RequestsByCloud[simenv.CloudAzure] - before.RequestsByCloud[simenv.CloudAzure],
 		Mutations:   after.MutationsTotal - before.MutationsTotal,
 		RateLimited: after.RateLimitedTotal - before.RateLimitedTotal,
 	}

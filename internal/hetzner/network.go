@@ -8,7 +8,7 @@ import (
 
 	"github.com/hetznercloud/hcloud-go/v2/hcloud"
 
-	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/netplan"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/addrplan"
 )
 
 // NetworkSpec is the network a link creates when the user gives a range
@@ -41,7 +41,7 @@ func GetNetwork(ctx context.Context, c *hcloud.Client, id int64) (*hcloud.Networ
 // shrink ranges.
 func EnsureNetwork(ctx context.Context, c *hcloud.Client, spec NetworkSpec) (*hcloud.Network, bool, error) {
 	what := fmt.Sprintf("network %q", spec.Name)
-	if err := netplan.CheckNetworkRange(spec.IPRange); err != nil {
+	if err := addrplan.CheckNetworkRange(spec.IPRange); err != nil {
 		return nil, false, fmt.Errorf("%s: %w", what, err)
 	}
 	var (
@@ -75,13 +75,13 @@ func EnsureNetwork(ctx context.Context, c *hcloud.Client, spec NetworkSpec) (*hc
 	if err != nil {
 		return nil, false, fmt.Errorf("%s: %w", what, err)
 	}
-	if cur, _, _ := NetworkFacts(n); cur != spec.IPRange && netplan.Contains(spec.IPRange, cur) {
+	if cur, _, _ := NetworkFacts(n); cur != spec.IPRange && addrplan.Contains(spec.IPRange, cur) {
 		// Hetzner can only shorten the mask of the current range
 		// (change_ip_range keeps the base address).
 		if spec.IPRange.Addr() != cur.Addr() {
 			return nil, created, fmt.Errorf("%s: the existing network %d has range %s, and Hetzner cannot change it to %s "+
 				"(a range can only grow by shortening its netmask while its base address %s stays); "+
-				"delete that network or use network_ip_range = %q", what, n.ID, cur, spec.IPRange, cur.Addr(), netplan.MaxGrowth(cur).String())
+				"delete that network or use network_ip_range = %q", what, n.ID, cur, spec.IPRange, cur.Addr(), addrplan.MaxGrowth(cur).String())
 		}
 		if _, _, err := EnsureRangeCovers(ctx, c, n.ID, spec.IPRange); err != nil {
 			return nil, created, err

@@ -10,7 +10,7 @@ import (
 
 	"github.com/hetznercloud/hcloud-go/v2/hcloud"
 
-	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/netplan"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/addrplan"
 )
 
 func cidr(s string) *net.IPNet {
@@ -71,7 +71,7 @@ func TestNetworkFacts(t *testing.T) {
 		n       *hcloud.Network
 		rng     netip.Prefix
 		subnets []netip.Prefix
-		routes  []netplan.Route
+		routes  []addrplan.Route
 	}{
 		{name: "nil network", n: nil},
 		{
@@ -83,10 +83,10 @@ func TestNetworkFacts(t *testing.T) {
 			},
 			rng:     p("10.0.0.0/12"),
 			subnets: []netip.Prefix{p("10.0.1.0/24"), p("10.0.2.0/24")},
-			routes:  []netplan.Route{{Destination: p("10.1.0.0/16"), Gateway: a("10.0.1.1")}},
+			routes:  []addrplan.Route{{Destination: p("10.1.0.0/16"), Gateway: a("10.0.1.1")}},
 		},
 		{
-			// net.ParseIP yields 16-byte IPv4-in-IPv6 addresses; netplan
+			// net.ParseIP yields 16-byte IPv4-in-IPv6 addresses; addrplan
 			// compares against plain IPv4, so they must be unmapped.
 			name: "16-byte IPs are unmapped",
 			n: &hcloud.Network{
@@ -94,7 +94,7 @@ func TestNetworkFacts(t *testing.T) {
 				Routes:  []hcloud.NetworkRoute{{Destination: cidr("0.0.0.0/0"), Gateway: net.ParseIP("192.168.0.2").To16()}},
 			},
 			rng:    p("192.168.0.0/16"),
-			routes: []netplan.Route{{Destination: netplan.DefaultRoute, Gateway: a("192.168.0.2")}},
+			routes: []addrplan.Route{{Destination: addrplan.DefaultRoute, Gateway: a("192.168.0.2")}},
 		},
 		{
 			name: "malformed entries are skipped",

@@ -14,7 +14,7 @@ import (
 	"github.com/hetznercloud/hcloud-go/v2/hcloud"
 
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/hcloudsim"
-	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simcore"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simenv"
 )
 
 // logged returns a context whose tflog output lands in the buffer.
@@ -202,7 +202,7 @@ func TestLoadBalancerIPIsTaken(t *testing.T) {
 // The primary IP is created without assignee_type, which is optional and
 // belongs with an assignee_id (hcloud-go v2.39.0).
 func TestPrimaryIPCreateOmitsAssigneeType(t *testing.T) {
-	env := &simcore.Env{Clock: &simcore.Clock{Scale: 0.0001}, Token: "t", Stats: &simcore.Stats{}}
+	env := &simenv.Env{Clock: &simenv.Clock{Scale: 0.0001}, Token: "t", Stats: &simenv.Stats{}}
 	sim := hcloudsim.New(env)
 	var body string
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

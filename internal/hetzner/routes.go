@@ -8,14 +8,14 @@ import (
 
 	"github.com/hetznercloud/hcloud-go/v2/hcloud"
 
-	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/netplan"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/addrplan"
 )
 
-// NetworkFacts converts what the API says about a network into netplan's
-// terms, so plan-time checks (netplan.CheckRoute) and drift detection run on
+// NetworkFacts converts what the API says about a network into addrplan's
+// terms, so plan-time checks (addrplan.CheckRoute) and drift detection run on
 // the live network. Entries the API returns malformed are skipped rather
 // than guessed at.
-func NetworkFacts(n *hcloud.Network) (rng netip.Prefix, subnets []netip.Prefix, routes []netplan.Route) {
+func NetworkFacts(n *hcloud.Network) (rng netip.Prefix, subnets []netip.Prefix, routes []addrplan.Route) {
 	if n == nil {
 		return netip.Prefix{}, nil, nil
 	}
@@ -29,7 +29,7 @@ func NetworkFacts(n *hcloud.Network) (rng netip.Prefix, subnets []netip.Prefix, 
 		d, ok := prefixOf(r.Destination)
 		g, gok := addrOf(r.Gateway)
 		if ok && gok {
-			routes = append(routes, netplan.Route{Destination: d, Gateway: g})
+			routes = append(routes, addrplan.Route{Destination: d, Gateway: g})
 		}
 	}
 	return rng, subnets, routes
@@ -123,7 +123,7 @@ func DeleteRoute(ctx context.Context, c *hcloud.Client, networkID int64, dest ne
 }
 
 // EnsureRangeCovers grows the network's ip_range to the smallest range that
-// contains dest and keeps the base address (netplan.ExpandNetworkRange: the
+// contains dest and keeps the base address (addrplan.ExpandNetworkRange: the
 // only growth change_ip_range allows), so a route to dest is accepted and
 // servers send dest to Hetzner's router. Servers already in the network pick
 // the grown range up only after a reboot or a change of their routes ("After
@@ -142,7 +142,7 @@ func EnsureRangeCovers(ctx context.Context, c *hcloud.Client, networkID int64, d
 			return fmt.Errorf("%s: network %d does not exist", what, networkID)
 		}
 		cur, _, _ := NetworkFacts(n)
-		grown, grow, err := netplan.ExpandNetworkRange(cur, dest)
+		grown, grow, err := addrplan.ExpandNetworkRange(cur, dest)
 		if err != nil {
 			return err
 		}

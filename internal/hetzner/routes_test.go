@@ -7,7 +7,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/netplan"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/addrplan"
 )
 
 func TestEnsureRouteTwiceAddsOneRoute(t *testing.T) {
@@ -25,7 +25,7 @@ func TestEnsureRouteTwiceAddsOneRoute(t *testing.T) {
 		t.Errorf("second EnsureRoute made %d mutations, want 0", d)
 	}
 	_, _, routes := NetworkFacts(e.get(t, n.ID))
-	if want := []netplan.Route{{Destination: dest, Gateway: gw}}; !slices.Equal(routes, want) {
+	if want := []addrplan.Route{{Destination: dest, Gateway: gw}}; !slices.Equal(routes, want) {
 		t.Fatalf("routes = %v, want %v", routes, want)
 	}
 	got, found, _, err := FindRoute(tctx(t), e.c, n.ID, dest)
@@ -45,7 +45,7 @@ func TestEnsureRouteMovesGateway(t *testing.T) {
 		t.Fatalf("changing the gateway: %v", err)
 	}
 	_, _, routes := NetworkFacts(e.get(t, n.ID))
-	if want := []netplan.Route{{Destination: dest, Gateway: mustAddr("10.0.1.2")}}; !slices.Equal(routes, want) {
+	if want := []addrplan.Route{{Destination: dest, Gateway: mustAddr("10.0.1.2")}}; !slices.Equal(routes, want) {
 		t.Fatalf("routes = %v, want %v", routes, want)
 	}
 }
@@ -155,7 +155,7 @@ func TestEnsureRangeCovers(t *testing.T) {
 				t.Fatalf("live range %v, want %s", rng, tt.want)
 			}
 			// The route is now accepted.
-			if err := EnsureRoute(tctx(t), e.c, n.ID, mustPrefix(tt.dest), netplan.NetworkRouterIP(mustPrefix(tt.rng)).Next()); err != nil {
+			if err := EnsureRoute(tctx(t), e.c, n.ID, mustPrefix(tt.dest), addrplan.NetworkRouterIP(mustPrefix(tt.rng)).Next()); err != nil {
 				t.Fatalf("route after growth: %v", err)
 			}
 		})

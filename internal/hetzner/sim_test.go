@@ -11,7 +11,7 @@ import (
 	"github.com/hetznercloud/hcloud-go/v2/hcloud"
 
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/hcloudsim"
-	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simcore"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simenv"
 )
 
 // emu is one emulated Hetzner project reached through the real hcloud-go
@@ -19,8 +19,8 @@ import (
 // codes and action protocol.
 type emu struct {
 	c     *hcloud.Client
-	stats *simcore.Stats
-	clock *simcore.Clock
+	stats *simenv.Stats
+	clock *simenv.Clock
 	// sim is the emulated project, for tests that change what Hetzner can
 	// place (SetAvailable, FailServerCreates).
 	sim *hcloudsim.Server
@@ -32,9 +32,9 @@ type emu struct {
 func newEmu(t *testing.T, scale float64) *emu { return newFaultyEmu(t, scale, nil) }
 
 // newFaultyEmu is newEmu with injected faults (nil: none).
-func newFaultyEmu(t *testing.T, scale float64, faults *simcore.Faults) *emu {
+func newFaultyEmu(t *testing.T, scale float64, faults *simenv.Faults) *emu {
 	t.Helper()
-	env := &simcore.Env{Clock: &simcore.Clock{Scale: scale}, Token: "t", Stats: &simcore.Stats{}, Faults: faults}
+	env := &simenv.Env{Clock: &simenv.Clock{Scale: scale}, Token: "t", Stats: &simenv.Stats{}, Faults: faults}
 	sim := hcloudsim.New(env)
 	mux := http.NewServeMux()
 	mux.Handle("/hcloud/v1/", http.StripPrefix("/hcloud/v1", sim))

@@ -9,7 +9,7 @@ import (
 
 	"github.com/hetznercloud/hcloud-go/v2/hcloud"
 
-	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simcore"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simenv"
 )
 
 func TestEnsureNetworkAdoptsOwnRefusesForeign(t *testing.T) {
@@ -237,7 +237,7 @@ func TestDeleteFirewallStillApplied(t *testing.T) {
 // an ensure step: the adapter retries and, thanks to lookup-by-name, never
 // creates twice.
 func TestEnsureStepsSurviveFaults(t *testing.T) {
-	f, err := simcore.ParseFaults("error_rate=0.2,drop_rate=0.05,seed=11")
+	f, err := simenv.ParseFaults("error_rate=0.2,drop_rate=0.05,seed=11")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,7 +272,7 @@ func TestEnsureStepsSurviveFaults(t *testing.T) {
 // The fault stream is seeded and the steps run one after another, so the
 // same actions fail on every run.
 func TestFailedActionsAreRedriven(t *testing.T) {
-	f, err := simcore.ParseFaults("lro_failure_rate=0.3,seed=5")
+	f, err := simenv.ParseFaults("lro_failure_rate=0.3,seed=5")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,10 +13,10 @@ import (
 
 	"github.com/hetznercloud/hcloud-go/v2/hcloud"
 
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/addrplan"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/cloudinit"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/hetzner"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/ipsec"
-	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/netplan"
 )
 
 // configLabel carries a hash of everything baked into the gateway server at
@@ -194,7 +194,7 @@ func defaultGatewayIP(ctx context.Context, hc *hcloud.Client, n *hcloud.Network,
 	if err != nil {
 		return netip.Addr{}, err
 	}
-	return netplan.DefaultGatewayIP(subnet, rng, used)
+	return addrplan.DefaultGatewayIP(subnet, rng, used)
 }
 
 // gatewayConfig is the one place the link's policy and address plan become

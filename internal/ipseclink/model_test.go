@@ -9,8 +9,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/addrplan"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/azure"
-	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/netplan"
 )
 
 func TestAttrPathFollowsDottedNames(t *testing.T) {
@@ -28,7 +28,7 @@ func TestAttrPathFollowsDottedNames(t *testing.T) {
 
 func TestAddErrUsesNetplanAttribute(t *testing.T) {
 	var d diag.Diagnostics
-	err := netplan.CheckGatewayIP(netip.MustParseAddr("10.0.0.1"), netip.MustParsePrefix("10.0.0.0/24"), netip.MustParsePrefix("10.0.0.0/12"))
+	err := addrplan.CheckGatewayIP(netip.MustParseAddr("10.0.0.1"), netip.MustParsePrefix("10.0.0.0/24"), netip.MustParsePrefix("10.0.0.0/12"))
 	if err == nil {
 		t.Fatal("the network's first IP must be refused as gateway IP")
 	}

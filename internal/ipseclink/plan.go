@@ -12,9 +12,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/addrplan"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/cloudinit"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/hetzner"
-	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/netplan"
 )
 
 // ValidateConfig runs every rule that needs no API call, so `terraform
@@ -190,7 +190,7 @@ func liveChecks(ctx context.Context, c clouds, s *spec, diags *diag.Diagnostics)
 					joinPrefixes(vnet.AddressSpace)+" that no other subnet uses) so it can be created.")
 		}
 		if p := s.GatewaySubnetPrefix; p.IsValid() && vnet.GatewaySubnetID == "" &&
-			!slices.ContainsFunc(vnet.AddressSpace, func(v netip.Prefix) bool { return netplan.Contains(v, p) }) {
+			!slices.ContainsFunc(vnet.AddressSpace, func(v netip.Prefix) bool { return addrplan.Contains(v, p) }) {
 			diags.AddAttributeError(pathAzure.AtName("gateway_subnet_prefix"), "GatewaySubnet outside the VNet",
 				"azure.gateway_subnet_prefix: "+p.String()+" is not inside the VNet's address space "+joinPrefixes(vnet.AddressSpace)+".")
 		}
@@ -214,7 +214,7 @@ func liveChecks(ctx context.Context, c clouds, s *spec, diags *diag.Diagnostics)
 	}
 	checkPlan(&resolved, diags)
 	if !gwIP.IsValid() && rng.IsValid() && s.GatewaySubnet.IsValid() && !diags.HasError() {
-		ip, err := netplan.DefaultGatewayIP(s.GatewaySubnet, rng, used)
+		ip, err := addrplan.DefaultGatewayIP(s.GatewaySubnet, rng, used)
 		addErr(diags, pathHetzner.AtName("gateway_subnet"), "No free gateway IP", err)
 		gwIP = ip
 	}

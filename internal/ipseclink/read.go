@@ -11,9 +11,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hetznercloud/hcloud-go/v2/hcloud"
 
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/addrplan"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/cloudinit"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/hetzner"
-	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/netplan"
 )
 
 // observation is what Read found, sub-resource by sub-resource.
@@ -105,7 +105,7 @@ func observeHetzner(ctx context.Context, c clouds, s spec, p *progress, obs *obs
 			obs.driftf("gateway subnet %s was removed from network %d", s.GatewaySubnet, n.ID)
 		}
 		for _, dest := range s.RemotePrefixes {
-			i := slices.IndexFunc(routes, func(r netplan.Route) bool { return r.Destination == dest })
+			i := slices.IndexFunc(routes, func(r addrplan.Route) bool { return r.Destination == dest })
 			switch {
 			case i < 0:
 				obs.driftf("network route %s -> %s is missing", dest, p.PrivateIP)

@@ -1,6 +1,6 @@
 // Package ipseclink implements crosscloud_ipsec_link: both sides of a
 // Hetzner <-> Azure IPsec tunnel in one resource. The resource orchestrates;
-// the rules live in ipsec/netplan/cloudinit and the API calls in the
+// the rules live in ipsec/addrplan/cloudinit and the API calls in the
 // hetzner/azure adapters.
 package ipseclink
 

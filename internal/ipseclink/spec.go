@@ -11,10 +11,10 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/addrplan"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/azure"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/hetzner"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/ipsec"
-	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/netplan"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/policyattr"
 )
 
@@ -63,7 +63,7 @@ var (
 
 // attrPath turns the dotted attribute names the pure packages use
 // ("hetzner.gateway_ip") into framework paths, so a rule broken deep in
-// netplan still points the user at the line of HCL to change.
+// addrplan still points the user at the line of HCL to change.
 func attrPath(dotted string) path.Path {
 	parts := strings.Split(dotted, ".")
 	p := path.Root(parts[0])
@@ -73,12 +73,12 @@ func attrPath(dotted string) path.Path {
 	return p
 }
 
-// addErr attaches err to the path its *netplan.Error names, or to fallback.
+// addErr attaches err to the path its *addrplan.Error names, or to fallback.
 func addErr(diags *diag.Diagnostics, fallback path.Path, summary string, err error) {
 	if err == nil {
 		return
 	}
-	var ne *netplan.Error
+	var ne *addrplan.Error
 	if errors.As(err, &ne) && ne.Attribute != "" {
 		diags.AddAttributeError(attrPath(ne.Attribute), summary, ne.Attribute+": "+strings.TrimPrefix(ne.Message, ne.Attribute+" "))
 		return
@@ -107,11 +107,11 @@ func buildSpec(ctx context.Context, m *model) (s spec, diags diag.Diagnostics) {
 	}
 	s.NetworkRange = prefixAttr(&diags, pathHetzner.AtName("network_ip_range"), h.NetworkIPRange.ValueString())
 	if s.NetworkRange.IsValid() {
-		addErr(&diags, pathHetzner.AtName("network_ip_range"), "Invalid Hetzner network range", netplan.CheckNetworkRange(s.NetworkRange))
+		addErr(&diags, pathHetzner.AtName("network_ip_range"), "Invalid Hetzner network range", addrplan.CheckNetworkRange(s.NetworkRange))
 	}
 	s.GatewaySubnet = prefixAttr(&diags, pathHetzner.AtName("gateway_subnet"), h.GatewaySubnet.ValueString())
 	if v := h.GatewayIP.ValueString(); v != "" {
-		ip, err := netplan.ParseAddr(netplan.AttrGatewayIP, v)
+		ip, err := addrplan.ParseAddr(addrplan.AttrGatewayIP, v)
 		addErr(&diags, pathHetzner.AtName("gateway_ip"), "Invalid gateway IP", err)
 		s.GatewayIP = ip
 	}
@@ -169,27 +169,27 @@ func buildSpec(ctx context.Context, m *model) (s spec, diags diag.Diagnostics) {
 func checkPlan(s *spec, diags *diag.Diagnostics) {
 	if s.NetworkRange.IsValid() && s.GatewaySubnet.IsValid() {
 		addErr(diags, pathHetzner.AtName("gateway_subnet"), "Gateway subnet outside the network",
-			netplan.CheckSubnetInNetwork(netplan.AttrGatewaySubnet, s.GatewaySubnet, s.NetworkRange))
+			addrplan.CheckSubnetInNetwork(addrplan.AttrGatewaySubnet, s.GatewaySubnet, s.NetworkRange))
 	}
 	if s.NetworkRange.IsValid() && s.GatewaySubnet.IsValid() && s.GatewayIP.IsValid() {
-		addErr(diags, pathHetzner.AtName("gateway_ip"), "Invalid gateway IP", netplan.CheckGatewayIP(s.GatewayIP, s.GatewaySubnet, s.NetworkRange))
+		addErr(diags, pathHetzner.AtName("gateway_ip"), "Invalid gateway IP", addrplan.CheckGatewayIP(s.GatewayIP, s.GatewaySubnet, s.NetworkRange))
 	}
 	if s.NetworkRange.IsValid() && len(s.RemotePrefixes) > 0 {
-		covers := netplan.CheckCovers
+		covers := addrplan.CheckCovers
 		if s.NetworkID != 0 {
-			covers = netplan.CheckCoversExisting // only base-keeping growth
+			covers = addrplan.CheckCoversExisting // only base-keeping growth
 		}
 		addErr(diags, pathAzure.AtName("remote_prefixes"), "Hetzner network does not cover the Azure prefixes",
-			covers(s.NetworkRange, s.RemotePrefixes, netplan.AttrRemotePrefixes))
+			covers(s.NetworkRange, s.RemotePrefixes, addrplan.AttrRemotePrefixes))
 	}
 	if len(s.RemotePrefixes) > 0 {
 		local := s.LocalPrefixes
-		attr := netplan.AttrLocalPrefixes
+		attr := addrplan.AttrLocalPrefixes
 		if len(local) == 0 && s.GatewaySubnet.IsValid() {
-			local, attr = []netip.Prefix{s.GatewaySubnet}, netplan.AttrGatewaySubnet
+			local, attr = []netip.Prefix{s.GatewaySubnet}, addrplan.AttrGatewaySubnet
 		}
 		addErr(diags, attrPath(attr), "Hetzner and Azure prefixes overlap",
-			netplan.CheckNoOverlap(local, attr, s.RemotePrefixes, netplan.AttrRemotePrefixes))
+			addrplan.CheckNoOverlap(local, attr, s.RemotePrefixes, addrplan.AttrRemotePrefixes))
 	}
 }
 
@@ -197,7 +197,7 @@ func prefixAttr(diags *diag.Diagnostics, p path.Path, v string) netip.Prefix {
 	if v == "" {
 		return netip.Prefix{}
 	}
-	pfx, err := netplan.ParsePrefix(pathString(p), v)
+	pfx, err := addrplan.ParsePrefix(pathString(p), v)
 	addErr(diags, p, "Invalid CIDR", err)
 	return pfx
 }
@@ -221,9 +221,9 @@ func prefixList(ctx context.Context, diags *diag.Diagnostics, p path.Path, l typ
 			out = append(out, pfx)
 			continue
 		}
-		pfx, err := netplan.ParsePrefix(pathString(p), v)
+		pfx, err := addrplan.ParsePrefix(pathString(p), v)
 		if err != nil {
-			var ne *netplan.Error
+			var ne *addrplan.Error
 			msg := err.Error()
 			if errors.As(err, &ne) {
 				msg = ne.Message

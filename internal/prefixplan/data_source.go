@@ -5,7 +5,7 @@
 // Picking prefixes by hand is how the original Hetzner <-> Azure setup
 // started; a plan makes the "no overlap" and "Hetzner range is a superset of
 // the Azure prefixes" rules hold by construction. The allocation itself is
-// netplan.Plan; this package only maps it to Terraform. It is pure: no API
+// addrplan.Plan; this package only maps it to Terraform. It is pure: no API
 // call and no provider credentials.
 package prefixplan
 

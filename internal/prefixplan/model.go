@@ -12,13 +12,13 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 
-	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/netplan"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/addrplan"
 )
 
 // Attribute names, shared by the schema, the model tags and diagnostics.
 const (
-	attrSupernet     = netplan.AttrSupernet
-	attrProviders    = netplan.AttrProviders
+	attrSupernet     = addrplan.AttrSupernet
+	attrProviders    = addrplan.AttrProviders
 	attrName         = "name"
 	attrPrefixLength = "prefix_length"
 )
@@ -49,7 +49,7 @@ var providerAttrTypes = map[string]attr.Type{
 // whole-plan rules (fit, supernet range) to Read.
 type input struct {
 	supernet  netip.Prefix
-	providers []netplan.ProviderRequest
+	providers []addrplan.ProviderRequest
 	complete  bool
 }
 
@@ -65,7 +65,7 @@ func parse(ctx context.Context, m model) (input, diag.Diagnostics) {
 	case v.IsUnknown() || v.IsNull():
 		in.complete = false
 	default:
-		p, err := netplan.ParsePrefix(attrSupernet, v.ValueString())
+		p, err := addrplan.ParsePrefix(attrSupernet, v.ValueString())
 		if err != nil {
 			diags.AddAttributeError(path.Root(attrSupernet), "Invalid supernet", message(err))
 			in.complete = false
@@ -96,11 +96,11 @@ func parse(ctx context.Context, m model) (input, diag.Diagnostics) {
 			in.complete = false
 			continue
 		}
-		req := netplan.ProviderRequest{Name: pm.Name.ValueString()}
+		req := addrplan.ProviderRequest{Name: pm.Name.ValueString()}
 		switch {
 		case pm.Name.IsUnknown():
 			in.complete = false
-		case !netplan.ValidName(req.Name):
+		case !addrplan.ValidName(req.Name):
 			diags.AddAttributeError(at.AtName(attrName), "Invalid provider name",
 				fmt.Sprintf("%q is not a valid name: use 1-63 lowercase letters, digits and '-' (it becomes a key of prefixes)", req.Name))
 		default:
@@ -135,7 +135,7 @@ func parse(ctx context.Context, m model) (input, diag.Diagnostics) {
 
 // message is err's text without the attribute prefix Terraform shows anyway.
 func message(err error) string {
-	var ne *netplan.Error
+	var ne *addrplan.Error
 	if errors.As(err, &ne) {
 		return ne.Message
 	}
@@ -146,15 +146,15 @@ func message(err error) string {
 // makes the plan (ok = true). ValidateConfig and Read share it, so a
 // configuration that passes `terraform validate` with known values also
 // plans at apply.
-func build(ctx context.Context, m model) (res netplan.PlanResult, in input, ok bool, diags diag.Diagnostics) {
+func build(ctx context.Context, m model) (res addrplan.PlanResult, in input, ok bool, diags diag.Diagnostics) {
 	in, diags = parse(ctx, m)
 	if !in.complete {
 		return res, in, false, diags
 	}
-	res, err := netplan.Plan(in.supernet, in.providers)
+	res, err := addrplan.Plan(in.supernet, in.providers)
 	if err != nil {
 		at := path.Root(attrProviders)
-		var ne *netplan.Error
+		var ne *addrplan.Error
 		if errors.As(err, &ne) && ne.Attribute == attrSupernet {
 			at = path.Root(attrSupernet)
 		}
@@ -165,7 +165,7 @@ func build(ctx context.Context, m model) (res netplan.PlanResult, in input, ok b
 }
 
 // applyResult fills the computed attributes of m from a plan.
-func (m *model) applyResult(in input, res netplan.PlanResult) diag.Diagnostics {
+func (m *model) applyResult(in input, res addrplan.PlanResult) diag.Diagnostics {
 	elems := make(map[string]attr.Value, len(res.Prefixes))
 	for _, np := range res.Prefixes {
 		elems[np.Name] = types.StringValue(np.Prefix.String())

@@ -11,7 +11,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simcore"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simenv"
 )
 
 // fakeCloud stands in for hcloudsim/azuresim: it authenticates and counts
@@ -20,7 +20,7 @@ import (
 // it keeps a copy of the Env, so the frame must complete the Env first.
 type fakeCloud struct {
 	name string
-	env  simcore.Env
+	env  simenv.Env
 
 	mu     sync.Mutex
 	things map[string]bool
@@ -38,10 +38,10 @@ type echo struct {
 }
 
 func newFake(name string) CloudFunc {
-	return func(env *simcore.Env) Cloud { return makeFake(name, env) }
+	return func(env *simenv.Env) Cloud { return makeFake(name, env) }
 }
 
-func makeFake(name string, env *simcore.Env) *fakeCloud {
+func makeFake(name string, env *simenv.Env) *fakeCloud {
 	return &fakeCloud{name: name, env: *env, things: map[string]bool{}}
 }
 
@@ -58,7 +58,7 @@ func (f *fakeCloud) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.mu.Unlock()
 		f.env.Stats.Mutation()
 		if f.env.Events != nil {
-			f.env.Events.Changed(simcore.Event{Kind: f.name + ".thing.created", ID: r.URL.Query().Get("name")})
+			f.env.Events.Changed(simenv.Event{Kind: f.name + ".thing.created", ID: r.URL.Query().Get("name")})
 		}
 		w.WriteHeader(http.StatusCreated)
 	case r.URL.Path == "/drop": // like azuresim's FaultDrop
@@ -76,12 +76,12 @@ func (f *fakeCloud) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (f *fakeCloud) Resources() []simcore.Resource {
+func (f *fakeCloud) Resources() []simenv.Resource {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var out []simcore.Resource
+	var out []simenv.Resource
 	for n := range f.things {
-		out = append(out, simcore.Resource{Cloud: f.name, Type: "thing", ID: f.name + "/" + n, Name: n})
+		out = append(out, simenv.Resource{Cloud: f.name, Type: "thing", ID: f.name + "/" + n, Name: n})
 	}
 	return out
 }
@@ -121,7 +121,7 @@ func testOptions() Options {
 // startFake starts a frame with two fake clouds on a free loopback port.
 func startFake(t testing.TB, opts Options) *Sim {
 	t.Helper()
-	s, err := New(opts, newFake(simcore.CloudHCloud), newFake(simcore.CloudAzure))
+	s, err := New(opts, newFake(simenv.CloudHCloud), newFake(simenv.CloudAzure))
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

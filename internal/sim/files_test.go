@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simcore"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simenv"
 )
 
 // sourceEnv runs `. file` in a real POSIX shell and returns the named
@@ -178,7 +178,7 @@ func TestStateFileLoadErrors(t *testing.T) {
 			}
 			o := testOptions()
 			o.StateFile = path
-			hc := func(env *simcore.Env) Cloud {
+			hc := func(env *simenv.Env) Cloud {
 				c := makeFake("hcloud", env)
 				c.badState = tt.badHCloud
 				return c

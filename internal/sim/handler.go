@@ -11,7 +11,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simcore"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simenv"
 )
 
 // URL prefixes of the two emulated APIs. The provider's endpoints are the
@@ -55,18 +55,18 @@ func (s *Sim) routes() http.Handler {
 
 // StateResponse is the body of GET /_sim/state.
 type StateResponse struct {
-	Resources []simcore.Resource `json:"resources"`
+	Resources []simenv.Resource `json:"resources"`
 }
 
 // Resources lists every live resource of both clouds in a stable order
 // (cloud, type, name, id), so that two reads of an unchanged emulator are
 // byte-identical and tests can compare them. Valid after Start.
-func (s *Sim) Resources() []simcore.Resource {
+func (s *Sim) Resources() []simenv.Resource {
 	res := slices.Concat(s.hcloud.Resources(), s.azure.Resources())
 	if res == nil {
-		res = []simcore.Resource{} // JSON [] rather than null
+		res = []simenv.Resource{} // JSON [] rather than null
 	}
-	slices.SortFunc(res, func(a, b simcore.Resource) int {
+	slices.SortFunc(res, func(a, b simenv.Resource) int {
 		return cmp.Or(cmp.Compare(a.Cloud, b.Cloud), cmp.Compare(a.Type, b.Type),
 			cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
 	})
@@ -74,7 +74,7 @@ func (s *Sim) Resources() []simcore.Resource {
 }
 
 // Stats is the request counters of both clouds (GET /_sim/stats).
-func (s *Sim) Stats() simcore.StatsSnapshot { return s.env.Stats.Snapshot() }
+func (s *Sim) Stats() simenv.StatsSnapshot { return s.env.Stats.Snapshot() }
 
 // getOnly answers anything but GET/HEAD with a JSON 405.
 func getOnly(h http.HandlerFunc) http.HandlerFunc {

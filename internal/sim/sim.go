@@ -23,17 +23,17 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simcore"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simenv"
 )
 
 // Cloud is one emulated cloud API as the frame sees it. The frame routes to
 // it with the cloud's prefix stripped, lists its resources for /_sim/state
 // and saves and restores it for -state-file. A Cloud authenticates and
-// counts its own requests (simcore.Env.Token, simcore.Env.Stats), in its own
+// counts its own requests (simenv.Env.Token, simenv.Env.Stats), in its own
 // wire format; the frame does neither, so nothing is counted twice.
 type Cloud interface {
 	http.Handler
-	Resources() []simcore.Resource
+	Resources() []simenv.Resource
 	MarshalState() ([]byte, error)
 	UnmarshalState([]byte) error
 }
@@ -41,23 +41,23 @@ type Cloud interface {
 // CloudFunc builds a Cloud on the shared environment. The frame calls it once,
 // in Start, after it listens: every Env field (BaseURL, Token, Events,
 // Status) is final by then, so a Cloud may keep a copy of the Env.
-type CloudFunc func(env *simcore.Env) Cloud
+type CloudFunc func(env *simenv.Env) Cloud
 
 // DataPlane is the hook for -lab: it turns emulated resources into network
 // namespaces running strongSwan. It learns about changes as a
-// simcore.EventSink, answers Azure connectionStatus from the real IKE state
-// as a simcore.ConnectionStatusSource, serves /_sim/lab/ (with that prefix
+// simenv.EventSink, answers Azure connectionStatus from the real IKE state
+// as a simenv.ConnectionStatusSource, serves /_sim/lab/ (with that prefix
 // stripped, e.g. GET /hosts) and tears everything down on Close.
 type DataPlane interface {
-	simcore.EventSink
-	simcore.ConnectionStatusSource
+	simenv.EventSink
+	simenv.ConnectionStatusSource
 	http.Handler
 	Close() error
 }
 
 // DataPlaneFunc builds the data plane once both clouds exist, so it can read
 // what it needs from them (server user_data, gateway settings).
-type DataPlaneFunc func(env *simcore.Env, hcloud, azure Cloud) (DataPlane, error)
+type DataPlaneFunc func(env *simenv.Env, hcloud, azure Cloud) (DataPlane, error)
 
 // Options configures one emulator process; cmd/crosscloud-sim fills it from
 // its flags and simtest from its options.
@@ -68,7 +68,7 @@ type Options struct {
 	Addr string
 	// TimeScale multiplies every real-world duration; 0 means 1.0.
 	TimeScale float64
-	// Faults is the -faults spec (simcore.ParseFaults); empty means none.
+	// Faults is the -faults spec (simenv.ParseFaults); empty means none.
 	Faults string
 	// EnvFile, when set, receives `export` lines with every setting the
 	// provider needs once the emulator listens (mode 0600).
@@ -96,7 +96,7 @@ type Options struct {
 // Sim is one running emulator: both clouds behind one HTTP server.
 type Sim struct {
 	opts    Options
-	env     *simcore.Env
+	env     *simenv.Env
 	hcloud  Cloud
 	azure   Cloud
 	dp      DataPlane
@@ -131,7 +131,7 @@ func New(opts Options, newHCloud, newAzure CloudFunc) (*Sim, error) {
 	if opts.TimeScale < 0 || math.IsNaN(opts.TimeScale) || math.IsInf(opts.TimeScale, 0) {
 		return nil, fmt.Errorf("time scale %v: must be a positive number (1.0 = real cloud timings, 0.001 = a 45-minute gateway in 2.7s)", opts.TimeScale)
 	}
-	faults, err := simcore.ParseFaults(opts.Faults)
+	faults, err := simenv.ParseFaults(opts.Faults)
 	if err != nil {
 		return nil, fmt.Errorf("-faults: %w", err)
 	}
@@ -151,10 +151,10 @@ func New(opts Options, newHCloud, newAzure CloudFunc) (*Sim, error) {
 		log:       logger,
 		newHCloud: newHCloud,
 		newAzure:  newAzure,
-		env: &simcore.Env{
-			Clock:  &simcore.Clock{Scale: opts.TimeScale},
+		env: &simenv.Env{
+			Clock:  &simenv.Clock{Scale: opts.TimeScale},
 			Faults: faults,
-			Stats:  &simcore.Stats{},
+			Stats:  &simenv.Stats{},
 			Token:  token,
 		},
 		served: make(chan struct{}),
@@ -199,18 +199,18 @@ type labSink struct{ dp atomic.Pointer[DataPlane] }
 func (l *labSink) set(dp DataPlane) { l.dp.Store(&dp) }
 
 // Changed forwards to the data plane.
-func (l *labSink) Changed(ev simcore.Event) {
+func (l *labSink) Changed(ev simenv.Event) {
 	if dp := l.dp.Load(); dp != nil {
 		(*dp).Changed(ev)
 	}
 }
 
 // ConnectionStatus asks the data plane; no data plane means no opinion.
-func (l *labSink) ConnectionStatus(id string) (simcore.ConnectionStatus, bool) {
+func (l *labSink) ConnectionStatus(id string) (simenv.ConnectionStatus, bool) {
 	if dp := l.dp.Load(); dp != nil {
 		return (*dp).ConnectionStatus(id)
 	}
-	return simcore.ConnectionStatus{}, false
+	return simenv.ConnectionStatus{}, false
 }
 
 // newToken returns 32 random bytes as hex: what both emulated clouds accept

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simcore"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simenv"
 )
 
 func TestRouting(t *testing.T) {
@@ -100,7 +100,7 @@ func TestSimEndpoints(t *testing.T) {
 	if status != 200 {
 		t.Fatalf("GET /_sim/stats = %d %s", status, body)
 	}
-	var stats simcore.StatsSnapshot
+	var stats simenv.StatsSnapshot
 	if err := json.Unmarshal([]byte(body), &stats); err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +158,7 @@ func TestStartRefusesNonLoopback(t *testing.T) {
 
 func TestCloseWaitsForRunningRequests(t *testing.T) {
 	var hc *fakeCloud
-	slow := func(env *simcore.Env) Cloud {
+	slow := func(env *simenv.Env) Cloud {
 		hc = makeFake("hcloud", env)
 		hc.release, hc.entered = make(chan struct{}), make(chan struct{})
 		return hc
@@ -213,18 +213,18 @@ func TestCloseWaitsForRunningRequests(t *testing.T) {
 // fakeLab records events and serves /_sim/lab/.
 type fakeLab struct {
 	mu     sync.Mutex
-	events []simcore.Event
+	events []simenv.Event
 	closed bool
 }
 
-func (l *fakeLab) Changed(ev simcore.Event) {
+func (l *fakeLab) Changed(ev simenv.Event) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.events = append(l.events, ev)
 }
 
-func (l *fakeLab) ConnectionStatus(string) (simcore.ConnectionStatus, bool) {
-	return simcore.ConnectionStatus{}, false
+func (l *fakeLab) ConnectionStatus(string) (simenv.ConnectionStatus, bool) {
+	return simenv.ConnectionStatus{}, false
 }
 
 func (l *fakeLab) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -242,7 +242,7 @@ func TestLabDataPlaneHook(t *testing.T) {
 	lab := &fakeLab{}
 	o := testOptions()
 	o.Lab = true
-	o.NewDataPlane = func(env *simcore.Env, hcloud, azure Cloud) (DataPlane, error) {
+	o.NewDataPlane = func(env *simenv.Env, hcloud, azure Cloud) (DataPlane, error) {
 		if hcloud == nil || azure == nil || env.Token == "" {
 			t.Error("data plane built before the clouds or the token")
 		}

@@ -13,9 +13,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/addrplan"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/cloudinit"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/ipsec"
-	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/netplan"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/policyattr"
 )
 
@@ -69,7 +69,7 @@ type input struct {
 func (in input) complete() bool { return len(in.pending) == 0 }
 
 // parse converts m into plain values and applies the per-attribute rules of
-// netplan (IPv4 addresses and canonical CIDRs) and ipsec (policy, shared
+// addrplan (IPv4 addresses and canonical CIDRs) and ipsec (policy, shared
 // key, DPD), each diagnostic on the attribute that caused it.
 func parse(ctx context.Context, m model) (input, diag.Diagnostics) {
 	var diags diag.Diagnostics
@@ -143,7 +143,7 @@ func parseAddr(diags *diag.Diagnostics, pending map[string]bool, attr string, v 
 	if !ok || v.IsNull() {
 		return netip.Addr{}
 	}
-	a, err := netplan.ParseAddr(attr, s)
+	a, err := addrplan.ParseAddr(attr, s)
 	if err != nil {
 		diags.AddAttributeError(path.Root(attr), "Invalid IPv4 address", detail(attr, err))
 		pending[attr] = true
@@ -176,7 +176,7 @@ func parsePrefixes(ctx context.Context, diags *diag.Diagnostics, pending map[str
 			pending[attr] = true
 			continue
 		}
-		p, err := netplan.ParsePrefix(attr, e.ValueString())
+		p, err := addrplan.ParsePrefix(attr, e.ValueString())
 		if err != nil {
 			diags.AddAttributeError(path.Root(attr).AtListIndex(i), "Invalid CIDR prefix", detail(attr, err))
 			pending[attr] = true
@@ -193,7 +193,7 @@ func parsePrefixes(ctx context.Context, diags *diag.Diagnostics, pending map[str
 // detail is the message of an error from a pure package without its
 // leading "attribute: ", which Terraform already shows with the diagnostic.
 func detail(attr string, err error) string {
-	var ne *netplan.Error
+	var ne *addrplan.Error
 	if errors.As(err, &ne) {
 		return ne.Message
 	}

@@ -8,7 +8,7 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v9"
 
-	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simcore"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simenv"
 )
 
 func ipsecPolicy(mod func(*armnetwork.IPSecPolicy)) []*armnetwork.IPSecPolicy {
@@ -139,9 +139,9 @@ func TestConnectionNeedsProvisionedGateway(t *testing.T) {
 	})
 }
 
-type fakeStatus struct{ st simcore.ConnectionStatus }
+type fakeStatus struct{ st simenv.ConnectionStatus }
 
-func (f fakeStatus) ConnectionStatus(string) (simcore.ConnectionStatus, bool) {
+func (f fakeStatus) ConnectionStatus(string) (simenv.ConnectionStatus, bool) {
 	return f.st, f.st.Status != ""
 }
 
@@ -149,18 +149,18 @@ func TestConnectionStatus(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name   string
-		status simcore.ConnectionStatusSource
+		status simenv.ConnectionStatusSource
 		want   armnetwork.VirtualNetworkGatewayConnectionStatus
 		bytes  int64
 	}{
 		{"API-only rule", nil, "Connected", 0},
 		{"lab without opinion", fakeStatus{}, "Connected", 0},
-		{"lab says NotConnected", fakeStatus{simcore.ConnectionStatus{Status: "NotConnected"}}, "NotConnected", 0},
-		{"lab says Connected", fakeStatus{simcore.ConnectionStatus{Status: "Connected", IngressBytes: 42, EgressBytes: 7}}, "Connected", 42},
+		{"lab says NotConnected", fakeStatus{simenv.ConnectionStatus{Status: "NotConnected"}}, "NotConnected", 0},
+		{"lab says Connected", fakeStatus{simenv.ConnectionStatus{Status: "Connected", IngressBytes: 42, EgressBytes: 7}}, "Connected", 42},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFixture(t, func(e *simcore.Env) { e.Status = tt.status })
+			f := newFixture(t, func(e *simenv.Env) { e.Status = tt.status })
 			st := f.stack("rg", "VpnGw1AZ")
 			conns := f.net.NewVirtualNetworkGatewayConnectionsClient()
 			p, err := conns.BeginCreateOrUpdate(ctx, "rg", "conn", connBody(st.gwID, st.lngID, "Secret123"), nil)
@@ -191,7 +191,7 @@ func TestConnectionStatus(t *testing.T) {
 func TestSharedKeyAndEvents(t *testing.T) {
 	t.Parallel()
 	rec := &recorder{}
-	f := newFixture(t, func(e *simcore.Env) { e.Events = rec })
+	f := newFixture(t, func(e *simenv.Env) { e.Events = rec })
 	st := f.stack("rg", "VpnGw1AZ")
 	c := f.connect(st, "conn", "First123")
 	conns := f.net.NewVirtualNetworkGatewayConnectionsClient()

@@ -17,7 +17,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v9"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/resources/armresources"
 
-	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simcore"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simenv"
 )
 
 const testToken = "test-token"
@@ -33,21 +33,21 @@ func (c staticCred) GetToken(context.Context, policy.TokenRequestOptions) (azcor
 // crosscloud-sim mounts it, with real SDK clients pointed at it.
 type fixture struct {
 	t   testing.TB
-	env *simcore.Env
+	env *simenv.Env
 	srv *Server
 	url string
 	net *armnetwork.ClientFactory
 	rgs *armresources.ResourceGroupsClient
 }
 
-func newFixture(t testing.TB, setup ...func(*simcore.Env)) *fixture {
+func newFixture(t testing.TB, setup ...func(*simenv.Env)) *fixture {
 	t.Helper()
 	return newFixtureOpts(t, nil, setup...)
 }
 
-func newFixtureOpts(t testing.TB, opts []Option, setup ...func(*simcore.Env)) *fixture {
+func newFixtureOpts(t testing.TB, opts []Option, setup ...func(*simenv.Env)) *fixture {
 	t.Helper()
-	env := &simcore.Env{Clock: &simcore.Clock{Scale: 0.0001}, Stats: &simcore.Stats{}, Token: testToken}
+	env := &simenv.Env{Clock: &simenv.Clock{Scale: 0.0001}, Stats: &simenv.Stats{}, Token: testToken}
 	for _, f := range setup {
 		f(env)
 	}
@@ -215,10 +215,10 @@ func (f *fixture) connect(st stack, name, key string) armnetwork.VirtualNetworkG
 // recorder is an EventSink for tests.
 type recorder struct {
 	mu  sync.Mutex
-	evs []simcore.Event
+	evs []simenv.Event
 }
 
-func (r *recorder) Changed(ev simcore.Event) {
+func (r *recorder) Changed(ev simenv.Event) {
 	r.mu.Lock()
 	r.evs = append(r.evs, ev)
 	r.mu.Unlock()

@@ -11,7 +11,7 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v9"
 
-	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simcore"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simenv"
 )
 
 // raw sends one request with the test token.
@@ -78,7 +78,7 @@ func TestPutReturns201WithAbsoluteAsyncHeaderThen200OnUpdate(t *testing.T) {
 
 func TestGatewayCreateShowsUpdatingUntilDone(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, func(e *simcore.Env) { e.Clock.Scale = 0.0001 })
+	f := newFixture(t, func(e *simenv.Env) { e.Clock.Scale = 0.0001 })
 	f.group("rg")
 	v := f.vnet("rg", "vnet", "10.1.0.0/16", subnet("GatewaySubnet", "10.1.255.0/27"))
 	pip := f.pip("rg", "pip", armnetwork.PublicIPAddressSKUNameStandard, armnetwork.IPAllocationMethodStatic)
@@ -115,7 +115,7 @@ func TestGatewayCreateShowsUpdatingUntilDone(t *testing.T) {
 
 func TestDeleteReturns202ThenResourceIs404(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, func(e *simcore.Env) { e.Clock.Scale = 0.01 }) // delete takes 100 ms
+	f := newFixture(t, func(e *simenv.Env) { e.Clock.Scale = 0.01 }) // delete takes 100 ms
 	f.group("rg")
 	f.pip("rg", "pip", armnetwork.PublicIPAddressSKUNameStandard, armnetwork.IPAllocationMethodStatic)
 	resp := f.raw(http.MethodDelete, rgPath("rg")+"publicIPAddresses/pip"+netAPI, "")
@@ -163,7 +163,7 @@ func TestSDKDeleteFlow(t *testing.T) {
 
 func TestFailedLROSurfacesAsResponseError(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, func(e *simcore.Env) { e.Faults = &simcore.Faults{LROFailureRate: 1, Seed: 1} })
+	f := newFixture(t, func(e *simenv.Env) { e.Faults = &simenv.Faults{LROFailureRate: 1, Seed: 1} })
 	f.group("rg")
 	pips := f.net.NewPublicIPAddressesClient()
 	p, err := pips.BeginCreateOrUpdate(ctx, "rg", "pip", pipBody(armnetwork.PublicIPAddressSKUNameStandard, armnetwork.IPAllocationMethodStatic), nil)

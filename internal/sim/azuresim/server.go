@@ -16,7 +16,7 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/resources/armresources"
 
-	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simcore"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simenv"
 )
 
 // SubscriptionID and TenantID are the emulator's defaults; the env file the
@@ -50,25 +50,25 @@ func WithGatewayCreateDuration(d time.Duration) Option {
 
 // Server is the ARM half of crosscloud-sim. It is safe for concurrent use.
 type Server struct {
-	env           *simcore.Env
+	env           *simenv.Env
 	sub, tenant   string
 	gatewayCreate time.Duration
 
 	mu      sync.Mutex
 	st      *state
 	pending map[string]string // lower target ID -> op ID of the operation in flight
-	outbox  []simcore.Event
+	outbox  []simenv.Event
 
 	drainMu sync.Mutex
 }
 
 // New returns an emulator bound to env's clock, faults, stats, token and sinks.
-func New(env *simcore.Env, opts ...Option) *Server {
+func New(env *simenv.Env, opts ...Option) *Server {
 	if env == nil {
-		env = &simcore.Env{}
+		env = &simenv.Env{}
 	}
 	if env.Stats == nil {
-		env.Stats = &simcore.Stats{}
+		env.Stats = &simenv.Stats{}
 	}
 	s := &Server{env: env, sub: SubscriptionID, tenant: TenantID, gatewayCreate: DefaultGatewayCreate}
 	for _, o := range opts {
@@ -98,7 +98,7 @@ func (s *Server) withLock(fn func()) {
 // emit queues an event; call with s.mu held.
 func (s *Server) emit(kind, id string) {
 	if s.env.Events != nil {
-		s.outbox = append(s.outbox, simcore.Event{Kind: kind, ID: id})
+		s.outbox = append(s.outbox, simenv.Event{Kind: kind, ID: id})
 	}
 }
 
@@ -138,23 +138,23 @@ func (s *Server) flush() {
 // ServeHTTP answers one ARM request. The process frame mounts it with
 // http.StripPrefix("/azure", ...).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.env.Stats.Request(simcore.CloudAzure)
+	s.env.Stats.Request(simenv.CloudAzure)
 	w.Header().Set("x-ms-request-id", newGUID())
 	if !s.authorized(w, r) {
 		return
 	}
 	switch s.env.Faults.Request() {
-	case simcore.FaultServerError:
+	case simenv.FaultServerError:
 		s.retryAfter(w.Header(), 10*time.Second)
 		writeError(w, errInternal())
 		return
-	case simcore.FaultRateLimit:
+	case simenv.FaultRateLimit:
 		s.env.Stats.RateLimited()
 		s.retryAfter(w.Header(), 5*time.Second)
 		writeError(w, &armError{Status: http.StatusTooManyRequests, Code: "TooManyRequests",
 			Message: "The request is being throttled as the limit has been reached for operation type - Write_ObservationWindow_00:05:00. For more information, see - https://aka.ms/srpthrottlinglimits"})
 		return
-	case simcore.FaultDrop:
+	case simenv.FaultDrop:
 		dropConnection(w)
 		return
 	}
@@ -190,10 +190,10 @@ func (s *Server) authorized(w http.ResponseWriter, r *http.Request) bool {
 }
 
 // Resources lists every live ARM resource for GET /_sim/state.
-func (s *Server) Resources() []simcore.Resource {
-	var out []simcore.Resource
+func (s *Server) Resources() []simenv.Resource {
+	var out []simenv.Resource
 	add := func(typ string, id, name *string) {
-		out = append(out, simcore.Resource{Cloud: simcore.CloudAzure, Type: typ, ID: deref(id), Name: deref(name)})
+		out = append(out, simenv.Resource{Cloud: simenv.CloudAzure, Type: typ, ID: deref(id), Name: deref(name)})
 	}
 	s.withLock(func() {
 		for _, g := range s.st.Groups {

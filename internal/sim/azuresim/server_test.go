@@ -12,7 +12,7 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v9"
 
-	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simcore"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simenv"
 )
 
 func TestAuthentication(t *testing.T) {
@@ -110,11 +110,11 @@ func TestFaults(t *testing.T) {
 		{"drop", "drop_rate=1", 0, ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			faults, err := simcore.ParseFaults(tt.faults)
+			faults, err := simenv.ParseFaults(tt.faults)
 			if err != nil {
 				t.Fatal(err)
 			}
-			f := newFixture(t, func(e *simcore.Env) { e.Faults = faults })
+			f := newFixture(t, func(e *simenv.Env) { e.Faults = faults })
 			req, _ := http.NewRequest(http.MethodPut, f.url+"/azure/subscriptions/"+SubscriptionID+"/resourcegroups/rg?api-version=2021-04-01", strings.NewReader(`{"location":"westeurope"}`))
 			req.Header.Set("Authorization", "Bearer "+testToken)
 			resp, err := http.DefaultClient.Do(req)
@@ -147,7 +147,7 @@ func TestFaults(t *testing.T) {
 
 func TestSDKRetriesThroughRateLimits(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, func(e *simcore.Env) { e.Faults = &simcore.Faults{RateLimitRate: 0.3, Seed: 7} })
+	f := newFixture(t, func(e *simenv.Env) { e.Faults = &simenv.Faults{RateLimitRate: 0.3, Seed: 7} })
 	f.group("rg") // the SDK's retry policy honours retry-after-ms and retries
 	got, err := f.rgs.Get(ctx, "rg", nil)
 	if err != nil || deref(got.Name) != "rg" {
@@ -237,7 +237,7 @@ func TestParallelCreatesAreConsistent(t *testing.T) {
 
 func TestStateRoundTripResumesOperations(t *testing.T) {
 	t.Parallel()
-	f := newFixtureOpts(t, []Option{WithGatewayCreateDuration(time.Minute)}, func(e *simcore.Env) { e.Clock.Scale = 0.001 })
+	f := newFixtureOpts(t, []Option{WithGatewayCreateDuration(time.Minute)}, func(e *simenv.Env) { e.Clock.Scale = 0.001 })
 	st := f.stack("rg", "VpnGw1AZ")
 	f.connect(st, "conn", "Secret123")
 	if _, err := f.net.NewVirtualNetworkGatewaysClient().BeginReset(ctx, "rg", "gw", nil); err != nil { // 2 min x 0.001 = 120 ms

@@ -6,7 +6,7 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v9"
 
-	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simcore"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simenv"
 )
 
 // SetSharedKey's operation succeeds while the connection still reads
@@ -15,7 +15,7 @@ import (
 // key of an existing connection.
 func TestSharedKeyChangeSettlesAfterItsOperation(t *testing.T) {
 	t.Parallel()
-	f := newFixtureOpts(t, []Option{WithGatewayCreateDuration(time.Minute)}, func(e *simcore.Env) { e.Clock.Scale = 0.002 }) // settle 1 min -> 120 ms
+	f := newFixtureOpts(t, []Option{WithGatewayCreateDuration(time.Minute)}, func(e *simenv.Env) { e.Clock.Scale = 0.002 }) // settle 1 min -> 120 ms
 	st := f.stack("rg", "VpnGw1AZ")
 	f.connect(st, "conn", "First123")
 	conns := f.net.NewVirtualNetworkGatewayConnectionsClient()
@@ -47,7 +47,7 @@ func TestSharedKeyChangeSettlesAfterItsOperation(t *testing.T) {
 // (AnotherOperationInProgress), a later one is refused with 409.
 func TestGatewaySerializesItsConnections(t *testing.T) {
 	t.Parallel()
-	f := newFixtureOpts(t, []Option{WithGatewayCreateDuration(time.Minute)}, func(e *simcore.Env) { e.Clock.Scale = 0.01 }) // race 100 ms, report 10 ms, create 1.2 s
+	f := newFixtureOpts(t, []Option{WithGatewayCreateDuration(time.Minute)}, func(e *simenv.Env) { e.Clock.Scale = 0.01 }) // race 100 ms, report 10 ms, create 1.2 s
 	st := f.stack("rg", "VpnGw1AZ")
 	lp, err := f.net.NewLocalNetworkGatewaysClient().BeginCreateOrUpdate(ctx, "rg", "other", lngBody("203.0.113.11", "10.0.2.0/24"), nil)
 	other := *done(t, lp, err).ID

@@ -7,7 +7,7 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v9"
 
-	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simcore"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simenv"
 )
 
 // After a subnet PUT's operation succeeded, the subnet and its VNet still
@@ -16,7 +16,7 @@ import (
 // PutSubnetOperation, and the VNet family stays busy. Then both settle.
 func TestFreshSubnetAndItsVNetStayUpdating(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, func(e *simcore.Env) { e.Clock.Scale = 0.01 }) // settle 10 s -> 100 ms
+	f := newFixture(t, func(e *simenv.Env) { e.Clock.Scale = 0.01 }) // settle 10 s -> 100 ms
 	f.group("rg")
 	v := f.vnet("rg", "vnet", "10.1.0.0/16", subnet("vm", "10.1.1.0/24"))
 	pip := f.pip("rg", "pip", armnetwork.PublicIPAddressSKUNameStandard, armnetwork.IPAllocationMethodStatic)

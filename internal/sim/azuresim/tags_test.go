@@ -6,7 +6,7 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v9"
 
-	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simcore"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simenv"
 )
 
 // UpdateTags on a VNet answers 200 at once with the new tags (the SDK
@@ -15,7 +15,7 @@ import (
 // that does not exist.
 func TestVNetUpdateTags(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, func(e *simcore.Env) { e.Clock.Scale = 0.01 })
+	f := newFixture(t, func(e *simenv.Env) { e.Clock.Scale = 0.01 })
 	f.group("rg")
 	f.vnet("rg", "vnet", "10.1.0.0/16", subnet("vm", "10.1.1.0/24"))
 	vnets := f.net.NewVirtualNetworksClient()

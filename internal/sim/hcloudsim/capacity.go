@@ -17,7 +17,7 @@ import (
 // Neither hcloud-go nor the API says how long such a shortage lasts. The
 // emulator injects them on demand: Server.FailServerCreates (tests, exactly
 // the next n creates) or the -faults keys resource_unavailable_rate and
-// placement_error_rate (simcore.Faults.Capacity, seeded).
+// placement_error_rate (simenv.Faults.Capacity, seeded).
 //
 // A type offered in a location but marked unavailable there
 // (server_type.locations[].available = false, Server.SetAvailable) is

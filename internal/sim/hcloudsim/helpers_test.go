@@ -13,7 +13,7 @@ import (
 	"github.com/hetznercloud/hcloud-go/v2/hcloud"
 	"github.com/hetznercloud/hcloud-go/v2/hcloud/schema"
 
-	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simcore"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simenv"
 )
 
 const testToken = "test-token"
@@ -39,10 +39,10 @@ func (f *fakeClock) advance(d time.Duration) {
 // recorder is an EventSink that remembers events.
 type recorder struct {
 	mu     sync.Mutex
-	events []simcore.Event
+	events []simenv.Event
 }
 
-func (r *recorder) Changed(ev simcore.Event) {
+func (r *recorder) Changed(ev simenv.Event) {
 	r.mu.Lock()
 	r.events = append(r.events, ev)
 	r.mu.Unlock()
@@ -60,21 +60,21 @@ func (r *recorder) kinds() []string {
 
 type fixture struct {
 	sim    *Server
-	env    *simcore.Env
+	env    *simenv.Env
 	client *hcloud.Client
 	url    string
 	events *recorder
 }
 
-type option func(*simcore.Env)
+type option func(*simenv.Env)
 
 func withClock(fc *fakeClock) option {
-	return func(e *simcore.Env) { e.Clock.NowFunc = fc.now }
+	return func(e *simenv.Env) { e.Clock.NowFunc = fc.now }
 }
 
 func withFaults(spec string) option {
-	return func(e *simcore.Env) {
-		f, err := simcore.ParseFaults(spec)
+	return func(e *simenv.Env) {
+		f, err := simenv.ParseFaults(spec)
 		if err != nil {
 			panic(err)
 		}
@@ -87,7 +87,7 @@ func withFaults(spec string) option {
 func newFixture(t testing.TB, opts ...option) *fixture {
 	t.Helper()
 	rec := &recorder{}
-	env := &simcore.Env{Clock: &simcore.Clock{Scale: 0.0001}, Stats: &simcore.Stats{}, Token: testToken, Events: rec}
+	env := &simenv.Env{Clock: &simenv.Clock{Scale: 0.0001}, Stats: &simenv.Stats{}, Token: testToken, Events: rec}
 	for _, o := range opts {
 		o(env)
 	}

@@ -10,7 +10,7 @@ import (
 // The rules of docs/facts/hcloud-rules.md (networks, subnets, routes), on net/netip values. Every function returns
 // the error the API would give, naming the request field.
 //
-// These rules deliberately do not import internal/netplan: the emulator never
+// These rules deliberately do not import internal/addrplan: the emulator never
 // imports the product (DESIGN.md), and two independent translations of the same
 // documented rules catch each other's mistakes. Do not "dedupe" them.
 
@@ -125,7 +125,7 @@ func checkSubnet(field string, netRange netip.Prefix, sub *schema.NetworkSubnet,
 // containment rule, so an RFC1918 destination outside the network's
 // ip_range is accepted (the older text in terraform-provider-hcloud
 // docs/resources/network_route.md required one; crosscloud keeps requiring
-// it at plan time for its own reason, netplan.CheckRoute). The older text's
+// it at plan time for its own reason, addrplan.CheckRoute). The older text's
 // ban on the network's first IP is kept (stricter, unverified either way).
 func checkRoute(field string, netRange netip.Prefix, r *schema.NetworkRoute, n *schema.Network) *apiError {
 	d, err := parseCIDR(join(field, "destination"), r.Destination)

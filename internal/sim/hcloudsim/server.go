@@ -15,7 +15,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simcore"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simenv"
 )
 
 // maxBody bounds request bodies; the largest legitimate one is a server create
@@ -26,7 +26,7 @@ const maxBody = 1 << 20
 // http.StripPrefix("/hcloud/v1", s). All state sits behind one mutex, so
 // parallel creates from a provider cannot lose updates.
 type Server struct {
-	env     simcore.Env
+	env     simenv.Env
 	limiter *rateLimiter
 
 	mu sync.Mutex
@@ -44,16 +44,16 @@ type Server struct {
 
 // New returns an empty Hetzner project that uses env's clock, faults,
 // statistics, token and event sink.
-func New(env *simcore.Env) *Server {
+func New(env *simenv.Env) *Server {
 	s := &Server{limiter: newRateLimiter(), st: newState(), running: map[int64]*actionRec{}}
 	if env != nil {
 		s.env = *env
 	}
 	if s.env.Clock == nil {
-		s.env.Clock = &simcore.Clock{Scale: 1}
+		s.env.Clock = &simenv.Clock{Scale: 1}
 	}
 	if s.env.Stats == nil {
-		s.env.Stats = &simcore.Stats{}
+		s.env.Stats = &simenv.Stats{}
 	}
 	return s
 }
@@ -66,7 +66,7 @@ type call struct {
 	r      *http.Request
 	body   []byte
 	now    time.Time
-	events []simcore.Event
+	events []simenv.Event
 }
 
 // handlerFunc serves one route: the status and body to send, or an error.
@@ -83,13 +83,13 @@ func (c *call) decode(v any) *apiError {
 }
 
 func (c *call) emit(kind string, id int64) {
-	c.events = append(c.events, simcore.Event{Kind: kind, ID: strconv.FormatInt(id, 10)})
+	c.events = append(c.events, simenv.Event{Kind: kind, ID: strconv.FormatInt(id, 10)})
 }
 
 // ServeHTTP answers one API request: token, rate limit and injected faults
 // first, then the resource handler under the state lock.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.env.Stats.Request(simcore.CloudHCloud)
+	s.env.Stats.Request(simenv.CloudHCloud)
 	if !s.authorized(r) {
 		writeError(w, errf("unauthorized", "unable to authenticate: send the project's API token as 'Authorization: Bearer <token>'"))
 		return
@@ -104,15 +104,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch s.env.Faults.Request() {
-	case simcore.FaultServerError:
+	case simenv.FaultServerError:
 		writeError(w, errf("server_error", "injected fault: error within the API backend, please retry"))
 		return
-	case simcore.FaultRateLimit:
+	case simenv.FaultRateLimit:
 		s.env.Stats.RateLimited()
 		w.Header().Set("Retry-After", "1")
 		writeError(w, errf("rate_limit_exceeded", "injected fault: rate limit exceeded, retry after 1 second"))
 		return
-	case simcore.FaultDrop:
+	case simenv.FaultDrop:
 		dropConnection(w)
 		return
 	}

@@ -10,7 +10,7 @@ import (
 
 	"github.com/hetznercloud/hcloud-go/v2/hcloud/schema"
 
-	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simcore"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simenv"
 )
 
 // state is the whole emulated project. It is plain data so that -state-file
@@ -107,12 +107,12 @@ func or[M ~map[K]V, K comparable, V any](m, def M) M {
 }
 
 // Resources lists every live resource for GET /_sim/state.
-func (s *Server) Resources() []simcore.Resource {
+func (s *Server) Resources() []simenv.Resource {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := []simcore.Resource{}
+	out := []simenv.Resource{}
 	add := func(typ string, id int64, name string) {
-		out = append(out, simcore.Resource{Cloud: simcore.CloudHCloud, Type: typ, ID: strconv.FormatInt(id, 10), Name: name})
+		out = append(out, simenv.Resource{Cloud: simenv.CloudHCloud, Type: typ, ID: strconv.FormatInt(id, 10), Name: name})
 	}
 	for _, n := range s.st.Networks {
 		add("network", n.ID, n.Name)
@@ -120,11 +120,11 @@ func (s *Server) Resources() []simcore.Resource {
 		// own, a subnet or route a destroy left in a network that outlives
 		// the link shows up as an orphan.
 		for _, sub := range n.Subnets {
-			out = append(out, simcore.Resource{Cloud: simcore.CloudHCloud, Type: "network_subnet",
+			out = append(out, simenv.Resource{Cloud: simenv.CloudHCloud, Type: "network_subnet",
 				ID: strconv.FormatInt(n.ID, 10) + "/" + sub.IPRange, Name: sub.IPRange})
 		}
 		for _, r := range n.Routes {
-			out = append(out, simcore.Resource{Cloud: simcore.CloudHCloud, Type: "network_route",
+			out = append(out, simenv.Resource{Cloud: simenv.CloudHCloud, Type: "network_route",
 				ID: strconv.FormatInt(n.ID, 10) + "/" + r.Destination, Name: r.Destination + " via " + r.Gateway})
 		}
 	}

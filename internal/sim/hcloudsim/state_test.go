@@ -6,7 +6,7 @@ import (
 
 	"github.com/hetznercloud/hcloud-go/v2/hcloud"
 
-	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simcore"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simenv"
 )
 
 // /_sim/state lists a network's subnets and routes on their own, so that
@@ -23,7 +23,7 @@ func TestResourcesListSubnetsAndRoutes(t *testing.T) {
 	want := map[string]string{"network": "1", "network_subnet": "1/10.0.1.0/24", "network_route": "1/10.1.0.0/16"}
 	got := map[string]string{}
 	for _, r := range f.sim.Resources() {
-		if r.Cloud != simcore.CloudHCloud {
+		if r.Cloud != simenv.CloudHCloud {
 			t.Errorf("cloud %q", r.Cloud)
 		}
 		got[r.Type] = r.ID

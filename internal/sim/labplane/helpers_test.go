@@ -27,7 +27,7 @@ import (
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/azuresim"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/hcloudsim"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/lab"
-	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simcore"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simenv"
 )
 
 // requireLab skips when the lab cannot run here, except under CI, where a
@@ -76,15 +76,15 @@ func startLabSim(t *testing.T, tag string) *labSim {
 	t.Helper()
 	ls := &labSim{}
 	prefix := fmt.Sprintf("cp%d%s-", os.Getpid()%100000, tag)
-	dp := func(env *simcore.Env, hc, az sim.Cloud) (sim.DataPlane, error) {
+	dp := func(env *simenv.Env, hc, az sim.Cloud) (sim.DataPlane, error) {
 		p, err := Start(context.Background(), hc.(*hcloudsim.Server), az.(*azuresim.Server), Options{Prefix: prefix, Logger: testLogger(t)})
 		ls.plane = p
 		return p, err
 	}
 	s, err := sim.New(sim.Options{Addr: "127.0.0.1:0", TimeScale: 0.001, SubscriptionID: azuresim.SubscriptionID,
 		TenantID: azuresim.TenantID, Lab: true, NewDataPlane: dp},
-		func(env *simcore.Env) sim.Cloud { return hcloudsim.New(env) },
-		func(env *simcore.Env) sim.Cloud { return azuresim.New(env) })
+		func(env *simenv.Env) sim.Cloud { return hcloudsim.New(env) },
+		func(env *simenv.Env) sim.Cloud { return azuresim.New(env) })
 	if err != nil {
 		t.Fatal(err)
 	}

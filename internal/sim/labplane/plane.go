@@ -28,7 +28,7 @@ import (
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/azuresim"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/hcloudsim"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/lab"
-	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simcore"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simenv"
 )
 
 // DefaultPrefix starts every namespace and directory crosscloud-sim -lab
@@ -58,7 +58,7 @@ type Options struct {
 // New returns the sim.DataPlaneFunc for cmd/crosscloud-sim and tests. The
 // clouds must be the emulator's own *hcloudsim.Server and *azuresim.Server.
 func New(opts Options) sim.DataPlaneFunc {
-	return func(env *simcore.Env, hc, az sim.Cloud) (sim.DataPlane, error) {
+	return func(env *simenv.Env, hc, az sim.Cloud) (sim.DataPlane, error) {
 		h, ok := hc.(*hcloudsim.Server)
 		if !ok {
 			return nil, fmt.Errorf("the lab needs the Hetzner emulator (*hcloudsim.Server), got %T", hc)
@@ -234,7 +234,7 @@ func (p *Plane) image() (*lab.Image, error) {
 
 // Changed wakes the reconciler; it never blocks, because the clouds call it
 // from their request paths.
-func (p *Plane) Changed(simcore.Event) { p.Kick() }
+func (p *Plane) Changed(simenv.Event) { p.Kick() }
 
 // Kick asks for a reconcile pass soon.
 func (p *Plane) Kick() {
@@ -270,21 +270,21 @@ func (p *Plane) loop(ctx context.Context) {
 // the Azure gateway's charon: Connected only with an established IKE SA and
 // an installed CHILD_SA. A connection the lab does not host (its gateway is
 // not the lab's, or it is not loaded yet) has no tunnel: NotConnected.
-func (p *Plane) ConnectionStatus(id string) (simcore.ConnectionStatus, bool) {
+func (p *Plane) ConnectionStatus(id string) (simenv.ConnectionStatus, bool) {
 	p.mu.Lock()
 	l, name := p.lab, p.conns[strings.ToLower(id)]
 	p.mu.Unlock()
 	if l == nil || name == "" {
-		return simcore.ConnectionStatus{Status: "NotConnected"}, true
+		return simenv.ConnectionStatus{Status: "NotConnected"}, true
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	st, err := l.AzureStatus(ctx, name)
 	if err != nil {
 		p.log.Warn("reading the Azure gateway's IKE state", "connection", name, "err", err)
-		return simcore.ConnectionStatus{Status: "NotConnected"}, true
+		return simenv.ConnectionStatus{Status: "NotConnected"}, true
 	}
-	return simcore.ConnectionStatus{Status: st.AzureConnectionStatus(), IngressBytes: st.InBytes, EgressBytes: st.OutBytes}, true
+	return simenv.ConnectionStatus{Status: st.AzureConnectionStatus(), IngressBytes: st.InBytes, EgressBytes: st.OutBytes}, true
 }
 
 // Hosts lists the lab's namespaces (empty until the lab is built).

@@ -18,7 +18,7 @@ import (
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/azuresim"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/hcloudsim"
-	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simcore"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simenv"
 )
 
 // DefaultTimeScale makes a 45-minute Azure gateway take 2.7s: fast enough
@@ -88,8 +88,8 @@ func Start(t testing.TB, opts ...Option) *Instance {
 		o(&c)
 	}
 	var hc *hcloudsim.Server
-	newHCloud := func(env *simcore.Env) sim.Cloud { hc = hcloudsim.New(env); return hc }
-	newAzure := func(env *simcore.Env) sim.Cloud {
+	newHCloud := func(env *simenv.Env) sim.Cloud { hc = hcloudsim.New(env); return hc }
+	newAzure := func(env *simenv.Env) sim.Cloud {
 		return azuresim.New(env, azuresim.WithGatewayCreateDuration(c.gatewayDur))
 	}
 	s, err := sim.New(c.opts, newHCloud, newAzure)
@@ -150,7 +150,7 @@ func (i *Instance) ProviderConfig() string {
 }
 
 // State reads GET /_sim/state: every live resource of both clouds, sorted.
-func (i *Instance) State(t testing.TB) []simcore.Resource {
+func (i *Instance) State(t testing.TB) []simenv.Resource {
 	t.Helper()
 	var st sim.StateResponse
 	i.getSim(t, "/_sim/state", &st)
@@ -159,18 +159,18 @@ func (i *Instance) State(t testing.TB) []simcore.Resource {
 
 // Stats reads GET /_sim/stats, e.g. to count the API calls an apply made or
 // to prove that refused input mutated nothing.
-func (i *Instance) Stats(t testing.TB) simcore.StatsSnapshot {
+func (i *Instance) Stats(t testing.TB) simenv.StatsSnapshot {
 	t.Helper()
-	var st simcore.StatsSnapshot
+	var st simenv.StatsSnapshot
 	i.getSim(t, "/_sim/stats", &st)
 	return st
 }
 
 // Find returns the live resources of one cloud and type (e.g. "hcloud",
 // "server"), for assertions such as "the destroy left no server behind".
-func (i *Instance) Find(t testing.TB, cloud, typ string) []simcore.Resource {
+func (i *Instance) Find(t testing.TB, cloud, typ string) []simenv.Resource {
 	t.Helper()
-	var out []simcore.Resource
+	var out []simenv.Resource
 	for _, r := range i.State(t) {
 		if r.Cloud == cloud && strings.EqualFold(r.Type, typ) {
 			out = append(out, r)

@@ -1,8 +1,8 @@
-// Package simcore holds what both emulated clouds share: scaled time, seeded
+// Package simenv holds what both emulated clouds share: scaled time, seeded
 // faults, request statistics and the list of live resources. The Hetzner and
 // Azure emulators each take one Env, so a single crosscloud-sim process has one
 // clock, one fault stream and one set of counters, as DESIGN.md, "Contracts", requires.
-package simcore
+package simenv
 
 import (
 	"sync"

@@ -1,4 +1,4 @@
-package netplan
+package addrplan
 
 import (
 	"net/netip"

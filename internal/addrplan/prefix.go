@@ -1,4 +1,4 @@
-// Package netplan holds the addressing rules that make a Hetzner <-> Azure
+// Package addrplan holds the addressing rules that make a Hetzner <-> Azure
 // site-to-site link route traffic with no per-server setup: the Hetzner network
 // range must be a superset of the Azure prefixes (so one network-level route
 // reaches them), the two sides must not share addresses, and the gateway
@@ -9,7 +9,7 @@
 // validation, the link resource, the gateway route resource and the emulator
 // all apply the same rules. It supports IPv4 only for now and refuses IPv6
 // with a message saying so.
-package netplan
+package addrplan
 
 import (
 	"encoding/binary"

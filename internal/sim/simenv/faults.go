@@ -1,4 +1,4 @@
-package simcore
+package simenv
 
 import (
 	"fmt"
