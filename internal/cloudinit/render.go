@@ -103,12 +103,24 @@ func Render(g Gateway) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// tooLarge explains the user_data limit in terms the user can act on: the
-// prefix lists are the only input that grows without bound.
-func tooLarge(g Gateway, size int) error {
-	return fmt.Errorf("cloudinit: rendered user_data size is %d bytes, over Hetzner's limit of %d bytes (32 KiB): "+
+// SizeError says the rendered user_data is over MaxUserData. It is a type,
+// not a message, so callers that map it onto the prefix list that grew it
+// (plan-time checks) find it with errors.As instead of matching text.
+type SizeError struct {
+	// Size is the rendered length in bytes; Local and Remote are the
+	// prefix counts, the only inputs that grow without bound.
+	Size, Local, Remote int
+}
+
+// Error explains the limit in terms the user can act on.
+func (e *SizeError) Error() string {
+	return fmt.Sprintf("cloudinit: rendered user_data size is %d bytes, over Hetzner's limit of %d bytes (32 KiB): "+
 		"reduce the number of prefixes (%d local, %d remote), e.g. by summarising them into larger ranges",
-		size, MaxUserData, len(g.LocalPrefixes), len(g.RemotePrefixes))
+		e.Size, MaxUserData, e.Local, e.Remote)
+}
+
+func tooLarge(g Gateway, size int) error {
+	return &SizeError{Size: size, Local: len(g.LocalPrefixes), Remote: len(g.RemotePrefixes)}
 }
 
 // Parse reads user_data produced by Render. Unknown keys are an error, so

@@ -3,6 +3,7 @@ package cloudinit
 import (
 	"bytes"
 	"encoding/hex"
+	"errors"
 	"flag"
 	"fmt"
 	"net/netip"
@@ -237,6 +238,10 @@ func TestRenderRefusesOversizedUserData(t *testing.T) {
 	_, err = Render(withN(hi))
 	if err == nil || !strings.Contains(err.Error(), "user_data size") || !strings.Contains(err.Error(), "32 KiB") {
 		t.Fatalf("Render with %d prefixes: error %v, want one naming the user_data size and the 32 KiB limit", hi, err)
+	}
+	var se *SizeError
+	if !errors.As(err, &se) || se.Size <= MaxUserData || se.Remote != hi || se.Local != len(withN(hi).LocalPrefixes) {
+		t.Fatalf("Render with %d prefixes: error %#v, want a *SizeError over %d bytes counting %d remote prefixes", hi, err, MaxUserData, hi)
 	}
 	t.Logf("%d remote /32 prefixes fit (%d bytes); %d do not", lo, len(ud), hi)
 }

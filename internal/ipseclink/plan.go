@@ -2,6 +2,7 @@ package ipseclink
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -243,7 +244,7 @@ func checkUserDataSize(s *spec, diags *diag.Diagnostics) {
 		IKEProposal: ike, ESPProposal: esp, ChildLifetime: time.Duration(s.Policy.SALifetimeSeconds) * time.Second,
 		SharedKey: strings.Repeat("Z", 128),
 	})
-	if err != nil && strings.Contains(err.Error(), "32 KiB") {
+	if se := (*cloudinit.SizeError)(nil); errors.As(err, &se) {
 		at := pathAzure.AtName("remote_prefixes")
 		if len(local) > len(s.RemotePrefixes) {
 			at = pathHetzner.AtName("local_prefixes")
