@@ -68,10 +68,7 @@ func Check(steps []Step) error {
 func RecordGraph(steps []Step) map[string][]string {
 	g := map[string][]string{}
 	add := func(node string, deps []string) {
-		cur, ok := g[node]
-		if !ok {
-			cur = nil
-		}
+		cur := g[node]
 		for _, d := range deps {
 			if !slices.Contains(cur, d) {
 				cur = append(cur, d)
