@@ -33,8 +33,9 @@ const (
 	// charon starts. Debian's charon-systemd starts the daemon while it
 	// installs, before runcmd runs, so forwarding set only from runcmd came
 	// on seconds after the tunnel. write_files runs in cloud-init's init
-	// stage, before packages are installed, so the drop-in is in place for
-	// that first start and for every later one.
+	// stage, before packages are installed, so the drop-in should be in
+	// place for that first start too; the lab has confirmed it for restarts
+	// and reboots only (docs/facts/strongswan-and-lab.md).
 	ForwardingDropInPath = "/etc/systemd/system/" + StrongswanUnitName + ".d/10-crosscloud-forwarding.conf"
 	// MSSUnitName is the unit's name, for systemctl.
 	MSSUnitName = "crosscloud-mss.service"
