@@ -105,6 +105,9 @@ func (l *Lab) Close(ctx context.Context) error {
 	if l.mirrorSrv != nil {
 		_ = l.mirrorSrv.Close()
 	}
+	if l.apiSrv != nil {
+		_ = l.apiSrv.Close()
+	}
 	err = errors.Join(err, Sweep(ctx, l.prefix))
 	if l.dir != "" {
 		err = errors.Join(err, removeTree(l.dir))

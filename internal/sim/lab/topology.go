@@ -5,13 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"sync"
-	"time"
 )
 
 // PublicSegments is the lab's "internet": documentation ranges, so nothing
@@ -30,7 +28,10 @@ type Topology struct {
 	// = CacheDir().
 	CacheDir string
 	// Logger gets the lab mirror's warnings; nil discards.
-	Logger  *slog.Logger
+	Logger *slog.Logger
+	// API, when set, is served on APIAddr:80 inside the internet namespace
+	// for the gateways' failover agents (api.go says why).
+	API     http.Handler
 	Hetzner HetznerSite
 	Azure   AzureSite
 }
@@ -116,6 +117,7 @@ type Lab struct {
 
 	mirror    *Mirror
 	mirrorSrv *http.Server
+	apiSrv    *http.Server // Topology.API, nil without one
 }
 
 // protoLab tags the router's network routes so ApplyRoutes can find the
@@ -161,6 +163,11 @@ func Build(ctx context.Context, t Topology) (_ *Lab, err error) {
 	if err := l.startMirror(ctx, t.Logger); err != nil {
 		return nil, err
 	}
+	if t.API != nil {
+		if err := l.startAPI(ctx, t.API); err != nil {
+			return nil, err
+		}
+	}
 	if err := l.buildRouter(ctx); err != nil {
 		return nil, err
 	}
@@ -197,31 +204,6 @@ func (l *Lab) buildInternet(ctx context.Context) error {
 	}
 	return Sysctl(ctx, l.inet, "net.ipv4.ip_forward", "1")
 }
-
-// startMirror serves the Debian mirror on MirrorAddr:80 inside the
-// internet namespace, the only service there. Gateways reach it over their
-// public interface; no lab namespace has a route to anything outside, and
-// the emulator itself fetches cache misses from Debian.
-func (l *Lab) startMirror(ctx context.Context, logger *slog.Logger) error {
-	if err := AddAddr(ctx, l.inet, "lo", MirrorAddr+"/32"); err != nil {
-		return err
-	}
-	var ln net.Listener
-	err := InNetNS(l.inet, func() (err error) {
-		ln, err = net.Listen("tcp4", MirrorAddr+":80")
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("the lab's Debian mirror: %w", err)
-	}
-	l.mirror = NewMirror(filepath.Join(l.cacheDir, "mirror"), "", logger)
-	l.mirrorSrv = &http.Server{Handler: l.mirror, ReadHeaderTimeout: 30 * time.Second}
-	go func() { _ = l.mirrorSrv.Serve(ln) }()
-	return nil
-}
-
-// Mirror is the lab's Debian mirror (nil before Build).
-func (l *Lab) Mirror() *Mirror { return l.mirror }
 
 func (l *Lab) buildRouter(ctx context.Context) error {
 	if err := AddNS(ctx, l.prefix, l.router); err != nil {

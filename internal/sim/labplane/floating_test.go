@@ -2,8 +2,12 @@ package labplane
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net"
 	"net/netip"
+	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -56,8 +60,27 @@ func TestLabFollowsFloatingIPActions(t *testing.T) {
 	}
 	eventually(t, time.Minute, "the lab routing "+fip.String()+" to gw-a", func() bool { return holder() == "gw-a" })
 
-	act, _, err := hc.FloatingIP.Assign(ctx, fres.FloatingIP, b)
-	must(err, "move")
+	// The move, made as a failover agent on gw-b makes it: from the
+	// server's own namespace, through the API endpoint the lab serves there,
+	// with the token read from stdin (never on a command line).
+	ns, ok := ls.plane.Lab().ServerNS("gw-b")
+	if !ok {
+		t.Fatal("no namespace for gw-b")
+	}
+	cmd := exec.CommandContext(ctx, "ip", "netns", "exec", ns, "curl", "-sS", "--fail-with-body", "--max-time", "10",
+		"--config", "-", "-X", "POST", "-H", "Content-Type: application/json",
+		"-d", fmt.Sprintf(`{"server":%d}`, b.ID), fmt.Sprintf("%s/floating_ips/%d/actions/assign", AgentEndpoint, fres.FloatingIP.ID))
+	cmd.Stdin = strings.NewReader(fmt.Sprintf("header = \"Authorization: Bearer %s\"\n", ls.env["HCLOUD_TOKEN"]))
+	out, err := cmd.CombinedOutput()
+	must(err, "assign from gw-b's namespace: "+string(out))
+	var moved struct {
+		Action struct {
+			ID int64 `json:"id"`
+		} `json:"action"`
+	}
+	must(json.Unmarshal(out, &moved), "the assign answer "+string(out))
+	act, _, err := hc.Action.GetByID(ctx, moved.Action.ID)
+	must(err, "the agent's action")
 	must(hc.Action.WaitFor(ctx, act), "move")
 	eventually(t, time.Minute, "the lab routing "+fip.String()+" to gw-b", func() bool { return holder() == "gw-b" })
 

@@ -77,7 +77,11 @@ func startLabSim(t *testing.T, tag string) *labSim {
 	ls := &labSim{}
 	prefix := fmt.Sprintf("cp%d%s-", os.Getpid()%100000, tag)
 	dp := func(env *simenv.Env, hc, az sim.Cloud) (sim.DataPlane, error) {
-		p, err := Start(context.Background(), hc.(*hcloudsim.Server), az.(*azuresim.Server), Options{Prefix: prefix, Logger: testLogger(t)})
+		api, err := HCloudAPI(env.BaseURL)
+		if err != nil {
+			return nil, err
+		}
+		p, err := Start(context.Background(), hc.(*hcloudsim.Server), az.(*azuresim.Server), Options{Prefix: prefix, Logger: testLogger(t), API: api})
 		ls.plane = p
 		return p, err
 	}

@@ -53,6 +53,9 @@ type Options struct {
 	// CacheDir holds the gateway image and the Debian mirror's cache; ""
 	// means lab.CacheDir().
 	CacheDir string
+	// API is served to the gateways at lab.APIAddr (see HCloudAPI); nil
+	// serves nothing there. New sets it to the emulator's Hetzner API.
+	API http.Handler
 }
 
 // New returns the sim.DataPlaneFunc for cmd/crosscloud-sim and tests. The
@@ -66,6 +69,13 @@ func New(opts Options) sim.DataPlaneFunc {
 		a, ok := az.(*azuresim.Server)
 		if !ok {
 			return nil, fmt.Errorf("the lab needs the Azure emulator (*azuresim.Server), got %T", az)
+		}
+		if opts.API == nil {
+			api, err := HCloudAPI(env.BaseURL)
+			if err != nil {
+				return nil, err
+			}
+			opts.API = api
 		}
 		return Start(context.Background(), h, a, opts)
 	}
@@ -118,6 +128,7 @@ type Plane struct {
 	az     *azuresim.Server
 	prefix string
 	log    *slog.Logger
+	api    http.Handler // served to the gateways at lab.APIAddr (Options.API)
 
 	kick   chan struct{}
 	cancel context.CancelFunc
@@ -184,7 +195,7 @@ func Start(ctx context.Context, hc *hcloudsim.Server, az *azuresim.Server, opts 
 	loopCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	p := &Plane{hc: hc, az: az, prefix: prefix, log: logger.With("component", "lab"),
 		kick: make(chan struct{}, 1), cancel: cancel, owner: own, done: make(chan struct{}), cacheDir: opts.CacheDir,
-		conns: map[string]string{}, servers: map[string]serverSpec{}, hosted: map[string]hostedConn{}}
+		conns: map[string]string{}, servers: map[string]serverSpec{}, hosted: map[string]hostedConn{}, api: opts.API}
 	if p.cacheDir == "" {
 		p.cacheDir = lab.CacheDir()
 	}

@@ -35,7 +35,7 @@ func (p *Plane) reconcile(ctx context.Context) {
 			p.teardown(ctx, l, "the network layout changed (subnets, address space or gateway)")
 		}
 		topo := d.site.topo
-		topo.Prefix, topo.CacheDir, topo.Logger = p.prefix, p.cacheDir, p.log
+		topo.Prefix, topo.CacheDir, topo.Logger, topo.API = p.prefix, p.cacheDir, p.log, p.api
 		var err error
 		if l, err = lab.Build(ctx, topo); err != nil {
 			p.publish(append(errs, fmt.Sprintf("building the lab: %v", err)))

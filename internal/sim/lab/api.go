@@ -1,0 +1,41 @@
+package lab
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+)
+
+// A highly available Hetzner side moves its Floating IP and its network
+// route itself: the gateway that becomes active calls the Hetzner Cloud API
+// from the server (docs/facts/hetzner.md, "Floating IP failover"). On
+// Hetzner that API is on the internet; in the lab nothing has a route out,
+// so the emulator's API is served inside the internet namespace, next to
+// the Debian mirror, and a gateway reaches it over its public interface
+// exactly as a real one reaches api.hetzner.cloud. The handler is whatever
+// the caller passes (the emulator's own listener behind a proxy, so the
+// agents' requests are counted, logged and faulted like the provider's).
+
+// APIAddr is where the lab serves Topology.API inside the internet
+// namespace (TEST-NET-1, RFC 5737, next to MirrorAddr).
+const APIAddr = "192.0.2.2"
+
+// startAPI serves h on APIAddr:80 inside the internet namespace.
+func (l *Lab) startAPI(ctx context.Context, h http.Handler) error {
+	if err := AddAddr(ctx, l.inet, "lo", APIAddr+"/32"); err != nil {
+		return err
+	}
+	var ln net.Listener
+	err := InNetNS(l.inet, func() (err error) {
+		ln, err = net.Listen("tcp4", APIAddr+":80")
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("the lab's cloud API listener: %w", err)
+	}
+	l.apiSrv = &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second}
+	go func() { _ = l.apiSrv.Serve(ln) }()
+	return nil
+}
