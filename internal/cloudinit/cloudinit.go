@@ -130,6 +130,9 @@ type Gateway struct {
 	SharedKey string
 	// PrivateInterfaceMSS is the TCP MSS forwarded SYNs are clamped to.
 	PrivateInterfaceMSS int
+	// HA, when set, makes this server one of an active/standby pair
+	// sharing a Floating IP (ha.go); nil renders the single gateway.
+	HA *HA
 }
 
 // withDefaults returns g with zero-valued tunables replaced by the defaults.

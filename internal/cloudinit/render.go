@@ -87,6 +87,9 @@ func Render(g Gateway) ([]byte, error) {
 			{"swanctl", "--load-all", "--noprompt"},
 		},
 	}
+	if g.HA != nil {
+		addHA(&cc, g)
+	}
 	var buf bytes.Buffer
 	buf.WriteString(Header)
 	enc := yaml.NewEncoder(&buf)

@@ -122,6 +122,9 @@ func (g Gateway) Validate() error {
 	if msg := sharedKeyProblem(g.SharedKey); msg != "" {
 		add("SharedKey", "%s", msg)
 	}
+	if g.HA != nil {
+		validateHA(g, add)
+	}
 	return errors.Join(errs...)
 }
 

@@ -1,0 +1,292 @@
+package cloudinit
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// keepalivedConf renders the VRRP instance. keepalived 2.2.7 (Debian 12)
+// refuses an instance without an interface or without a virtual address
+// ("Unknown interface!", "No VIP specified", seen with --config-test,
+// docs/facts/hetzner.md), although newer manuals allow omitting the interface
+// with unicast peers. The NICs' names differ (eth1 in the lab, enp7s0 or
+// ens10 on Hetzner), so they come from an include file the keepalived unit
+// writes before every start (keepalivedDropIn). The virtual address is the
+// Floating IP on the public interface: Hetzner routes it to the server but
+// the OS must configure it (Hetzner tutorial "Floating IPs"), and keepalived
+// adds it on becoming MASTER and removes it otherwise, before the notify
+// script runs.
+func keepalivedConf(g Gateway) string {
+	h := g.HA
+	notify := func(state string) string { return fmt.Sprintf("\"%s %s\"", FailoverScriptPath, state) }
+	var w confWriter
+	w.line("# crosscloud: elects the active gateway of the pair over the Hetzner network (unicast VRRP:")
+	w.line("# Hetzner networks carry no multicast). The notify script moves the Floating IP and the route.")
+	w.line("# " + keepalivedIfacesPath + " defines $PRIVATE_IF and $PUBLIC_IF; it is written before every start.")
+	w.line("include " + keepalivedIfacesPath)
+	w.open("global_defs")
+	w.line("script_user root")
+	w.line("enable_script_security")
+	w.close()
+	w.open("vrrp_instance crosscloud")
+	// Both start BACKUP: nopreempt requires it, and the higher priority
+	// wins the first election after 3 adverts.
+	w.line("state BACKUP")
+	w.line("nopreempt")
+	w.line("interface $PRIVATE_IF")
+	w.line(fmt.Sprintf("priority %d", h.Priority))
+	w.line(fmt.Sprintf("virtual_router_id %d", VirtualRouterID))
+	w.line("advert_int 1")
+	w.line("unicast_src_ip " + h.PrivateIP.Unmap().String())
+	w.open("unicast_peer")
+	w.line(h.PeerPrivateIP.Unmap().String())
+	w.close()
+	w.open("virtual_ipaddress")
+	w.line(h.FloatingIP.Unmap().String() + "/32 dev $PUBLIC_IF")
+	w.close()
+	w.line("notify_master " + notify("master"))
+	w.line("notify_backup " + notify("backup"))
+	w.line("notify_fault " + notify("fault"))
+	w.line("notify_stop " + notify("stop"))
+	w.close()
+	return w.String()
+}
+
+// keepalivedIfacesPath is the include file with the detected NIC names; under
+// /run because it is regenerated on every start.
+const keepalivedIfacesPath = "/run/crosscloud/keepalived-interfaces.conf"
+
+// KeepalivedDropInPath makes keepalived.service detect the interfaces first.
+const KeepalivedDropInPath = "/etc/systemd/system/" + KeepalivedUnitName + ".d/10-crosscloud-interfaces.conf"
+
+// keepalivedDropIn runs the script's interface detection before every
+// start; it waits for the private address, which Hetzner's DHCP may
+// configure after the unit's ordering point.
+const keepalivedDropIn = `[Unit]
+Wants=network-online.target
+After=network-online.target
+
+[Service]
+ExecStartPre=` + FailoverScriptPath + ` interfaces
+`
+
+// curlConfig is the token file: a curl config with the Authorization
+// header. Validate has refused quotes and backslashes, the only characters
+// curl would interpret inside the quoted value.
+func curlConfig(h *HA) string {
+	return "# crosscloud: the Hetzner API token the failover script sends; root-only.\n" +
+		"header = \"Authorization: Bearer " + string(h.APIToken) + "\"\n"
+}
+
+// failoverScript renders the notify script. Every value it embeds was
+// validated (addresses, IDs, prefixes, an endpoint without quotes), so the
+// single-quoted assignments at the top cannot be broken out of.
+func failoverScript(g Gateway) string {
+	h := g.HA
+	dests := make([]string, len(h.RouteDestinations))
+	for i, p := range h.RouteDestinations {
+		dests[i] = p.String()
+	}
+	vars := fmt.Sprintf("API='%s'\nCURLRC='%s'\nFLOATING_IP='%s'\nFLOATING_IP_ID=%d\nNETWORK_ID=%d\nSELF_IP='%s'\nDESTINATIONS='%s'\nUNIT='%s'\nIFACES_FILE='%s'\n",
+		h.endpoint(), APITokenPath, h.FloatingIP.Unmap(), h.FloatingIPID, h.NetworkID, h.PrivateIP.Unmap(),
+		strings.Join(dests, " "), StrongswanUnitName, keepalivedIfacesPath)
+	return failoverHead + vars + failoverBody
+}
+
+const failoverHead = `#!/bin/sh
+# crosscloud: keepalived runs this on every VRRP state change of the gateway pair.
+#   interfaces: (keepalived's ExecStartPre) name the private and public NICs for keepalived.conf.
+#   master: (keepalived has put the Floating IP on the public interface) assign it to this
+#           server, restart charon so it initiates from it now, move the network routes here.
+#   backup, fault, stop: stop charon; the new active gateway claims the address and the routes.
+# The API token is read by curl from $CURLRC; it is never on a command line or in the log.
+set -u
+`
+
+// failoverBody is the script's logic. Moving a route is delete_route then
+// add_route (Hetzner has no change call); the loop re-reads the network
+// each time, so `locked` while the delete runs, a lost answer or a
+// concurrent move all converge. floating_ip_assigned is checked against the
+// holder, because whether Hetzner answers it for the current holder only is
+// unverified (docs/facts/hetzner.md).
+const failoverBody = `STATE_FILE=/run/crosscloud-failover.state
+LOCK_FILE=/run/crosscloud-failover.lock
+INSTANCE_ID_FILE=/var/lib/cloud/data/instance-id
+ATTEMPTS=60
+BODY=$(mktemp) || exit 1
+trap 'rm -f "$BODY"' EXIT
+
+log() { logger -t crosscloud-failover -- "$*" 2>/dev/null || echo "crosscloud-failover: $*" >&2; }
+
+# api METHOD PATH [JSON]: prints the HTTP status ("000" when unreachable); the body goes to $BODY.
+api() {
+	if [ $# -ge 3 ]; then
+		curl --config "$CURLRC" --silent --max-time 10 --output "$BODY" --write-out '%{http_code}' \
+			--request "$1" --header 'Content-Type: application/json' --data "$3" "$API$2"
+	else
+		curl --config "$CURLRC" --silent --max-time 10 --output "$BODY" --write-out '%{http_code}' \
+			--request "$1" "$API$2"
+	fi
+}
+
+# json EXPR: evaluates a Python expression over the last body (j); empty on any error.
+json() {
+	python3 -c 'import json,sys
+try:
+    j = json.load(open(sys.argv[1])); v = eval(sys.argv[2])
+    print("" if v is None else v)
+except Exception:
+    pass' "$BODY" "$1" 2>/dev/null
+}
+
+error_code() { json 'j["error"]["code"]'; }
+
+still_master() { [ "$(cat "$STATE_FILE" 2>/dev/null)" = master ]; }
+
+public_interface() { ip -4 route show default | awk '{for (i = 1; i < NF; i++) if ($i == "dev") { print $(i + 1); exit }}'; }
+
+assign_floating_ip() {
+	server=$(cat "$INSTANCE_ID_FILE" 2>/dev/null)
+	case "$server" in ''|*[!0-9]*) log "no server ID in $INSTANCE_ID_FILE; cannot claim the Floating IP"; return 1;; esac
+	n=0
+	while [ $n -lt $ATTEMPTS ] && still_master; do
+		n=$((n + 1))
+		code=$(api POST "/floating_ips/$FLOATING_IP_ID/actions/assign" "{\"server\":$server}")
+		if [ "$code" = 201 ]; then
+			log "Floating IP $FLOATING_IP assigned to this server ($server)"
+			return 0
+		fi
+		err=$(error_code)
+		if [ "$err" = floating_ip_assigned ]; then
+			api GET "/floating_ips/$FLOATING_IP_ID" >/dev/null
+			holder=$(json 'j["floating_ip"]["server"]')
+			if [ "$holder" = "$server" ]; then
+				log "Floating IP $FLOATING_IP already assigned to this server ($server)"
+				return 0
+			fi
+			log "Floating IP $FLOATING_IP is held by server $holder; unassigning it first"
+			api POST "/floating_ips/$FLOATING_IP_ID/actions/unassign" '{}' >/dev/null
+		else
+			log "assigning Floating IP $FLOATING_IP: HTTP $code $err; retrying"
+		fi
+		sleep 1
+	done
+	return 1
+}
+
+# move_route DEST: makes the network route DEST point at this server.
+move_route() {
+	n=0
+	while [ $n -lt $ATTEMPTS ] && still_master; do
+		n=$((n + 1))
+		code=$(api GET "/networks/$NETWORK_ID")
+		if [ "$code" != 200 ]; then
+			log "reading network $NETWORK_ID: HTTP $code $(error_code); retrying"
+			sleep 1
+			continue
+		fi
+		cur=$(json '[r["gateway"] for r in j["network"]["routes"] if r["destination"] == "'"$1"'"][0]')
+		if [ "$cur" = "$SELF_IP" ]; then
+			log "route $1 via $SELF_IP is in place"
+			return 0
+		fi
+		if [ -n "$cur" ]; then
+			code=$(api POST "/networks/$NETWORK_ID/actions/delete_route" "{\"destination\":\"$1\",\"gateway\":\"$cur\"}")
+			case "$code" in
+			201|404) ;;
+			*) log "delete_route $1 via $cur: HTTP $code $(error_code); retrying"; sleep 1; continue;;
+			esac
+		fi
+		code=$(api POST "/networks/$NETWORK_ID/actions/add_route" "{\"destination\":\"$1\",\"gateway\":\"$SELF_IP\"}")
+		if [ "$code" = 201 ]; then
+			log "route $1 moved to $SELF_IP (was ${cur:-none})"
+			return 0
+		fi
+		# locked: the delete_route action still runs; the next pass re-reads.
+		log "add_route $1 via $SELF_IP: HTTP $code $(error_code); retrying"
+		sleep 1
+	done
+	return 1
+}
+
+# interfaces: finds the NIC holding this server's private IP and the one of the
+# default route, waiting for DHCP, and writes them as keepalived variables.
+interfaces() {
+	n=0
+	while :; do
+		priv=$(ip -4 -o addr show | awk -v ip="$SELF_IP" '{ split($4, a, "/"); if (a[1] == ip) { print $2; exit } }')
+		pub=$(public_interface)
+		[ -n "$priv" ] && [ -n "$pub" ] && break
+		n=$((n + 1))
+		if [ $n -ge $ATTEMPTS ]; then
+			log "no interface holds $SELF_IP (private: '$priv', public: '$pub'); keepalived cannot start"
+			exit 1
+		fi
+		sleep 1
+	done
+	mkdir -p "${IFACES_FILE%/*}"
+	printf '$PRIVATE_IF=%s\n$PUBLIC_IF=%s\n' "$priv" "$pub" > "$IFACES_FILE"
+	log "private interface $priv, public interface $pub"
+}
+
+state=${1:-}
+if [ "$state" = interfaces ]; then
+	interfaces
+	exit 0
+fi
+case "$state" in
+master|backup|fault|stop) ;;
+*) echo "usage: $0 interfaces|master|backup|fault|stop" >&2; exit 2;;
+esac
+# The state is written before the lock is taken, so a master still looping
+# on the API sees a newer transition and stops claiming.
+echo "$state" > "$STATE_FILE.tmp" && mv "$STATE_FILE.tmp" "$STATE_FILE"
+exec 9>"$LOCK_FILE"
+flock 9
+# A newer transition arrived while this one waited for the lock: it wins.
+[ "$(cat "$STATE_FILE" 2>/dev/null)" = "$state" ] || exit 0
+log "VRRP state: $state"
+if [ "$state" = master ]; then
+	assign_floating_ip || log "could not claim the Floating IP; the tunnel stays down until it is assigned here"
+	still_master && systemctl restart "$UNIT"
+	for d in $DESTINATIONS; do
+		move_route "$d" || log "could not move the route $d to this server"
+	done
+else
+	systemctl stop "$UNIT"
+fi
+exit 0
+`
+
+// haPackages are what HA mode installs on top of packages. curl is on
+// Hetzner's Debian images already (unverified) but not in minimal ones such
+// as the lab's; listing it costs nothing where it is present.
+var haPackages = []string{"keepalived", "curl"}
+
+// addHA turns the single-gateway cloud-config into one of a pair: keepalived
+// and its notify script, the token file, and charon handed over to
+// keepalived (disabled at boot, started by the script on the active server
+// only, so the standby never negotiates from an address it does not hold).
+func addHA(cc *CloudConfig, g Gateway) {
+	cc.Packages = append(slices.Clone(cc.Packages), haPackages...)
+	cc.WriteFiles = append(cc.WriteFiles,
+		WriteFile{Path: KeepalivedConfPath, Content: keepalivedConf(g), Owner: "root:root", Permissions: "0644"},
+		WriteFile{Path: KeepalivedDropInPath, Content: keepalivedDropIn, Owner: "root:root", Permissions: "0644"},
+		WriteFile{Path: FailoverScriptPath, Content: failoverScript(g), Owner: "root:root", Permissions: "0755"},
+		// 0600: the file holds the API token.
+		WriteFile{Path: APITokenPath, Content: curlConfig(g.HA), Owner: "root:root", Permissions: "0600"},
+	)
+	cc.RunCmd = [][]string{
+		{"sysctl", "--system"},
+		{"systemctl", "daemon-reload"},
+		{"systemctl", "enable", "--now", MSSUnitName},
+		// The package starts charon on install; from now on only the
+		// notify script starts it, and only on the active server.
+		{"systemctl", "disable", StrongswanUnitName},
+		{"systemctl", "enable", KeepalivedUnitName},
+		// keepalived's package may have started it before runcmd; a
+		// restart runs notify_backup (stopping charon) and a fresh election.
+		{"systemctl", "restart", KeepalivedUnitName},
+	}
+}
