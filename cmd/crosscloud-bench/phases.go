@@ -94,7 +94,7 @@ func (b *bench) tunnel(ctx context.Context) error {
 		return err
 	}
 	b.res.ApplySeconds, b.res.RequestsCreate = r.Duration.Seconds(), requests(d)
-	recs, err := sim.RecordsAfter(start)
+	recs, err := sim.RecordsAfter(ctx, start)
 	if err != nil {
 		return err
 	}
@@ -130,7 +130,7 @@ func (b *bench) tunnel(ctx context.Context) error {
 		return err
 	}
 	b.res.ReuseSeconds = r.Duration.Seconds()
-	if recs, err = sim.RecordsAfter(start); err != nil {
+	if recs, err = sim.RecordsAfter(ctx, start); err != nil {
 		return err
 	}
 	cp, _ := harness.CriticalPath(recs)

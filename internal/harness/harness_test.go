@@ -73,7 +73,7 @@ func TestSimSeedRecordsAndStats(t *testing.T) {
 	if vnets != 2 {
 		t.Errorf("/_sim/state lists %d VNets, want 2: %v", vnets, state)
 	}
-	recs, err := sim.RecordsAfter(start)
+	recs, err := sim.RecordsAfter(ctx, start)
 	if err != nil {
 		t.Fatal(err)
 	}

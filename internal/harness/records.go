@@ -1,22 +1,22 @@
 package harness
 
 import (
-	"encoding/json"
+	"context"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/linkgraph"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simenv"
 )
 
 // Record is one piece of cloud-side work the emulator performed, with the
 // duration it imposed: an ARM long-running operation or a Hetzner action.
-// Records come from the emulator's state file, which holds both (Azure
-// "operations", Hetzner "actions") with their start and finish times, so
-// the harness measures what the emulator did rather than what the code
-// says it would do.
+// Records come from the emulator's GET /_sim/operations, which lists both
+// with their start and finish times, so the harness measures what the
+// emulator did rather than what the code says it would do.
 type Record struct {
 	Cloud string // "azure" or "hcloud"
 	// Step names the work, e.g. "azure.put.virtualNetworkGateways",
@@ -31,68 +31,30 @@ type Record struct {
 // Duration is the time the emulator made the client wait for this step.
 func (r Record) Duration() time.Duration { return r.End.Sub(r.Start) }
 
-// stateRecords is the subset of the -state-file format the harness reads.
-type stateRecords struct {
-	Azure struct {
-		Operations map[string]struct {
-			Kind       string    `json:"kind"`
-			ResourceID string    `json:"resourceId"`
-			Start      time.Time `json:"start"`
-			DoneAt     time.Time `json:"doneAt"`
-			Fail       bool      `json:"fail"`
-		} `json:"operations"`
-	} `json:"azure"`
-	HCloud struct {
-		Actions map[string]struct {
-			Action struct {
-				Command   string `json:"command"`
-				Resources []struct {
-					ID   int64  `json:"id"`
-					Type string `json:"type"`
-				} `json:"resources"`
-			} `json:"action"`
-			Begin    time.Time `json:"begin"`
-			FinishAt time.Time `json:"finish_at"`
-			Fail     bool      `json:"fail"`
-		} `json:"actions"`
-	} `json:"hcloud"`
-}
-
-// Records reads every operation record from the emulator's state file,
-// sorted by start time. The emulator rewrites the file at most 200 ms after
-// a mutating request, so callers wait that long after the work they want
-// to see (RecordsAfter does).
-func (s *Sim) Records() ([]Record, error) {
-	data, err := os.ReadFile(s.StateFile)
-	if err != nil {
+// Records reads every operation record from GET /_sim/operations, sorted by
+// start time. The emulator answers from its live state, so the records of
+// work that has returned are all there.
+func (s *Sim) Records(ctx context.Context) ([]Record, error) {
+	var resp sim.OperationsResponse
+	if err := s.getJSON(ctx, "/_sim/operations", &resp); err != nil {
 		return nil, fmt.Errorf("reading the emulator's operation records: %w", err)
 	}
-	var st stateRecords
-	if err := json.Unmarshal(data, &st); err != nil {
-		return nil, fmt.Errorf("reading the emulator's operation records from %s: %w", s.StateFile, err)
-	}
-	var out []Record
-	for _, op := range st.Azure.Operations {
-		out = append(out, Record{Cloud: "azure", Step: "azure." + op.Kind + "." + armType(op.ResourceID),
-			Target: op.ResourceID, Start: op.Start, End: op.DoneAt, Failed: op.Fail})
-	}
-	for _, a := range st.HCloud.Actions {
-		var target []string
-		for _, r := range a.Action.Resources {
-			target = append(target, fmt.Sprintf("%s/%d", r.Type, r.ID))
+	out := make([]Record, 0, len(resp.Operations))
+	for _, op := range resp.Operations {
+		step := op.Cloud + "." + op.Kind
+		if op.Cloud == simenv.CloudAzure {
+			step += "." + armType(op.Target)
 		}
-		out = append(out, Record{Cloud: "hcloud", Step: "hcloud." + a.Action.Command,
-			Target: strings.Join(target, ","), Start: a.Begin, End: a.FinishAt, Failed: a.Fail})
+		out = append(out, Record{Cloud: op.Cloud, Step: step, Target: op.Target,
+			Start: op.Start, End: op.End, Failed: op.Failed})
 	}
-	slices.SortFunc(out, func(a, b Record) int { return a.Start.Compare(b.Start) })
+	slices.SortStableFunc(out, func(a, b Record) int { return a.Start.Compare(b.Start) })
 	return out, nil
 }
 
-// RecordsAfter waits out the emulator's state-file debounce and returns the
-// records that started at or after since.
-func (s *Sim) RecordsAfter(since time.Time) ([]Record, error) {
-	time.Sleep(400 * time.Millisecond)
-	all, err := s.Records()
+// RecordsAfter returns the records that started at or after since.
+func (s *Sim) RecordsAfter(ctx context.Context, since time.Time) ([]Record, error) {
+	all, err := s.Records(ctx)
 	if err != nil {
 		return nil, err
 	}

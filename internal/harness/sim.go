@@ -42,9 +42,6 @@ type Sim struct {
 	Env map[string]string
 	// TimeScale is the scale the emulator runs at.
 	TimeScale float64
-	// StateFile is the emulator's -state-file; it holds the operation
-	// records that Records reads.
-	StateFile string
 
 	cmd  *exec.Cmd
 	dir  string
@@ -62,9 +59,9 @@ func StartSim(ctx context.Context, bin string, o SimOptions) (*Sim, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Sim{TimeScale: o.TimeScale, StateFile: filepath.Join(dir, "state.json"), dir: dir, done: make(chan error, 1)}
+	s := &Sim{TimeScale: o.TimeScale, dir: dir, done: make(chan error, 1)}
 	envFile := filepath.Join(dir, "sim.env")
-	args := []string{"-addr", "127.0.0.1:0", "-env-file", envFile, "-state-file", s.StateFile,
+	args := []string{"-addr", "127.0.0.1:0", "-env-file", envFile,
 		"-time-scale", strconv.FormatFloat(o.TimeScale, 'g', -1, 64)}
 	if o.Faults != "" {
 		args = append(args, "-faults", o.Faults)
@@ -133,7 +130,7 @@ func readEnvFile(path string) (map[string]string, error) {
 	return env, sc.Err()
 }
 
-// Stop ends the emulator with SIGTERM (it saves its state file and exits),
+// Stop ends the emulator with SIGTERM (it exits gracefully),
 // or SIGKILL after 10 s, and removes its directory. Safe to call twice.
 func (s *Sim) Stop() {
 	if s.cmd == nil || s.cmd.Process == nil {

@@ -6,10 +6,13 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simenv"
 )
@@ -24,6 +27,7 @@ type fakeCloud struct {
 
 	mu     sync.Mutex
 	things map[string]bool
+	ops    []simenv.Operation // one "create" per POST /things, lasting 1s
 	// release, when set, blocks GET /slow until closed.
 	release chan struct{}
 	entered chan struct{}
@@ -55,6 +59,9 @@ func (f *fakeCloud) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.Method == http.MethodPost && r.URL.Path == "/things":
 		f.mu.Lock()
 		f.things[r.URL.Query().Get("name")] = true
+		now := f.env.Clock.Now()
+		f.ops = append(f.ops, simenv.Operation{Cloud: f.name, ID: strconv.Itoa(len(f.ops) + 1), Kind: "create",
+			Target: "thing/" + r.URL.Query().Get("name"), Start: now, End: now.Add(time.Second), Running: true})
 		f.mu.Unlock()
 		f.env.Stats.Mutation()
 		if f.env.Events != nil {
@@ -84,6 +91,12 @@ func (f *fakeCloud) Resources() []simenv.Resource {
 		out = append(out, simenv.Resource{Cloud: f.name, Type: "thing", ID: f.name + "/" + n, Name: n})
 	}
 	return out
+}
+
+func (f *fakeCloud) Operations() []simenv.Operation {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.ops)
 }
 
 func (f *fakeCloud) MarshalState() ([]byte, error) {

@@ -38,12 +38,15 @@ func (s *Sim) routes() http.Handler {
 	mux.HandleFunc("/_sim/stats", getOnly(func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, s.env.Stats.Snapshot())
 	}))
+	mux.HandleFunc("/_sim/operations", getOnly(func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, OperationsResponse{Operations: s.Operations()})
+	}))
 	if s.dp != nil {
 		mux.Handle("/_sim/lab/", http.StripPrefix("/_sim/lab", s.dp))
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", fmt.Sprintf(
-			"no emulated API at %s; the emulator serves %s/, %s/ and /_sim/state, /_sim/stats",
+			"no emulated API at %s; the emulator serves %s/, %s/ and /_sim/state, /_sim/stats, /_sim/operations",
 			r.URL.Path, HCloudPrefix, AzurePrefix))
 	})
 	var h http.Handler = mux
@@ -71,6 +74,26 @@ func (s *Sim) Resources() []simenv.Resource {
 			cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
 	})
 	return res
+}
+
+// OperationsResponse is the body of GET /_sim/operations.
+type OperationsResponse struct {
+	Operations []simenv.Operation `json:"operations"`
+}
+
+// Operations lists the work both clouds ran (ARM long-running operations,
+// Hetzner actions), oldest first, for measuring how long each step of an
+// apply made the provider wait. Ties are broken by cloud and ID, so two reads
+// of an unchanged emulator are byte-identical. Valid after Start.
+func (s *Sim) Operations() []simenv.Operation {
+	ops := slices.Concat(s.hcloud.Operations(), s.azure.Operations())
+	if ops == nil {
+		ops = []simenv.Operation{} // JSON [] rather than null
+	}
+	slices.SortFunc(ops, func(a, b simenv.Operation) int {
+		return cmp.Or(a.Start.Compare(b.Start), cmp.Compare(a.Cloud, b.Cloud), cmp.Compare(a.ID, b.ID))
+	})
+	return ops
 }
 
 // Stats is the request counters of both clouds (GET /_sim/stats).

@@ -28,12 +28,14 @@ import (
 
 // Cloud is one emulated cloud API as the frame sees it. The frame routes to
 // it with the cloud's prefix stripped, lists its resources for /_sim/state
-// and saves and restores it for -state-file. A Cloud authenticates and
+// and the work it ran for /_sim/operations, and saves and restores it for
+// -state-file (in a format only the cloud reads). A Cloud authenticates and
 // counts its own requests (simenv.Env.Token, simenv.Env.Stats), in its own
 // wire format; the frame does neither, so nothing is counted twice.
 type Cloud interface {
 	http.Handler
 	Resources() []simenv.Resource
+	Operations() []simenv.Operation
 	MarshalState() ([]byte, error)
 	UnmarshalState([]byte) error
 }

@@ -14,6 +14,8 @@ import (
 
 // stateFile is the -state-file format: each cloud's own serialisation under
 // its name, so either cloud can change its format without touching the other.
+// It is private to the emulator, for restarts only: tools that want to know
+// what the emulator holds or did read /_sim/state and /_sim/operations.
 type stateFile struct {
 	HCloud json.RawMessage `json:"hcloud,omitempty"`
 	Azure  json.RawMessage `json:"azure,omitempty"`

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simenv"
 )
 
 // Operation statuses (NetworkOperationStatus in network.json).
@@ -148,6 +150,25 @@ func (s *Server) advanceLocked() {
 			delete(s.st.Ops, id)
 		}
 	}
+}
+
+// Operations lists every operation the server still remembers (finished
+// ones for opRetention), internal settles included, for GET
+// /_sim/operations. A canceled operation (its group was deleted) counts as
+// failed; its End stays the time it would have finished.
+func (s *Server) Operations() []simenv.Operation {
+	var out []simenv.Operation
+	s.withLock(func() {
+		for _, op := range s.st.Ops {
+			running := op.Status == statusInProgress
+			out = append(out, simenv.Operation{
+				Cloud: simenv.CloudAzure, ID: op.ID, Kind: op.Kind, Target: op.ResourceID,
+				Start: op.Start, End: op.DoneAt, Running: running,
+				Failed: op.Status == statusFailed || running && (op.Fail || op.Conflict != nil),
+			})
+		}
+	})
+	return out
 }
 
 // retryAfter tells the client how long to wait. Retry-After is whole seconds

@@ -5,9 +5,12 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hetznercloud/hcloud-go/v2/hcloud/schema"
+
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simenv"
 )
 
 // actionRec is one Hetzner action: `running` until FinishAt (clock time),
@@ -118,6 +121,27 @@ func (s *Server) settle(now time.Time) {
 			}
 		}
 	}
+}
+
+// Operations lists every action of the project, for GET /_sim/operations.
+// Hetzner keeps actions for good, and so does the emulator.
+func (s *Server) Operations() []simenv.Operation {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.settle(s.env.Clock.Now())
+	out := make([]simenv.Operation, 0, len(s.st.Actions))
+	for _, a := range s.st.Actions {
+		targets := make([]string, len(a.Action.Resources))
+		for i, r := range a.Action.Resources {
+			targets[i] = r.Type + "/" + strconv.FormatInt(r.ID, 10)
+		}
+		out = append(out, simenv.Operation{
+			Cloud: simenv.CloudHCloud, ID: strconv.FormatInt(a.Action.ID, 10), Kind: a.Action.Command,
+			Target: strings.Join(targets, ","), Start: a.Begin, End: a.FinishAt,
+			Running: a.Action.Status == "running", Failed: a.Fail,
+		})
+	}
+	return out
 }
 
 // view returns the action as the API shows it, with progress interpolated

@@ -49,6 +49,36 @@ type Resource struct {
 	Name  string `json:"name"`
 }
 
+// Operation is one piece of cloud-side work an emulated cloud ran, as listed
+// by GET /_sim/operations: an ARM long-running operation or a Hetzner
+// action, with the time it made clients wait. It exists so that the bench
+// and the harness measure what the emulator did (and how long each step
+// took) through the emulator's public surface, not its state file, whose
+// format each cloud keeps to itself.
+type Operation struct {
+	Cloud string `json:"cloud"` // CloudHCloud or CloudAzure
+	// ID is the cloud's own ID: the ARM operation GUID of the polling
+	// URLs, or the Hetzner action ID.
+	ID string `json:"id"`
+	// Kind names the work: the Azure operation kind ("put", "delete",
+	// "setSharedKey", ...; "subnetSettle" and "keySettle" are internal
+	// ones no client polls) or the Hetzner action command ("create_server").
+	Kind string `json:"kind"`
+	// Target is what it changes: the ARM resource ID as ARM spells it, or
+	// Hetzner's action resources as "type/id", comma-separated.
+	Target string `json:"target"`
+	// Start is when the cloud accepted the work; End is when it finishes
+	// (in the future while it runs), both on the emulator's clock.
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+	// Running is true until End has passed and the cloud has settled it.
+	Running bool `json:"running"`
+	// Failed says the work fails, or failed: the emulator decides an
+	// outcome when the work starts (faults' lro_failure_rate, a conflict
+	// with a serialized sibling) and reports it here from the start.
+	Failed bool `json:"failed"`
+}
+
 // Stats counts requests; the benchmarks and the bad-input catalogue read it
 // to prove how many calls an operation made and that invalid input mutated
 // nothing.
