@@ -253,7 +253,11 @@ type hostsEntry struct {
 // gatewayHost reads the server's entry from the emulator's HTTP endpoint.
 func (ls *labSim) gatewayHost(t *testing.T, server string) hostsEntry {
 	t.Helper()
-	ns, ok := ls.plane.Lab().ServerNS(server)
+	l := ls.plane.Lab()
+	if l == nil {
+		return hostsEntry{} // not built yet: waitBooted polls again
+	}
+	ns, ok := l.ServerNS(server)
 	if !ok {
 		t.Fatalf("server %s is not in the lab", server)
 	}
