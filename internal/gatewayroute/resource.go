@@ -13,6 +13,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -21,6 +22,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hetznercloud/hcloud-go/v2/hcloud"
 
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/clients"
 )
@@ -112,6 +114,21 @@ func (r *resourceImpl) Configure(_ context.Context, req resource.ConfigureReques
 	c, diags := clients.FromProviderData(req.ProviderData)
 	resp.Diagnostics.Append(diags...)
 	r.clients = c
+}
+
+// begin is every operation's preamble, as in ipseclink: it builds the
+// Hetzner client and bounds ctx by the operation's timeout; ok is false once
+// diags holds an error (including ones the caller appended before, such as
+// the model's parse errors), and nothing may run then.
+func (r *resourceImpl) begin(ctx context.Context, timeout time.Duration, td diag.Diagnostics, diags *diag.Diagnostics) (context.Context, context.CancelFunc, *hcloud.Client, bool) {
+	diags.Append(td...)
+	hc, d := r.clients.HCloud()
+	diags.Append(d...)
+	if diags.HasError() {
+		return ctx, func() {}, nil, false
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	return ctx, cancel, hc, true
 }
 
 // ImportState takes "<network_id>/<destination>"; Read then fills in the

@@ -19,16 +19,6 @@ type clouds struct {
 	az *azure.Client
 }
 
-// Names of a link's sub-resources (design: everything is prefixed by the
-// link name so a re-run finds and adopts what an interrupted run created).
-func (s *spec) serverName() string    { return s.Name + "-gw" }
-func (s *spec) primaryIPName() string { return s.Name + "-gw-ipv4" }
-func (s *spec) firewallName() string  { return s.Name + "-gw-fw" }
-func (s *spec) publicIPName() string  { return s.Name + "-vgw-pip" }
-func (s *spec) gatewayName() string   { return s.Name + "-vgw" }
-func (s *spec) lngName() string       { return s.Name + "-lng" }
-func (s *spec) connName() string      { return s.Name + "-conn" }
-
 // converge builds or repairs a link: every step is idempotent (ensure =
 // look up, adopt or create, converge), so Create, Update and drift repair
 // all run this same graph. The graph is declared once, in

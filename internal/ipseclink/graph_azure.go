@@ -158,7 +158,7 @@ func publicIPStep(ctx context.Context, r *linkRun) error {
 		return nil
 	}
 	pipID, addr, err := r.c.az.EnsurePublicIP(ctx, azure.PublicIPSpec{
-		ResourceGroup: s.ResourceGroup, Name: s.publicIPName(), Location: s.AzureLocation, Link: s.Name, Zones: publicIPZones(ctx, r.c, s)})
+		ResourceGroup: s.ResourceGroup, Name: publicIPName(s.Name), Location: s.AzureLocation, Link: s.Name, Zones: publicIPZones(ctx, r.c, s)})
 	if err != nil {
 		return err
 	}
@@ -175,7 +175,7 @@ func gatewayStep(ctx context.Context, r *linkRun) error {
 		return nil // reused: publicIPStep read it
 	}
 	gw, err := r.c.az.EnsureGateway(ctx, azure.GatewaySpec{
-		ResourceGroup: s.ResourceGroup, Name: s.gatewayName(), Location: s.AzureLocation, Link: s.Name,
+		ResourceGroup: s.ResourceGroup, Name: gatewayName(s.Name), Location: s.AzureLocation, Link: s.Name,
 		SKU: s.SKU, SubnetID: r.gwSubnetID, PublicIPID: r.publicIPID,
 	}, func(id string) {
 		p.update(func(p *progress) { p.GatewayID, p.Owned.Gateway = id, true })
@@ -192,7 +192,7 @@ func gatewayStep(ctx context.Context, r *linkRun) error {
 func localGatewayStep(ctx context.Context, r *linkRun) error {
 	s := r.s
 	id, err := r.c.az.EnsureLocalGateway(ctx, azure.LocalGatewaySpec{
-		ResourceGroup: s.ResourceGroup, Name: s.lngName(), Location: s.AzureLocation, Link: s.Name,
+		ResourceGroup: s.ResourceGroup, Name: lngName(s.Name), Location: s.AzureLocation, Link: s.Name,
 		PeerIP: addr4(r.hzPeer.IP), Prefixes: r.local})
 	if err != nil {
 		return err
@@ -207,7 +207,7 @@ func localGatewayStep(ctx context.Context, r *linkRun) error {
 func connectionStep(ctx context.Context, r *linkRun) error {
 	s, p := r.s, r.p
 	id, err := r.c.az.EnsureConnection(ctx, azure.ConnectionSpec{
-		ResourceGroup: s.ResourceGroup, Name: s.connName(), Location: s.AzureLocation, Link: s.Name,
+		ResourceGroup: s.ResourceGroup, Name: connName(s.Name), Location: s.AzureLocation, Link: s.Name,
 		GatewayID: r.gatewayID, LocalGatewayID: r.lngID, SharedKey: p.sharedKey(), Policy: s.Policy,
 		DPDTimeoutSeconds: int32(s.DPD), Mode: s.ConnectionMode})
 	if err != nil {

@@ -82,7 +82,7 @@ func hetznerNetwork(ctx context.Context, r *linkRun) error {
 func primaryIPStep(ctx context.Context, r *linkRun) error {
 	s := r.s
 	ip, err := hetzner.EnsurePrimaryIP(ctx, r.c.hc, hetzner.PrimaryIPSpec{
-		Name: s.primaryIPName(), Location: s.Location, Labels: labels(s.Name)})
+		Name: primaryIPName(s.Name), Location: s.Location, Labels: labels(s.Name)})
 	if err != nil {
 		return err
 	}
@@ -96,7 +96,7 @@ func primaryIPStep(ctx context.Context, r *linkRun) error {
 func firewallStep(ctx context.Context, r *linkRun) error {
 	s := r.s
 	fw, err := hetzner.EnsureFirewall(ctx, r.c.hc, hetzner.FirewallSpec{
-		Name: s.firewallName(), PeerIPv4: r.azPeer, SSHCIDRs: s.SSHCIDRs, Labels: labels(s.Name)})
+		Name: firewallName(s.Name), PeerIPv4: r.azPeer, SSHCIDRs: s.SSHCIDRs, Labels: labels(s.Name)})
 	if err != nil {
 		return err
 	}
@@ -149,7 +149,7 @@ func gatewayServer(ctx context.Context, r *linkRun) error {
 	lbl := labels(s.Name)
 	lbl[configLabel] = configHash(userData, s)
 	spec := hetzner.ServerSpec{
-		Name: s.serverName(), ServerType: s.ServerType, Image: s.Image, Location: s.Location,
+		Name: serverName(s.Name), ServerType: s.ServerType, Image: s.Image, Location: s.Location,
 		SSHKeyIDs: s.SSHKeyIDs, UserData: string(userData), PrimaryIPID: hzIP.ID, FirewallID: fw.ID,
 		NetworkID: n.ID, PrivateIP: ip, Labels: lbl,
 	}

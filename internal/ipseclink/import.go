@@ -34,7 +34,7 @@ func discover(ctx context.Context, c clouds, m *model) error {
 	}
 	name, ok := linkNameFromConnection(rid.Name)
 	if !ok {
-		return fmt.Errorf("connection %s is not named <link>-conn: it was not created by crosscloud_ipsec_link", connID)
+		return fmt.Errorf("connection %s is not named <link>%s: it was not created by crosscloud_ipsec_link", connID, connSuffix)
 	}
 	conn, err := c.az.GetConnection(ctx, connID)
 	if err != nil {
@@ -44,16 +44,24 @@ func discover(ctx context.Context, c clouds, m *model) error {
 		return fmt.Errorf("connection %s does not exist or has no custom IPsec policy", connID)
 	}
 	gw, err := c.az.GetGateway(ctx, conn.GatewayID)
-	if err != nil || gw == nil || len(gw.PublicIPIDs) == 0 {
-		return fmt.Errorf("reading the connection's gateway %s: %v", conn.GatewayID, err)
+	switch {
+	case err != nil:
+		return fmt.Errorf("reading the connection's gateway %s: %w", conn.GatewayID, err)
+	case gw == nil:
+		return fmt.Errorf("the connection's gateway %s does not exist", conn.GatewayID)
+	case len(gw.PublicIPIDs) == 0:
+		return fmt.Errorf("the connection's gateway %s has no public IP", conn.GatewayID)
 	}
 	gwAddr, err := c.az.PublicIPAddress(ctx, gw.PublicIPIDs[0])
 	if err != nil {
 		return err
 	}
 	lng, err := c.az.GetLocalGateway(ctx, conn.LocalGatewayID)
-	if err != nil || lng == nil {
-		return fmt.Errorf("reading the connection's local network gateway %s: %v", conn.LocalGatewayID, err)
+	if err != nil {
+		return fmt.Errorf("reading the connection's local network gateway %s: %w", conn.LocalGatewayID, err)
+	}
+	if lng == nil {
+		return fmt.Errorf("the connection's local network gateway %s does not exist", conn.LocalGatewayID)
 	}
 	vnetID, _, _ := strings.Cut(gw.SubnetID, "/subnets/")
 	vnet, err := c.az.GetVNet(ctx, vnetID)
@@ -65,17 +73,27 @@ func discover(ctx context.Context, c clouds, m *model) error {
 		return err
 	}
 
-	n, err := hetzner.GetNetwork(ctx, c.hc, m.HetznerNetworkID.ValueInt64())
-	if err != nil || n == nil {
-		return fmt.Errorf("reading Hetzner network %d: %v", m.HetznerNetworkID.ValueInt64(), err)
+	netID := m.HetznerNetworkID.ValueInt64()
+	n, err := hetzner.GetNetwork(ctx, c.hc, netID)
+	if err != nil {
+		return fmt.Errorf("reading Hetzner network %d: %w", netID, err)
 	}
-	srv, err := hetzner.ServerByName(ctx, c.hc, name+"-gw")
-	if err != nil || srv == nil {
-		return fmt.Errorf("finding the gateway server %s-gw: %v", name, err)
+	if n == nil {
+		return fmt.Errorf("Hetzner network %d does not exist", netID)
 	}
-	fw, err := hetzner.FirewallByName(ctx, c.hc, name+"-gw-fw")
-	if err != nil || fw == nil {
-		return fmt.Errorf("finding the gateway firewall %s-gw-fw: %v", name, err)
+	srv, err := hetzner.ServerByName(ctx, c.hc, serverName(name))
+	if err != nil {
+		return fmt.Errorf("finding the gateway server %s: %w", serverName(name), err)
+	}
+	if srv == nil {
+		return fmt.Errorf("the gateway server %s does not exist", serverName(name))
+	}
+	fw, err := hetzner.FirewallByName(ctx, c.hc, firewallName(name))
+	if err != nil {
+		return fmt.Errorf("finding the gateway firewall %s: %w", firewallName(name), err)
+	}
+	if fw == nil {
+		return fmt.Errorf("the gateway firewall %s does not exist", firewallName(name))
 	}
 	privIP := serverPrivateIP(srv, n.ID)
 	rng, _, routes := hetzner.NetworkFacts(n)

@@ -118,7 +118,7 @@ func planRepair(state, plan *model) {
 	if len(state.Drift.Elements()) == 0 && !incomplete {
 		return
 	}
-	plan.Drift = types.ListValueMust(types.StringType, nil)
+	plan.Drift = driftList(nil)
 	plan.HetznerServerID = types.Int64Unknown()
 	plan.ConnectionStatus = types.StringUnknown()
 	plan.ID = types.StringUnknown()

@@ -8,7 +8,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/azure"
 )
@@ -51,7 +50,7 @@ func keepObserved(state, plan *model) {
 		return // planRepair's case
 	}
 	plan.HetznerServerID, plan.ConnectionStatus, plan.SwanctlConf = state.HetznerServerID, state.ConnectionStatus, state.SwanctlConf
-	plan.Drift = types.ListValueMust(types.StringType, nil)
+	plan.Drift = driftList(nil)
 }
 
 // warnDualStack says, when remote_prefixes defaults to the VNet's address

@@ -168,9 +168,6 @@ func (p *progress) writeTo(ctx context.Context, m *model) diag.Diagnostics {
 	if p.NetworkID != 0 && p.ConnectionID != "" {
 		m.ID = types.StringValue(fmt.Sprintf("%d:%s", p.NetworkID, p.ConnectionID))
 	}
-	if m.Drift.IsUnknown() || m.Drift.IsNull() {
-		m.Drift = types.ListValueMust(types.StringType, nil)
-	}
 	return setPrefixes(ctx, m, p.LocalPrefixes, p.RemotePrefixes)
 }
 

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -28,6 +27,11 @@ type observation struct {
 func (o *observation) driftf(format string, args ...any) {
 	o.drift = append(o.drift, fmt.Sprintf(format, args...))
 }
+
+// driftList is the value of the `drift` attribute: what a refresh found, or
+// (nil: an apply has just converged the link, or a plan shows the repair)
+// the empty list, never null, so that a plan shows drift going to `[]`.
+func driftList(found []string) types.List { return listOfStrings(found) }
 
 func (r *resourceImpl) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state model
@@ -71,11 +75,8 @@ func (r *resourceImpl) Read(ctx context.Context, req resource.ReadRequest, resp 
 		resp.State.RemoveResource(ctx)
 		return
 	}
-	p.writeTo(ctx, &state)
-	state.Drift = listOfStrings(obs.drift)
-	if obs.drift == nil {
-		state.Drift = types.ListValueMust(types.StringType, nil)
-	}
+	resp.Diagnostics.Append(p.writeTo(ctx, &state)...)
+	state.Drift = driftList(obs.drift)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
@@ -141,7 +142,7 @@ func observeHetzner(ctx context.Context, c clouds, s spec, p *progress, obs *obs
 		obs.driftf("firewall %d was deleted", p.FirewallID)
 		p.FirewallID = 0
 	} else {
-		for _, d := range hetzner.FirewallDrift(fw, hetzner.FirewallSpec{Name: s.firewallName(), PeerIPv4: p.GatewayPublicIP, SSHCIDRs: s.SSHCIDRs}) {
+		for _, d := range hetzner.FirewallDrift(fw, hetzner.FirewallSpec{Name: firewallName(s.Name), PeerIPv4: p.GatewayPublicIP, SSHCIDRs: s.SSHCIDRs}) {
 			obs.driftf("firewall %d: %s", fw.ID, d)
 		}
 	}
@@ -225,9 +226,4 @@ func serverPrivateIP(srv *hcloud.Server, networkID int64) netip.Addr {
 		}
 	}
 	return netip.Addr{}
-}
-
-// linkNameFromConnection recovers the link name from its connection's name.
-func linkNameFromConnection(connName string) (string, bool) {
-	return strings.CutSuffix(connName, "-conn")
 }

@@ -14,7 +14,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
-	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/azure"
@@ -149,7 +148,7 @@ func (r *resourceImpl) Create(ctx context.Context, req resource.CreateRequest, r
 // finish writes progress into state; it runs on success and failure alike,
 // so no created ID is ever lost.
 func (r *resourceImpl) finish(ctx context.Context, m *model, p *progress, st stateSetter, diags *diag.Diagnostics) {
-	m.Drift = types.ListValueMust(types.StringType, nil)
+	m.Drift = driftList(nil)
 	diags.Append(p.writeTo(ctx, m)...)
 	diags.Append(st.Set(ctx, m)...)
 }
