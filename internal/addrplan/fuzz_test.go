@@ -3,6 +3,8 @@ package addrplan
 import (
 	"net/netip"
 	"testing"
+
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/attrerr"
 )
 
 // fuzzPrefix builds a canonical IPv4 prefix from fuzzer input.
@@ -121,8 +123,8 @@ func FuzzPlan(f *testing.F) {
 		}
 		res, err := Plan(supernet, req)
 		if err != nil {
-			if e, ok := err.(*Error); !ok || e.Attribute == "" || e.Message == "" {
-				t.Fatalf("error %v is not an *Error with attribute and message", err)
+			if e, ok := err.(*attrerr.Error); !ok || len(e.Path) == 0 || e.Message == "" {
+				t.Fatalf("error %v is not an *attrerr.Error with attribute and message", err)
 			}
 			validInput := IsRFC1918(supernet) && supernet.Bits() <= 24 && len(req) > 0 && lengthsInRange(supernet, req)
 			if validInput && fits(supernet, req) {

@@ -5,6 +5,8 @@ import (
 	"math/bits"
 	"net/netip"
 	"slices"
+
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/attrerr"
 )
 
 // ProviderRequest asks a prefix plan for one block. It is the "next step" of
@@ -115,7 +117,7 @@ func Plan(supernet netip.Prefix, providers []ProviderRequest) (PlanResult, error
 		cover = netip.PrefixFrom(cover.Addr(), 24).Masked()
 	}
 	if err := CheckNetworkRange(cover); err != nil {
-		return PlanResult{}, errorf(AttrSupernet, "the plan's Hetzner network range is unusable: %s", err.(*Error).Message)
+		return PlanResult{}, errorf(AttrSupernet, "the plan's Hetzner network range is unusable: %s", err.(*attrerr.Error).Message)
 	}
 	res.HetznerNetworkRange = cover
 	return res, nil

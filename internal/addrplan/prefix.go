@@ -16,9 +16,11 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/attrerr"
 )
 
-// Attribute paths that errors carry, so callers attach diagnostics to the
+// Attribute paths that errors carry (dotted), so callers attach diagnostics to the
 // attribute the user has to change.
 const (
 	AttrNetworkIPRange = "hetzner.network_ip_range"
@@ -32,23 +34,13 @@ const (
 	AttrProviders      = "providers"
 )
 
-// Error is a rule violation tied to the Terraform attribute that caused it,
-// so a resource can report it with resp.Diagnostics.AddAttributeError on the
-// right path instead of a generic error. Message says what is wrong and what
-// to do about it.
-type Error struct {
-	// Attribute is the attribute path, e.g. "hetzner.gateway_ip".
-	Attribute string
-	// Message explains the problem and the fix, in a sentence or two.
-	Message string
-}
-
-// Error implements error; the attribute comes first so plain-text logs still
-// point at the culprit.
-func (e *Error) Error() string { return e.Attribute + ": " + e.Message }
-
-func errorf(attr, format string, args ...any) *Error {
-	return &Error{Attribute: attr, Message: fmt.Sprintf(format, args...)}
+// errorf returns a rule violation on attr, an *attrerr.Error whose path is
+// the attribute (dotted: "hetzner.gateway_ip"), so a resource reports it on
+// the attribute the user has to change instead of as a generic error.
+// Error() puts the attribute first, so plain-text logs still point at the
+// culprit. Messages say what is wrong and what to do about it.
+func errorf(attr, format string, args ...any) *attrerr.Error {
+	return attrerr.New(attrerr.Dotted(attr), format, args...)
 }
 
 var (
@@ -97,8 +89,7 @@ func ParsePrefixes(attr string, ss []string) ([]netip.Prefix, error) {
 	for i, s := range ss {
 		p, err := ParsePrefix(attr, s)
 		if err != nil {
-			e := err.(*Error)
-			return nil, errorf(attr, "element %d: %s", i, e.Message)
+			return nil, errorf(attr, "element %d: %s", i, err.(*attrerr.Error).Message)
 		}
 		out = append(out, p)
 	}
@@ -124,7 +115,7 @@ func ParseAddr(attr, s string) (netip.Addr, error) {
 
 // checkPrefix guards every rule against prefixes that did not come from
 // ParsePrefix: invalid, IPv6 or with host bits set.
-func checkPrefix(attr string, p netip.Prefix) *Error {
+func checkPrefix(attr string, p netip.Prefix) *attrerr.Error {
 	switch {
 	case !p.IsValid():
 		return errorf(attr, "no valid IPv4 CIDR prefix given; set one like 10.0.1.0/24")
@@ -136,7 +127,7 @@ func checkPrefix(attr string, p netip.Prefix) *Error {
 	return nil
 }
 
-func checkAddr(attr string, a netip.Addr) *Error {
+func checkAddr(attr string, a netip.Addr) *attrerr.Error {
 	switch {
 	case !a.IsValid():
 		return errorf(attr, "no valid IPv4 address given; set one like 10.0.1.1")

@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/attrerr"
 )
 
 var (
@@ -12,7 +14,7 @@ var (
 	ma = netip.MustParseAddr
 )
 
-// checkErr asserts err is nil when attr is empty, and otherwise an *Error on
+// checkErr asserts err is nil when attr is empty, and otherwise an *attrerr.Error on
 // attr whose message contains every want substring.
 func checkErr(t *testing.T, err error, attr string, want ...string) {
 	t.Helper()
@@ -22,12 +24,12 @@ func checkErr(t *testing.T, err error, attr string, want ...string) {
 		}
 		return
 	}
-	var e *Error
+	var e *attrerr.Error
 	if !errors.As(err, &e) {
-		t.Fatalf("want *Error on %q, got %T %v", attr, err, err)
+		t.Fatalf("want *attrerr.Error on %q, got %T %v", attr, err, err)
 	}
-	if e.Attribute != attr {
-		t.Errorf("attribute = %q, want %q (message %q)", e.Attribute, attr, e.Message)
+	if e.Path.String() != attr {
+		t.Errorf("attribute = %q, want %q (message %q)", e.Path, attr, e.Message)
 	}
 	for _, w := range want {
 		if !strings.Contains(e.Message, w) {

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/attrerr"
 )
 
 // High availability: two gateway servers share one public endpoint, a
@@ -110,10 +112,10 @@ func (h HA) endpoint() string {
 var endpointRE = regexp.MustCompile(`^[A-Za-z0-9._~:/%@\[\]-]+$`)
 
 // validateHA checks g.HA; add is Validate's collector. Field names are
-// prefixed "HA." so callers map them to the HA attributes.
-func validateHA(g Gateway, add func(field, format string, args ...any)) {
+// under "HA" so callers map them to the HA attributes.
+func validateHA(g Gateway, add func(p attrerr.Path, format string, args ...any)) {
 	h := g.HA
-	checkPrivate := func(field string, a netip.Addr) bool {
+	checkPrivate := func(field attrerr.Path, a netip.Addr) bool {
 		switch {
 		case !a.IsValid():
 			add(field, "is not set: keepalived needs both gateways' private IPv4 addresses on the Hetzner network")
@@ -124,50 +126,50 @@ func validateHA(g Gateway, add func(field, format string, args ...any)) {
 		}
 		return false
 	}
-	okSelf := checkPrivate("HA.PrivateIP", h.PrivateIP)
-	okPeer := checkPrivate("HA.PeerPrivateIP", h.PeerPrivateIP)
+	okSelf := checkPrivate(attrerr.At("HA", "PrivateIP"), h.PrivateIP)
+	okPeer := checkPrivate(attrerr.At("HA", "PeerPrivateIP"), h.PeerPrivateIP)
 	if okSelf && okPeer && h.PrivateIP == h.PeerPrivateIP {
-		add("HA.PeerPrivateIP", "%s equals HA.PrivateIP: the two gateways need different private addresses", h.PeerPrivateIP)
+		add(attrerr.At("HA", "PeerPrivateIP"), "%s equals HA.PrivateIP: the two gateways need different private addresses", h.PeerPrivateIP)
 	}
 	if h.Priority < 1 || h.Priority > 254 {
-		add("HA.Priority", "%d is outside 1..254 (VRRP reserves 255 for an address owner; give the two gateways different priorities)", h.Priority)
+		add(attrerr.At("HA", "Priority"), "%d is outside 1..254 (VRRP reserves 255 for an address owner; give the two gateways different priorities)", h.Priority)
 	}
 	switch fip := h.FloatingIP.Unmap(); {
 	case !fip.IsValid():
-		add("HA.FloatingIP", "is not set: the pair needs the Floating IP's IPv4 address")
+		add(attrerr.At("HA", "FloatingIP"), "is not set: the pair needs the Floating IP's IPv4 address")
 	case !fip.Is4():
-		add("HA.FloatingIP", "%s is not IPv4: the tunnel runs between public IPv4 addresses", fip)
+		add(attrerr.At("HA", "FloatingIP"), "%s is not IPv4: the tunnel runs between public IPv4 addresses", fip)
 	case g.LocalAddress.IsValid() && g.LocalAddress.Unmap() != fip:
-		add("LocalAddress", "%s is not HA.FloatingIP %s: with HA both gateways use the Floating IP as their IKE address and identity; set LocalAddress to it", g.LocalAddress, fip)
+		add(attrerr.At("LocalAddress"), "%s is not HA.FloatingIP %s: with HA both gateways use the Floating IP as their IKE address and identity; set LocalAddress to it", g.LocalAddress, fip)
 	}
 	if h.FloatingIPID <= 0 {
-		add("HA.FloatingIPID", "%d is not a Hetzner ID: pass the Floating IP's ID", h.FloatingIPID)
+		add(attrerr.At("HA", "FloatingIPID"), "%d is not a Hetzner ID: pass the Floating IP's ID", h.FloatingIPID)
 	}
 	if h.NetworkID <= 0 {
-		add("HA.NetworkID", "%d is not a Hetzner ID: pass the ID of the network whose routes move", h.NetworkID)
+		add(attrerr.At("HA", "NetworkID"), "%d is not a Hetzner ID: pass the ID of the network whose routes move", h.NetworkID)
 	}
 	if len(h.RouteDestinations) == 0 {
-		add("HA.RouteDestinations", "is empty: list the route destinations (the Azure prefixes) the active gateway takes over")
+		add(attrerr.At("HA", "RouteDestinations"), "is empty: list the route destinations (the Azure prefixes) the active gateway takes over")
 	}
 	for i, p := range h.RouteDestinations {
 		if !p.IsValid() || !p.Addr().Is4() || p != p.Masked() {
-			add(fmt.Sprintf("HA.RouteDestinations[%d]", i), "%s is not a masked IPv4 prefix: use CIDR notation such as 10.1.0.0/16", p)
+			add(attrerr.At("HA", "RouteDestinations").Index(i), "%s is not a masked IPv4 prefix: use CIDR notation such as 10.1.0.0/16", p)
 		}
 	}
 	if u, err := url.Parse(h.endpoint()); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" ||
 		u.User != nil || u.RawQuery != "" || u.Fragment != "" || !endpointRE.MatchString(h.endpoint()) {
-		add("HA.APIEndpoint", "%q is not a plain http(s) base URL such as %q", h.APIEndpoint, DefaultAPIEndpoint)
+		add(attrerr.At("HA", "APIEndpoint"), "%q is not a plain http(s) base URL such as %q", h.APIEndpoint, DefaultAPIEndpoint)
 	}
 	// Never echo the token: only its length and a position.
 	switch t := string(h.APIToken); {
 	case t == "":
-		add("HA.APIToken", "is empty: the gateways need a Hetzner API token with write access to move the Floating IP and the route")
+		add(attrerr.At("HA", "APIToken"), "is empty: the gateways need a Hetzner API token with write access to move the Floating IP and the route")
 	case len(t) > maxTokenLen:
-		add("HA.APIToken", "is %d characters long; at most %d are accepted", len(t), maxTokenLen)
+		add(attrerr.At("HA", "APIToken"), "is %d characters long; at most %d are accepted", len(t), maxTokenLen)
 	default:
 		for i := 0; i < len(t); i++ {
 			if c := t[i]; c <= ' ' || c > '~' || c == '"' || c == '\\' {
-				add("HA.APIToken", "has a character at position %d that is not printable ASCII or is a quote or backslash; Hetzner tokens are letters and digits", i+1)
+				add(attrerr.At("HA", "APIToken"), "has a character at position %d that is not printable ASCII or is a quote or backslash; Hetzner tokens are letters and digits", i+1)
 				break
 			}
 		}

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/attrerr"
 )
 
 // testToken stands in for a Hetzner API token; tests look for it in
@@ -202,8 +204,8 @@ func TestValidateHA(t *testing.T) {
 		g.HA = &h
 		tc.mutate(&g)
 		err := g.Validate()
-		var fe *FieldError
-		if !errors.As(err, &fe) || fe.Field != tc.field {
+		var fe *attrerr.Error
+		if !errors.As(err, &fe) || fe.Path.String() != tc.field {
 			t.Errorf("%s: Validate = %v, want a FieldError on %s", tc.field, err, tc.field)
 		}
 		if _, rerr := Render(g); rerr == nil {

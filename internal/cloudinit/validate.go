@@ -1,30 +1,20 @@
 package cloudinit
 
 import (
-	"errors"
 	"fmt"
 	"net/netip"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/attrerr"
 )
 
-// FieldError is one problem with one Gateway field. Validate returns them
-// joined, so a resource can map Field to its own attribute path and show each
-// problem where the user typed the value.
-type FieldError struct {
-	// Field is the Gateway field, with an index for list elements
-	// ("RemotePrefixes[1]").
-	Field string
-	// Problem says what is wrong and what to do about it.
-	Problem string
-}
-
-// Error implements error.
-func (e *FieldError) Error() string {
-	return "cloudinit: " + e.Field + ": " + e.Problem
-}
+// Validate's problems are *attrerr.Error values whose path is the Gateway
+// field, with an index for list elements (At("RemotePrefixes").Index(1)),
+// joined, so a resource can map the field to its own attribute path and
+// show each problem where the user typed the value.
 
 var (
 	// nameRE mirrors the link name rule: it becomes a file name and a
@@ -41,20 +31,20 @@ var (
 // reaches a server; callers may call it earlier (plan time) for diagnostics.
 func (g Gateway) Validate() error {
 	g = g.withDefaults()
-	var errs []error
-	add := func(field, format string, args ...any) {
-		errs = append(errs, &FieldError{Field: field, Problem: fmt.Sprintf(format, args...)})
+	var errs []*attrerr.Error
+	add := func(field attrerr.Path, format string, args ...any) {
+		errs = append(errs, attrerr.New(field, format, args...))
 	}
 
 	switch {
 	case g.ConnectionName == "":
-		add("ConnectionName", "is empty: set a name of lowercase letters, digits and '-'")
+		add(attrerr.At("ConnectionName"), "is empty: set a name of lowercase letters, digits and '-'")
 	case len(g.ConnectionName) > maxNameLen || !nameRE.MatchString(g.ConnectionName):
-		add("ConnectionName", "%q is not usable as a swanctl connection and file name: use 1-%d lowercase letters, digits and '-', starting with a letter or digit",
+		add(attrerr.At("ConnectionName"), "%q is not usable as a swanctl connection and file name: use 1-%d lowercase letters, digits and '-', starting with a letter or digit",
 			g.ConnectionName, maxNameLen)
 	}
 
-	checkAddr := func(field string, a netip.Addr) {
+	checkAddr := func(field attrerr.Path, a netip.Addr) {
 		switch {
 		case !a.IsValid():
 			add(field, "is not set: the gateway needs both public IPv4 addresses for IKE")
@@ -64,10 +54,10 @@ func (g Gateway) Validate() error {
 			add(field, "%s cannot be an IKE peer address: use the server's or gateway's public IPv4", a)
 		}
 	}
-	checkAddr("LocalAddress", g.LocalAddress)
-	checkAddr("RemoteAddress", g.RemoteAddress)
+	checkAddr(attrerr.At("LocalAddress"), g.LocalAddress)
+	checkAddr(attrerr.At("RemoteAddress"), g.RemoteAddress)
 	if g.LocalAddress.IsValid() && g.LocalAddress == g.RemoteAddress {
-		add("RemoteAddress", "%s equals LocalAddress: the Azure gateway and the Hetzner server need different public IPs", g.RemoteAddress)
+		add(attrerr.At("RemoteAddress"), "%s equals LocalAddress: the Azure gateway and the Hetzner server need different public IPs", g.RemoteAddress)
 	}
 
 	endpoints := []netip.Addr{g.LocalAddress, g.RemoteAddress}
@@ -82,11 +72,11 @@ func (g Gateway) Validate() error {
 		if l.list == 1 {
 			l, r = r, l
 		}
-		add(fmt.Sprintf("RemotePrefixes[%d]", r.index), "%s overlaps LocalPrefixes[%d] %s: traffic selectors on both sides must be disjoint, or packets cannot be routed into the tunnel",
+		add(attrerr.At("RemotePrefixes").Index(r.index), "%s overlaps LocalPrefixes[%d] %s: traffic selectors on both sides must be disjoint, or packets cannot be routed into the tunnel",
 			r.p, l.index, l.p)
 	}
 
-	checkProposal := func(field, p string) {
+	checkProposal := func(field attrerr.Path, p string) {
 		switch {
 		case p == "":
 			add(field, "is empty: give the strongSwan proposal that mirrors the Azure IPsec policy, e.g. \"aes256gcm16-prfsha384-ecp384\"")
@@ -96,10 +86,10 @@ func (g Gateway) Validate() error {
 			add(field, "%q contains \"default\": list the algorithms explicitly so both sides agree on one suite", p)
 		}
 	}
-	checkProposal("IKEProposal", g.IKEProposal)
-	checkProposal("ESPProposal", g.ESPProposal)
+	checkProposal(attrerr.At("IKEProposal"), g.IKEProposal)
+	checkProposal(attrerr.At("ESPProposal"), g.ESPProposal)
 
-	checkDuration := func(field string, d, lo, hi time.Duration) {
+	checkDuration := func(field attrerr.Path, d, lo, hi time.Duration) {
 		switch {
 		case d%time.Second != 0:
 			add(field, "%s is not a whole number of seconds: swanctl.conf takes seconds", d)
@@ -111,30 +101,30 @@ func (g Gateway) Validate() error {
 			}
 		}
 	}
-	checkDuration("ChildLifetime", g.ChildLifetime, MinLifetime, 0)
-	checkDuration("IKERekey", g.IKERekey, MinLifetime, MaxIKERekey)
-	checkDuration("DPDDelay", g.DPDDelay, time.Second, time.Hour)
+	checkDuration(attrerr.At("ChildLifetime"), g.ChildLifetime, MinLifetime, 0)
+	checkDuration(attrerr.At("IKERekey"), g.IKERekey, MinLifetime, MaxIKERekey)
+	checkDuration(attrerr.At("DPDDelay"), g.DPDDelay, time.Second, time.Hour)
 
 	if g.PrivateInterfaceMSS < MinMSS || g.PrivateInterfaceMSS > MaxMSS {
-		add("PrivateInterfaceMSS", "%d is outside %d..%d; Azure requires %d", g.PrivateInterfaceMSS, MinMSS, MaxMSS, DefaultMSS)
+		add(attrerr.At("PrivateInterfaceMSS"), "%d is outside %d..%d; Azure requires %d", g.PrivateInterfaceMSS, MinMSS, MaxMSS, DefaultMSS)
 	}
 
 	if msg := sharedKeyProblem(g.SharedKey); msg != "" {
-		add("SharedKey", "%s", msg)
+		add(attrerr.At("SharedKey"), "%s", msg)
 	}
 	if g.HA != nil {
 		validateHA(g, add)
 	}
-	return errors.Join(errs...)
+	return attrerr.Join(errs)
 }
 
 // checkPrefixes validates one traffic selector list.
-func checkPrefixes(field string, ps []netip.Prefix, endpoints []netip.Addr, add func(string, string, ...any)) {
+func checkPrefixes(field string, ps []netip.Prefix, endpoints []netip.Addr, add func(attrerr.Path, string, ...any)) {
 	if len(ps) == 0 {
-		add(field, "is empty: the tunnel needs at least one prefix on each side")
+		add(attrerr.At(field), "is empty: the tunnel needs at least one prefix on each side")
 	}
 	for i, p := range ps {
-		f := fmt.Sprintf("%s[%d]", field, i)
+		f := attrerr.At(field).Index(i)
 		switch {
 		case !p.IsValid():
 			add(f, "is not a valid prefix: use CIDR notation such as 10.0.1.0/24")
@@ -157,7 +147,7 @@ func checkPrefixes(field string, ps []netip.Prefix, endpoints []netip.Addr, add 
 		if a.index > b.index {
 			a, b = b, a
 		}
-		add(fmt.Sprintf("%s[%d]", field, b.index), "%s overlaps %s[%d] %s: list each range once, without nesting", b.p, field, a.index, a.p)
+		add(attrerr.At(field).Index(b.index), "%s overlaps %s[%d] %s: list each range once, without nesting", b.p, field, a.index, a.p)
 	}
 }
 

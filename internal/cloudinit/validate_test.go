@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/attrerr"
 )
 
 func prefixes(s ...string) []netip.Prefix {
@@ -17,18 +19,18 @@ func prefixes(s ...string) []netip.Prefix {
 	return out
 }
 
-// fieldErrors unpacks Validate's joined error into its FieldErrors.
-func fieldErrors(t *testing.T, err error) []*FieldError {
+// fieldErrors unpacks Validate's joined error into its *attrerr.Errors.
+func fieldErrors(t *testing.T, err error) []*attrerr.Error {
 	t.Helper()
-	var out []*FieldError
+	var out []*attrerr.Error
 	joined, ok := err.(interface{ Unwrap() []error })
 	if !ok {
 		t.Fatalf("Validate error %v is not a joined error", err)
 	}
 	for _, e := range joined.Unwrap() {
-		var fe *FieldError
+		var fe *attrerr.Error
 		if !errors.As(e, &fe) {
-			t.Fatalf("error %v is not a *FieldError", e)
+			t.Fatalf("error %v is not an *attrerr.Error", e)
 		}
 		out = append(out, fe)
 	}
@@ -106,8 +108,8 @@ func TestValidate(t *testing.T) {
 				t.Fatalf("Validate() = nil, want an error on %s", tt.wantField)
 			}
 			fes := fieldErrors(t, err)
-			if !slices.ContainsFunc(fes, func(fe *FieldError) bool {
-				return fe.Field == tt.wantField && strings.Contains(fe.Problem, tt.wantText)
+			if !slices.ContainsFunc(fes, func(fe *attrerr.Error) bool {
+				return fe.Path.String() == tt.wantField && strings.Contains(fe.Message, tt.wantText)
 			}) {
 				t.Errorf("Validate() = %v, want a %s error containing %q", err, tt.wantField, tt.wantText)
 			}
@@ -132,7 +134,7 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 	fes := fieldErrors(t, g.Validate())
 	var got []string
 	for _, fe := range fes {
-		got = append(got, fe.Field)
+		got = append(got, fe.Path.String())
 	}
 	want := []string{"ConnectionName", "LocalAddress", "RemoteAddress", "LocalPrefixes", "RemotePrefixes", "IKEProposal", "ESPProposal", "SharedKey"}
 	if !slices.Equal(got, want) {

@@ -13,6 +13,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/addrplan"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/attrdiag"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/attrerr"
 )
 
 // model is the Terraform state and plan of crosscloud_hcloud_gateway_route.
@@ -84,37 +86,29 @@ func parseImportID(id string) (int64, netip.Prefix, error) {
 	return n, p, nil
 }
 
-// attrDiag turns a addrplan rule violation into an error diagnostic on the
+// attrDiag turns an addrplan rule violation into an error diagnostic on the
 // attribute it names, so Terraform points at the line to change; other
 // errors become plain errors.
 func attrDiag(err error) diag.Diagnostics {
 	var diags diag.Diagnostics
-	if err == nil {
-		return diags
-	}
-	var ne *addrplan.Error
-	if !errors.As(err, &ne) {
-		diags.AddError("Invalid gateway route", err.Error())
-		return diags
-	}
-	diags.AddAttributeError(attrPath(ne.Attribute), "Invalid gateway route", ne.Message)
+	attrdiag.AddMapped(&diags, attrPath, path.Empty(), "Invalid gateway route", err)
 	return diags
 }
 
 // attrPath maps addrplan's attribute names onto this resource's schema. A
 // problem with the network's own range is reported on network_id, the
 // attribute that chose that network.
-func attrPath(attr string) path.Path {
-	switch attr {
+func attrPath(attr attrerr.Path) (path.Path, bool) {
+	switch a := attr.String(); a {
 	case addrplan.AttrDestination, addrplan.AttrGateway:
-		return path.Root(attr)
+		return path.Root(a), true
 	default:
-		return path.Root("network_id")
+		return path.Root("network_id"), true
 	}
 }
 
 func messageOf(err error) string {
-	var ne *addrplan.Error
+	var ne *attrerr.Error
 	if errors.As(err, &ne) {
 		return ne.Message
 	}

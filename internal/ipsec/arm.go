@@ -5,6 +5,8 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v9"
+
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/attrerr"
 )
 
 // ToARM converts the policy to the armnetwork type that goes into the
@@ -32,17 +34,17 @@ func FromARM(a *armnetwork.IPSecPolicy) (Policy, error) {
 	if a == nil {
 		return Policy{}, errors.New("ipsec_policy: the Azure connection returned no IPsec policy")
 	}
-	var missing []error
+	var missing []*attrerr.Error
 	str := func(field string, v *string) string {
 		if v == nil {
-			missing = append(missing, Issue{field, "missing in the IPsec policy Azure returned"})
+			missing = append(missing, issue(field, "missing in the IPsec policy Azure returned"))
 			return ""
 		}
 		return *v
 	}
 	num := func(field string, v *int32) int32 {
 		if v == nil {
-			missing = append(missing, Issue{field, "missing in the IPsec policy Azure returned"})
+			missing = append(missing, issue(field, "missing in the IPsec policy Azure returned"))
 			return 0
 		}
 		return *v
@@ -58,7 +60,7 @@ func FromARM(a *armnetwork.IPSecPolicy) (Policy, error) {
 		SADataSizeKilobytes: num(FieldSADataSizeKilobytes, a.SaDataSizeKilobytes),
 	}
 	if len(missing) > 0 {
-		return Policy{}, errors.Join(missing...)
+		return Policy{}, underPolicy(missing)
 	}
 	return p, nil
 }

@@ -116,7 +116,7 @@ func TestEveryEnumCombination(t *testing.T) {
 				fail("%+v allowWeak=%v: Validate accepts=%v, oracle accepts=%v; issues %v", p, allowWeak, got, want, issues)
 			}
 			for _, is := range issues {
-				if !slices.Contains(policyFields, is.Field) || is.Message == "" {
+				if !slices.Contains(policyFields, is.Path.String()) || is.Message == "" {
 					fail("%+v: issue with unknown field or empty message: %+v", p, is)
 				}
 			}

@@ -20,7 +20,7 @@ func FuzzPolicy(f *testing.F) {
 		p := Policy{ie, ii, dh, ee, ei, pfs, life, size}
 		issues := p.Validate(allowWeak)
 		for _, is := range issues {
-			if is.Field == "" || is.Message == "" {
+			if is.Path.String() == "" || is.Message == "" {
 				t.Fatalf("issue without field or message: %+v", is)
 			}
 		}

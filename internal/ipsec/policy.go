@@ -13,10 +13,13 @@ import (
 	"slices"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v9"
+
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/attrerr"
 )
 
-// Terraform attribute names inside ipsec_policy. Issues carry these so the
-// provider can attach a diagnostic to the exact attribute the user wrote.
+// Terraform attribute names inside ipsec_policy. Issues carry these as their
+// path so the provider can attach a diagnostic to the exact attribute the
+// user wrote.
 const (
 	FieldIKEEncryption       = "ike_encryption"
 	FieldIKEIntegrity        = "ike_integrity"
@@ -27,6 +30,11 @@ const (
 	FieldSALifetimeSeconds   = "sa_lifetime_seconds"
 	FieldSADataSizeKilobytes = "sa_datasize_kilobytes"
 )
+
+// PolicyAttribute is where both resources mount the policy; errors that
+// travel as text (a proposal that cannot render, a policy Azure returned
+// incomplete) name their field under it.
+const PolicyAttribute = "ipsec_policy"
 
 // AllowWeakAttribute is the provider attribute that lets a user accept weak
 // algorithms knowingly; messages about weak values point to it.
@@ -77,16 +85,23 @@ func DefaultPolicy() Policy {
 	}
 }
 
-// Issue is one rule violation, reported per attribute so the provider can
-// point the user at the line to change. Field is the attribute name inside
-// ipsec_policy (one of the Field* constants); Message says what is wrong and
-// what to choose instead.
-type Issue struct {
-	Field, Message string
+// issue is one rule violation, reported per attribute so the provider can
+// point the user at the line to change. Its path is the attribute name
+// inside ipsec_policy (one of the Field* constants); the message says what
+// is wrong and what to choose instead.
+func issue(field, msg string) *attrerr.Error {
+	return &attrerr.Error{Path: attrerr.At(field), Message: msg}
 }
 
-// Error lets an Issue travel as an error, prefixed with its attribute path.
-func (i Issue) Error() string { return "ipsec_policy." + i.Field + ": " + i.Message }
+// underPolicy returns issues as one error whose paths start at
+// ipsec_policy, for errors read as text rather than mapped onto a schema.
+func underPolicy(issues []*attrerr.Error) error {
+	out := make([]*attrerr.Error, len(issues))
+	for i, is := range issues {
+		out[i] = &attrerr.Error{Path: append(attrerr.At(PolicyAttribute), is.Path...), Message: is.Message}
+	}
+	return attrerr.Join(out)
+}
 
 // AllowedValues lists the values Azure's API accepts for an enum attribute,
 // taken from armnetwork's Possible...Values so that the provider schema, the

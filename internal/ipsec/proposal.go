@@ -1,9 +1,10 @@
 package ipsec
 
 import (
-	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/attrerr"
 )
 
 // Keyword tables from Azure names to strongSwan proposal keywords
@@ -45,7 +46,7 @@ func isGCM(v string) bool { return strings.HasPrefix(v, "GCMAES") }
 // are allowed); an error means the policy cannot be expressed at all.
 func (p Policy) IKEProposal() (string, error) {
 	if issues := p.ikeIssues(); len(issues) > 0 {
-		return "", joinIssues(issues)
+		return "", underPolicy(issues)
 	}
 	mid := integKeyword[p.IKEIntegrity]
 	if isGCM(p.IKEEncryption) {
@@ -60,7 +61,7 @@ func (p Policy) IKEProposal() (string, error) {
 // since strongSwan then runs no DH on CREATE_CHILD_SA, as Azure does.
 func (p Policy) ESPProposal() (string, error) {
 	if issues := p.espIssues(); len(issues) > 0 {
-		return "", joinIssues(issues)
+		return "", underPolicy(issues)
 	}
 	out := encKeyword[p.IPsecEncryption]
 	if !isGCM(p.IPsecEncryption) {
@@ -75,53 +76,53 @@ func (p Policy) ESPProposal() (string, error) {
 // ikeIssues lists what makes phase 1 impossible to express, whatever
 // allow_weak_crypto says. IKEProposal and Validate share it, so a policy that
 // Validate accepts always renders.
-func (p Policy) ikeIssues() []Issue {
-	var out []Issue
+func (p Policy) ikeIssues() []*attrerr.Error {
+	var out []*attrerr.Error
 	encOK := checkEnum(&out, FieldIKEEncryption, p.IKEEncryption)
 	intOK := checkEnum(&out, FieldIKEIntegrity, p.IKEIntegrity)
 	if checkEnum(&out, FieldDHGroup, p.DHGroup) && p.DHGroup == none {
-		out = append(out, Issue{FieldDHGroup, "None is not a valid IKE Diffie-Hellman group: IKEv2 always runs a " +
-			"key exchange to create the IKE SA; choose " + recommended[FieldDHGroup]})
+		out = append(out, issue(FieldDHGroup, "None is not a valid IKE Diffie-Hellman group: IKEv2 always runs a "+
+			"key exchange to create the IKE SA; choose "+recommended[FieldDHGroup]))
 	}
 	if encOK && intOK && isGCM(p.IKEIntegrity) {
 		if isGCM(p.IKEEncryption) {
 			// Azure documents only SHA384/SHA256/SHA1/MD5 as the PRF of a GCM
 			// IKE suite. Which PRF it would use for GCMAESxxx is unknown, and a
 			// guess that differs from Azure means NO_PROPOSAL_CHOSEN, so refuse.
-			out = append(out, Issue{FieldIKEIntegrity, fmt.Sprintf("%s is not usable as ike_integrity: with GCM "+
+			out = append(out, issue(FieldIKEIntegrity, fmt.Sprintf("%s is not usable as ike_integrity: with GCM "+
 				"ike_encryption the integrity value names the PRF, and Azure documents no PRF for %s, so strongSwan "+
 				"cannot be set to match; choose SHA384 (prfsha384, recommended) or SHA256 (prfsha256)",
-				p.IKEIntegrity, p.IKEIntegrity)})
+				p.IKEIntegrity, p.IKEIntegrity)))
 		} else {
-			out = append(out, Issue{FieldIKEIntegrity, fmt.Sprintf("%s is only valid with GCM ike_encryption "+
+			out = append(out, issue(FieldIKEIntegrity, fmt.Sprintf("%s is only valid with GCM ike_encryption "+
 				"(GCMAES128 or GCMAES256), not %s; with %s choose %s", p.IKEIntegrity, p.IKEEncryption,
-				p.IKEEncryption, recommended[FieldIKEIntegrity])})
+				p.IKEEncryption, recommended[FieldIKEIntegrity])))
 		}
 	}
 	return out
 }
 
 // espIssues lists what makes phase 2 impossible to express.
-func (p Policy) espIssues() []Issue {
-	var out []Issue
+func (p Policy) espIssues() []*attrerr.Error {
+	var out []*attrerr.Error
 	encOK := checkEnum(&out, FieldIPsecEncryption, p.IPsecEncryption)
 	intOK := checkEnum(&out, FieldIPsecIntegrity, p.IPsecIntegrity)
 	if checkEnum(&out, FieldPFSGroup, p.PFSGroup) && p.PFSGroup == "PFSMM" {
-		out = append(out, Issue{FieldPFSGroup, "PFSMM is not usable with a strongSwan site-to-site peer: it names " +
-			"no Diffie-Hellman group (Azure's IPsec/IKE policy docs do not list it), so esp_proposals cannot " +
-			"match it and the child SA or its rekey would fail; choose the group dh_group uses (ECP384 with " +
-			"dh_group ECP384, PFS2048 with DHGroup14), or None"})
+		out = append(out, issue(FieldPFSGroup, "PFSMM is not usable with a strongSwan site-to-site peer: it names "+
+			"no Diffie-Hellman group (Azure's IPsec/IKE policy docs do not list it), so esp_proposals cannot "+
+			"match it and the child SA or its rekey would fail; choose the group dh_group uses (ECP384 with "+
+			"dh_group ECP384, PFS2048 with DHGroup14), or None"))
 	}
 	if encOK && intOK {
 		switch {
 		case isGCM(p.IPsecEncryption) && p.IPsecIntegrity != p.IPsecEncryption:
-			out = append(out, Issue{FieldIPsecIntegrity, fmt.Sprintf("ipsec_encryption %s needs ipsec_integrity "+
+			out = append(out, issue(FieldIPsecIntegrity, fmt.Sprintf("ipsec_encryption %s needs ipsec_integrity "+
 				"%s: GCM authenticates itself and Azure requires the same GCMAESxxx for both; set ipsec_integrity = %q",
-				p.IPsecEncryption, p.IPsecEncryption, p.IPsecEncryption)})
+				p.IPsecEncryption, p.IPsecEncryption, p.IPsecEncryption)))
 		case isGCM(p.IPsecIntegrity) && p.IPsecIntegrity != p.IPsecEncryption:
-			out = append(out, Issue{FieldIPsecIntegrity, fmt.Sprintf("%s is only valid with ipsec_encryption %s, "+
+			out = append(out, issue(FieldIPsecIntegrity, fmt.Sprintf("%s is only valid with ipsec_encryption %s, "+
 				"not %s; set ipsec_encryption = %q, or with %s choose SHA256", p.IPsecIntegrity, p.IPsecIntegrity,
-				p.IPsecEncryption, p.IPsecIntegrity, p.IPsecEncryption)})
+				p.IPsecEncryption, p.IPsecIntegrity, p.IPsecEncryption)))
 		}
 	}
 	return out
@@ -129,7 +130,7 @@ func (p Policy) espIssues() []Issue {
 
 // checkEnum appends an issue when value is not one of Azure's values for field
 // and reports whether it is; later rules only look at values that passed.
-func checkEnum(out *[]Issue, field, value string) bool {
+func checkEnum(out *[]*attrerr.Error, field, value string) bool {
 	allowed := enumValues[field]
 	for _, a := range allowed {
 		if a == value {
@@ -142,15 +143,7 @@ func checkEnum(out *[]Issue, field, value string) bool {
 			hint = fmt.Sprintf(" (values are case-sensitive: did you mean %q?)", a)
 		}
 	}
-	*out = append(*out, Issue{field, fmt.Sprintf("%q is not a value Azure accepts%s; allowed: %s; choose %s",
-		value, hint, strings.Join(allowed, ", "), recommended[field])})
+	*out = append(*out, issue(field, fmt.Sprintf("%q is not a value Azure accepts%s; allowed: %s; choose %s",
+		value, hint, strings.Join(allowed, ", "), recommended[field])))
 	return false
-}
-
-func joinIssues(issues []Issue) error {
-	errs := make([]error, len(issues))
-	for i, is := range issues {
-		errs[i] = is
-	}
-	return errors.Join(errs...)
 }

@@ -1,9 +1,12 @@
 package ipsec
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/attrerr"
 )
 
 func TestValidateIssues(t *testing.T) {
@@ -61,7 +64,7 @@ func TestValidateIssues(t *testing.T) {
 			var fields []string
 			var msgs strings.Builder
 			for _, is := range issues {
-				fields = append(fields, is.Field)
+				fields = append(fields, is.Path.String())
 				msgs.WriteString(is.Message + "\n")
 			}
 			if !slices.Equal(fields, tt.wantFields) {
@@ -76,10 +79,21 @@ func TestValidateIssues(t *testing.T) {
 	}
 }
 
+// Issues that travel as text (a proposal that cannot render) name their
+// attribute under ipsec_policy, so a log line still points at the field.
 func TestIssueError(t *testing.T) {
-	err := Issue{Field: FieldPFSGroup, Message: "bad"}
-	if got := err.Error(); got != "ipsec_policy.pfs_group: bad" {
-		t.Errorf("Error() = %q", got)
+	p := DefaultPolicy()
+	p.PFSGroup = "PFSMM"
+	_, err := p.ESPProposal()
+	if err == nil || !strings.HasPrefix(err.Error(), "ipsec_policy.pfs_group: PFSMM is not usable") {
+		t.Errorf("ESPProposal error = %v, want it to start with ipsec_policy.pfs_group", err)
+	}
+	var e *attrerr.Error
+	if !errors.As(err, &e) || e.Path.String() != "ipsec_policy.pfs_group" {
+		t.Errorf("error %v is not an *attrerr.Error on ipsec_policy.pfs_group", err)
+	}
+	if is := p.Validate(false); len(is) != 1 || is[0].Path.String() != FieldPFSGroup {
+		t.Errorf("Validate = %v, want one issue on %s (relative to the policy)", is, FieldPFSGroup)
 	}
 }
 

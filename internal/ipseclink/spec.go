@@ -12,6 +12,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/addrplan"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/attrdiag"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/attrerr"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/azure"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/hetzner"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/ipsec"
@@ -64,26 +66,12 @@ var (
 // attrPath turns the dotted attribute names the pure packages use
 // ("hetzner.gateway_ip") into framework paths, so a rule broken deep in
 // addrplan still points the user at the line of HCL to change.
-func attrPath(dotted string) path.Path {
-	parts := strings.Split(dotted, ".")
-	p := path.Root(parts[0])
-	for _, s := range parts[1:] {
-		p = p.AtName(s)
-	}
-	return p
-}
+func attrPath(dotted string) path.Path { return attrdiag.Join(path.Empty(), attrerr.Dotted(dotted)) }
 
-// addErr attaches err to the path its *addrplan.Error names, or to fallback.
+// addErr attaches err to the attribute its *attrerr.Error names, or to
+// fallback; addrplan's attribute names are the link's own paths.
 func addErr(diags *diag.Diagnostics, fallback path.Path, summary string, err error) {
-	if err == nil {
-		return
-	}
-	var ne *addrplan.Error
-	if errors.As(err, &ne) && ne.Attribute != "" {
-		diags.AddAttributeError(attrPath(ne.Attribute), summary, ne.Attribute+": "+strings.TrimPrefix(ne.Message, ne.Attribute+" "))
-		return
-	}
-	diags.AddAttributeError(fallback, summary, err.Error())
+	attrdiag.Add(diags, path.Empty(), fallback, summary, err)
 }
 
 // buildSpec converts a plan or config into a spec and checks every rule
@@ -223,7 +211,7 @@ func prefixList(ctx context.Context, diags *diag.Diagnostics, p path.Path, l typ
 		}
 		pfx, err := addrplan.ParsePrefix(pathString(p), v)
 		if err != nil {
-			var ne *addrplan.Error
+			var ne *attrerr.Error
 			msg := err.Error()
 			if errors.As(err, &ne) {
 				msg = ne.Message

@@ -24,6 +24,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/attrdiag"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/attrerr"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/ipsec"
 )
 
@@ -169,24 +171,28 @@ func FromObject(ctx context.Context, obj types.Object, at path.Path) (ipsec.Poli
 
 // Validate runs ipsec's rules (weak algorithms unless allowWeak, GCM
 // pairing, lifetime minimums) and reports each issue as an error on
-// at.AtName(issue.Field), so Terraform underlines the line to change.
-// Values outside Azure's enum are left out: the schema's OneOf validator
-// already reports those, and one mistake should produce one error.
+// at plus the issue's path (the field), so Terraform underlines the line to
+// change. Values outside Azure's enum are left out: the schema's OneOf
+// validator already reports those, and one mistake should produce one error.
 func Validate(p ipsec.Policy, allowWeak bool, at path.Path) diag.Diagnostics {
 	var diags diag.Diagnostics
+	var issues []*attrerr.Error
 	for _, is := range p.Validate(allowWeak) {
-		if isEnumOutsider(p, is.Field) {
-			continue
+		if !isEnumOutsider(p, is.Path.String()) {
+			issues = append(issues, is)
 		}
-		diags.AddAttributeError(at.AtName(is.Field), "Invalid IPsec policy", detail(at.AtName(is.Field), is.Message))
 	}
+	attrdiag.Add(&diags, at, at, "Invalid IPsec policy", attrerr.Join(issues))
 	return diags
 }
 
-// detail starts a message with the attribute's full path. Terraform (1.11)
-// underlines only the enclosing block for an attribute nested in an object
-// value, so without it the user could not tell which policy field is meant.
-func detail(at path.Path, msg string) string { return at.String() + ": " + msg }
+// detail starts a message with the attribute's full path, as attrdiag does
+// for every nested attribute: Terraform (1.11) underlines only the
+// enclosing block for an attribute nested in an object value, so without
+// it the user could not tell which policy field is meant.
+func detail(at path.Path, msg string) string {
+	return attrdiag.Detail(at, &attrerr.Error{Message: msg})
+}
 
 // isEnumOutsider reports whether field is an enum attribute whose value is
 // not one Azure accepts.

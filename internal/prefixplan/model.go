@@ -13,6 +13,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/addrplan"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/attrdiag"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/attrerr"
 )
 
 // Attribute names, shared by the schema, the model tags and diagnostics.
@@ -135,7 +137,7 @@ func parse(ctx context.Context, m model) (input, diag.Diagnostics) {
 
 // message is err's text without the attribute prefix Terraform shows anyway.
 func message(err error) string {
-	var ne *addrplan.Error
+	var ne *attrerr.Error
 	if errors.As(err, &ne) {
 		return ne.Message
 	}
@@ -153,12 +155,14 @@ func build(ctx context.Context, m model) (res addrplan.PlanResult, in input, ok 
 	}
 	res, err := addrplan.Plan(in.supernet, in.providers)
 	if err != nil {
-		at := path.Root(attrProviders)
-		var ne *addrplan.Error
-		if errors.As(err, &ne) && ne.Attribute == attrSupernet {
-			at = path.Root(attrSupernet)
-		}
-		diags.AddAttributeError(at, "Cannot plan prefixes", message(err))
+		// Plan blames the supernet or the providers; anything else is
+		// the providers' doing too.
+		attrdiag.AddMapped(&diags, func(p attrerr.Path) (path.Path, bool) {
+			if p.String() == attrSupernet {
+				return path.Root(attrSupernet), true
+			}
+			return path.Root(attrProviders), true
+		}, path.Root(attrProviders), "Cannot plan prefixes", err)
 		return res, in, false, diags
 	}
 	return res, in, true, diags

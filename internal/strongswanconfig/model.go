@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/netip"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -14,6 +13,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/addrplan"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/attrdiag"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/attrerr"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/cloudinit"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/ipsec"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/policyattr"
@@ -145,7 +146,7 @@ func parseAddr(diags *diag.Diagnostics, pending map[string]bool, attr string, v 
 	}
 	a, err := addrplan.ParseAddr(attr, s)
 	if err != nil {
-		diags.AddAttributeError(path.Root(attr), "Invalid IPv4 address", detail(attr, err))
+		attrdiag.Add(diags, path.Empty(), path.Root(attr), "Invalid IPv4 address", err)
 		pending[attr] = true
 	}
 	return a
@@ -178,7 +179,7 @@ func parsePrefixes(ctx context.Context, diags *diag.Diagnostics, pending map[str
 		}
 		p, err := addrplan.ParsePrefix(attr, e.ValueString())
 		if err != nil {
-			diags.AddAttributeError(path.Root(attr).AtListIndex(i), "Invalid CIDR prefix", detail(attr, err))
+			attrdiag.AddMapped(diags, attrdiag.At(path.Root(attr).AtListIndex(i)), path.Empty(), "Invalid CIDR prefix", err)
 			pending[attr] = true
 			continue
 		}
@@ -190,13 +191,10 @@ func parsePrefixes(ctx context.Context, diags *diag.Diagnostics, pending map[str
 	return out
 }
 
-// detail is the message of an error from a pure package without its
-// leading "attribute: ", which Terraform already shows with the diagnostic.
+// detail is the message of an error from ipsec's key and DPD checks
+// without its leading "attribute: ", which Terraform already shows with the
+// diagnostic.
 func detail(attr string, err error) string {
-	var ne *addrplan.Error
-	if errors.As(err, &ne) {
-		return ne.Message
-	}
 	return strings.TrimPrefix(err.Error(), attr+": ")
 }
 
@@ -206,9 +204,6 @@ func detail(attr string, err error) string {
 var generateHintRE = regexp.MustCompile(`,? or omit shared_key to have one generated`)
 
 func withoutGenerateHint(msg string) string { return generateHintRE.ReplaceAllString(msg, "") }
-
-// gatewayFieldRE splits a cloudinit field such as "RemotePrefixes[1]".
-var gatewayFieldRE = regexp.MustCompile(`^([A-Za-z]+)(?:\[(\d+)\])?$`)
 
 // gatewayAttrs maps cloudinit.Gateway fields to the attributes they came
 // from. IKERekey and PrivateInterfaceMSS are not user inputs here.
@@ -225,6 +220,19 @@ var gatewayAttrs = map[string]path.Path{
 	"SharedKey":      path.Root(attrSharedKey),
 }
 
+// gatewayAttr is the attrdiag.Map for cloudinit's paths: the field's
+// attribute, followed by the list index when there is one.
+func gatewayAttr(p attrerr.Path) (path.Path, bool) {
+	if len(p) == 0 {
+		return path.Path{}, false
+	}
+	at, ok := gatewayAttrs[p[0].Name]
+	if !ok {
+		return path.Path{}, false
+	}
+	return attrdiag.Join(at, p[1:]), true
+}
+
 // fieldNames rewrites cloudinit's Go field names in messages into the
 // attribute names the user wrote.
 var fieldNames = strings.NewReplacer(
@@ -237,40 +245,21 @@ var fieldNames = strings.NewReplacer(
 // the connection name) and reports each on the attribute path it concerns.
 func checkGateway(in input) diag.Diagnostics {
 	var diags diag.Diagnostics
-	err := in.gw.Validate()
-	if err == nil {
-		return nil
-	}
-	var errs []error
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		errs = j.Unwrap()
-	} else {
-		errs = []error{err}
-	}
-	for _, e := range errs {
-		var fe *cloudinit.FieldError
-		if !errors.As(e, &fe) {
-			diags.AddError("Invalid strongSwan configuration", e.Error())
-			continue
+	for _, e := range attrerr.Split(in.gw.Validate()) {
+		var fe *attrerr.Error
+		if errors.As(e, &fe) {
+			// The messages name Go fields; the user wrote attributes.
+			p, ok := gatewayAttr(fe.Path)
+			switch {
+			case ok && in.pending[topLevel(p)]:
+				continue
+			case ok:
+				e = &attrerr.Error{Path: fe.Path, Message: fieldNames.Replace(fe.Message)}
+			default:
+				e = errors.New(fieldNames.Replace(fe.Error()))
+			}
 		}
-		m := gatewayFieldRE.FindStringSubmatch(fe.Field)
-		var p path.Path
-		var ok bool
-		if m != nil {
-			p, ok = gatewayAttrs[m[1]]
-		}
-		if !ok {
-			diags.AddError("Invalid strongSwan configuration", fieldNames.Replace(fe.Error()))
-			continue
-		}
-		if in.pending[topLevel(p)] {
-			continue
-		}
-		if m[2] != "" {
-			i, _ := strconv.Atoi(m[2])
-			p = p.AtListIndex(i)
-		}
-		diags.AddAttributeError(p, "Invalid strongSwan configuration", fieldNames.Replace(fe.Problem))
+		attrdiag.AddMapped(&diags, gatewayAttr, path.Empty(), "Invalid strongSwan configuration", e)
 	}
 	return diags
 }
