@@ -24,7 +24,7 @@ import (
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/azuresim"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/hcloudsim"
 	simlab "github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/lab"
-	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/labplane"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/labsync"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simenv"
 )
 
@@ -32,7 +32,7 @@ import (
 // prefix* (-lab-prefix), the gateway servers booted as machines, strongSwan
 // on both ends, logging to the emulator's log.
 var newDataPlane = func(logger *slog.Logger, prefix string) sim.DataPlaneFunc {
-	return labplane.New(labplane.Options{Logger: logger, Prefix: prefix})
+	return labsync.New(labsync.Options{Logger: logger, Prefix: prefix})
 }
 
 func main() {
@@ -59,7 +59,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			"debootstrap (to build the gateway image once, cached in $"+simlab.CacheEnv+" or "+simlab.DefaultCacheDir+")\n"+
 			"and Debian's charon-systemd, strongswan-swanctl, libcharon-extra-plugins. Everything it makes is\n"+
 			"named -lab-prefix* and removed at exit, on SIGINT/SIGTERM and at the next start after a crash")
-		labPrefix = fs.String("lab-prefix", labplane.DefaultPrefix, "name every lab namespace and directory `PREFIX`*: 2-11 lower-case letters or digits, then \"-\";\n"+
+		labPrefix = fs.String("lab-prefix", labsync.DefaultPrefix, "name every lab namespace and directory `PREFIX`*: 2-11 lower-case letters or digits, then \"-\";\n"+
 			"one emulator owns a prefix at a time, so a second -lab run needs its own")
 		labImage = fs.Bool("lab-image", false, "build the lab's gateway image if this machine has none yet (once, a few minutes;\n"+
 			"-lab does it on first use), print where it is and exit")

@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/labplane"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/labsync"
 )
 
 // TestBinaryEndToEnd builds the real crosscloud-sim, starts it on a free
@@ -212,7 +212,7 @@ func TestLabFlag(t *testing.T) {
 		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-lab", "-lab-prefix", prefix}, pw, stderr)
 		pw.Close()
 	}()
-	if err := labplane.Preflight(); err != nil {
+	if err := labsync.Preflight(); err != nil {
 		if code := <-done; code != 1 || !strings.Contains(stderr.String(), "cannot run on this machine") {
 			t.Fatalf("exit %d, stderr %q; want 1 and the missing prerequisites", code, stderr.String())
 		}

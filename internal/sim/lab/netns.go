@@ -1,14 +1,17 @@
-// Package lab is the emulator's data plane (`crosscloud-sim -lab`): Hetzner
-// servers, the Hetzner network router and the Azure VPN gateway become Linux
-// network namespaces joined by veth links, and two real strongSwan daemons
-// build the tunnel between them. It needs root, iproute2, nftables and
-// strongSwan; everything it creates carries one name prefix so that a crash
-// leaves nothing Sweep cannot find. Traffic never leaves the namespaces.
+// Package lab holds the primitives of the emulator's data plane
+// (`crosscloud-sim -lab`; internal/sim/labsync keeps them in sync with the
+// emulated APIs): Hetzner servers, the Hetzner network router and the Azure
+// VPN gateway become Linux network namespaces joined by veth links, and two
+// real strongSwan daemons build the tunnel between them. It needs root,
+// iproute2, nftables and strongSwan; everything it creates carries one name
+// prefix so that a crash leaves nothing Sweep cannot find. Traffic never
+// leaves the namespaces.
 //
 // The package speaks in plain inputs (addresses, prefixes, user_data text,
-// policy strings) so the Hetzner and Azure emulators can drive it without the
-// lab knowing their types, and so its Azure translation stays independent of
-// internal/ipsec: the two are meant to catch each other's mistakes.
+// policy strings) so that labsync can drive it from the emulators' state
+// without the lab knowing their types, and so that its Azure translation
+// stays independent of internal/ipsec: the two are meant to catch each
+// other's mistakes.
 package lab
 
 import (

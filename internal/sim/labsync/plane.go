@@ -1,15 +1,16 @@
-// Package labplane is crosscloud-sim's -lab data plane: it watches the
-// emulated Hetzner and Azure APIs and keeps an internal/sim/lab topology
-// (network namespaces running real strongSwan) equal to what they describe,
-// so that Azure's connectionStatus and byte counters come from a real IKE
-// negotiation instead of a rule.
+// Package labsync is the reconciler behind crosscloud-sim -lab: it watches
+// the emulated Hetzner and Azure APIs and keeps the internal/sim/lab
+// topology (network namespaces running real strongSwan, built from lab's
+// primitives) in sync with what they describe, so that Azure's
+// connectionStatus and byte counters come from a real IKE negotiation
+// instead of a rule.
 //
 // One goroutine reconciles: events from the clouds only wake it, it reads
 // the clouds' snapshots, diffs them against what it built and applies the
 // difference. Serialising every namespace change on that goroutine keeps the
 // lab consistent however requests interleave, and a periodic pass repairs
 // anything a failed step or a dead daemon left behind.
-package labplane
+package labsync
 
 import (
 	"context"
@@ -24,9 +25,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v9"
+	"github.com/hetznercloud/hcloud-go/v2/hcloud/schema"
+
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim"
-	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/azuresim"
-	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/hcloudsim"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/lab"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simenv"
 )
@@ -58,17 +60,39 @@ type Options struct {
 	API http.Handler
 }
 
+// HetznerView is what the plane reads from the Hetzner emulator
+// (*hcloudsim.Server serves it): deep-copied snapshots, so the reconciler
+// never holds the emulator's lock while it changes namespaces.
+type HetznerView interface {
+	Networks() []schema.Network
+	Servers() []schema.Server
+	UserData(serverID int64) (string, bool)
+	FloatingIPs() []schema.FloatingIP
+}
+
+// AzureView is what the plane reads from the Azure emulator
+// (*azuresim.Server serves it, snapshot.go), deep copies as well.
+type AzureView interface {
+	Resources() []simenv.Resource
+	VirtualNetworks() []armnetwork.VirtualNetwork
+	Gateway(id string) (armnetwork.VirtualNetworkGateway, bool)
+	PublicIP(id string) (armnetwork.PublicIPAddress, bool)
+	LocalNetworkGateway(id string) (armnetwork.LocalNetworkGateway, bool)
+	Connections() []armnetwork.VirtualNetworkGatewayConnection
+}
+
 // New returns the sim.DataPlaneFunc for cmd/crosscloud-sim and tests. The
-// clouds must be the emulator's own *hcloudsim.Server and *azuresim.Server.
+// frame hands every data plane its clouds as plain sim.Clouds; this one
+// needs them to serve the snapshots above, and says so if they do not.
 func New(opts Options) sim.DataPlaneFunc {
 	return func(env *simenv.Env, hc, az sim.Cloud) (sim.DataPlane, error) {
-		h, ok := hc.(*hcloudsim.Server)
+		h, ok := hc.(HetznerView)
 		if !ok {
-			return nil, fmt.Errorf("the lab needs the Hetzner emulator (*hcloudsim.Server), got %T", hc)
+			return nil, fmt.Errorf("the lab reads the Hetzner emulator's snapshots (labsync.HetznerView), which %T does not serve", hc)
 		}
-		a, ok := az.(*azuresim.Server)
+		a, ok := az.(AzureView)
 		if !ok {
-			return nil, fmt.Errorf("the lab needs the Azure emulator (*azuresim.Server), got %T", az)
+			return nil, fmt.Errorf("the lab reads the Azure emulator's snapshots (labsync.AzureView), which %T does not serve", az)
 		}
 		if opts.API == nil {
 			api, err := HCloudAPI(env.BaseURL)
@@ -124,8 +148,8 @@ func kernelLibipsecInstalled() bool {
 
 // Plane is the running data plane; it implements sim.DataPlane.
 type Plane struct {
-	hc     *hcloudsim.Server
-	az     *azuresim.Server
+	hc     HetznerView
+	az     AzureView
 	prefix string
 	log    *slog.Logger
 	api    http.Handler // served to the gateways at lab.APIAddr (Options.API)
@@ -169,7 +193,7 @@ type Plane struct {
 // Start sweeps what an earlier run with the same prefix left behind and
 // starts the reconciler. The lab itself is built lazily, once an Azure VPN
 // gateway and a Hetzner network exist.
-func Start(ctx context.Context, hc *hcloudsim.Server, az *azuresim.Server, opts Options) (*Plane, error) {
+func Start(ctx context.Context, hc HetznerView, az AzureView, opts Options) (*Plane, error) {
 	if err := Preflight(); err != nil {
 		return nil, err
 	}

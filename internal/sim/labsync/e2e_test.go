@@ -1,4 +1,4 @@
-package labplane
+package labsync
 
 import (
 	"context"
