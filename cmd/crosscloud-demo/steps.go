@@ -16,15 +16,12 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	azruntime "github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v9"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/resources/armresources"
 
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/harness"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sdkopts"
 )
 
 // emulator is the crosscloud-sim child process.
@@ -252,24 +249,12 @@ func (d *demo) terraform(ctx context.Context, args ...string) error {
 	return nil
 }
 
-// staticToken is the emulator's bearer token as an azcore credential.
-type staticToken string
-
-func (s staticToken) GetToken(context.Context, policy.TokenRequestOptions) (azcore.AccessToken, error) {
-	return azcore.AccessToken{Token: string(s), ExpiresOn: time.Now().Add(time.Hour)}, nil
-}
-
 // createVNet makes the resource group and the VNet with its VM subnet, the
 // way a user's own tooling would before running Terraform.
 func (d *demo) createVNet(ctx context.Context) (string, error) {
 	env := d.sim.env
-	cred := staticToken(env["ARM_ACCESS_TOKEN"])
-	opts := &arm.ClientOptions{ClientOptions: policy.ClientOptions{
-		Cloud: cloud.Configuration{ActiveDirectoryAuthorityHost: "https://login.microsoftonline.com/",
-			Services: map[cloud.ServiceName]cloud.ServiceConfiguration{cloud.ResourceManager: {
-				Endpoint: env["ARM_RESOURCE_MANAGER_ENDPOINT"], Audience: "https://management.core.windows.net/"}}},
-		InsecureAllowCredentialWithHTTP: true, // plain HTTP to the loopback emulator only
-	}, DisableRPRegistration: true}
+	cred := sdkopts.NewStaticToken(env["ARM_ACCESS_TOKEN"])
+	opts := sdkopts.ARM{Endpoint: env["ARM_RESOURCE_MANAGER_ENDPOINT"], DisableRPRegistration: true}.Options()
 	sub := env["ARM_SUBSCRIPTION_ID"]
 	groups, err := armresources.NewResourceGroupsClient(sub, cred, opts)
 	if err != nil {

@@ -14,6 +14,8 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v9"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/resources/armresources"
+
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sdkopts"
 )
 
 // Azure is the configured Azure access: resources build the ARM client
@@ -31,7 +33,10 @@ type Azure struct {
 }
 
 // Network returns the armnetwork client factory (gateways, connections,
-// public IPs, VNets) for the configured subscription.
+// public IPs, VNets) for the configured subscription. The sweeper and the
+// real-cloud acceptance tests (internal/acctest/accenv, cmd/crosscloud-acc)
+// use it; the link's adapter builds its own clients with azure.New from
+// the same credential and options.
 func (a *Azure) Network() (*armnetwork.ClientFactory, error) {
 	f, err := armnetwork.NewClientFactory(a.SubscriptionID, a.Credential, a.ClientOptions)
 	if err != nil {
@@ -41,7 +46,8 @@ func (a *Azure) Network() (*armnetwork.ClientFactory, error) {
 }
 
 // Resources returns the armresources client factory (resource groups), used
-// by tests and examples that prepare what crosscloud does not manage.
+// by the sweeper and the real-cloud acceptance tests to prepare and remove
+// what crosscloud does not manage.
 func (a *Azure) Resources() (*armresources.ClientFactory, error) {
 	f, err := armresources.NewClientFactory(a.SubscriptionID, a.Credential, a.ClientOptions)
 	if err != nil {
@@ -52,63 +58,39 @@ func (a *Azure) Resources() (*armresources.ClientFactory, error) {
 
 // Environments are the Azure clouds the provider knows, by the names
 // ARM_ENVIRONMENT uses in the azurerm provider.
-var Environments = []string{"public", "usgovernment", "china"}
+var Environments = sdkopts.AzureEnvironments
 
 // CloudConfiguration returns a fresh cloud.Configuration for an environment
-// name (empty means public). It never returns azcore's package-level values,
-// whose maps are shared and would leak an endpoint override into other clients.
+// name (empty means public); the table is sdkopts.AzureCloud.
 func CloudConfiguration(environment string) (cloud.Configuration, error) {
-	var authority, endpoint, audience string
-	switch strings.ToLower(environment) {
-	case "", "public":
-		authority, endpoint, audience = "https://login.microsoftonline.com/", "https://management.azure.com", "https://management.core.windows.net/"
-	case "usgovernment":
-		authority, endpoint, audience = "https://login.microsoftonline.us/", "https://management.usgovcloudapi.net", "https://management.core.usgovcloudapi.net/"
-	case "china":
-		authority, endpoint, audience = "https://login.chinacloudapi.cn/", "https://management.chinacloudapi.cn", "https://management.core.chinacloudapi.cn/"
-	default:
-		return cloud.Configuration{}, fmt.Errorf("unknown Azure environment %q; use one of %s", environment, strings.Join(Environments, ", "))
-	}
-	return cloud.Configuration{
-		ActiveDirectoryAuthorityHost: authority,
-		Services: map[cloud.ServiceName]cloud.ServiceConfiguration{
-			cloud.ResourceManager: {Endpoint: endpoint, Audience: audience},
-		},
-	}, nil
+	return sdkopts.AzureCloud(environment)
 }
 
 // ClientOptions builds the ARM client options: the cloud (with the
-// endpoint override, keeping the environment's token audience), retries that
-// ride out throttling and transient 5xx (azcore honours Retry-After), and the
+// endpoint override, keeping the environment's token audience; plain http
+// only on loopback, checked here by ParseEndpoint), retries that ride out
+// throttling and transient 5xx (azcore honours Retry-After), and the
 // provider version in the User-Agent.
 func ClientOptions(cfg AzureConfig, version string) (*arm.ClientOptions, error) {
-	cc, err := CloudConfiguration(cfg.Environment)
+	cc, err := sdkopts.AzureCloud(cfg.Environment)
 	if err != nil {
 		return nil, err
 	}
-	opts := &arm.ClientOptions{}
 	if cfg.ResourceManagerEndpoint != "" {
-		u, err := ParseEndpoint(cfg.ResourceManagerEndpoint)
-		if err != nil {
+		if _, err := ParseEndpoint(cfg.ResourceManagerEndpoint); err != nil {
 			return nil, err
 		}
-		rm := cc.Services[cloud.ResourceManager]
-		rm.Endpoint = strings.TrimRight(u.String(), "/")
-		cc.Services[cloud.ResourceManager] = rm
-		// azcore refuses to put a bearer token on a plain-http request. The
-		// local emulator (crosscloud-sim) serves plain http on loopback, and a
-		// token that never leaves the machine cannot be sniffed, so allow it
-		// there and nowhere else (ParseEndpoint already refused other http).
-		opts.InsecureAllowCredentialWithHTTP = IsLoopbackHTTP(u)
 	}
-	opts.Cloud = cc
-	opts.Retry = policy.RetryOptions{
-		MaxRetries:    6,
-		RetryDelay:    2 * time.Second,
-		MaxRetryDelay: time.Minute,
-	}
-	opts.Telemetry = policy.TelemetryOptions{ApplicationID: applicationID(version)}
-	return opts, nil
+	return sdkopts.ARM{
+		Cloud:    cc,
+		Endpoint: cfg.ResourceManagerEndpoint,
+		Retry: policy.RetryOptions{
+			MaxRetries:    6,
+			RetryDelay:    2 * time.Second,
+			MaxRetryDelay: time.Minute,
+		},
+		ApplicationID: applicationID(version),
+	}.Options(), nil
 }
 
 // applicationID fits azcore's limit: at most 24 characters, no spaces.
@@ -142,7 +124,7 @@ func NewAzure(cfg AzureConfig, version string) (*Azure, error) {
 	var cred azcore.TokenCredential
 	switch kind {
 	case CredentialAccessToken:
-		cred = NewStaticTokenCredential(cfg.AccessToken)
+		cred = sdkopts.NewStaticToken(cfg.AccessToken)
 	case CredentialClientSecret:
 		cred, err = azidentity.NewClientSecretCredential(cfg.TenantID, cfg.ClientID, cfg.ClientSecret,
 			&azidentity.ClientSecretCredentialOptions{ClientOptions: credOpts})
@@ -167,28 +149,3 @@ func NewAzure(cfg AzureConfig, version string) (*Azure, error) {
 	}
 	return &Azure{SubscriptionID: cfg.SubscriptionID, Credential: cred, ClientOptions: opts, Kind: kind, PollInterval: cfg.PollInterval}, nil
 }
-
-// StaticTokenCredential hands out one bearer token as is. It serves CI
-// pipelines that already hold an ARM token and crosscloud-sim, which issues
-// its own token: no identity service is ever called.
-type StaticTokenCredential struct {
-	token string
-}
-
-// NewStaticTokenCredential wraps a bearer token.
-func NewStaticTokenCredential(token string) *StaticTokenCredential {
-	return &StaticTokenCredential{token: token}
-}
-
-// GetToken returns the token with an expiry an hour ahead: the provider
-// cannot know the real one, and azcore only uses it to decide when to ask
-// again, which returns the same token.
-func (s *StaticTokenCredential) GetToken(context.Context, policy.TokenRequestOptions) (azcore.AccessToken, error) {
-	return azcore.AccessToken{Token: s.token, ExpiresOn: time.Now().Add(time.Hour)}, nil
-}
-
-// String keeps the token out of logs and error messages that print the credential.
-func (s *StaticTokenCredential) String() string { return "StaticTokenCredential(REDACTED)" }
-
-// GoString keeps the token out of %#v output.
-func (s *StaticTokenCredential) GoString() string { return s.String() }

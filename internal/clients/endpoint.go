@@ -2,9 +2,9 @@ package clients
 
 import (
 	"fmt"
-	"net/netip"
 	"net/url"
-	"strings"
+
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sdkopts"
 )
 
 // ParseEndpoint checks an API base URL from the provider configuration.
@@ -25,29 +25,10 @@ func ParseEndpoint(raw string) (*url.URL, error) {
 	if u.User != nil {
 		return nil, fmt.Errorf("%q must not contain credentials; use the token attributes instead", redactUserinfo(u))
 	}
-	if u.Scheme == "http" && !IsLoopbackHTTP(u) {
+	if u.Scheme == "http" && !sdkopts.IsLoopbackHTTP(u) {
 		return nil, fmt.Errorf("%q uses plain http on a non-loopback host, which would send the API token in clear text; use https:// (plain http is allowed only for 127.0.0.0/8, ::1 and localhost)", raw)
 	}
 	return u, nil
-}
-
-// IsLoopbackHTTP reports whether u is plain http to this machine. Only then
-// may a credential be sent without TLS: the traffic never leaves the host.
-// Host names other than "localhost" are refused even if they resolve to a
-// loopback address, because resolution can change after the check.
-func IsLoopbackHTTP(u *url.URL) bool {
-	if u == nil || !strings.EqualFold(u.Scheme, "http") {
-		return false
-	}
-	host := u.Hostname()
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	addr, err := netip.ParseAddr(host)
-	if err != nil {
-		return false
-	}
-	return addr.Unmap().IsLoopback()
 }
 
 func redactUserinfo(u *url.URL) string {

@@ -1,7 +1,6 @@
 package clients
 
 import (
-	"net/url"
 	"strings"
 	"testing"
 )
@@ -43,36 +42,5 @@ func TestParseEndpoint(t *testing.T) {
 				t.Errorf("error reveals the password: %v", err)
 			}
 		})
-	}
-}
-
-func TestIsLoopbackHTTP(t *testing.T) {
-	tests := []struct {
-		raw  string
-		want bool
-	}{
-		{"http://127.0.0.1:1234/azure", true},
-		{"http://127.9.9.9/azure", true},
-		{"http://[::1]/azure", true},
-		{"http://[::ffff:127.0.0.1]/azure", true},
-		{"HTTP://LOCALHOST/azure", true},
-		{"https://127.0.0.1/azure", false}, // TLS needs no exception
-		{"http://192.168.1.1/azure", false},
-		{"http://[::2]/azure", false},
-		{"http://localhost.example.com/azure", false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.raw, func(t *testing.T) {
-			u, err := url.Parse(tt.raw)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := IsLoopbackHTTP(u); got != tt.want {
-				t.Errorf("IsLoopbackHTTP(%s) = %v, want %v", tt.raw, got, tt.want)
-			}
-		})
-	}
-	if IsLoopbackHTTP(nil) {
-		t.Error("nil URL must not count as loopback")
 	}
 }

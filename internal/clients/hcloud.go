@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/hetznercloud/hcloud-go/v2/hcloud"
+
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sdkopts"
 )
 
 // ApplicationName is the User-Agent product name sent to both clouds, so API
@@ -59,18 +61,19 @@ func NewHCloud(cfg HCloudConfig, version string) (*hcloud.Client, error) {
 	if poll <= 0 {
 		poll = DefaultHCloudPollInterval
 	}
-	return hcloud.NewClient(
-		hcloud.WithToken(cfg.Token),
-		hcloud.WithEndpoint(endpoint),
-		hcloud.WithApplication(ApplicationName, version),
-		hcloud.WithPollOpts(hcloud.PollOpts{BackoffFunc: hcloud.ConstantBackoff(poll)}),
+	return sdkopts.HCloud{
+		Endpoint:    endpoint,
+		Token:       cfg.Token,
+		Application: ApplicationName,
+		Version:     version,
+		Poll:        poll,
 		// Retries of rate-limited and transient failures: hcloud-go's own
 		// handler, with jittered exponential backoff capped at a minute.
-		hcloud.WithRetryOpts(hcloud.RetryOpts{
+		Retry: &hcloud.RetryOpts{
 			BackoffFunc: hcloud.ExponentialBackoffWithOpts(hcloud.ExponentialBackoffOpts{
 				Base: time.Second, Multiplier: 2, Cap: time.Minute, Jitter: true,
 			}),
 			MaxRetries: 5,
-		}),
-	), nil
+		},
+	}.Client(), nil
 }
