@@ -18,6 +18,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -74,6 +76,8 @@ type Result struct {
 
 	Orphans     int      `json:"orphans"`
 	OrphanNames []string `json:"orphan_resources,omitempty"`
+
+	Rotation // key_rotation_*: rotation.go
 }
 
 // Requests is a /_sim/stats delta split by cloud.
@@ -101,6 +105,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		links     = fs.Int("links", 50, "links in the large plan-scaling workspace")
 		planScale = fs.Float64("plan-time-scale", 0.0001, "emulator time scale for the plan-scaling workspaces")
 		verbose   = fs.Bool("v", false, "print progress and the emulator's log")
+		only      = fs.String("only", "", "run only one step: tunnel, plan, schema or rotation (the build always runs)")
 	)
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -113,16 +118,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	// The emulator's own default is the real-world gateway time, so the
 	// scale follows from its code rather than from a number typed here.
 	b.res.TimeScale = gateway.Seconds() / azuresim.DefaultGatewayCreate.Seconds()
-	steps := []struct {
-		name string
-		fn   func(context.Context) error
-	}{
-		{"build", b.build},
-		{"time to tunnel, reuse, requests", b.tunnel},
-		{"plan scaling", func(ctx context.Context) error { return b.planScaling(ctx, *links, *planScale) }},
-		{"schema", b.schema},
+	steps := []step{
+		{"build", "build", b.build},
+		{"tunnel", "time to tunnel, reuse, requests", b.tunnel},
+		{"plan", "plan scaling", func(ctx context.Context) error { return b.planScaling(ctx, *links, *planScale) }},
+		{"schema", "schema", b.schema},
+		{"rotation", "key rotation in the lab", b.rotation},
+	}
+	if *only != "" && !slices.ContainsFunc(steps, func(s step) bool { return s.key == *only && s.key != "build" }) {
+		fmt.Fprintf(stderr, "crosscloud-bench: -only %q: use tunnel, plan, schema or rotation\n", *only)
+		return 2
 	}
 	for _, s := range steps {
+		if *only != "" && s.key != "build" && s.key != *only {
+			continue
+		}
 		fmt.Fprintf(stderr, "crosscloud-bench: %s...\n", s.name)
 		if err := s.fn(ctx); err != nil {
 			fmt.Fprintf(stderr, "crosscloud-bench: %s: %v\n", s.name, err)
@@ -133,6 +143,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	line, _ := json.Marshal(b.res)
 	fmt.Fprintf(stdout, "BENCH %s\n", line)
 	return 0
+}
+
+// step is one part of the bench; key names it for -only.
+type step struct {
+	key, name string
+	fn        func(context.Context) error
 }
 
 func printTable(w io.Writer, r Result) {
@@ -165,5 +181,22 @@ func printTable(w io.Writer, r Result) {
 	row("provider peak RSS", fmt.Sprintf("%.1f MB", r.PeakRSSMB), "VmHWM, during "+r.PeakRSSCmd)
 	row("GetProviderSchema", fmt.Sprintf("%.1f ms", r.SchemaMs), fmt.Sprintf("cold RPC, %d bytes; process start to handshake %.1f ms", r.SchemaBytes, r.SchemaStartupMs))
 	row("orphans after destroy", fmt.Sprint(r.Orphans), fmt.Sprint(r.OrphanNames))
+	switch {
+	case r.Rotation.Downtime != nil:
+		row("key rotation downtime", sec(*r.Rotation.Downtime), fmt.Sprintf(
+			"longest TCP gap (probe every %s) while bumping shared_key_wo_version, lab, time scale %g; apply %.2f s; %s",
+			RotationInterval, r.Rotation.TimeScale, r.Rotation.Apply, phases(r.Rotation.Phases)))
+	case r.Rotation.Skipped != "":
+		row("key rotation downtime", "skipped", r.Rotation.Skipped)
+	}
 	_ = tw.Flush()
+}
+
+// phases is the rotation's emulator records as "step start+duration".
+func phases(ps []Phase) string {
+	var out []string
+	for _, p := range ps {
+		out = append(out, fmt.Sprintf("%s at %.2f s for %.2f s (real %.0f s)", p.Step, p.Start, p.Seconds, p.RealSeconds))
+	}
+	return strings.Join(out, "; ")
 }

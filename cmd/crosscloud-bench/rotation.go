@@ -1,0 +1,241 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/harness"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/lab"
+)
+
+// Rotation is the key-rotation part of the BENCH line: how long traffic
+// through a real tunnel stops while `shared_key_wo_version` is bumped. It
+// exists only from a lab run (strongSwan in network namespaces, which needs
+// root and the lab image); anywhere else Skipped says why, and no number is
+// reported rather than an invented one.
+type Rotation struct {
+	// Downtime is the longest time between two TCP exchanges from the
+	// Hetzner probe host to the Azure probe host that got through, from the
+	// start of the rotating apply until traffic flowed again. Resolution:
+	// one probe interval (RotationInterval).
+	Downtime *float64 `json:"key_rotation_downtime_seconds,omitempty"`
+	// GapStart is when that gap began, in seconds after the apply started.
+	GapStart  float64 `json:"key_rotation_gap_start_seconds,omitempty"`
+	Apply     float64 `json:"key_rotation_apply_seconds,omitempty"`
+	TimeScale float64 `json:"key_rotation_time_scale,omitempty"`
+	// Phases are the emulator's records of the rotating apply: the Azure
+	// connection update and the Hetzner server's replacement, each with its
+	// start after the apply began and its scaled and real-world duration.
+	Phases  []Phase `json:"key_rotation_phases,omitempty"`
+	Skipped string  `json:"key_rotation_skipped,omitempty"`
+}
+
+// Phase is one emulator record of the rotating apply.
+type Phase struct {
+	Step    string  `json:"step"`
+	Start   float64 `json:"start_seconds"`
+	Seconds float64 `json:"seconds"`
+	// RealSeconds is Seconds at time scale 1: what the cloud's documented
+	// or measured duration for that step is, per the emulator's facts.
+	RealSeconds float64 `json:"real_seconds"`
+}
+
+const (
+	// RotationInterval is how often the probe sends; the downtime is known
+	// to this resolution.
+	RotationInterval = 100 * time.Millisecond
+	// rotationScale makes the 45-minute Azure gateway of the first apply
+	// take 5.4 s, as in `make demo`. The gateway server's boot in the lab
+	// is real (a systemd-nspawn container), not scaled.
+	rotationScale = 0.002
+	// rotationResume bounds the wait for traffic after the rotating apply.
+	rotationResume = 3 * time.Minute
+	probePort      = 5002
+)
+
+// rotationConfig is examples/quickstart's link with the key write-only: the
+// key comes in through an ephemeral variable, so neither the variable nor
+// the attribute reaches state or plan.
+const rotationConfig = `
+terraform {
+  required_providers {
+    crosscloud = { source = "crosscloud-tf/crosscloud" }
+  }
+}
+provider "crosscloud" {}
+
+variable "vnet_id" { type = string }
+variable "key_version" { type = number }
+variable "shared_key" {
+  type      = string
+  sensitive = true
+  ephemeral = true
+}
+
+resource "crosscloud_ipsec_link" "main" {
+  name                  = "bench-rotation"
+  shared_key_wo         = var.shared_key
+  shared_key_wo_version = var.key_version
+  hetzner = {
+    network_ip_range = "10.0.0.0/12"
+    gateway_subnet   = "10.0.1.0/24"
+    gateway_ip       = "10.0.1.1"
+    location         = "hel1"
+  }
+  azure = {
+    resource_group_name   = "` + harness.BenchResourceGroup + `"
+    location              = "westeurope"
+    virtual_network_id    = var.vnet_id
+    gateway_subnet_prefix = "10.1.2.0/24"
+  }
+}
+`
+
+// Subnets of the probe hosts: the link's Hetzner gateway subnet and the
+// seeded VNet's workload subnet (harness.SeedVNets).
+const (
+	hetznerProbeSubnet = "10.0.1.0/24"
+	azureProbeSubnet   = "10.1.1.0/24"
+)
+
+// rotation applies a link with shared_key_wo in the lab, sends TCP through
+// its tunnel, rotates the key by bumping shared_key_wo_version and
+// measures how long nothing got through.
+func (b *bench) rotation(ctx context.Context) error {
+	r := &b.res.Rotation
+	if os.Geteuid() != 0 {
+		r.Skipped = "needs root: the lab runs strongSwan in network namespaces (sudo env \"PATH=$PATH\" make bench)"
+		return nil
+	}
+	sim, err := harness.StartSim(ctx, b.bin.Sim, harness.SimOptions{TimeScale: rotationScale, Extra: []string{"-lab"}, Log: b.log})
+	if err != nil {
+		r.Skipped = "the lab is not available here (docs/guides/lab.md): " + err.Error()
+		return nil
+	}
+	defer sim.Stop()
+	r.TimeScale = rotationScale
+	vnets, err := harness.SeedVNets(ctx, sim, 1)
+	if err != nil {
+		return err
+	}
+	ws, err := harness.NewWorkspace("", b.bin, sim)
+	if err != nil {
+		return err
+	}
+	defer ws.Remove()
+	if err := ws.WriteConfig(rotationConfig); err != nil {
+		return err
+	}
+	apply := func(version int) (harness.Result, error) {
+		if err := ws.WriteVars(map[string]any{"vnet_id": vnets[0], "key_version": version, "shared_key": newKey()}); err != nil {
+			return harness.Result{}, err
+		}
+		return b.run(ctx, ws, "apply", "-auto-approve")
+	}
+	if _, err := apply(1); err != nil {
+		return err
+	}
+	defer func() {
+		if _, err := b.run(ctx, ws, "destroy", "-auto-approve"); err != nil {
+			fmt.Fprintf(b.log, "  destroy after the rotation: %v\n", err)
+		}
+	}()
+	hz, az, err := probes(ctx, sim)
+	if err != nil {
+		return err
+	}
+	traffic, err := harness.StartTraffic(ctx, hz.Name, az.Name, az.IP, probePort, RotationInterval, time.Second)
+	if err != nil {
+		return err
+	}
+	defer traffic.Stop()
+	if err := flowsAfter(ctx, traffic, time.Now(), time.Minute); err != nil {
+		return fmt.Errorf("before the rotation: %w", err)
+	}
+	start := time.Now()
+	res, err := apply(2)
+	if err != nil {
+		return err
+	}
+	r.Apply = res.Duration.Seconds()
+	if err := flowsAfter(ctx, traffic, time.Now(), rotationResume); err != nil {
+		return fmt.Errorf("after the rotation: %w", err)
+	}
+	ok, failed := traffic.Delivered()
+	gap, at := harness.LongestGap(ok, start)
+	d := gap.Seconds()
+	r.Downtime, r.GapStart = &d, at.Sub(start).Seconds()
+	fmt.Fprintf(b.log, "  %d exchanges got through, %d did not; longest gap %s from %s after the apply began\n",
+		len(ok), failed, gap.Round(time.Millisecond), at.Sub(start).Round(time.Millisecond))
+	recs, err := sim.RecordsAfter(ctx, start)
+	if err != nil {
+		return err
+	}
+	for _, rec := range recs {
+		r.Phases = append(r.Phases, Phase{Step: rec.Step, Start: rec.Start.Sub(start).Seconds(),
+			Seconds: rec.Duration().Seconds(), RealSeconds: rec.Duration().Seconds() / rotationScale})
+	}
+	return nil
+}
+
+// probes waits for the gateway server's cloud-init to finish and returns
+// the probe hosts on both sides of the tunnel.
+func probes(ctx context.Context, sim *harness.Sim) (hz, az lab.Host, err error) {
+	deadline := time.Now().Add(5 * time.Minute)
+	for {
+		hs, err := sim.LabHosts(ctx)
+		if err != nil {
+			return hz, az, err
+		}
+		booted := false
+		for _, h := range hs {
+			if h.Role == "gateway" && h.Cloud == "hcloud" && h.HostBoot != nil {
+				booted = h.CloudInit != "" && h.CloudInit != "running"
+			}
+		}
+		var okH, okA bool
+		hz, okH = harness.FindProbe(hs, "hcloud", hetznerProbeSubnet)
+		az, okA = harness.FindProbe(hs, "azure", azureProbeSubnet)
+		if booted && okH && okA {
+			return hz, az, nil
+		}
+		if time.Now().After(deadline) {
+			return hz, az, fmt.Errorf("after 5 minutes the lab has no booted gateway server or no probe host in %s and %s: %+v", hetznerProbeSubnet, azureProbeSubnet, hs)
+		}
+		select {
+		case <-ctx.Done():
+			return hz, az, ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+// flowsAfter waits until an exchange sent after t got through.
+func flowsAfter(ctx context.Context, tr *harness.Traffic, t time.Time, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for {
+		ok, failed := tr.Delivered()
+		if len(ok) > 0 && ok[len(ok)-1].After(t) {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("no TCP exchange got through the tunnel within %s (%d failed)", limit, failed)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(RotationInterval):
+		}
+	}
+}
+
+// newKey is a fresh pre-shared key within Azure's character rules.
+func newKey() string {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
