@@ -9,7 +9,6 @@ import (
 	"github.com/hetznercloud/hcloud-go/v2/hcloud"
 
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/azure"
-	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/ipsec"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/linkgraph"
 )
 
@@ -61,16 +60,6 @@ func checkReusable(id string, gw *azure.Gateway) error {
 		return fmt.Errorf("%s: gateway %s has no public IP", attr, id)
 	}
 	return nil
-}
-
-// proposals renders the policy for strongSwan; the policy was validated at
-// plan time, so an error here is a bug worth surfacing as is.
-func proposals(pol ipsec.Policy) (ike, esp string, err error) {
-	if ike, err = pol.IKEProposal(); err != nil {
-		return "", "", err
-	}
-	esp, err = pol.ESPProposal()
-	return ike, esp, err
 }
 
 // addr4 converts hcloud-go's net.IP; an absent address becomes the zero Addr.

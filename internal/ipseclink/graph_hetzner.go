@@ -9,14 +9,13 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
-	"time"
 
 	"github.com/hetznercloud/hcloud-go/v2/hcloud"
 
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/addrplan"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/cloudinit"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/hetzner"
-	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/ipsec"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/policyattr"
 )
 
 // configLabel carries a hash of everything baked into the gateway server at
@@ -197,17 +196,16 @@ func defaultGatewayIP(ctx context.Context, hc *hcloud.Client, n *hcloud.Network,
 	return addrplan.DefaultGatewayIP(subnet, rng, used)
 }
 
-// gatewayConfig is the one place the link's policy and address plan become
-// the gateway server's strongSwan configuration.
+// gatewayConfig is the gateway server's strongSwan configuration: the
+// link's address plan and key here, the policy's crypto from
+// policyattr.GatewayCrypto (shared with the strongswan_config data source).
 func gatewayConfig(s spec, local, remote netip.Addr, localTS, remoteTS []netip.Prefix, key string) (cloudinit.Gateway, error) {
-	ike, esp, err := proposals(s.Policy)
-	if err != nil {
+	g := cloudinit.Gateway{
+		ConnectionName: s.Name, LocalAddress: local, RemoteAddress: remote,
+		LocalPrefixes: localTS, RemotePrefixes: remoteTS, SharedKey: key,
+	}
+	if err := policyattr.GatewayCrypto(&g, s.Policy, s.DPD); err != nil {
 		return cloudinit.Gateway{}, fmt.Errorf("ipsec_policy: %w", err)
 	}
-	return cloudinit.Gateway{
-		ConnectionName: s.Name, LocalAddress: local, RemoteAddress: remote,
-		LocalPrefixes: localTS, RemotePrefixes: remoteTS, IKEProposal: ike, ESPProposal: esp,
-		ChildLifetime: time.Duration(s.Policy.SALifetimeSeconds) * time.Second,
-		DPDDelay:      ipsec.DPDDelay(s.DPD), SharedKey: key,
-	}, nil
+	return g, nil
 }

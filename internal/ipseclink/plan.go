@@ -234,16 +234,12 @@ func checkUserDataSize(s *spec, diags *diag.Diagnostics) {
 	if len(local) == 0 || len(s.RemotePrefixes) == 0 {
 		return
 	}
-	ike, esp, err := proposals(s.Policy)
+	g, err := gatewayConfig(*s, netip.MustParseAddr("255.255.255.254"), netip.MustParseAddr("255.255.255.253"),
+		local, s.RemotePrefixes, strings.Repeat("Z", 128))
 	if err != nil {
 		return
 	}
-	_, err = cloudinit.Render(cloudinit.Gateway{
-		ConnectionName: s.Name, LocalAddress: netip.MustParseAddr("255.255.255.254"),
-		RemoteAddress: netip.MustParseAddr("255.255.255.253"), LocalPrefixes: local, RemotePrefixes: s.RemotePrefixes,
-		IKEProposal: ike, ESPProposal: esp, ChildLifetime: time.Duration(s.Policy.SALifetimeSeconds) * time.Second,
-		SharedKey: strings.Repeat("Z", 128),
-	})
+	_, err = cloudinit.Render(g)
 	if se := (*cloudinit.SizeError)(nil); errors.As(err, &se) {
 		at := pathAzure.AtName("remote_prefixes")
 		if len(local) > len(s.RemotePrefixes) {

@@ -6,7 +6,6 @@ import (
 	"net/netip"
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -104,7 +103,6 @@ func parse(ctx context.Context, m model) (input, diag.Diagnostics) {
 			in.pending[attrDPDTimeout] = true
 		}
 	}
-	in.gw.DPDDelay = ipsec.DPDDelay(in.dpd)
 
 	// With allow_weak_crypto still unknown, judge everything except
 	// weakness now; the weak-algorithm rule runs once it is known.
@@ -123,9 +121,7 @@ func parse(ctx context.Context, m model) (input, diag.Diagnostics) {
 		return in, diags
 	}
 	// Validate accepted the policy, so both proposals render.
-	in.gw.IKEProposal, _ = pol.IKEProposal()
-	in.gw.ESPProposal, _ = pol.ESPProposal()
-	in.gw.ChildLifetime = time.Duration(pol.SALifetimeSeconds) * time.Second
+	_ = policyattr.GatewayCrypto(&in.gw, pol, in.dpd)
 	return in, diags
 }
 
