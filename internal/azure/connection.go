@@ -186,6 +186,9 @@ type Connection struct {
 	DPDTimeoutSeconds         int32
 	GatewayID, LocalGatewayID string
 	Mode                      string
+	// Tunnels is the per-instance status of an active-active gateway's
+	// connection (tunnelConnectionStatus); empty otherwise.
+	Tunnels []Tunnel
 }
 
 // GetConnection reads a connection; (nil, nil) when it does not exist.
@@ -213,6 +216,7 @@ func (c *Client) GetConnection(ctx context.Context, id string) (*Connection, err
 	out.IngressBytes = deref(p.IngressBytesTransferred)
 	out.EgressBytes = deref(p.EgressBytesTransferred)
 	out.DPDTimeoutSeconds = deref(p.DpdTimeoutSeconds)
+	out.Tunnels = tunnelsOf(p)
 	if p.VirtualNetworkGateway1 != nil {
 		out.GatewayID = deref(p.VirtualNetworkGateway1.ID)
 	}

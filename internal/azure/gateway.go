@@ -122,6 +122,11 @@ type GatewaySpec struct {
 	ResourceGroup, Name, Location, Link string
 	SKU                                 string
 	SubnetID, PublicIPID                string
+	// ActiveActive runs both gateway instances, the second on
+	// SecondPublicIPID (required then, and only then): each builds its own
+	// tunnel to the one local network gateway (activeactive.go).
+	ActiveActive     bool
+	SecondPublicIPID string
 }
 
 // Gateway is what a link needs to know about a VPN gateway.
@@ -151,6 +156,9 @@ func generation(sku string) armnetwork.VPNGatewayGeneration {
 // so the caller records it even if the request or the long wait is cut off:
 // a timed-out apply must never lead to a second, untracked gateway.
 func (c *Client) EnsureGateway(ctx context.Context, s GatewaySpec, onAccepted func(id string)) (*Gateway, error) {
+	if err := s.check(); err != nil {
+		return nil, err
+	}
 	id := fmt.Sprintf("/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Network/virtualNetworkGateways/%s", c.SubscriptionID, s.ResourceGroup, s.Name)
 	got, err := c.gateways.Get(ctx, s.ResourceGroup, s.Name, nil)
 	switch {
@@ -161,9 +169,10 @@ func (c *Client) EnsureGateway(ctx context.Context, s GatewaySpec, onAccepted fu
 		if onAccepted != nil {
 			onAccepted(deref(got.ID))
 		}
+		var cur *Gateway
 		switch provisioningOf(got.Properties) {
 		case StateSucceeded:
-			return gatewayOf(got.VirtualNetworkGateway), nil
+			cur = gatewayOf(got.VirtualNetworkGateway)
 		case StateFailed:
 			// fall through to a re-PUT below
 		default:
@@ -176,8 +185,15 @@ func (c *Client) EnsureGateway(ctx context.Context, s GatewaySpec, onAccepted fu
 			}); err != nil {
 				return nil, err
 			}
-			return c.GetGateway(ctx, id)
+			if cur, err = c.GetGateway(ctx, id); cur == nil || err != nil {
+				return cur, err
+			}
 		}
+		if cur != nil && !modeDiffers(cur, s) {
+			return cur, nil
+		}
+		// A gateway in the other mode changes in place (one PUT, 30-45
+		// minutes in real Azure), keeping its first public IP.
 	case !IsNotFound(err):
 		return nil, fmt.Errorf("reading virtual network gateway %s: %w", s.Name, err)
 	}
@@ -192,7 +208,7 @@ func (c *Client) EnsureGateway(ctx context.Context, s GatewaySpec, onAccepted fu
 				Name: ptr(armnetwork.VirtualNetworkGatewaySKUName(s.SKU)),
 				Tier: ptr(armnetwork.VirtualNetworkGatewaySKUTier(s.SKU)),
 			},
-			Active:    ptr(false),
+			Active:    ptr(s.ActiveActive),
 			EnableBgp: ptr(false),
 			IPConfigurations: []*armnetwork.VirtualNetworkGatewayIPConfiguration{{
 				Name: ptr("default"),
@@ -203,6 +219,9 @@ func (c *Client) EnsureGateway(ctx context.Context, s GatewaySpec, onAccepted fu
 				},
 			}},
 		},
+	}
+	if s.ActiveActive {
+		body.Properties.IPConfigurations = append(body.Properties.IPConfigurations, secondInstance(s))
 	}
 	if onAccepted != nil {
 		onAccepted(id)

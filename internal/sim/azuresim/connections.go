@@ -291,6 +291,7 @@ func (s *Server) connStatusLocked(c *armnetwork.VirtualNetworkGatewayConnection)
 	}
 	p.ConnectionStatus = ptr(st)
 	p.IngressBytesTransferred, p.EgressBytesTransferred = ptr[int64](0), ptr[int64](0)
+	s.tunnelHealthLocked(c, st) // activeactive.go
 }
 
 // connViewLocked copies a connection with its status filled.
@@ -313,6 +314,7 @@ func (s *Server) liveStatus(c *armnetwork.VirtualNetworkGatewayConnection) {
 	c.Properties.ConnectionStatus = ptr(armnetwork.VirtualNetworkGatewayConnectionStatus(st.Status))
 	c.Properties.IngressBytesTransferred = ptr(st.IngressBytes)
 	c.Properties.EgressBytesTransferred = ptr(st.EgressBytes)
+	liveTunnels(c, armnetwork.VirtualNetworkGatewayConnectionStatus(st.Status), st.IngressBytes, st.EgressBytes)
 }
 
 func gatewayOf(c *armnetwork.VirtualNetworkGatewayConnection) string {

@@ -97,19 +97,15 @@ func (s *Server) checkGatewayLocked(g *armnetwork.VirtualNetworkGateway, id stri
 		return badRequest("NonAzSkusNotAllowedForVPNGateway", // unverified code
 			"Virtual network gateway SKU %s can no longer be used to create a gateway: since 2025-01-01 new VPN gateways need an AZ SKU. Use %sAZ.", sku, sku)
 	}
-	want := 1
-	if deref(p.Active) {
-		want = 2
-	}
-	if len(p.IPConfigurations) != want {
-		return badRequest("InvalidRequestFormat", "Cannot parse the request: virtual network gateway %s needs %d entries in properties.ipConfigurations (activeActive=%t), got %d.", id, want, deref(p.Active), len(p.IPConfigurations))
+	if e := checkInstanceCount(p, id); e != nil {
+		return e
 	}
 	for i, ipc := range p.IPConfigurations {
 		if e := s.checkGatewayIPConfigLocked(g, id, i, ipc); e != nil {
 			return e
 		}
 	}
-	return nil
+	return s.checkInstancesLocked(g, id) // activeactive.go
 }
 
 func (s *Server) checkGatewayIPConfigLocked(g *armnetwork.VirtualNetworkGateway, id string, i int, ipc *armnetwork.VirtualNetworkGatewayIPConfiguration) *armError {
