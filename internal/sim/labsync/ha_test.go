@@ -4,7 +4,6 @@ import (
 	"context"
 	"net"
 	"net/netip"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -13,8 +12,8 @@ import (
 	"github.com/hetznercloud/hcloud-go/v2/hcloud"
 
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/cloudinit"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/harness"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/ipsec"
-	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/lab"
 )
 
 // TestLabHAFailover boots an active/standby pair of gateway servers from
@@ -133,9 +132,12 @@ func TestLabHAFailover(t *testing.T) {
 	// The active gateway dies as a host failure takes it: every process of
 	// its machine is killed at once (SIGKILL to the container's init), so
 	// keepalived sends no farewell advert and the standby must notice the
-	// silence. A probe pings across the tunnel all along; the failover
-	// time is the longest run without replies.
-	probe := startPingProbe(hzProbe.Name, azProbe.IP)
+	// silence. TCP exchanges cross the tunnel every 100 ms all along (the
+	// bench's probe, harness.StartTraffic); the failover time is the
+	// longest run in which none got through.
+	traffic, err := harness.StartTraffic(ctx, hzProbe.Name, azProbe.Name, azProbe.IP, 5003, 100*time.Millisecond, time.Second)
+	must(err, "starting the traffic probe")
+	defer traffic.Stop()
 	time.Sleep(2 * time.Second)
 	m := ls.plane.servers[active].machine
 	if m == nil || m.Leader() == 0 {
@@ -143,14 +145,22 @@ func TestLabHAFailover(t *testing.T) {
 	}
 	killedAt := time.Now()
 	must(syscall.Kill(m.Leader(), syscall.SIGKILL), "killing "+active)
+	deliveredSince := func(at time.Time) bool {
+		ok, _ := traffic.Delivered()
+		return len(ok) > 0 && ok[len(ok)-1].After(at)
+	}
 	eventually(t, 2*time.Minute, "traffic through the tunnel via "+standby, func() bool {
-		return holder() == servers[standby].ID && probe.lastReply().After(killedAt)
+		return holder() == servers[standby].ID && deliveredSince(killedAt)
 	})
 	time.Sleep(3 * time.Second)
-	failover := probe.stop()
+	traffic.Stop()
+	ok, _ := traffic.Delivered()
+	failover, _ := harness.LongestGap(ok, killedAt)
 	t.Logf("the standby's keepalived and failover journal:\n%s", ls.journal(standby, "-u", "keepalived", "-t", "crosscloud-failover"))
-	if failover == 0 {
-		t.Fatal("the probe saw no gap although the active gateway was killed")
+	// One lost exchange is a gap of two intervals; a failover that short
+	// would mean the kill did not take the active gateway's traffic.
+	if failover <= time.Second {
+		t.Fatalf("the longest gap was %s although the active gateway was killed", failover)
 	}
 	if holder() != servers[standby].ID {
 		t.Fatalf("traffic flows again but the Floating IP is held by server %d, not %s", holder(), standby)
@@ -158,7 +168,7 @@ func TestLabHAFailover(t *testing.T) {
 	if want := map[string]string{"gw-a": "10.0.1.1", "gw-b": "10.0.1.2"}[standby]; routeVia() != want {
 		t.Fatalf("after the failover the route points at %s, want %s", routeVia(), want)
 	}
-	t.Logf("failover_seconds=%.1f (%s killed: the longest run without ping replies from %s to %s until %s carried them)",
+	t.Logf("failover_seconds=%.1f (%s killed: the longest run without a TCP exchange from %s to %s until %s carried them)",
 		failover.Seconds(), active, hzProbe.Name, azProbe.IP, standby)
 }
 
@@ -182,65 +192,6 @@ func renderHAUserData(t *testing.T, fip, az netip.Addr, ha cloudinit.HA) string 
 		t.Fatal(err)
 	}
 	return string(ud)
-}
-
-// pingProbe pings every 200 ms from a namespace and keeps the reply times.
-type pingProbe struct {
-	mu      sync.Mutex
-	replies []time.Time
-	done    chan struct{}
-	stopped chan struct{}
-}
-
-func startPingProbe(ns, to string) *pingProbe {
-	p := &pingProbe{done: make(chan struct{}), stopped: make(chan struct{})}
-	go func() {
-		defer close(p.stopped)
-		for {
-			select {
-			case <-p.done:
-				return
-			case <-time.After(200 * time.Millisecond):
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-			_, err := lab.InNS(ctx, ns, "ping", "-c", "1", "-W", "1", to)
-			cancel()
-			if err == nil {
-				p.mu.Lock()
-				p.replies = append(p.replies, time.Now())
-				p.mu.Unlock()
-			}
-		}
-	}()
-	return p
-}
-
-func (p *pingProbe) lastReply() time.Time {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if len(p.replies) == 0 {
-		return time.Time{}
-	}
-	return p.replies[len(p.replies)-1]
-}
-
-func (p *pingProbe) longestGap() time.Duration {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	var gap time.Duration
-	for i := 1; i < len(p.replies); i++ {
-		if d := p.replies[i].Sub(p.replies[i-1]); d > gap && d > time.Second {
-			gap = d
-		}
-	}
-	return gap
-}
-
-// stop ends the probe and returns the longest gap between replies.
-func (p *pingProbe) stop() time.Duration {
-	close(p.done)
-	<-p.stopped
-	return p.longestGap()
 }
 
 // journal is the tail of a gateway machine's journal for the given filters.
