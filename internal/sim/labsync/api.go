@@ -26,10 +26,7 @@ func HCloudAPI(baseURL string) (http.Handler, error) {
 	if err != nil || u.Host == "" {
 		return nil, fmt.Errorf("the emulator's base URL %q: not an absolute URL (%v)", baseURL, err)
 	}
-	proxy := &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
-		r.SetURL(u)
-		r.Out.Host = u.Host
-	}}
+	proxy := &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) { r.SetURL(u) }}
 	mux := http.NewServeMux()
 	mux.Handle(sim.HCloudPrefix+"/", proxy)
 	return mux, nil
