@@ -23,19 +23,28 @@ import (
 const APIAddr = "192.0.2.2"
 
 // startAPI serves h on APIAddr:80 inside the internet namespace.
-func (l *Lab) startAPI(ctx context.Context, h http.Handler) error {
-	if err := AddAddr(ctx, l.inet, "lo", APIAddr+"/32"); err != nil {
-		return err
+func (l *Lab) startAPI(ctx context.Context, h http.Handler) (err error) {
+	l.apiSrv, err = l.serveInternet(ctx, APIAddr, "the lab's cloud API", h)
+	return err
+}
+
+// serveInternet serves h on addr:80 inside the internet namespace, the way
+// the lab's two services (the Debian mirror and the cloud API) are
+// reachable from every server: addr on the namespace's loopback, which the
+// servers' default routes reach over the internet bridge.
+func (l *Lab) serveInternet(ctx context.Context, addr, what string, h http.Handler) (*http.Server, error) {
+	if err := AddAddr(ctx, l.inet, "lo", addr+"/32"); err != nil {
+		return nil, err
 	}
 	var ln net.Listener
 	err := InNetNS(l.inet, func() (err error) {
-		ln, err = net.Listen("tcp4", APIAddr+":80")
+		ln, err = net.Listen("tcp4", addr+":80")
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("the lab's cloud API listener: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
-	l.apiSrv = &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second}
-	go func() { _ = l.apiSrv.Serve(ln) }()
-	return nil
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	return srv, nil
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"path"
@@ -205,22 +204,10 @@ func (m *Mirror) fetch(ctx context.Context, p, file string, old os.FileInfo) err
 // internet namespace, the only service there. Gateways reach it over their
 // public interface; no lab namespace has a route to anything outside, and
 // the emulator itself fetches cache misses from Debian.
-func (l *Lab) startMirror(ctx context.Context, logger *slog.Logger) error {
-	if err := AddAddr(ctx, l.inet, "lo", MirrorAddr+"/32"); err != nil {
-		return err
-	}
-	var ln net.Listener
-	err := InNetNS(l.inet, func() (err error) {
-		ln, err = net.Listen("tcp4", MirrorAddr+":80")
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("the lab's Debian mirror: %w", err)
-	}
+func (l *Lab) startMirror(ctx context.Context, logger *slog.Logger) (err error) {
 	l.mirror = NewMirror(filepath.Join(l.cacheDir, "mirror"), "", logger)
-	l.mirrorSrv = &http.Server{Handler: l.mirror, ReadHeaderTimeout: 30 * time.Second}
-	go func() { _ = l.mirrorSrv.Serve(ln) }()
-	return nil
+	l.mirrorSrv, err = l.serveInternet(ctx, MirrorAddr, "the lab's Debian mirror", l.mirror)
+	return err
 }
 
 // Mirror is the lab's Debian mirror (nil before Build).
