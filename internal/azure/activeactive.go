@@ -77,7 +77,9 @@ type PublicIP struct {
 }
 
 // EnsurePublicIPs ensures several public IPs at once (an active-active
-// gateway's two), in the order given; each is EnsurePublicIP.
+// gateway's two), in the order given; each is EnsurePublicIP. On an error
+// the result still holds every IP that was ensured (the others have an
+// empty ID), so the caller can record what exists.
 func (c *Client) EnsurePublicIPs(ctx context.Context, specs ...PublicIPSpec) ([]PublicIP, error) {
 	out := make([]PublicIP, len(specs))
 	g, ctx := errgroup.WithContext(ctx)
@@ -88,10 +90,7 @@ func (c *Client) EnsurePublicIPs(ctx context.Context, specs ...PublicIPSpec) ([]
 			return err
 		})
 	}
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return out, g.Wait()
 }
 
 // GatewayPublicIPs reads the address of each of the gateway's public IPs in

@@ -17,13 +17,19 @@ import (
 type FirewallSpec struct {
 	Name     string
 	PeerIPv4 netip.Addr
-	SSHCIDRs []netip.Prefix
-	Labels   map[string]string
+	// SecondPeerIPv4 is the second instance of an active-active Azure
+	// gateway, admitted by the same rules; zero for one instance.
+	SecondPeerIPv4 netip.Addr
+	SSHCIDRs       []netip.Prefix
+	Labels         map[string]string
 }
 
 // Rules returns the inbound rules the spec asks for, in a fixed order.
 func (s FirewallSpec) Rules() []hcloud.FirewallRule {
 	peer := []net.IPNet{*ipNet(netip.PrefixFrom(s.PeerIPv4, s.PeerIPv4.BitLen()))}
+	if s.SecondPeerIPv4.IsValid() {
+		peer = append(peer, *ipNet(netip.PrefixFrom(s.SecondPeerIPv4, s.SecondPeerIPv4.BitLen())))
+	}
 	in := func(proto hcloud.FirewallRuleProtocol, port, desc string, src []net.IPNet) hcloud.FirewallRule {
 		r := hcloud.FirewallRule{Direction: hcloud.FirewallRuleDirectionIn, Protocol: proto, SourceIPs: src, Description: hcloud.Ptr(desc)}
 		if port != "" {

@@ -132,6 +132,8 @@ func TestFirewallDrift(t *testing.T) {
 		SourceIPs: []net.IPNet{*cidr("0.0.0.0/0")},
 	})
 	otherPeer := FirewallSpec{PeerIPv4: netip.MustParseAddr("198.51.100.8")}.Rules()
+	// An active-active Azure gateway: both instances in every IKE/IPsec rule.
+	twoPeers := FirewallSpec{Name: spec.Name, PeerIPv4: spec.PeerIPv4, SecondPeerIPv4: netip.MustParseAddr("198.51.100.9")}
 
 	tests := []struct {
 		name  string
@@ -150,6 +152,15 @@ func TestFirewallDrift(t *testing.T) {
 			"unexpected rule: in esp from 198.51.100.8/32",
 			"unexpected rule: in udp 4500 from 198.51.100.8/32",
 			"unexpected rule: in udp 500 from 198.51.100.8/32",
+		}},
+		{"both Azure instances admitted", twoPeers, twoPeers.Rules(), nil},
+		{"second Azure instance dropped by hand", twoPeers, noSSH.Rules(), []string{
+			"rule missing: in esp from 198.51.100.7/32,198.51.100.9/32",
+			"rule missing: in udp 4500 from 198.51.100.7/32,198.51.100.9/32",
+			"rule missing: in udp 500 from 198.51.100.7/32,198.51.100.9/32",
+			"unexpected rule: in esp from 198.51.100.7/32",
+			"unexpected rule: in udp 4500 from 198.51.100.7/32",
+			"unexpected rule: in udp 500 from 198.51.100.7/32",
 		}},
 	}
 	for _, tt := range tests {
@@ -177,5 +188,19 @@ func TestFirewallSpecRulesSSHClosedByDefault(t *testing.T) {
 	}
 	if got := ruleKeys(rules); len(got) != 3 {
 		t.Fatalf("want the 3 IKE/IPsec rules, got %q", got)
+	}
+}
+
+// The primary asks for its pre-created primary IP (Azure already knows
+// it); an HA standby asks for none, so Hetzner assigns one that is deleted
+// with the server instead of one the link would have to track.
+func TestServerCreateOptsPublicIPv4(t *testing.T) {
+	withIP := serverCreateOpts(ServerSpec{Name: "l-gw", PrimaryIPID: 42})
+	if ip := withIP.PublicNet.IPv4; ip == nil || ip.ID != 42 || !withIP.PublicNet.EnableIPv4 {
+		t.Fatalf("primary server: public net %+v, want primary IP 42", withIP.PublicNet)
+	}
+	auto := serverCreateOpts(ServerSpec{Name: "l-gw-b"})
+	if auto.PublicNet.IPv4 != nil || !auto.PublicNet.EnableIPv4 || auto.PublicNet.EnableIPv6 {
+		t.Fatalf("standby server: public net %+v, want an automatic IPv4 and no IPv6", auto.PublicNet)
 	}
 }

@@ -13,7 +13,9 @@ import (
 
 // ServerSpec is the strongSwan gateway server. Its public IPv4 is the
 // pre-created primary IP (so Azure already knows it) and its private IP is
-// pinned, because the network route to Azure points at it.
+// pinned, because the network route to Azure points at it. PrimaryIPID 0
+// lets Hetzner assign a public IPv4 that goes with the server: the standby
+// of an HA pair, which Azure knows only through the Floating IP.
 type ServerSpec struct {
 	Name, ServerType, Image, Location  string
 	SSHKeyIDs                          []int64
@@ -97,7 +99,10 @@ func serverCreateOpts(spec ServerSpec) hcloud.ServerCreateOpts {
 		Name: spec.Name, ServerType: &hcloud.ServerType{Name: spec.ServerType}, Image: &hcloud.Image{Name: spec.Image},
 		Location: &hcloud.Location{Name: spec.Location}, SSHKeys: keys, UserData: spec.UserData,
 		StartAfterCreate: hcloud.Ptr(true), Labels: spec.Labels,
-		PublicNet: &hcloud.ServerCreatePublicNet{EnableIPv4: true, EnableIPv6: false, IPv4: &hcloud.PrimaryIP{ID: spec.PrimaryIPID}},
+		PublicNet: &hcloud.ServerCreatePublicNet{EnableIPv4: true, EnableIPv6: false},
+	}
+	if spec.PrimaryIPID != 0 {
+		opts.PublicNet.IPv4 = &hcloud.PrimaryIP{ID: spec.PrimaryIPID}
 	}
 	if spec.FirewallID != 0 {
 		opts.Firewalls = []*hcloud.ServerCreateFirewall{{Firewall: hcloud.Firewall{ID: spec.FirewallID}}}
