@@ -119,7 +119,7 @@ func weak(field, value, partner string) badCase {
 const missingID = "/subscriptions/%SUB%/resourceGroups/rg-net/providers/Microsoft.Network/"
 
 func badCases() []badCase {
-	return []badCase{
+	cases := []badCase{
 		// hetzner.network_ip_range / network_id / network_zone
 		{name: "network_ip_range_host_bits", hetzner: hclBody{"network_ip_range": `"10.0.0.5/12"`},
 			want: []string{"Invalid CIDR", "hetzner.network_ip_range: 10.0.0.5/12 has host bits set; did you mean 10.0.0.0/12?"}},
@@ -314,6 +314,7 @@ func badCases() []badCase {
 		{name: "virtual_network_gateway_id_missing", azure: hclBody{"virtual_network_gateway_id": `"` + missingID + `virtualNetworkGateways/nope"`},
 			want: []string{"Gateway cannot be reused", "azure.virtual_network_gateway_id: gateway", "virtualNetworkGateways/nope does not exist"}},
 	}
+	return append(cases, haBadCases()...)
 }
 
 // manyPrefixes is an HCL list of n distinct /30s inside 10.1.0.0/16.

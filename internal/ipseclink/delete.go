@@ -55,9 +55,11 @@ func teardown(ctx context.Context, c clouds, s spec, p *progress) error {
 				return err
 			}
 		}
-		if p.PublicIPID != "" {
-			if err := c.az.DeletePublicIP(ctx, p.PublicIPID); err != nil {
-				return err
+		for _, id := range []string{p.PublicIPID, p.HA.SecondPublicIPID} {
+			if id != "" {
+				if err := c.az.DeletePublicIP(ctx, id); err != nil {
+					return err
+				}
 			}
 		}
 		if p.Owned.GatewaySubnet && s.VNetID != "" {
@@ -73,13 +75,18 @@ func teardownHetzner(ctx context.Context, c clouds, s spec, p *progress) error {
 	if p.NetworkID != 0 && !p.Owned.Network {
 		// Routes only matter in a network that outlives the link.
 		for _, dest := range s.RemotePrefixes {
-			if err := deleteOwnRoute(ctx, c, p.NetworkID, dest, p.PrivateIP); err != nil {
+			if err := deleteOwnRoute(ctx, c, p.NetworkID, dest, p.PrivateIP, p.HA.StandbyPrivateIP); err != nil {
 				return err
 			}
 		}
 	}
 	if err := hetzner.DeleteServer(ctx, c.hc, p.ServerID); err != nil {
 		return err
+	}
+	if s.HA != nil || p.HA.FloatingIPID != 0 || p.HA.StandbyServerID != 0 {
+		if err := teardownHA(ctx, c, s, p); err != nil {
+			return err
+		}
 	}
 	if err := hetzner.DeleteFirewall(ctx, c.hc, p.FirewallID); err != nil {
 		return err
@@ -96,11 +103,12 @@ func teardownHetzner(ctx context.Context, c clouds, s spec, p *progress) error {
 	return nil
 }
 
-// deleteOwnRoute removes a route only while it still points at this link's
-// gateway: someone may have re-pointed it at another gateway since.
-func deleteOwnRoute(ctx context.Context, c clouds, networkID int64, dest netip.Prefix, gw netip.Addr) error {
+// deleteOwnRoute removes a route only while it still points at one of this
+// link's gateways (standby is the HA pair's other server, or zero): someone
+// may have re-pointed it at another gateway since.
+func deleteOwnRoute(ctx context.Context, c clouds, networkID int64, dest netip.Prefix, gw, standby netip.Addr) error {
 	cur, found, _, err := hetzner.FindRoute(ctx, c.hc, networkID, dest)
-	if err != nil || !found || (gw.IsValid() && cur != gw) {
+	if err != nil || !found || (gw.IsValid() && cur != gw && (!standby.IsValid() || cur != standby)) {
 		return err
 	}
 	return hetzner.DeleteRoute(ctx, c.hc, networkID, dest)
@@ -112,7 +120,7 @@ func removeStaleRoutes(ctx context.Context, c clouds, state *model, s spec, p *p
 	old, _ := buildSpec(ctx, state)
 	for _, dest := range old.RemotePrefixes {
 		if !slices.Contains(s.RemotePrefixes, dest) {
-			if err := deleteOwnRoute(ctx, c, p.NetworkID, dest, p.PrivateIP); err != nil {
+			if err := deleteOwnRoute(ctx, c, p.NetworkID, dest, p.PrivateIP, p.HA.StandbyPrivateIP); err != nil {
 				return err
 			}
 		}

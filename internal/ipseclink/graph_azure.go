@@ -157,6 +157,9 @@ func publicIPStep(ctx context.Context, r *linkRun) error {
 		r.azPeer, r.gatewayID = addr, gw.ID
 		return nil
 	}
+	if s.HA != nil {
+		return activeActivePublicIPs(ctx, r)
+	}
 	pipID, addr, err := r.c.az.EnsurePublicIP(ctx, azure.PublicIPSpec{
 		ResourceGroup: s.ResourceGroup, Name: publicIPName(s.Name), Location: s.AzureLocation, Link: s.Name, Zones: publicIPZones(ctx, r.c, s)})
 	if err != nil {
@@ -164,6 +167,32 @@ func publicIPStep(ctx context.Context, r *linkRun) error {
 	}
 	p.update(func(p *progress) { p.PublicIPID, p.GatewayPublicIP = pipID, addr })
 	r.publicIPID, r.azPeer = pipID, addr
+	return nil
+}
+
+// activeActivePublicIPs ensures the two public IPs of an active-active
+// gateway, one per instance; each is recorded as soon as it exists, so a
+// failed apply leaves neither untracked.
+func activeActivePublicIPs(ctx context.Context, r *linkRun) error {
+	s, p := r.s, r.p
+	zones := publicIPZones(ctx, r.c, s)
+	spec := func(name string) azure.PublicIPSpec {
+		return azure.PublicIPSpec{ResourceGroup: s.ResourceGroup, Name: name, Location: s.AzureLocation, Link: s.Name, Zones: zones}
+	}
+	ips, err := r.c.az.EnsurePublicIPs(ctx, spec(publicIPName(s.Name)), spec(secondPublicIPName(s.Name)))
+	p.update(func(p *progress) {
+		if ips[0].ID != "" {
+			p.PublicIPID, p.GatewayPublicIP = ips[0].ID, ips[0].Addr
+		}
+		if ips[1].ID != "" {
+			p.HA.SecondPublicIPID, p.HA.GatewaySecondPublicIP = ips[1].ID, ips[1].Addr
+		}
+	})
+	if err != nil {
+		return err
+	}
+	r.publicIPID, r.azPeer = ips[0].ID, ips[0].Addr
+	r.publicIPID2, r.azPeer2 = ips[1].ID, ips[1].Addr
 	return nil
 }
 
@@ -177,6 +206,7 @@ func gatewayStep(ctx context.Context, r *linkRun) error {
 	gw, err := r.c.az.EnsureGateway(ctx, azure.GatewaySpec{
 		ResourceGroup: s.ResourceGroup, Name: gatewayName(s.Name), Location: s.AzureLocation, Link: s.Name,
 		SKU: s.SKU, SubnetID: r.gwSubnetID, PublicIPID: r.publicIPID,
+		ActiveActive: s.HA != nil, SecondPublicIPID: r.publicIPID2,
 	}, func(id string) {
 		p.update(func(p *progress) { p.GatewayID, p.Owned.Gateway = id, true })
 	})
@@ -188,12 +218,17 @@ func gatewayStep(ctx context.Context, r *linkRun) error {
 }
 
 // localGatewayStep tells Azure where the Hetzner side is: the primary IP
-// and the prefixes behind it, long before the server boots.
+// (with HA, the pair's Floating IP) and the prefixes behind it, long
+// before the server boots.
 func localGatewayStep(ctx context.Context, r *linkRun) error {
 	s := r.s
+	peer := addr4(r.hzPeer.IP)
+	if s.HA != nil {
+		peer = addr4(r.fip.IP)
+	}
 	id, err := r.c.az.EnsureLocalGateway(ctx, azure.LocalGatewaySpec{
 		ResourceGroup: s.ResourceGroup, Name: lngName(s.Name), Location: s.AzureLocation, Link: s.Name,
-		PeerIP: addr4(r.hzPeer.IP), Prefixes: r.local})
+		PeerIP: peer, Prefixes: r.local})
 	if err != nil {
 		return err
 	}

@@ -85,7 +85,12 @@ func primaryIPStep(ctx context.Context, r *linkRun) error {
 	if err != nil {
 		return err
 	}
-	r.p.update(func(p *progress) { p.PrimaryIPID, p.PublicIPv4 = ip.ID, addr4(ip.IP) })
+	r.p.update(func(p *progress) {
+		p.PrimaryIPID = ip.ID
+		if s.HA == nil { // with HA, Azure's peer is the Floating IP
+			p.PublicIPv4 = addr4(ip.IP)
+		}
+	})
 	r.hzPeer = ip
 	return nil
 }
@@ -95,7 +100,7 @@ func primaryIPStep(ctx context.Context, r *linkRun) error {
 func firewallStep(ctx context.Context, r *linkRun) error {
 	s := r.s
 	fw, err := hetzner.EnsureFirewall(ctx, r.c.hc, hetzner.FirewallSpec{
-		Name: firewallName(s.Name), PeerIPv4: r.azPeer, SSHCIDRs: s.SSHCIDRs, Labels: labels(s.Name)})
+		Name: firewallName(s.Name), PeerIPv4: r.azPeer, SecondPeerIPv4: r.azPeer2, SSHCIDRs: s.SSHCIDRs, Labels: labels(s.Name)})
 	if err != nil {
 		return err
 	}
@@ -104,8 +109,12 @@ func firewallStep(ctx context.Context, r *linkRun) error {
 	return nil
 }
 
-// routesStep sends the Azure prefixes to the gateway server's private IP.
+// routesStep sends the Azure prefixes to the gateway server's private IP
+// (with HA: to the active one's, haRoutes).
 func routesStep(ctx context.Context, r *linkRun) error {
+	if r.s.HA != nil {
+		return haRoutes(ctx, r)
+	}
 	for _, dest := range r.remote {
 		if err := hetzner.EnsureRoute(ctx, r.c.hc, r.network.ID, dest, r.p.privateIP()); err != nil {
 			return err
@@ -119,19 +128,32 @@ func routesStep(ctx context.Context, r *linkRun) error {
 // gateway IP. A changed configuration replaces the server; its primary IP
 // and private IP carry over, so neither Azure nor the route notices.
 func gatewayServer(ctx context.Context, r *linkRun) error {
+	g := gatewayRole{name: serverName(r.s.Name), location: r.s.Location, primaryIPID: r.hzPeer.ID,
+		ip: r.gwIP, peerIP: r.standbyIP, priority: priorityPrimary,
+		record: func(p *progress, id int64, ip netip.Addr) { p.ServerID, p.PrivateIP = id, ip }}
+	return ensureGateway(ctx, r, g, true)
+}
+
+// gatewayRole is one server of the link: the only one, or one of an HA
+// pair.
+type gatewayRole struct {
+	name, location string
+	primaryIPID    int64 // 0: Hetzner assigns a public IPv4 (the standby)
+	ip, peerIP     netip.Addr
+	priority       int
+	// hashLocation puts the location into the configuration hash: the
+	// standby's may change on its own (the primary's replaces the link).
+	hashLocation bool
+	record       func(p *progress, id int64, ip netip.Addr)
+}
+
+// ensureGateway renders the role's cloud-init and makes sure a server
+// running exactly it exists; showConf publishes its swanctl.conf (both
+// servers of a pair run the same one).
+func ensureGateway(ctx context.Context, r *linkRun, g gatewayRole, showConf bool) error {
 	c, s, p := r.c, r.s, r.p
-	n, l, rp, hzIP, azIP, fw := r.network, r.local, r.remote, r.hzPeer, r.azPeer, r.firewall
-	var err error
-	ip := s.GatewayIP
-	if !ip.IsValid() {
-		ip = p.privateIP()
-	}
-	if !ip.IsValid() {
-		if ip, err = defaultGatewayIP(ctx, c.hc, n, s.GatewaySubnet); err != nil {
-			return err
-		}
-	}
-	gw, err := gatewayConfig(s, addr4(hzIP.IP), azIP, l, rp, p.sharedKey())
+	n, fw := r.network, r.firewall
+	gw, err := r.gatewayConfigFor(g)
 	if err != nil {
 		return err
 	}
@@ -139,18 +161,28 @@ func gatewayServer(ctx context.Context, r *linkRun) error {
 	if err != nil {
 		return err
 	}
-	conf, err := cloudinit.SwanctlConf(gw, false)
-	if err != nil {
-		return err
+	if showConf {
+		conf, err := cloudinit.SwanctlConf(gw, false)
+		if err != nil {
+			return err
+		}
+		p.update(func(p *progress) { p.Swanctl = conf })
 	}
-	p.update(func(p *progress) { p.Swanctl = conf })
-
+	hashed := userData
+	if gw.HA != nil {
+		// The hash stands for the token by its version, so a token
+		// passed anew on each apply does not replace the servers.
+		gw.HA.APIToken = cloudinit.Token(fmt.Sprintf("version-%d", s.HA.TokenVersion))
+		if hashed, err = cloudinit.Render(gw); err != nil {
+			return err
+		}
+	}
 	lbl := labels(s.Name)
-	lbl[configLabel] = configHash(userData, s)
+	lbl[configLabel] = configHash(hashed, s, g.hashLocation)
 	spec := hetzner.ServerSpec{
-		Name: serverName(s.Name), ServerType: s.ServerType, Image: s.Image, Location: s.Location,
-		SSHKeyIDs: s.SSHKeyIDs, UserData: string(userData), PrimaryIPID: hzIP.ID, FirewallID: fw.ID,
-		NetworkID: n.ID, PrivateIP: ip, Labels: lbl,
+		Name: g.name, ServerType: s.ServerType, Image: s.Image, Location: g.location,
+		SSHKeyIDs: s.SSHKeyIDs, UserData: string(userData), PrimaryIPID: g.primaryIPID, FirewallID: fw.ID,
+		NetworkID: n.ID, PrivateIP: g.ip, Labels: lbl,
 	}
 	srv, err := hetzner.EnsureServer(ctx, c.hc, spec)
 	if err != nil {
@@ -162,20 +194,48 @@ func gatewayServer(ctx context.Context, r *linkRun) error {
 			if errors.As(err, &gone) {
 				// State must not point at the deleted server; the next
 				// apply creates one (the IPs are kept in progress).
-				p.update(func(p *progress) { p.ServerID, p.PrivateIP = 0, ip })
+				p.update(func(p *progress) { g.record(p, 0, g.ip) })
 			}
 			return err
 		}
 	}
-	p.update(func(p *progress) { p.ServerID, p.PrivateIP = srv.ID, ip })
+	p.update(func(p *progress) { g.record(p, srv.ID, g.ip) })
 	return nil
 }
 
+// gatewayConfigFor is the role's gateway configuration: the single
+// gateway's, or with HA the pair's Floating IP as the IKE address and the
+// failover agent's part.
+func (r *linkRun) gatewayConfigFor(g gatewayRole) (cloudinit.Gateway, error) {
+	s := r.s
+	if s.HA == nil {
+		return gatewayConfig(s, addr4(r.hzPeer.IP), r.azPeer, r.local, r.remote, r.p.sharedKey())
+	}
+	gw, err := gatewayConfig(s, addr4(r.fip.IP), r.azPeer, r.local, r.remote, r.p.sharedKey())
+	if err != nil {
+		return gw, err
+	}
+	gw.HA = &cloudinit.HA{
+		PrivateIP: g.ip, PeerPrivateIP: g.peerIP, Priority: g.priority,
+		FloatingIP: addr4(r.fip.IP), FloatingIPID: r.fip.ID, NetworkID: r.network.ID,
+		RouteDestinations: r.remote, APIEndpoint: s.HA.APIEndpoint, APIToken: s.HA.Token,
+	}
+	if err := gw.Validate(); err != nil {
+		return gw, fmt.Errorf("hetzner.high_availability: %w", err)
+	}
+	return gw, nil
+}
+
 // configHash is short enough for a Hetzner label value (63 characters).
-func configHash(userData []byte, s spec) string {
+// withLocation adds the standby's location; the primary and single
+// servers keep the hash they always had.
+func configHash(userData []byte, s spec, withLocation bool) string {
 	h := sha256.New()
 	h.Write(userData)
 	fmt.Fprintf(h, "\x00%s\x00%s", s.ServerType, s.Image)
+	if withLocation {
+		fmt.Fprintf(h, "\x00%s", s.HA.StandbyLocation)
+	}
 	ids := slices.Clone(s.SSHKeyIDs)
 	slices.Sort(ids)
 	for _, id := range ids {

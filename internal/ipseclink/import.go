@@ -124,6 +124,10 @@ func discover(ctx context.Context, c clouds, m *model) error {
 		SSHKeyIDs:       types.ListValueMust(types.Int64Type, []attr.Value{}),
 		SSHAllowedCIDRs: listOfStrings(sshSources(fw)),
 		LocalPrefixes:   listOfStrings(prefixStrings(lng.Prefixes)),
+		// Import adopts a one-server link: the HA pair's token is
+		// write-only and cannot be read back, so the configuration
+		// brings high_availability and the next plan shows it.
+		HighAvailability: types.ObjectNull(haAttrTypes()),
 	}
 	if ownNet {
 		h.NetworkID, h.NetworkIPRange = types.Int64Null(), types.StringValue(rng.String())

@@ -40,7 +40,15 @@ type model struct {
 	ConnectionStatus     types.String `tfsdk:"connection_status"`
 	SwanctlConf          types.String `tfsdk:"swanctl_conf"`
 	Drift                types.List   `tfsdk:"drift"`
-	CreatedResources     types.List   `tfsdk:"created_resources"`
+
+	// High availability only; null for one server.
+	HetznerFloatingIPID        types.Int64  `tfsdk:"hetzner_floating_ip_id"`
+	HetznerStandbyServerID     types.Int64  `tfsdk:"hetzner_standby_server_id"`
+	HetznerStandbyPrivateIP    types.String `tfsdk:"hetzner_standby_private_ip"`
+	HetznerActiveServerID      types.Int64  `tfsdk:"hetzner_active_server_id"`
+	AzureSecondPublicIPID      types.String `tfsdk:"azure_second_public_ip_id"`
+	AzureGatewaySecondPublicIP types.String `tfsdk:"azure_gateway_second_public_ip"`
+	CreatedResources           types.List   `tfsdk:"created_resources"`
 }
 
 type hetznerModel struct {
@@ -55,6 +63,8 @@ type hetznerModel struct {
 	SSHKeyIDs       types.List   `tfsdk:"ssh_key_ids"`
 	SSHAllowedCIDRs types.List   `tfsdk:"ssh_allowed_cidrs"`
 	LocalPrefixes   types.List   `tfsdk:"local_prefixes"`
+	// HighAvailability stays an object: null (one server), unknown or set.
+	HighAvailability types.Object `tfsdk:"high_availability"`
 }
 
 type azureModel struct {
@@ -76,6 +86,7 @@ func hetznerAttrTypes() map[string]attr.Type {
 		"ssh_key_ids":       types.ListType{ElemType: types.Int64Type},
 		"ssh_allowed_cidrs": types.ListType{ElemType: types.StringType},
 		"local_prefixes":    types.ListType{ElemType: types.StringType},
+		"high_availability": types.ObjectType{AttrTypes: haAttrTypes()},
 	}
 }
 

@@ -105,13 +105,13 @@ func TestPlanRepairOnlyWhenNeeded(t *testing.T) {
 
 func TestConfigHashTracksEverythingBakedIntoTheServer(t *testing.T) {
 	base := spec{ServerType: "cx22", Image: "debian-12", SSHKeyIDs: []int64{2, 1}}
-	h := configHash([]byte("ud"), base)
+	h := configHash([]byte("ud"), base, false)
 	if len(h) != 32 {
 		t.Fatalf("label value %q must fit Hetzner's 63-character limit", h)
 	}
 	reordered := base
 	reordered.SSHKeyIDs = []int64{1, 2}
-	if configHash([]byte("ud"), reordered) != h {
+	if configHash([]byte("ud"), reordered, false) != h {
 		t.Error("SSH key order must not force a server replacement")
 	}
 	for name, s := range map[string]spec{
@@ -119,11 +119,11 @@ func TestConfigHashTracksEverythingBakedIntoTheServer(t *testing.T) {
 		"image": {ServerType: "cx22", Image: "ubuntu-24.04", SSHKeyIDs: []int64{1, 2}},
 		"keys":  {ServerType: "cx22", Image: "debian-12", SSHKeyIDs: []int64{1}},
 	} {
-		if configHash([]byte("ud"), s) == h {
+		if configHash([]byte("ud"), s, false) == h {
 			t.Errorf("changing %s must change the hash", name)
 		}
 	}
-	if configHash([]byte("ud2"), base) == h {
+	if configHash([]byte("ud2"), base, false) == h {
 		t.Error("changing user_data must change the hash")
 	}
 }

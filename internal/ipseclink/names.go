@@ -14,6 +14,13 @@ func gatewayName(link string) string   { return link + "-vgw" }
 func lngName(link string) string       { return link + "-lng" }
 func connName(link string) string      { return link + connSuffix }
 
+// High availability adds these.
+func standbyServerName(link string) string { return link + "-gw-b" }
+func floatingIPName(link string) string    { return link + "-gw-fip" }
+func secondPublicIPName(link string) string {
+	return link + "-vgw-pip2"
+}
+
 const connSuffix = "-conn"
 
 // linkNameFromConnection recovers the link name from its connection's name.

@@ -71,6 +71,7 @@ func (r *resourceImpl) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 		plan.HetznerServerID = types.Int64Unknown()
 		plan.SwanctlConf = types.StringUnknown()
 		plan.ConnectionStatus = types.StringUnknown()
+		plan.HetznerStandbyServerID, plan.HetznerActiveServerID = types.Int64Unknown(), types.Int64Unknown()
 	}
 	c, d := r.clouds()
 	resp.Diagnostics.Append(d...)
@@ -125,7 +126,7 @@ func planRepair(state, plan *model) {
 	for _, v := range []*types.String{&plan.AzureConnectionID, &plan.AzureLNGID, &plan.SwanctlConf, &plan.HetznerPrivateIP} {
 		*v = types.StringUnknown()
 	}
-	for _, v := range []*types.Int64{&plan.HetznerPrimaryIPID, &plan.HetznerFirewallID} {
+	for _, v := range []*types.Int64{&plan.HetznerPrimaryIPID, &plan.HetznerFirewallID, &plan.HetznerStandbyServerID, &plan.HetznerActiveServerID} {
 		*v = types.Int64Unknown()
 	}
 }

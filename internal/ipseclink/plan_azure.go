@@ -50,6 +50,7 @@ func keepObserved(state, plan *model) {
 		return // planRepair's case
 	}
 	plan.HetznerServerID, plan.ConnectionStatus, plan.SwanctlConf = state.HetznerServerID, state.ConnectionStatus, state.SwanctlConf
+	plan.HetznerStandbyServerID, plan.HetznerActiveServerID = state.HetznerStandbyServerID, state.HetznerActiveServerID
 	plan.Drift = driftList(nil)
 }
 

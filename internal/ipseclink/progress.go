@@ -44,6 +44,9 @@ type progress struct {
 	// Owned says which pieces this link created (and so may delete); see
 	// owned for where it is stored.
 	Owned owned
+
+	// HA is what the high-availability steps built (ha_state.go).
+	HA haProgress
 }
 
 // owned marks resources the link created, as opposed to ones it was given
@@ -118,6 +121,7 @@ func progressFromState(m *model) *progress {
 		SharedKey:    m.SharedKey.ValueString(),
 		Swanctl:      m.SwanctlConf.ValueString(),
 		Owned:        ownedFrom(m.CreatedResources),
+		HA:           haProgressFromState(m),
 	}
 	p.PublicIPv4, _ = netip.ParseAddr(m.HetznerPublicIPv4.ValueString())
 	p.PrivateIP, _ = netip.ParseAddr(m.HetznerPrivateIP.ValueString())
@@ -157,6 +161,7 @@ func (p *progress) writeTo(ctx context.Context, m *model) diag.Diagnostics {
 	m.AzureLNGID, m.AzureConnectionID = str(p.LNGID), str(p.ConnectionID)
 	m.ConnectionStatus, m.SwanctlConf = str(p.Status), str(p.Swanctl)
 	m.CreatedResources = p.Owned.list()
+	p.HA.writeTo(m)
 	switch {
 	case p.KeyWriteOnly || p.KeyMAC != nil:
 		m.SharedKey = types.StringNull()

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"slices"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hetznercloud/hcloud-go/v2/hcloud"
@@ -66,7 +67,7 @@ func (r *resourceImpl) Read(ctx context.Context, req resource.ReadRequest, resp 
 			p.Swanctl, _ = cloudinit.SwanctlConf(gw, false)
 		}
 	}
-	obs, err := observe(ctx, c, s, p)
+	obs, err := observe(ctx, c, s, p, &resp.Diagnostics)
 	if err != nil {
 		resp.Diagnostics.AddError("Reading the link", err.Error())
 		return
@@ -82,10 +83,15 @@ func (r *resourceImpl) Read(ctx context.Context, req resource.ReadRequest, resp 
 
 // observe reads every sub-resource and reports what differs from what the
 // link built. It never changes anything; the plan shows the repair.
-func observe(ctx context.Context, c clouds, s spec, p *progress) (*observation, error) {
+func observe(ctx context.Context, c clouds, s spec, p *progress, diags *diag.Diagnostics) (*observation, error) {
 	obs := &observation{}
 	if err := observeHetzner(ctx, c, s, p, obs); err != nil {
 		return nil, err
+	}
+	if s.HA != nil {
+		if err := observeHA(ctx, c, s, p, obs, diags); err != nil {
+			return nil, err
+		}
 	}
 	if err := observeAzure(ctx, c, s, p, obs); err != nil {
 		return nil, err
@@ -110,6 +116,8 @@ func observeHetzner(ctx context.Context, c clouds, s spec, p *progress, obs *obs
 			switch {
 			case i < 0:
 				obs.driftf("network route %s -> %s is missing", dest, p.PrivateIP)
+			case s.HA != nil:
+				// observeHA checks it against the active server.
 			case routes[i].Gateway != p.PrivateIP:
 				obs.driftf("network route %s points to %s instead of %s", dest, routes[i].Gateway, p.PrivateIP)
 			}
@@ -142,7 +150,8 @@ func observeHetzner(ctx context.Context, c clouds, s spec, p *progress, obs *obs
 		obs.driftf("firewall %d was deleted", p.FirewallID)
 		p.FirewallID = 0
 	} else {
-		for _, d := range hetzner.FirewallDrift(fw, hetzner.FirewallSpec{Name: firewallName(s.Name), PeerIPv4: p.GatewayPublicIP, SSHCIDRs: s.SSHCIDRs}) {
+		want := hetzner.FirewallSpec{Name: firewallName(s.Name), PeerIPv4: p.GatewayPublicIP, SecondPeerIPv4: p.HA.GatewaySecondPublicIP, SSHCIDRs: s.SSHCIDRs}
+		for _, d := range hetzner.FirewallDrift(fw, want) {
 			obs.driftf("firewall %d: %s", fw.ID, d)
 		}
 	}
@@ -155,8 +164,11 @@ func observeAzure(ctx context.Context, c clouds, s spec, p *progress, obs *obser
 		if err != nil {
 			return err
 		}
-		if gw == nil {
+		switch {
+		case gw == nil:
 			obs.driftf("Azure VPN gateway %s was deleted", p.GatewayID)
+		case s.HA != nil && !gw.ActiveActive:
+			obs.driftf("Azure VPN gateway %s is active-standby; the pair needs it active-active (a tunnel to each instance)", p.GatewayID)
 		}
 	}
 	if p.LNGID != "" {

@@ -114,6 +114,7 @@ func (r *resourceImpl) Create(ctx context.Context, req resource.CreateRequest, r
 	if wo := writeOnlyKey(ctx, req.Config, &resp.Diagnostics); wo != "" {
 		p.SharedKey, p.KeyWriteOnly = wo, true
 	}
+	withHAToken(ctx, req.Config, &s, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -191,12 +192,18 @@ func (r *resourceImpl) Update(ctx context.Context, req resource.UpdateRequest, r
 		}
 		p.SharedKey = key
 	}
+	withHAToken(ctx, req.Config, &s, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	err := removeStaleRoutes(ctx, c, &state, s, p)
 	if err == nil {
 		err = converge(ctx, c, s, p)
+	}
+	if err == nil && s.HA == nil && (p.HA != haProgress{}) {
+		// high_availability removed: the pair's extras go once the
+		// single server carries the link again.
+		err = leaveHA(ctx, c, s, p)
 	}
 	r.finish(ctx, &plan, p, &resp.State, &resp.Diagnostics)
 	// The fingerprint follows what was written, even on a partial

@@ -2,6 +2,7 @@ package ipseclink
 
 import (
 	"context"
+	"maps"
 	"regexp"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -105,6 +106,7 @@ func (r *resourceImpl) Schema(ctx context.Context, _ resource.SchemaRequest, res
 				MarkdownDescription: "What the last refresh found changed outside Terraform (a deleted route, changed firewall rules, a deleted connection, ...). A plan shows it going to `[]`: apply repairs it."},
 		},
 	}
+	maps.Copy(resp.Schema.Attributes, haComputedAttributes())
 }
 
 func hetznerAttribute() schema.SingleNestedAttribute {
@@ -147,6 +149,7 @@ func hetznerAttribute() schema.SingleNestedAttribute {
 			"local_prefixes": schema.ListAttribute{Optional: true, Computed: true, ElementType: types.StringType,
 				PlanModifiers:       []planmodifier.List{listplanmodifier.UseStateForUnknown()},
 				MarkdownDescription: "Hetzner prefixes announced to Azure (the local network gateway and the tunnel's local traffic selector). Default: the network's subnets."},
+			"high_availability": haAttribute(),
 		},
 	}
 }

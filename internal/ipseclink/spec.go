@@ -55,6 +55,9 @@ type spec struct {
 	DPD       int64
 	SharedKey string
 	Wait      bool
+
+	// HA is hetzner.high_availability; nil for one gateway server.
+	HA *haSpec
 }
 
 // Attribute paths used in diagnostics.
@@ -130,6 +133,7 @@ func buildSpec(ctx context.Context, m *model) (s spec, diags diag.Diagnostics) {
 	warnSmallGatewaySubnet(s.GatewaySubnetPrefix, &diags)
 	s.RemotePrefixes = prefixList(ctx, &diags, pathAzure.AtName("remote_prefixes"), a.RemotePrefixes, false)
 	s.ConnectionMode = a.ConnectionMode.ValueString()
+	s.HA = haSpecFrom(ctx, h.HighAvailability, &s, &diags)
 
 	s.AllowWeak = m.AllowWeakCrypto.ValueBool()
 	s.DPD = m.DPDTimeoutSeconds.ValueInt64()

@@ -33,6 +33,11 @@ type linkRun struct {
 	lngID      string            // LocalGateway
 	firewall   *hcloud.Firewall  // Firewall
 	connID     string            // Connection
+
+	gwIP, standbyIP netip.Addr         // PrivateIPs: the servers' private IPs
+	fip             *hcloud.FloatingIP // FloatingIP (high availability)
+	publicIPID2     string             // PublicIP: the second instance's (high availability)
+	azPeer2         netip.Addr         // PublicIP: the second instance's address
 }
 
 // stepFunc runs one declared step.
@@ -53,6 +58,9 @@ var stepRuns = map[string]stepFunc{
 	linkgraph.Routes:        routesStep,
 	linkgraph.Connection:    connectionStep,
 	linkgraph.Connected:     connectedStep,
+	linkgraph.FloatingIP:    floatingIPStep,
+	linkgraph.PrivateIPs:    privateIPsStep,
+	linkgraph.StandbyServer: standbyServerStep,
 }
 
 // stepTracer, when set (tests only), hears each step of the named link

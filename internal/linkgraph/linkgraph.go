@@ -29,6 +29,12 @@ const (
 	Routes        = "routes"         // Hetzner routes to the Azure prefixes
 	Connection    = "connection"     // Azure connection and its shared key
 	Connected     = "connected"      // wait until Azure reports Connected
+
+	// High availability (hetzner.high_availability); without it these
+	// steps do nothing.
+	FloatingIP    = "floating_ip"    // the pair's public IPv4, Azure's one peer address
+	PrivateIPs    = "private_ips"    // both gateways' private IPs, chosen before either exists
+	StandbyServer = "standby_server" // the second gateway server
 )
 
 // Step is one node of the graph.
@@ -55,16 +61,21 @@ var Steps = []Step{
 	{Name: Gateway, Deps: []string{GatewaySubnet, PublicIP}, Records: [][]string{{"azure.put.virtualNetworkGateways"}}},
 	{Name: Network, Records: [][]string{{"hcloud.add_subnet"}}},
 	{Name: PrimaryIP},
-	{Name: LocalGateway, Deps: []string{Network, PrimaryIP}, Records: [][]string{{"azure.put.localNetworkGateways"}}},
+	{Name: FloatingIP},
+	{Name: LocalGateway, Deps: []string{Network, PrimaryIP, FloatingIP}, Records: [][]string{{"azure.put.localNetworkGateways"}}},
 	{Name: Firewall, Deps: []string{PublicIP}, Records: [][]string{{"hcloud.set_firewall_rules"}}},
-	{Name: Server, Deps: []string{Network, VNet, PrimaryIP, PublicIP, Firewall}, Records: [][]string{
+	{Name: PrivateIPs, Deps: []string{Network}},
+	{Name: Server, Deps: []string{Network, VNet, PrimaryIP, PublicIP, Firewall, PrivateIPs, FloatingIP}, Records: [][]string{
 		{"hcloud.create_server", "hcloud.start_server", "hcloud.apply_firewall"},
 		{"hcloud.attach_to_network"},
 	}},
+	// The standby needs no primary IP of its own (Azure knows only the
+	// Floating IP), so it waits for nothing the active one does not.
+	{Name: StandbyServer, Deps: []string{Network, VNet, PublicIP, Firewall, PrivateIPs, FloatingIP}},
 	{Name: Connection, Deps: []string{Gateway, LocalGateway}, Records: [][]string{{"azure.put.connections"}}},
 	// The emulator (API-only mode) reports Connected as soon as the
 	// connection and both gateways are provisioned, so this step leaves no
 	// record; the bench still names it, "connected", on its path.
-	{Name: Connected, Deps: []string{Connection, Server}, Records: [][]string{{Connected}}},
-	{Name: Routes, Deps: []string{Server, Network, VNet}, Records: [][]string{{"hcloud.add_route"}}},
+	{Name: Connected, Deps: []string{Connection, Server, StandbyServer}, Records: [][]string{{Connected}}},
+	{Name: Routes, Deps: []string{Server, StandbyServer, Network, VNet}, Records: [][]string{{"hcloud.add_route"}}},
 }

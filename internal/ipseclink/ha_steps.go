@@ -1,0 +1,112 @@
+package ipseclink
+
+import (
+	"context"
+	"net/netip"
+	"slices"
+
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/addrplan"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/hetzner"
+)
+
+// floatingIPStep ensures the pair's Floating IP, homed in the primary's
+// location. It is the address Azure's local network gateway names and the
+// IKE identity of both servers, so it is what hetzner_public_ipv4 reports.
+func floatingIPStep(ctx context.Context, r *linkRun) error {
+	s := r.s
+	if s.HA == nil {
+		return nil
+	}
+	fip, err := hetzner.EnsureFloatingIP(ctx, r.c.hc, hetzner.FloatingIPSpec{
+		Name: floatingIPName(s.Name), HomeLocation: s.Location, Labels: labels(s.Name)})
+	if err != nil {
+		return err
+	}
+	r.p.update(func(p *progress) { p.HA.FloatingIPID, p.PublicIPv4 = fip.ID, addr4(fip.IP) })
+	r.fip = fip
+	return nil
+}
+
+// privateIPsStep decides the servers' private IPs before either exists:
+// each server's keepalived names the other's address, so neither can be
+// rendered before both are known. A chosen address is kept (progress), so
+// a replaced server gets it back and the route stays valid.
+func privateIPsStep(ctx context.Context, r *linkRun) error {
+	s, p := r.s, r.p
+	ip := s.GatewayIP
+	if !ip.IsValid() {
+		ip = p.privateIP()
+	}
+	var standby netip.Addr
+	if s.HA != nil {
+		p.mu.Lock()
+		standby = p.HA.StandbyPrivateIP
+		p.mu.Unlock()
+	}
+	if ip.IsValid() && (s.HA == nil || standby.IsValid()) {
+		r.gwIP, r.standbyIP = ip, standby
+		return nil
+	}
+	rng, _, _ := hetzner.NetworkFacts(r.network)
+	used, err := hetzner.UsedPrivateIPs(ctx, r.c.hc, r.network.ID)
+	if err != nil {
+		return err
+	}
+	if !ip.IsValid() {
+		if ip, err = addrplan.DefaultGatewayIP(s.GatewaySubnet, rng, used); err != nil {
+			return err
+		}
+	}
+	if s.HA != nil && !standby.IsValid() {
+		if standby, err = addrplan.DefaultGatewayIP(s.GatewaySubnet, rng, append(slices.Clone(used), ip)); err != nil {
+			return err
+		}
+		// Recorded now: the primary's keepalived names it from its
+		// first boot, so a retry must not pick another.
+		p.update(func(p *progress) { p.HA.StandbyPrivateIP = standby })
+	}
+	r.gwIP, r.standbyIP = ip, standby
+	return nil
+}
+
+// standbyServerStep ensures the pair's second server, in standby_location,
+// with a public IPv4 of its own (Azure never sees it) for its API calls.
+func standbyServerStep(ctx context.Context, r *linkRun) error {
+	s := r.s
+	if s.HA == nil {
+		return nil
+	}
+	g := gatewayRole{name: standbyServerName(s.Name), location: s.HA.StandbyLocation,
+		ip: r.standbyIP, peerIP: r.gwIP, priority: priorityStandby, hashLocation: true,
+		record: func(p *progress, id int64, ip netip.Addr) { p.HA.StandbyServerID, p.HA.StandbyPrivateIP = id, ip }}
+	return ensureGateway(ctx, r, g, false)
+}
+
+// haRoutes points each Azure prefix at the active gateway: the server
+// holding the Floating IP. Terraform never moves the Floating IP between
+// the two servers (keepalived decided, and the holder has the address on
+// its interface); only when neither holds it (a new pair, or an agent
+// that failed) does it assign it to the primary, so the pair carries
+// traffic from the start, and keepalived's first election confirms or
+// moves it. The routes follow the holder, as the agent moves them.
+func haRoutes(ctx context.Context, r *linkRun) error {
+	p := r.p
+	p.mu.Lock()
+	primary, standby := p.ServerID, p.HA.StandbyServerID
+	p.mu.Unlock()
+	st, err := hetzner.GetFloatingIP(ctx, r.c.hc, r.fip.ID)
+	if err != nil {
+		return err
+	}
+	active, activeIP := primary, r.gwIP
+	switch {
+	case st != nil && st.ServerID == standby && standby != 0:
+		active, activeIP = standby, r.standbyIP
+	case st == nil || st.ServerID != primary:
+		if err := hetzner.AssignFloatingIP(ctx, r.c.hc, r.fip.ID, primary); err != nil {
+			return err
+		}
+	}
+	p.update(func(p *progress) { p.HA.ActiveServerID = active })
+	return hetzner.MoveRoutes(ctx, r.c.hc, r.network.ID, r.remote, activeIP)
+}
