@@ -88,9 +88,9 @@ func failoverScript(g Gateway) string {
 	for i, p := range h.RouteDestinations {
 		dests[i] = p.String()
 	}
-	vars := fmt.Sprintf("API='%s'\nCURLRC='%s'\nFLOATING_IP='%s'\nFLOATING_IP_ID=%d\nNETWORK_ID=%d\nSELF_IP='%s'\nDESTINATIONS='%s'\nUNIT='%s'\nIFACES_FILE='%s'\n",
+	vars := fmt.Sprintf("API='%s'\nCURLRC='%s'\nFLOATING_IP='%s'\nFLOATING_IP_ID=%d\nNETWORK_ID=%d\nSELF_IP='%s'\nDESTINATIONS='%s'\nUNIT='%s'\nKEEPALIVED_UNIT='%s'\nREADY_LABEL='%s'\nIFACES_FILE='%s'\n",
 		h.endpoint(), APITokenPath, h.FloatingIP.Unmap(), h.FloatingIPID, h.NetworkID, h.PrivateIP.Unmap(),
-		strings.Join(dests, " "), StrongswanUnitName, keepalivedIfacesPath)
+		strings.Join(dests, " "), StrongswanUnitName, KeepalivedUnitName, ReadyLabel, keepalivedIfacesPath)
 	return failoverHead + vars + failoverBody
 }
 
@@ -100,6 +100,8 @@ const failoverHead = `#!/bin/sh
 #   master: (keepalived has put the Floating IP on the public interface) assign it to this
 #           server, restart charon so it initiates from it now, move the network routes here.
 #   backup, fault, stop: stop charon; the new active gateway claims the address and the routes.
+#   ready: (cloud-init's last command) label this server ready once keepalived runs, so an apply
+#          that rolls the pair replaces the active gateway only when this one can take over.
 # The API token is read by curl from $CURLRC; it is never on a command line or in the log.
 set -u
 `
@@ -210,6 +212,33 @@ move_route() {
 	return 1
 }
 
+# mark_ready: adds the ready label to this server's labels (a PUT replaces them
+# all, so the current ones are read first and kept).
+mark_ready() {
+	server=$(cat "$INSTANCE_ID_FILE" 2>/dev/null)
+	case "$server" in ''|*[!0-9]*) log "no server ID in $INSTANCE_ID_FILE; cannot report ready"; return 1;; esac
+	if ! systemctl is-active --quiet "$KEEPALIVED_UNIT"; then
+		log "$KEEPALIVED_UNIT is not running; not reporting ready"
+		return 1
+	fi
+	n=0
+	while [ $n -lt $ATTEMPTS ]; do
+		n=$((n + 1))
+		code=$(api GET "/servers/$server")
+		if [ "$code" = 200 ]; then
+			labels=$(json 'json.dumps({**j["server"]["labels"], "'"$READY_LABEL"'": "true"})')
+			code=$(api PUT "/servers/$server" "{\"labels\":$labels}")
+			if [ "$code" = 200 ]; then
+				log "reported ready ($READY_LABEL on server $server)"
+				return 0
+			fi
+		fi
+		log "reporting ready: HTTP $code $(error_code); retrying"
+		sleep 1
+	done
+	return 1
+}
+
 # interfaces: finds the NIC holding this server's private IP and the one of the
 # default route, waiting for DHCP, and writes them as keepalived variables.
 interfaces() {
@@ -235,9 +264,13 @@ if [ "$state" = interfaces ]; then
 	interfaces
 	exit 0
 fi
+if [ "$state" = ready ]; then
+	mark_ready
+	exit
+fi
 case "$state" in
 master|backup|fault|stop) ;;
-*) echo "usage: $0 interfaces|master|backup|fault|stop" >&2; exit 2;;
+*) echo "usage: $0 interfaces|ready|master|backup|fault|stop" >&2; exit 2;;
 esac
 # The state is written before the lock is taken, so a master still looping
 # on the API sees a newer transition and stops claiming.
@@ -288,5 +321,8 @@ func addHA(cc *CloudConfig, g Gateway) {
 		// keepalived's package may have started it before runcmd; a
 		// restart runs notify_backup (stopping charon) and a fresh election.
 		{"systemctl", "restart", KeepalivedUnitName},
+		// Last: the label that lets a rolling apply replace the other
+		// server (ReadyLabel).
+		{FailoverScriptPath, "ready"},
 	}
 }

@@ -2,6 +2,7 @@ package cloudinit
 
 import (
 	"context"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -166,6 +167,23 @@ func TestFailoverScriptMovesFloatingIPAndRoutes(t *testing.T) {
 	}
 	if calls := run("backup"); !strings.Contains(calls, "systemctl stop "+StrongswanUnitName) {
 		t.Errorf("backup did not stop charon: %s", calls)
+	}
+
+	// ready (cloud-init's last command) adds the ready label and keeps the
+	// labels Terraform set: ownership and the configuration hash.
+	if _, _, err := c.Server.Update(ctx, &hcloud.Server{ID: standbyID}, hcloud.ServerUpdateOpts{
+		Labels: map[string]string{"crosscloud.dev/link": "l", "crosscloud.dev/config": "abc"}}); err != nil {
+		t.Fatal(err)
+	}
+	if calls := run("ready"); !strings.Contains(calls, "systemctl is-active --quiet "+KeepalivedUnitName) || !strings.Contains(calls, "reported ready") {
+		t.Errorf("ready did not check keepalived and report: %s", calls)
+	}
+	srv, _, err := c.Server.GetByID(ctx, standbyID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[string]string{"crosscloud.dev/link": "l", "crosscloud.dev/config": "abc", ReadyLabel: "true"}; !maps.Equal(srv.Labels, want) {
+		t.Fatalf("labels after ready: %v, want %v", srv.Labels, want)
 	}
 }
 

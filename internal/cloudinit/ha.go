@@ -35,6 +35,12 @@ const (
 	KeepalivedUnitName = "keepalived.service"
 	// DefaultAPIEndpoint is Hetzner Cloud's public API.
 	DefaultAPIEndpoint = "https://api.hetzner.cloud/v1"
+	// ReadyLabel is the label a gateway of a pair puts on its own server
+	// (value "true") once keepalived runs, so it can take over. An apply
+	// that rolls the pair replaces the active server only after the
+	// other one carries it; a new server never has it, because Terraform
+	// creates servers with its own labels only.
+	ReadyLabel = "crosscloud.dev/gateway-ready"
 	// VirtualRouterID is the VRRP router ID both servers of a pair use.
 	// Unicast adverts reach only the named peer, so pairs of different
 	// links on one network cannot collide and a constant is enough.
