@@ -262,3 +262,34 @@ func DeleteServer(ctx context.Context, c *hcloud.Client, id int64) error {
 		return Settle(ctx, c, res.Action, what)
 	})
 }
+
+// WaitServerLabel waits until server id carries the label key=value,
+// reading it every interval for at most budget. It is how a rolling apply
+// learns that a gateway of an HA pair finished booting (the server labels
+// itself, cloudinit.ReadyLabel): Hetzner reports a server running long
+// before its cloud-init is done.
+func WaitServerLabel(parent context.Context, c *hcloud.Client, id int64, key, value string, budget, interval time.Duration) error {
+	ctx, cancel := context.WithTimeout(parent, budget)
+	defer cancel()
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		srv, err := GetServer(ctx, c, id)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			return err
+		case err == nil && srv == nil:
+			return fmt.Errorf("server %d is gone", id)
+		case err == nil && srv.Labels[key] == value:
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			if parent.Err() != nil {
+				return parent.Err()
+			}
+			return fmt.Errorf("server %d has no label %s=%s after %s", id, key, value, budget)
+		case <-t.C:
+		}
+	}
+}
