@@ -28,7 +28,11 @@ func converge(ctx context.Context, c clouds, s spec, p *progress) error {
 	if err := preflightAzure(ctx, c, s); err != nil {
 		return err
 	}
-	return runSteps(ctx, linkgraph.Steps, stepRuns, &linkRun{c: c, s: s, p: p})
+	r := &linkRun{c: c, s: s, p: p}
+	if s.HA != nil {
+		r.roll = newPairRoll()
+	}
+	return runSteps(ctx, linkgraph.Steps, stepRuns, r)
 }
 
 func (p *progress) privateIP() netip.Addr {

@@ -128,7 +128,7 @@ func routesStep(ctx context.Context, r *linkRun) error {
 // gateway IP. A changed configuration replaces the server; its primary IP
 // and private IP carry over, so neither Azure nor the route notices.
 func gatewayServer(ctx context.Context, r *linkRun) error {
-	g := gatewayRole{name: serverName(r.s.Name), location: r.s.Location, primaryIPID: r.hzPeer.ID,
+	g := gatewayRole{role: rolePrimary, name: serverName(r.s.Name), location: r.s.Location, primaryIPID: r.hzPeer.ID,
 		ip: r.gwIP, peerIP: r.standbyIP, priority: priorityPrimary,
 		record: func(p *progress, id int64, ip netip.Addr) { p.ServerID, p.PrivateIP = id, ip }}
 	return ensureGateway(ctx, r, g, true)
@@ -137,6 +137,7 @@ func gatewayServer(ctx context.Context, r *linkRun) error {
 // gatewayRole is one server of the link: the only one, or one of an HA
 // pair.
 type gatewayRole struct {
+	role           int // rolePrimary or roleStandby
 	name, location string
 	primaryIPID    int64 // 0: Hetzner assigns a public IPv4 (the standby)
 	ip, peerIP     netip.Addr
@@ -150,8 +151,13 @@ type gatewayRole struct {
 // ensureGateway renders the role's cloud-init and makes sure a server
 // running exactly it exists; showConf publishes its swanctl.conf (both
 // servers of a pair run the same one).
-func ensureGateway(ctx context.Context, r *linkRun, g gatewayRole, showConf bool) error {
+func ensureGateway(ctx context.Context, r *linkRun, g gatewayRole, showConf bool) (err error) {
 	c, s, p := r.c, r.s, r.p
+	var id int64
+	if r.roll != nil {
+		// The other server of a pair may wait for this outcome.
+		defer func() { r.roll.finish(g.role, id, err) }()
+	}
 	n, fw := r.network, r.firewall
 	gw, err := r.gatewayConfigFor(g)
 	if err != nil {
@@ -179,6 +185,7 @@ func ensureGateway(ctx context.Context, r *linkRun, g gatewayRole, showConf bool
 	}
 	lbl := labels(s.Name)
 	lbl[configLabel] = configHash(hashed, s, g.hashLocation)
+	p.intendConfig(g.name, lbl[configLabel])
 	spec := hetzner.ServerSpec{
 		Name: g.name, ServerType: s.ServerType, Image: s.Image, Location: g.location,
 		SSHKeyIDs: s.SSHKeyIDs, UserData: string(userData), PrimaryIPID: g.primaryIPID, FirewallID: fw.ID,
@@ -189,6 +196,9 @@ func ensureGateway(ctx context.Context, r *linkRun, g gatewayRole, showConf bool
 		return err
 	}
 	if srv.Labels[configLabel] != lbl[configLabel] {
+		if err := r.beforeReplace(ctx, g, srv.ID); err != nil {
+			return err
+		}
 		if srv, err = hetzner.ReplaceServer(ctx, c.hc, srv.ID, spec); err != nil {
 			var gone *hetzner.NoGatewayError
 			if errors.As(err, &gone) {
@@ -199,6 +209,7 @@ func ensureGateway(ctx context.Context, r *linkRun, g gatewayRole, showConf bool
 			return err
 		}
 	}
+	id = srv.ID
 	p.update(func(p *progress) { g.record(p, srv.ID, g.ip) })
 	return nil
 }

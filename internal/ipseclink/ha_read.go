@@ -77,6 +77,7 @@ func observeHA(ctx context.Context, c clouds, s spec, p *progress, obs *observat
 		if ip := serverPrivateIP(standby, p.NetworkID); ip != p.HA.StandbyPrivateIP {
 			obs.driftf("standby gateway server %d holds private IP %v instead of %s", standby.ID, ip, p.HA.StandbyPrivateIP)
 		}
+		p.checkConfig(obs, "standby gateway server", standbyServerName(s.Name), standby)
 	}
 	if primaryGone && standby == nil {
 		diags.AddWarning("Both gateways lost",

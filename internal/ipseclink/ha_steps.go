@@ -76,7 +76,7 @@ func standbyServerStep(ctx context.Context, r *linkRun) error {
 	if s.HA == nil {
 		return nil
 	}
-	g := gatewayRole{name: standbyServerName(s.Name), location: s.HA.StandbyLocation,
+	g := gatewayRole{role: roleStandby, name: standbyServerName(s.Name), location: s.HA.StandbyLocation,
 		ip: r.standbyIP, peerIP: r.gwIP, priority: priorityStandby, hashLocation: true,
 		record: func(p *progress, id int64, ip netip.Addr) { p.HA.StandbyServerID, p.HA.StandbyPrivateIP = id, ip }}
 	return ensureGateway(ctx, r, g, false)

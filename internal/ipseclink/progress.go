@@ -23,6 +23,9 @@ type progress struct {
 	FirewallID  int64
 	ServerID    int64
 	PrivateIP   netip.Addr
+	// ServerConfig is the configuration hash each server (by name) is
+	// meant to run; private state, not an attribute (serverconfig.go).
+	ServerConfig map[string]string
 
 	PublicIPID      string
 	GatewayPublicIP netip.Addr

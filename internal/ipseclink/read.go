@@ -61,6 +61,7 @@ func (r *resourceImpl) Read(ctx context.Context, req resource.ReadRequest, resp 
 	}
 	p := progressFromState(&state)
 	p.KeyMAC = loadKeyMAC(ctx, req.Private, &resp.Diagnostics)
+	p.ServerConfig = loadServerConfig(ctx, req.Private, &resp.Diagnostics)
 	if p.Swanctl == "" {
 		// Imported: the server's configuration is what the link would render.
 		if gw, err := gatewayConfig(s, p.PublicIPv4, p.GatewayPublicIP, s.LocalPrefixes, s.RemotePrefixes, p.SharedKey); err == nil {
@@ -135,6 +136,7 @@ func observeHetzner(ctx context.Context, c clouds, s spec, p *progress, obs *obs
 		if ip := serverPrivateIP(srv, p.NetworkID); ip != p.PrivateIP {
 			obs.driftf("gateway server %d holds private IP %v instead of %s", srv.ID, ip, p.PrivateIP)
 		}
+		p.checkConfig(obs, "gateway server", serverName(s.Name), srv)
 	}
 	if ip, err := hetzner.GetPrimaryIP(ctx, c.hc, p.PrimaryIPID); err != nil {
 		return err

@@ -133,6 +133,7 @@ func (r *resourceImpl) Create(ctx context.Context, req resource.CreateRequest, r
 	}
 	err := converge(ctx, c, s, p)
 	r.finish(ctx, &plan, p, &resp.State, &resp.Diagnostics)
+	storeServerConfig(ctx, resp.Private, p.ServerConfig, &resp.Diagnostics)
 	if p.KeyWriteOnly {
 		// Before the error check: a failed create is tainted and its
 		// private state dropped, which is fine (it will be replaced).
@@ -175,6 +176,8 @@ func (r *resourceImpl) Update(ctx context.Context, req resource.UpdateRequest, r
 	}
 
 	p := progressFromState(&state)
+	// What this apply does not reach (it fails early) stays intended.
+	p.ServerConfig = loadServerConfig(ctx, req.Private, &resp.Diagnostics)
 	switch wo := writeOnlyKey(ctx, req.Config, &resp.Diagnostics); {
 	case wo != "":
 		// The configured write-only key is the truth: a version bump
@@ -213,6 +216,7 @@ func (r *resourceImpl) Update(ctx context.Context, req resource.UpdateRequest, r
 		wo = p.SharedKey
 	}
 	storeKeyMAC(ctx, resp.Private, wo, &resp.Diagnostics)
+	storeServerConfig(ctx, resp.Private, p.ServerConfig, &resp.Diagnostics)
 	if err != nil {
 		resp.Diagnostics.AddError("Updating the link failed",
 			fmt.Sprintf("%v\n\nWhat was changed so far is recorded; run `terraform apply` again to finish.", err))

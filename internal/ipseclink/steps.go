@@ -38,6 +38,7 @@ type linkRun struct {
 	fip             *hcloud.FloatingIP // FloatingIP (high availability)
 	publicIPID2     string             // PublicIP: the second instance's (high availability)
 	azPeer2         netip.Addr         // PublicIP: the second instance's address
+	roll            *pairRoll          // high availability: the servers' replacement order
 }
 
 // stepFunc runs one declared step.

@@ -1,0 +1,114 @@
+package ipseclink
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/cloudinit"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/hetzner"
+)
+
+// Rolling replacement of an HA pair. A change baked into the servers
+// (policy, key, server_type, image, SSH keys, token version) replaces
+// both. Replaced together, the link would be down as long as with one
+// server; so the passive server (the one not holding the Floating IP) is
+// replaced first, and the active one only once the new passive server has
+// reported ready (cloudinit.ReadyLabel: keepalived runs, it can take
+// over). Deleting the active server then is the failover: the other's
+// keepalived misses three adverts and claims the address and the routes.
+// The tunnel is down for one failover. When neither holds the address
+// there is no tunnel to keep, and both are replaced at once.
+
+// Roles of the pair's servers, an index into pairRoll.
+const (
+	rolePrimary = iota
+	roleStandby
+)
+
+// Bounds of the wait for the replaced passive server. A real boot installs
+// strongSwan and keepalived first: minutes (the lab boots in about a
+// minute from a local mirror, docs/facts/strongswan-and-lab.md).
+// readyBudget is atomic because tests shorten it while other links run.
+var (
+	readyBudget   atomic.Int64 // a time.Duration
+	readyInterval = 2 * time.Second
+)
+
+func init() { readyBudget.Store(int64(15 * time.Minute)) }
+
+// pairRoll lets the active server's step wait for the other's: each role's
+// ensureGateway reports its outcome once, whatever it was.
+type pairRoll struct {
+	done [2]chan struct{}
+	mu   sync.Mutex
+	id   [2]int64
+	err  [2]error
+}
+
+func newPairRoll() *pairRoll {
+	return &pairRoll{done: [2]chan struct{}{make(chan struct{}), make(chan struct{})}}
+}
+
+// finish records a role's outcome; only the first call counts.
+func (pr *pairRoll) finish(role int, id int64, err error) {
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	select {
+	case <-pr.done[role]:
+		return
+	default:
+	}
+	pr.id[role], pr.err[role] = id, err
+	close(pr.done[role])
+}
+
+// wait returns the role's outcome once it has one.
+func (pr *pairRoll) wait(ctx context.Context, role int) (int64, error) {
+	select {
+	case <-pr.done[role]:
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	return pr.id[role], pr.err[role]
+}
+
+// beforeReplace runs before a pair's server is replaced: the passive one
+// goes at once; the active one waits until the other server is rebuilt
+// (if it had to be) and ready to take over. On any doubt it refuses, so
+// the tunnel stays up on the old configuration and the next apply tries
+// again.
+func (r *linkRun) beforeReplace(ctx context.Context, g gatewayRole, id int64) error {
+	if r.s.HA == nil || r.fip == nil || r.roll == nil {
+		return nil
+	}
+	st, err := hetzner.GetFloatingIP(ctx, r.c.hc, r.fip.ID)
+	if err != nil {
+		return err
+	}
+	if st == nil || st.ServerID != id {
+		return nil
+	}
+	other := 1 - g.role
+	tflog.Info(ctx, "rolling the HA pair: the active server waits for the other one", map[string]any{"active_server": id})
+	otherID, err := r.roll.wait(ctx, other)
+	if err != nil {
+		return fmt.Errorf("server %q (%d) holds the Floating IP and was not replaced, so the tunnel stays up on the old configuration: the other server failed: %w", g.name, id, err)
+	}
+	if otherID == 0 {
+		return fmt.Errorf("server %q (%d) holds the Floating IP and was not replaced: the other server does not exist", g.name, id)
+	}
+	tflog.Info(ctx, "rolling the HA pair: waiting for the other server to report ready", map[string]any{"server": otherID, "label": cloudinit.ReadyLabel})
+	if err := hetzner.WaitServerLabel(ctx, r.c.hc, otherID, cloudinit.ReadyLabel, "true", time.Duration(readyBudget.Load()), readyInterval); err != nil {
+		return fmt.Errorf("server %q (%d) holds the Floating IP and was not replaced, so the tunnel stays up on the old configuration: "+
+			"the other gateway server has not reported ready (%w). Look at its cloud-init and keepalived (journalctl -t crosscloud-failover), then apply again",
+			g.name, id, err)
+	}
+	return nil
+}

@@ -1,0 +1,269 @@
+package ipseclink_test
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"net"
+	"regexp"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hetznercloud/hcloud-go/v2/hcloud"
+
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/cloudinit"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/ipseclink"
+)
+
+// bootDelay is how long the stand-in gateways take from "the API knows the
+// server" to "keepalived runs"; long against the emulator's actions, so an
+// apply that does not wait for it shows.
+const bootDelay = 1500 * time.Millisecond
+
+// pairAgents plays, through the Hetzner API only, what the gateways' own
+// software does there (the lab runs the real one, internal/sim/labsync):
+// cloud-init labels a server ready bootDelay after it appears
+// (cloudinit.ReadyLabel), and the surviving server's keepalived claims the
+// Floating IP and the route when the holder disappears. It records when
+// each server was seen to go and when each reported ready.
+type pairAgents struct {
+	hc        *hcloud.Client
+	fipID     int64
+	networkID int64
+	mu        sync.Mutex
+	firstSeen map[int64]time.Time
+	readyAt   map[int64]time.Time
+	goneAt    map[int64]time.Time
+	stop      chan struct{}
+	done      chan struct{}
+}
+
+func startPairAgents(hc *hcloud.Client, fipID, networkID int64) *pairAgents {
+	a := &pairAgents{hc: hc, fipID: fipID, networkID: networkID, firstSeen: map[int64]time.Time{}, readyAt: map[int64]time.Time{},
+		goneAt: map[int64]time.Time{}, stop: make(chan struct{}), done: make(chan struct{})}
+	go a.run()
+	return a
+}
+
+func (a *pairAgents) run() {
+	defer close(a.done)
+	ctx := context.Background()
+	ips := map[string]string{"hel1-weu-gw": "10.0.1.1", "hel1-weu-gw-b": "10.0.1.2"}
+	for {
+		select {
+		case <-a.stop:
+			return
+		case <-time.After(5 * time.Millisecond):
+		}
+		present := map[int64]*hcloud.Server{}
+		for name := range ips {
+			if srv, _, err := a.hc.Server.GetByName(ctx, name); err == nil && srv != nil {
+				present[srv.ID] = srv
+			}
+		}
+		a.mu.Lock()
+		now := time.Now()
+		for id := range a.firstSeen {
+			if _, ok := present[id]; !ok && a.goneAt[id].IsZero() {
+				a.goneAt[id] = now
+			}
+		}
+		for id, srv := range present {
+			if a.firstSeen[id].IsZero() {
+				a.firstSeen[id] = now
+			}
+			if a.readyAt[id].IsZero() && now.Sub(a.firstSeen[id]) >= bootDelay {
+				l := maps.Clone(srv.Labels)
+				l[cloudinit.ReadyLabel] = "true"
+				if _, _, err := a.hc.Server.Update(ctx, srv, hcloud.ServerUpdateOpts{Labels: l}); err == nil {
+					a.readyAt[id] = time.Now()
+				}
+			}
+		}
+		ready := a.readyAt
+		a.mu.Unlock()
+		// keepalived: the holder is gone, a ready survivor takes over.
+		fip, _, err := a.hc.FloatingIP.GetByID(ctx, a.fipID)
+		if err != nil || fip == nil || fip.Server != nil {
+			continue
+		}
+		// A failed attempt (the chosen server was deleted meanwhile)
+		// is tried again on the next pass, as the agent's loop does.
+		for id, srv := range present {
+			if !ready[id].IsZero() {
+				_ = a.takeOver(ctx, id, ips[srv.Name])
+				break
+			}
+		}
+	}
+}
+
+// takeOver is the notify script's master path: assign, then move the route.
+func (a *pairAgents) takeOver(ctx context.Context, server int64, ip string) error {
+	act, _, err := a.hc.FloatingIP.Assign(ctx, &hcloud.FloatingIP{ID: a.fipID}, &hcloud.Server{ID: server})
+	if err == nil {
+		err = a.hc.Action.WaitFor(ctx, act)
+	}
+	if err != nil {
+		return fmt.Errorf("claiming the Floating IP for %d: %w", server, err)
+	}
+	n, _, err := a.hc.Network.GetByID(ctx, a.networkID)
+	if err != nil {
+		return err
+	}
+	_, dest, _ := net.ParseCIDR("10.1.0.0/16")
+	for _, r := range n.Routes {
+		if r.Destination.String() == dest.String() && !r.Gateway.Equal(net.ParseIP(ip)) {
+			act, _, err := a.hc.Network.DeleteRoute(ctx, n, hcloud.NetworkDeleteRouteOpts{Route: r})
+			if err == nil {
+				err = a.hc.Action.WaitFor(ctx, act)
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
+	act, _, err = a.hc.Network.AddRoute(ctx, n, hcloud.NetworkAddRouteOpts{Route: hcloud.NetworkRoute{Destination: dest, Gateway: net.ParseIP(ip)}})
+	if err == nil {
+		err = a.hc.Action.WaitFor(ctx, act)
+	}
+	return err
+}
+
+func (a *pairAgents) halt() {
+	close(a.stop)
+	<-a.done
+}
+
+// A change baked into both servers (here the token's version) rolls the
+// pair: the passive server is replaced first, and the active one only
+// after the new passive server reported ready, so one server that can
+// carry the tunnel exists throughout and the link is down for one
+// failover. Afterwards the routes follow whichever server holds the
+// Floating IP, and the state says which one that is.
+func TestAccLinkHARollingReplacement(t *testing.T) {
+	s := newSite(t)
+	hc := s.sim.HCloud()
+	var primary, standby, fipID int64
+	var agents *pairAgents
+	defer func() {
+		if agents != nil {
+			agents.halt()
+		}
+	}()
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories,
+		CheckDestroy:             s.checkDestroyed(t),
+		Steps: []resource.TestStep{{
+			Config:            s.haConfig(`standby_location = "fsn1"`),
+			ConfigStateChecks: healthy(),
+			Check: func(st *terraform.State) error {
+				primary, standby, fipID = attrInt(st, "hetzner_server_id"), attrInt(st, "hetzner_standby_server_id"), attrInt(st, "hetzner_floating_ip_id")
+				return nil
+			},
+		}, {
+			PreConfig: func() {
+				agents = startPairAgents(hc, fipID, networkIDOf(t, s))
+			},
+			Config:            s.haConfig("standby_location = \"fsn1\"\n      hcloud_token_wo_version = 2"),
+			ConfigStateChecks: healthy(),
+			Check: func(st *terraform.State) error {
+				agents.halt()
+				a := agents
+				agents = nil
+				newPrimary, newStandby := attrInt(st, "hetzner_server_id"), attrInt(st, "hetzner_standby_server_id")
+				if newPrimary == primary || newStandby == standby {
+					return fmt.Errorf("servers %d/%d -> %d/%d: a new token version must replace both", primary, standby, newPrimary, newStandby)
+				}
+				a.mu.Lock()
+				defer a.mu.Unlock()
+				if a.goneAt[standby].IsZero() || a.goneAt[primary].IsZero() {
+					return fmt.Errorf("the old servers %d and %d were not both seen to go: %v", primary, standby, a.goneAt)
+				}
+				if !a.goneAt[standby].Before(a.goneAt[primary]) {
+					return fmt.Errorf("the active server %d went at %s, before the passive one %d (%s): the passive one must go first",
+						primary, a.goneAt[primary].Format(time.StampMilli), standby, a.goneAt[standby].Format(time.StampMilli))
+				}
+				if r := a.readyAt[newStandby]; r.IsZero() || !r.Before(a.goneAt[primary]) {
+					return fmt.Errorf("the active server %d went at %s, before the new passive server %d reported ready (at %s)",
+						primary, a.goneAt[primary].Format(time.StampMilli), newStandby, a.readyAt[newStandby].Format(time.StampMilli))
+				}
+				fip, _, err := hc.FloatingIP.GetByID(context.Background(), fipID)
+				if err != nil || fip.Server == nil {
+					return fmt.Errorf("after the roll the Floating IP is held by nobody (%v)", err)
+				}
+				want := map[int64]string{newPrimary: "10.0.1.1", newStandby: "10.0.1.2"}[fip.Server.ID]
+				if gw, ok := s.route(t, networkID(st), "10.1.0.0/16"); !ok || gw != want {
+					return fmt.Errorf("route -> %q, want the holder %d at %q", gw, fip.Server.ID, want)
+				}
+				if got := attrInt(st, "hetzner_active_server_id"); got != fip.Server.ID {
+					return fmt.Errorf("hetzner_active_server_id %d, want the holder %d", got, fip.Server.ID)
+				}
+				return nil
+			},
+		}},
+	})
+}
+
+// When the replaced passive server never reports ready, the apply fails
+// saying so, and the active server is left alone: it keeps the Floating
+// IP, the route and the tunnel on the old configuration. The next apply,
+// once the passive server is up, finishes the roll.
+func TestAccLinkHARollingWaitsForReady(t *testing.T) {
+	s := newSite(t)
+	hc := s.sim.HCloud()
+	ctx := context.Background()
+	var primary, standby, fipID int64
+	var agents *pairAgents
+	defer func() {
+		if agents != nil {
+			agents.halt()
+		}
+	}()
+	rolled := s.haConfig("standby_location = \"fsn1\"\n      hcloud_token_wo_version = 2")
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories,
+		CheckDestroy:             s.checkDestroyed(t),
+		Steps: []resource.TestStep{{
+			Config: s.haConfig(`standby_location = "fsn1"`),
+			Check: func(st *terraform.State) error {
+				primary, standby, fipID = attrInt(st, "hetzner_server_id"), attrInt(st, "hetzner_standby_server_id"), attrInt(st, "hetzner_floating_ip_id")
+				return nil
+			},
+		}, {
+			PreConfig: func() {
+				previous := ipseclink.SetReadyBudget(4 * time.Second)
+				t.Cleanup(func() { ipseclink.SetReadyBudget(previous) })
+			},
+			Config:      rolled,
+			ExpectError: regexp.MustCompile(`holds the Floating IP and was not replaced, so the\s+tunnel stays up(.|\s)*has not\s+reported ready`),
+		}, {
+			PreConfig: func() {
+				if srv, _, err := hc.Server.GetByID(ctx, primary); err != nil || srv == nil {
+					t.Fatalf("the active server %d was deleted although its replacement never became ready (%v)", primary, err)
+				}
+				if b, _, err := hc.Server.GetByName(ctx, "hel1-weu-gw-b"); err != nil || b == nil || b.ID == standby {
+					t.Fatalf("the passive server should have been replaced first: %v %v", b, err)
+				}
+				if fip, _, err := hc.FloatingIP.GetByID(ctx, fipID); err != nil || fip.Server == nil || fip.Server.ID != primary {
+					t.Fatalf("the Floating IP left the active server: %v %v", fip, err)
+				}
+				if gw, ok := s.route(t, networkIDOf(t, s), "10.1.0.0/16"); !ok || gw != "10.0.1.1" {
+					t.Fatalf("route -> %q, want the active server 10.0.1.1", gw)
+				}
+				agents = startPairAgents(hc, fipID, networkIDOf(t, s))
+			},
+			Config:            rolled,
+			ConfigStateChecks: healthy(),
+			Check: func(st *terraform.State) error {
+				if attrInt(st, "hetzner_server_id") == primary {
+					return fmt.Errorf("the second apply did not finish the roll: server %d is still the old one", primary)
+				}
+				return nil
+			},
+		}},
+	})
+}
