@@ -117,10 +117,11 @@ func PlacementGroupDrift(srv *hcloud.Server, id int64) string {
 var placementPropagation = 2 * time.Minute
 
 // DeletePlacementGroup deletes the group; a missing one counts as success.
-// Call it after the servers in it are deleted. Whether Hetzner deletes a
-// group that still has servers is unverified (docs/facts/hetzner.md), so a
-// group still holding a live server is refused here, naming the server,
-// instead of relying on either behaviour.
+// Call it after the servers in it are deleted (a link leaving HA keeps its
+// active server, so it keeps the group too until the link goes). Whether
+// Hetzner deletes a group that still has servers is unverified
+// (docs/facts/hetzner.md), so a group still holding a live server is
+// refused here, naming the server, instead of relying on either behaviour.
 func DeletePlacementGroup(ctx context.Context, c *hcloud.Client, id int64) error {
 	what := fmt.Sprintf("delete placement group %d", id)
 	return RetryWith(ctx, what, []RetryOn{{Codes: []hcloud.ErrorCode{hcloud.ErrorCodeResourceInUse}, Budget: placementPropagation,
@@ -135,8 +136,8 @@ func DeletePlacementGroup(ctx context.Context, c *hcloud.Client, id int64) error
 				return err
 			}
 			if srv != nil {
-				return fmt.Errorf("%s: server %q (id %d) is still in the group; crosscloud deletes its own gateway servers first, "+
-					"so this one was added by someone else: delete it or remove it from the group, then apply again", what, srv.Name, sid)
+				return fmt.Errorf("%s: server %q (id %d) is still in the group; delete that server or remove it from the group "+
+					"(remove_from_placement_group), then apply again", what, srv.Name, sid)
 			}
 		}
 		_, err = c.PlacementGroup.Delete(ctx, g)
