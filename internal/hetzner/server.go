@@ -23,6 +23,12 @@ type ServerSpec struct {
 	PrimaryIPID, FirewallID, NetworkID int64
 	PrivateIP                          netip.Addr
 	Labels                             map[string]string
+	// PlacementGroupID is the spread placement group the server is created
+	// in (0: none), so the two servers of an HA pair never share a physical
+	// host (placementgroup.go). It only acts on a create: an adopted server
+	// is not moved, since that needs it powered off (PlacementGroupDrift
+	// reports it); a replaced server is created in the group again.
+	PlacementGroupID int64
 }
 
 // EnsureServer returns the server named spec.Name, attached to the network
@@ -32,6 +38,9 @@ type ServerSpec struct {
 // are: callers compare them (e.g. a config hash) to decide on ReplaceServer.
 func EnsureServer(ctx context.Context, c *hcloud.Client, spec ServerSpec) (*hcloud.Server, error) {
 	what := fmt.Sprintf("server %q", spec.Name)
+	if spec.PlacementGroupID < 0 {
+		return nil, fmt.Errorf("%s: placement group ID %d is not an ID (0 means none)", what, spec.PlacementGroupID)
+	}
 	var srv *hcloud.Server
 	err := RetryWith(ctx, what, []RetryOn{capacityRetry(spec)}, func(ctx context.Context) error {
 		found, _, err := c.Server.GetByName(ctx, spec.Name)
@@ -103,6 +112,9 @@ func serverCreateOpts(spec ServerSpec) hcloud.ServerCreateOpts {
 	}
 	if spec.PrimaryIPID != 0 {
 		opts.PublicNet.IPv4 = &hcloud.PrimaryIP{ID: spec.PrimaryIPID}
+	}
+	if spec.PlacementGroupID != 0 {
+		opts.PlacementGroup = &hcloud.PlacementGroup{ID: spec.PlacementGroupID}
 	}
 	if spec.FirewallID != 0 {
 		opts.Firewalls = []*hcloud.ServerCreateFirewall{{Firewall: hcloud.Firewall{ID: spec.FirewallID}}}
@@ -197,7 +209,9 @@ func applyFirewall(ctx context.Context, c *hcloud.Client, id, firewallID int64, 
 // can be ordered (CheckOrderable: type offered, available and not
 // deprecated in the location, image present); a refusal leaves the old
 // server running. Capacity errors on the create are retried (capacityRetry);
-// if the create still fails, the error is a *NoGatewayError.
+// if the create still fails, the error is a *NoGatewayError. The new server
+// joins spec.PlacementGroupID like the old one did; the old one leaves the
+// group when it is deleted, so a full group (10 servers) is no obstacle.
 func ReplaceServer(ctx context.Context, c *hcloud.Client, old int64, spec ServerSpec) (*hcloud.Server, error) {
 	if _, err := CheckOrderable(ctx, c, spec.Location, spec.ServerType, spec.Image); err != nil {
 		return nil, fmt.Errorf("replace server %q: nothing was deleted, the current gateway server %d keeps running: %w", spec.Name, old, err)

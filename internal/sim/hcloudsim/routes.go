@@ -31,6 +31,8 @@ func buildKinds() map[string]*kind {
 			get: getFloatingIP, update: updateFloatingIP, del: deleteFloatingIP, actions: floatingIPActions},
 		"firewalls": {resType: "firewall", list: listFirewalls, create: createFirewall,
 			get: getFirewall, update: updateFirewall, del: deleteFirewall, actions: firewallActions},
+		"placement_groups": {resType: "placement_group", list: listPlacementGroups, create: createPlacementGroup,
+			get: getPlacementGroup, update: updatePlacementGroup, del: deletePlacementGroup},
 		"ssh_keys": {resType: "ssh_key", list: listSSHKeys, create: createSSHKey,
 			get: getSSHKey, update: updateSSHKey, del: deleteSSHKey},
 		"load_balancers": {resType: "load_balancer", list: listLoadBalancers, create: createLoadBalancer,

@@ -1,9 +1,10 @@
 // Package hcloudsim emulates the part of the Hetzner Cloud API that the
 // crosscloud provider and its users' other tooling use: networks, servers,
-// primary IPs, firewalls, SSH keys, the read-only catalogue and actions. It
-// speaks hcloud-go's schema types on the wire, answers in Hetzner's error
-// shape and enforces the validation rules of docs/facts/hcloud-rules.md, so the provider's
-// acceptance tests exercise the same failure paths as against the real API.
+// primary IPs, Floating IPs, firewalls, placement groups, SSH keys, the
+// read-only catalogue and actions. It speaks hcloud-go's schema types on the
+// wire, answers in Hetzner's error shape and enforces the validation rules of
+// docs/facts/hcloud-rules.md, so the provider's acceptance tests exercise the
+// same failure paths as against the real API.
 package hcloudsim
 
 import (

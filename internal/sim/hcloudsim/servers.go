@@ -62,6 +62,7 @@ func (s *Server) serverView(r *serverRec) schema.Server {
 	}
 	v.Volumes, v.LoadBalancers = []int64{}, []int64{}
 	v.Locked = s.lockedBy("server", r.Server.ID) != nil
+	v.PlacementGroup = s.placementGroupOf(r.Server.ID)
 	return v
 }
 
@@ -150,6 +151,14 @@ func createServer(c *call) (int, any, *apiError) {
 		}
 		plans = append(plans, p)
 	}
+	var group *schema.PlacementGroup
+	if req.PlacementGroup != 0 {
+		g, err := s.checkJoin(req.PlacementGroup)
+		if err != nil {
+			return 0, nil, err
+		}
+		group = g
+	}
 	// Capacity is decided last: Hetzner validates the request first, and a
 	// valid request can still find no room (capacity.go).
 	if err := s.capacityFault(typ, loc.Name); err != nil {
@@ -167,6 +176,9 @@ func createServer(c *call) (int, any, *apiError) {
 		f.AppliedTo = append(f.AppliedTo, serverResource(r.Server.ID))
 	}
 	s.st.Servers[r.Server.ID] = r
+	if group != nil {
+		group.Servers = append(group.Servers, r.Server.ID)
+	}
 	sref := ref{ID: r.Server.ID, Type: "server"}
 	a, _ := c.newAction("create_server", sref, sref)
 	a.ServerID, a.ServerStatus = r.Server.ID, "running"
@@ -302,6 +314,7 @@ func deleteServer(c *call, id int64) (int, any, *apiError) {
 		// Its private IPs and firewall attachments are released only
 		// after a delay (propagation.go).
 		s.serverDeleted(r, a.FinishAt)
+		s.leavePlacementGroups(id)
 		for pid, p := range s.st.PrimaryIPs {
 			if p.AssigneeID != nil && *p.AssigneeID == id {
 				if p.AutoDelete {

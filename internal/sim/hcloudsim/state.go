@@ -25,6 +25,9 @@ type state struct {
 	FloatingIPs map[int64]*schema.FloatingIP `json:"floating_ips"`
 	Firewalls   map[int64]*schema.Firewall   `json:"firewalls"`
 	SSHKeys     map[int64]*schema.SSHKey     `json:"ssh_keys"`
+	// PlacementGroups hold their members; a server's placement_group is
+	// derived from them (placementgroups.go).
+	PlacementGroups map[int64]*schema.PlacementGroup `json:"placement_groups"`
 	// LoadBalancers are emulated only as network members (loadbalancers.go).
 	LoadBalancers map[int64]*schema.LoadBalancer `json:"load_balancers"`
 	Actions       map[int64]*actionRec           `json:"actions"`
@@ -46,15 +49,16 @@ type serverRec struct {
 
 func newState() *state {
 	return &state{
-		Seq:           map[string]int64{},
-		Networks:      map[int64]*schema.Network{},
-		Servers:       map[int64]*serverRec{},
-		PrimaryIPs:    map[int64]*schema.PrimaryIP{},
-		FloatingIPs:   map[int64]*schema.FloatingIP{},
-		Firewalls:     map[int64]*schema.Firewall{},
-		SSHKeys:       map[int64]*schema.SSHKey{},
-		LoadBalancers: map[int64]*schema.LoadBalancer{},
-		Actions:       map[int64]*actionRec{},
+		Seq:             map[string]int64{},
+		Networks:        map[int64]*schema.Network{},
+		Servers:         map[int64]*serverRec{},
+		PrimaryIPs:      map[int64]*schema.PrimaryIP{},
+		FloatingIPs:     map[int64]*schema.FloatingIP{},
+		Firewalls:       map[int64]*schema.Firewall{},
+		SSHKeys:         map[int64]*schema.SSHKey{},
+		PlacementGroups: map[int64]*schema.PlacementGroup{},
+		LoadBalancers:   map[int64]*schema.LoadBalancer{},
+		Actions:         map[int64]*actionRec{},
 	}
 }
 
@@ -85,6 +89,7 @@ func (s *Server) UnmarshalState(data []byte) error {
 	st.FloatingIPs = or(st.FloatingIPs, fresh.FloatingIPs)
 	st.Firewalls = or(st.Firewalls, fresh.Firewalls)
 	st.SSHKeys = or(st.SSHKeys, fresh.SSHKeys)
+	st.PlacementGroups = or(st.PlacementGroups, fresh.PlacementGroups)
 	st.LoadBalancers = or(st.LoadBalancers, fresh.LoadBalancers)
 	st.Actions = or(st.Actions, fresh.Actions)
 	running := map[int64]*actionRec{}
@@ -142,6 +147,9 @@ func (s *Server) Resources() []simenv.Resource {
 	}
 	for _, k := range s.st.SSHKeys {
 		add("ssh_key", k.ID, k.Name)
+	}
+	for _, g := range s.st.PlacementGroups {
+		add("placement_group", g.ID, g.Name)
 	}
 	for _, lb := range s.st.LoadBalancers {
 		add("load_balancer", lb.ID, lb.Name)
