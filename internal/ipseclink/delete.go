@@ -88,6 +88,13 @@ func teardownHetzner(ctx context.Context, c clouds, s spec, p *progress) error {
 			return err
 		}
 	}
+	// After both servers: Hetzner may refuse a group that has members.
+	if p.HA.PlacementGroupID != 0 {
+		if err := hetzner.DeletePlacementGroup(ctx, c.hc, p.HA.PlacementGroupID); err != nil {
+			return err
+		}
+		p.update(func(p *progress) { p.HA.PlacementGroupID = 0 })
+	}
 	if err := hetzner.DeleteFirewall(ctx, c.hc, p.FirewallID); err != nil {
 		return err
 	}

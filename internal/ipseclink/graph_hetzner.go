@@ -189,7 +189,7 @@ func ensureGateway(ctx context.Context, r *linkRun, g gatewayRole, showConf bool
 	spec := hetzner.ServerSpec{
 		Name: g.name, ServerType: s.ServerType, Image: s.Image, Location: g.location,
 		SSHKeyIDs: s.SSHKeyIDs, UserData: string(userData), PrimaryIPID: g.primaryIPID, FirewallID: fw.ID,
-		NetworkID: n.ID, PrivateIP: g.ip, Labels: lbl,
+		NetworkID: n.ID, PrivateIP: g.ip, Labels: lbl, PlacementGroupID: r.placementGroup,
 	}
 	srv, err := hetzner.EnsureServer(ctx, c.hc, spec)
 	if err != nil {

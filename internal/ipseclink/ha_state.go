@@ -20,6 +20,17 @@ type haProgress struct {
 	ActiveServerID        int64
 	SecondPublicIPID      string
 	GatewaySecondPublicIP netip.Addr
+	// PlacementGroupID is the spread group both servers are created in.
+	// It outlives leaving HA (the remaining server is still in it) and
+	// goes with the link.
+	PlacementGroupID int64
+}
+
+// pair reports whether anything of the pair itself is left to remove when
+// high_availability goes; the placement group is not (see above).
+func (h haProgress) pair() bool {
+	h.PlacementGroupID = 0
+	return h != haProgress{}
 }
 
 func haComputedAttributes() map[string]schema.Attribute {
@@ -29,6 +40,8 @@ func haComputedAttributes() map[string]schema.Attribute {
 			MarkdownDescription: "High availability: ID of the Floating IP the pair shares (its address is `hetzner_public_ipv4`). Null for one server."},
 		"hetzner_standby_server_id": schema.Int64Attribute{Computed: true,
 			MarkdownDescription: "High availability: ID of the second gateway server (`<name>-gw-b`; `hetzner_server_id` is `<name>-gw`)."},
+		"hetzner_placement_group_id": schema.Int64Attribute{Computed: true, PlanModifiers: keep,
+			MarkdownDescription: "High availability: ID of the spread placement group (`<name>-gw-spread`) the servers are created in, so no one physical host carries both. It stays after `high_availability` is removed (the remaining server is in it) and is deleted with the link."},
 		"hetzner_standby_private_ip": computedID("High availability: private IP of the second gateway server."),
 		"hetzner_active_server_id": schema.Int64Attribute{Computed: true,
 			MarkdownDescription: "High availability: the server that held the Floating IP at the last refresh (the active gateway); null when neither does."},
@@ -43,6 +56,7 @@ func haProgressFromState(m *model) haProgress {
 		StandbyServerID:  m.HetznerStandbyServerID.ValueInt64(),
 		ActiveServerID:   m.HetznerActiveServerID.ValueInt64(),
 		SecondPublicIPID: m.AzureSecondPublicIPID.ValueString(),
+		PlacementGroupID: m.HetznerPlacementGroupID.ValueInt64(),
 	}
 	h.StandbyPrivateIP, _ = netip.ParseAddr(m.HetznerStandbyPrivateIP.ValueString())
 	h.GatewaySecondPublicIP, _ = netip.ParseAddr(m.AzureGatewaySecondPublicIP.ValueString())
@@ -65,8 +79,41 @@ func (h haProgress) writeTo(m *model) {
 	}
 	m.HetznerFloatingIPID, m.HetznerStandbyServerID = i64(h.FloatingIPID), i64(h.StandbyServerID)
 	m.HetznerActiveServerID, m.HetznerStandbyPrivateIP = i64(h.ActiveServerID), addr(h.StandbyPrivateIP)
+	m.HetznerPlacementGroupID = i64(h.PlacementGroupID)
 	m.AzureSecondPublicIPID, m.AzureGatewaySecondPublicIP = types.StringNull(), addr(h.GatewaySecondPublicIP)
 	if h.SecondPublicIPID != "" {
 		m.AzureSecondPublicIPID = types.StringValue(h.SecondPublicIPID)
+	}
+}
+
+// planHAToggle plans the pair's computed values when high_availability
+// comes or goes. UseStateForUnknown would keep the previous values, null
+// or not; turning HA on makes them known only after apply, turning it off
+// makes them null (the placement group stays, see haProgress), and either
+// way hetzner_public_ipv4 moves between the primary IP and the Floating IP.
+func planHAToggle(state, plan *model, haOn bool) {
+	stateOn := false
+	if v, ok := state.Hetzner.Attributes()["high_availability"]; ok {
+		stateOn = !v.IsNull()
+	}
+	switch {
+	case haOn && !stateOn:
+		for _, v := range []*types.Int64{&plan.HetznerFloatingIPID, &plan.HetznerStandbyServerID, &plan.HetznerActiveServerID} {
+			*v = types.Int64Unknown()
+		}
+		for _, v := range []*types.String{&plan.HetznerStandbyPrivateIP, &plan.AzureSecondPublicIPID, &plan.AzureGatewaySecondPublicIP, &plan.HetznerPublicIPv4} {
+			*v = types.StringUnknown()
+		}
+		if state.HetznerPlacementGroupID.IsNull() {
+			plan.HetznerPlacementGroupID = types.Int64Unknown()
+		}
+	case !haOn && stateOn:
+		for _, v := range []*types.Int64{&plan.HetznerFloatingIPID, &plan.HetznerStandbyServerID, &plan.HetznerActiveServerID} {
+			*v = types.Int64Null()
+		}
+		for _, v := range []*types.String{&plan.HetznerStandbyPrivateIP, &plan.AzureSecondPublicIPID, &plan.AzureGatewaySecondPublicIP} {
+			*v = types.StringNull()
+		}
+		plan.HetznerPublicIPv4 = types.StringUnknown()
 	}
 }

@@ -27,6 +27,25 @@ func floatingIPStep(ctx context.Context, r *linkRun) error {
 	return nil
 }
 
+// placementGroupStep ensures the spread placement group both servers are
+// created in, so one host failure cannot take both (docs/facts/hetzner.md,
+// "Placement groups"). A server already running outside it (the single
+// server of a link that turns HA on is rebuilt anyway) is not moved: that
+// needs a power-off.
+func placementGroupStep(ctx context.Context, r *linkRun) error {
+	s := r.s
+	if s.HA == nil {
+		return nil
+	}
+	pg, err := hetzner.EnsurePlacementGroup(ctx, r.c.hc, hetzner.PlacementGroupSpec{Name: placementGroupName(s.Name), Labels: labels(s.Name)})
+	if err != nil {
+		return err
+	}
+	r.p.update(func(p *progress) { p.HA.PlacementGroupID = pg.ID })
+	r.placementGroup = pg.ID
+	return nil
+}
+
 // privateIPsStep decides the servers' private IPs before either exists:
 // each server's keepalived names the other's address, so neither can be
 // rendered before both are known. A chosen address is kept (progress), so

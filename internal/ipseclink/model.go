@@ -46,6 +46,7 @@ type model struct {
 	HetznerStandbyServerID     types.Int64  `tfsdk:"hetzner_standby_server_id"`
 	HetznerStandbyPrivateIP    types.String `tfsdk:"hetzner_standby_private_ip"`
 	HetznerActiveServerID      types.Int64  `tfsdk:"hetzner_active_server_id"`
+	HetznerPlacementGroupID    types.Int64  `tfsdk:"hetzner_placement_group_id"`
 	AzureSecondPublicIPID      types.String `tfsdk:"azure_second_public_ip_id"`
 	AzureGatewaySecondPublicIP types.String `tfsdk:"azure_gateway_second_public_ip"`
 	CreatedResources           types.List   `tfsdk:"created_resources"`

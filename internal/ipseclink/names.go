@@ -15,8 +15,10 @@ func lngName(link string) string       { return link + "-lng" }
 func connName(link string) string      { return link + connSuffix }
 
 // High availability adds these.
-func standbyServerName(link string) string { return link + "-gw-b" }
-func floatingIPName(link string) string    { return link + "-gw-fip" }
+func standbyServerName(link string) string  { return link + "-gw-b" }
+func placementGroupName(link string) string { return link + "-gw-spread" }
+
+func floatingIPName(link string) string { return link + "-gw-fip" }
 func secondPublicIPName(link string) string {
 	return link + "-vgw-pip2"
 }

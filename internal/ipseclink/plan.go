@@ -72,6 +72,7 @@ func (r *resourceImpl) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 		plan.SwanctlConf = types.StringUnknown()
 		plan.ConnectionStatus = types.StringUnknown()
 		plan.HetznerStandbyServerID, plan.HetznerActiveServerID = types.Int64Unknown(), types.Int64Unknown()
+		planHAToggle(state, &plan, s.HA != nil)
 	}
 	c, d := r.clouds()
 	resp.Diagnostics.Append(d...)

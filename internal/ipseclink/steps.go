@@ -39,6 +39,7 @@ type linkRun struct {
 	publicIPID2     string             // PublicIP: the second instance's (high availability)
 	azPeer2         netip.Addr         // PublicIP: the second instance's address
 	roll            *pairRoll          // high availability: the servers' replacement order
+	placementGroup  int64              // PlacementGroup (high availability)
 }
 
 // stepFunc runs one declared step.
@@ -47,21 +48,22 @@ type stepFunc func(ctx context.Context, r *linkRun) error
 // stepRuns attaches to each step of linkgraph.Steps what it runs; adding a
 // step is its entry there and its function here.
 var stepRuns = map[string]stepFunc{
-	linkgraph.VNet:          vnetStep,
-	linkgraph.GatewaySubnet: gatewaySubnetStep,
-	linkgraph.PublicIP:      publicIPStep,
-	linkgraph.Gateway:       gatewayStep,
-	linkgraph.Network:       hetznerNetwork,
-	linkgraph.PrimaryIP:     primaryIPStep,
-	linkgraph.LocalGateway:  localGatewayStep,
-	linkgraph.Firewall:      firewallStep,
-	linkgraph.Server:        gatewayServer,
-	linkgraph.Routes:        routesStep,
-	linkgraph.Connection:    connectionStep,
-	linkgraph.Connected:     connectedStep,
-	linkgraph.FloatingIP:    floatingIPStep,
-	linkgraph.PrivateIPs:    privateIPsStep,
-	linkgraph.StandbyServer: standbyServerStep,
+	linkgraph.VNet:           vnetStep,
+	linkgraph.GatewaySubnet:  gatewaySubnetStep,
+	linkgraph.PublicIP:       publicIPStep,
+	linkgraph.Gateway:        gatewayStep,
+	linkgraph.Network:        hetznerNetwork,
+	linkgraph.PrimaryIP:      primaryIPStep,
+	linkgraph.LocalGateway:   localGatewayStep,
+	linkgraph.Firewall:       firewallStep,
+	linkgraph.Server:         gatewayServer,
+	linkgraph.PlacementGroup: placementGroupStep,
+	linkgraph.Routes:         routesStep,
+	linkgraph.Connection:     connectionStep,
+	linkgraph.Connected:      connectedStep,
+	linkgraph.FloatingIP:     floatingIPStep,
+	linkgraph.PrivateIPs:     privateIPsStep,
+	linkgraph.StandbyServer:  standbyServerStep,
 }
 
 // stepTracer, when set (tests only), hears each step of the named link

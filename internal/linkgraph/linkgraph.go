@@ -32,9 +32,10 @@ const (
 
 	// High availability (hetzner.high_availability); without it these
 	// steps do nothing.
-	FloatingIP    = "floating_ip"    // the pair's public IPv4, Azure's one peer address
-	PrivateIPs    = "private_ips"    // both gateways' private IPs, chosen before either exists
-	StandbyServer = "standby_server" // the second gateway server
+	FloatingIP     = "floating_ip"     // the pair's public IPv4, Azure's one peer address
+	PrivateIPs     = "private_ips"     // both gateways' private IPs, chosen before either exists
+	StandbyServer  = "standby_server"  // the second gateway server
+	PlacementGroup = "placement_group" // spreads the two servers over hosts
 )
 
 // Step is one node of the graph.
@@ -65,13 +66,14 @@ var Steps = []Step{
 	{Name: LocalGateway, Deps: []string{Network, PrimaryIP, FloatingIP}, Records: [][]string{{"azure.put.localNetworkGateways"}}},
 	{Name: Firewall, Deps: []string{PublicIP}, Records: [][]string{{"hcloud.set_firewall_rules"}}},
 	{Name: PrivateIPs, Deps: []string{Network}},
-	{Name: Server, Deps: []string{Network, VNet, PrimaryIP, PublicIP, Firewall, PrivateIPs, FloatingIP}, Records: [][]string{
+	{Name: PlacementGroup},
+	{Name: Server, Deps: []string{Network, VNet, PrimaryIP, PublicIP, Firewall, PrivateIPs, FloatingIP, PlacementGroup}, Records: [][]string{
 		{"hcloud.create_server", "hcloud.start_server", "hcloud.apply_firewall"},
 		{"hcloud.attach_to_network"},
 	}},
 	// The standby needs no primary IP of its own (Azure knows only the
 	// Floating IP), so it waits for nothing the active one does not.
-	{Name: StandbyServer, Deps: []string{Network, VNet, PublicIP, Firewall, PrivateIPs, FloatingIP}},
+	{Name: StandbyServer, Deps: []string{Network, VNet, PublicIP, Firewall, PrivateIPs, FloatingIP, PlacementGroup}},
 	{Name: Connection, Deps: []string{Gateway, LocalGateway}, Records: [][]string{{"azure.put.connections"}}},
 	// The emulator (API-only mode) reports Connected as soon as the
 	// connection and both gateways are provisioned, so this step leaves no
