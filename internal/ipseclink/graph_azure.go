@@ -241,6 +241,13 @@ func localGatewayStep(ctx context.Context, r *linkRun) error {
 // Without wait_for_connected it records the status Azure reports now.
 func connectionStep(ctx context.Context, r *linkRun) error {
 	s, p := r.s, r.p
+	if r.roll != nil {
+		// An HA pair's roll decides when Azure changes (pairRoll).
+		defer r.roll.connectionDone()
+		if err := r.roll.beforeConnection(ctx); err != nil {
+			return err
+		}
+	}
 	id, err := r.c.az.EnsureConnection(ctx, azure.ConnectionSpec{
 		ResourceGroup: s.ResourceGroup, Name: connName(s.Name), Location: s.AzureLocation, Link: s.Name,
 		GatewayID: r.gatewayID, LocalGatewayID: r.lngID, SharedKey: p.sharedKey(), Policy: s.Policy,

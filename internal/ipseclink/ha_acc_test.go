@@ -22,7 +22,10 @@ const haToken = "haTok3nForTheGatewaysOnlyNeverInState0123456789abcdefABCDEF0123
 
 // haConfig is the original topology with a gateway pair; ha goes inside
 // high_availability.
-func (s site) haConfig(ha string) string {
+func (s site) haConfig(ha string) string { return s.haConfigWith(ha, "") }
+
+// haConfigWith is haConfig with top-level arguments of the link.
+func (s site) haConfigWith(ha, top string) string {
 	return s.sim.ProviderConfig() + fmt.Sprintf(`
 resource "crosscloud_ipsec_link" "main" {
   name = "hel1-weu"
@@ -41,8 +44,9 @@ resource "crosscloud_ipsec_link" "main" {
     virtual_network_id    = %q
     gateway_subnet_prefix = "10.1.255.0/27"
   }
+  %s
 }
-`, haToken, ha, s.vnetID)
+`, haToken, ha, s.vnetID, top)
 }
 
 func attrInt(st *terraform.State, name string) int64 {

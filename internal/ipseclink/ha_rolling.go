@@ -41,18 +41,45 @@ var (
 
 func init() { readyBudget.Store(int64(15 * time.Minute)) }
 
-// pairRoll lets the active server's step wait for the other's: each role's
-// ensureGateway reports its outcome once, whatever it was.
+// pairRoll orders a roll: each role's ensureGateway reports its outcome
+// once, whatever it was; the active server waits for the other's. The
+// Azure connection takes a new policy or key after the new passive server
+// is ready and before the active one goes, so the tunnel is down for
+// Azure's update and one failover, not for the passive server's boot too.
+// All waits end when the graph's context is cancelled, which errgroup does
+// on any step's failure.
 type pairRoll struct {
 	done [2]chan struct{}
-	mu   sync.Mutex
-	id   [2]int64
-	err  [2]error
+	// settled closes when both roles are done; passiveReady when the
+	// active one found the new passive server ready; connDone when the
+	// connection step returned.
+	settled, passiveReady, connDone chan struct{}
+	readyOnce, connOnce             sync.Once
+
+	mu  sync.Mutex
+	id  [2]int64
+	err [2]error
 }
 
 func newPairRoll() *pairRoll {
-	return &pairRoll{done: [2]chan struct{}{make(chan struct{}), make(chan struct{})}}
+	return &pairRoll{done: [2]chan struct{}{make(chan struct{}), make(chan struct{})},
+		settled: make(chan struct{}), passiveReady: make(chan struct{}), connDone: make(chan struct{})}
 }
+
+// beforeConnection holds the connection step until the roll allows it:
+// the new passive server is ready, or the servers need no roll.
+func (pr *pairRoll) beforeConnection(ctx context.Context) error {
+	select {
+	case <-pr.passiveReady:
+	case <-pr.settled:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return nil
+}
+
+// connectionDone lets the active server go.
+func (pr *pairRoll) connectionDone() { pr.connOnce.Do(func() { close(pr.connDone) }) }
 
 // finish records a role's outcome; only the first call counts.
 func (pr *pairRoll) finish(role int, id int64, err error) {
@@ -65,6 +92,11 @@ func (pr *pairRoll) finish(role int, id int64, err error) {
 	}
 	pr.id[role], pr.err[role] = id, err
 	close(pr.done[role])
+	select {
+	case <-pr.done[1-role]:
+		close(pr.settled)
+	default:
+	}
 }
 
 // wait returns the role's outcome once it has one.
@@ -109,6 +141,13 @@ func (r *linkRun) beforeReplace(ctx context.Context, g gatewayRole, id int64) er
 		return fmt.Errorf("server %q (%d) holds the Floating IP and was not replaced, so the tunnel stays up on the old configuration: "+
 			"the other gateway server has not reported ready (%w). Look at its cloud-init and keepalived (journalctl -t crosscloud-failover), then apply again",
 			g.name, id, err)
+	}
+	r.roll.readyOnce.Do(func() { close(r.roll.passiveReady) })
+	tflog.Info(ctx, "rolling the HA pair: waiting for the Azure connection to take the new configuration", map[string]any{"active_server": id})
+	select {
+	case <-r.roll.connDone:
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"net"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -56,11 +57,17 @@ func (a *pairAgents) run() {
 		select {
 		case <-a.stop:
 			return
-		case <-time.After(5 * time.Millisecond):
+		// Two requests a pass: the emulator enforces Hetzner's rate
+		// limit (3600 an hour, docs/facts/hetzner.md) for the agents too.
+		case <-time.After(100 * time.Millisecond):
+		}
+		all, err := a.hc.Server.All(ctx)
+		if err != nil {
+			continue
 		}
 		present := map[int64]*hcloud.Server{}
-		for name := range ips {
-			if srv, _, err := a.hc.Server.GetByName(ctx, name); err == nil && srv != nil {
+		for _, srv := range all {
+			if _, ok := ips[srv.Name]; ok {
 				present[srv.ID] = srv
 			}
 		}
@@ -138,22 +145,32 @@ func (a *pairAgents) halt() {
 	<-a.done
 }
 
-// A change baked into both servers (here the token's version) rolls the
-// pair: the passive server is replaced first, and the active one only
-// after the new passive server reported ready, so one server that can
-// carry the tunnel exists throughout and the link is down for one
-// failover. Afterwards the routes follow whichever server holds the
-// Floating IP, and the state says which one that is.
+// A change baked into both servers rolls the pair: the passive server is
+// replaced first, and the active one only after the new passive server
+// reported ready, so one server that can carry the tunnel exists
+// throughout and the link is down for one failover. A change Azure takes
+// too (here the DPD timeout) reaches the connection between the two: after
+// the new passive server is ready, before the active one goes. Afterwards
+// the routes follow whichever server holds the Floating IP, and the state
+// says which one that is. The second roll starts from whichever server the
+// first one left active.
 func TestAccLinkHARollingReplacement(t *testing.T) {
 	s := newSite(t)
 	hc := s.sim.HCloud()
-	var primary, standby, fipID int64
+	var before [2]int64 // primary, standby
+	var fipID int64
 	var agents *pairAgents
 	defer func() {
 		if agents != nil {
 			agents.halt()
 		}
 	}()
+	var holder int64
+	remember := func(st *terraform.State) {
+		before = [2]int64{attrInt(st, "hetzner_server_id"), attrInt(st, "hetzner_standby_server_id")}
+		holder = attrInt(st, "hetzner_active_server_id")
+	}
+	var azureSince time.Time
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: factories,
 		CheckDestroy:             s.checkDestroyed(t),
@@ -161,7 +178,8 @@ func TestAccLinkHARollingReplacement(t *testing.T) {
 			Config:            s.haConfig(`standby_location = "fsn1"`),
 			ConfigStateChecks: healthy(),
 			Check: func(st *terraform.State) error {
-				primary, standby, fipID = attrInt(st, "hetzner_server_id"), attrInt(st, "hetzner_standby_server_id"), attrInt(st, "hetzner_floating_ip_id")
+				remember(st)
+				fipID = attrInt(st, "hetzner_floating_ip_id")
 				return nil
 			},
 		}, {
@@ -171,41 +189,74 @@ func TestAccLinkHARollingReplacement(t *testing.T) {
 			Config:            s.haConfig("standby_location = \"fsn1\"\n      hcloud_token_wo_version = 2"),
 			ConfigStateChecks: healthy(),
 			Check: func(st *terraform.State) error {
-				agents.halt()
-				a := agents
-				agents = nil
-				newPrimary, newStandby := attrInt(st, "hetzner_server_id"), attrInt(st, "hetzner_standby_server_id")
-				if newPrimary == primary || newStandby == standby {
-					return fmt.Errorf("servers %d/%d -> %d/%d: a new token version must replace both", primary, standby, newPrimary, newStandby)
-				}
-				a.mu.Lock()
-				defer a.mu.Unlock()
-				if a.goneAt[standby].IsZero() || a.goneAt[primary].IsZero() {
-					return fmt.Errorf("the old servers %d and %d were not both seen to go: %v", primary, standby, a.goneAt)
-				}
-				if !a.goneAt[standby].Before(a.goneAt[primary]) {
-					return fmt.Errorf("the active server %d went at %s, before the passive one %d (%s): the passive one must go first",
-						primary, a.goneAt[primary].Format(time.StampMilli), standby, a.goneAt[standby].Format(time.StampMilli))
-				}
-				if r := a.readyAt[newStandby]; r.IsZero() || !r.Before(a.goneAt[primary]) {
-					return fmt.Errorf("the active server %d went at %s, before the new passive server %d reported ready (at %s)",
-						primary, a.goneAt[primary].Format(time.StampMilli), newStandby, a.readyAt[newStandby].Format(time.StampMilli))
-				}
-				fip, _, err := hc.FloatingIP.GetByID(context.Background(), fipID)
-				if err != nil || fip.Server == nil {
-					return fmt.Errorf("after the roll the Floating IP is held by nobody (%v)", err)
-				}
-				want := map[int64]string{newPrimary: "10.0.1.1", newStandby: "10.0.1.2"}[fip.Server.ID]
-				if gw, ok := s.route(t, networkID(st), "10.1.0.0/16"); !ok || gw != want {
-					return fmt.Errorf("route -> %q, want the holder %d at %q", gw, fip.Server.ID, want)
-				}
-				if got := attrInt(st, "hetzner_active_server_id"); got != fip.Server.ID {
-					return fmt.Errorf("hetzner_active_server_id %d, want the holder %d", got, fip.Server.ID)
-				}
-				return nil
+				err := checkRolled(t, s, agents, st, before, holder, fipID, time.Time{})
+				remember(st)
+				azureSince = time.Now()
+				return err
+			},
+		}, {
+			Config:            s.haConfigWith("standby_location = \"fsn1\"\n      hcloud_token_wo_version = 2", "dpd_timeout_seconds = 60"),
+			ConfigStateChecks: healthy(),
+			Check: func(st *terraform.State) error {
+				return checkRolled(t, s, agents, st, before, holder, fipID, azureSince)
 			},
 		}},
 	})
+}
+
+// checkRolled checks one roll from the servers before (primary, standby),
+// of which active held the Floating IP: the passive one went first, the
+// active one only after the passive one's replacement reported ready, and
+// (azureSince set) the Azure connection was updated in between.
+func checkRolled(t *testing.T, s site, a *pairAgents, st *terraform.State, before [2]int64, active, fipID int64, azureSince time.Time) error {
+	after := [2]int64{attrInt(st, "hetzner_server_id"), attrInt(st, "hetzner_standby_server_id")}
+	if after[0] == before[0] || after[1] == before[1] {
+		return fmt.Errorf("servers %v -> %v: the change must replace both", before, after)
+	}
+	passive, newPassive := before[1], after[1]
+	if active == before[1] {
+		passive, newPassive = before[0], after[0]
+	} else if active != before[0] {
+		return fmt.Errorf("the Floating IP was on %d, neither of %v", active, before)
+	}
+	a.mu.Lock()
+	gonePassive, goneActive, ready := a.goneAt[passive], a.goneAt[active], a.readyAt[newPassive]
+	a.mu.Unlock()
+	if gonePassive.IsZero() || goneActive.IsZero() {
+		return fmt.Errorf("the old servers %v were not both seen to go", before)
+	}
+	if !gonePassive.Before(goneActive) {
+		return fmt.Errorf("the active server %d went at %s, before the passive one %d (%s): the passive one must go first",
+			active, goneActive.Format(time.StampMilli), passive, gonePassive.Format(time.StampMilli))
+	}
+	if ready.IsZero() || !ready.Before(goneActive) {
+		return fmt.Errorf("the active server %d went at %s, before the new passive server %d reported ready (at %s)",
+			active, goneActive.Format(time.StampMilli), newPassive, ready.Format(time.StampMilli))
+	}
+	if !azureSince.IsZero() {
+		var put time.Time
+		for _, op := range s.sim.Sim().Operations() {
+			if op.Cloud == "azure" && op.Kind == "put" && strings.Contains(op.Target, "/connections/") && op.Start.After(azureSince) {
+				put = op.Start
+			}
+		}
+		if put.IsZero() || put.Before(ready) || put.After(goneActive) {
+			return fmt.Errorf("the Azure connection was updated at %s; want it after the new passive server was ready (%s) and before the active one went (%s)",
+				put.Format(time.StampMilli), ready.Format(time.StampMilli), goneActive.Format(time.StampMilli))
+		}
+	}
+	fip, _, err := s.sim.HCloud().FloatingIP.GetByID(context.Background(), fipID)
+	if err != nil || fip.Server == nil {
+		return fmt.Errorf("after the roll the Floating IP is held by nobody (%v)", err)
+	}
+	want := map[int64]string{after[0]: "10.0.1.1", after[1]: "10.0.1.2"}[fip.Server.ID]
+	if gw, ok := s.route(t, networkID(st), "10.1.0.0/16"); !ok || gw != want {
+		return fmt.Errorf("route -> %q, want the holder %d at %q", gw, fip.Server.ID, want)
+	}
+	if got := attrInt(st, "hetzner_active_server_id"); got != fip.Server.ID {
+		return fmt.Errorf("hetzner_active_server_id %d, want the holder %d", got, fip.Server.ID)
+	}
+	return nil
 }
 
 // When the replaced passive server never reports ready, the apply fails
