@@ -131,7 +131,9 @@ func (l *Lab) reloadAzure(ctx context.Context) error {
 		l.mu.Lock()
 		c := l.charons[in.ns]
 		l.mu.Unlock()
-		if c == nil {
+		// A daemon that exited (a test stopped an instance) starts again
+		// with the next change, as Azure brings an instance back.
+		if !c.Running() {
 			var err error
 			if c, err = l.startCharon(ctx, in.ns, l.instanceDir(in.ns), CharonConf{}); err != nil {
 				return fmt.Errorf("%s: %w", in.what, err)
