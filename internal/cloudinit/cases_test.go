@@ -79,6 +79,23 @@ func goldenCases() []goldenCase {
 		},
 		wantIKE: "IKE:AES_CBC_256/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1024",
 		wantESP: "ESP:AES_CBC_256/HMAC_SHA1_96/NO_EXT_SEQ, ESP:3DES_CBC/HMAC_SHA1_96/NO_EXT_SEQ",
+	}, {
+		// An active-active Azure gateway: a tunnel to each instance's
+		// public IP, same identity, key, proposals and selectors.
+		name: "active-active",
+		g: Gateway{
+			ConnectionName:      "hel1-weu",
+			LocalAddress:        netip.MustParseAddr("192.0.2.10"),
+			RemoteAddress:       netip.MustParseAddr("198.51.100.20"),
+			SecondRemoteAddress: netip.MustParseAddr("198.51.100.21"),
+			LocalPrefixes:       []netip.Prefix{netip.MustParsePrefix("10.0.1.0/24")},
+			RemotePrefixes:      []netip.Prefix{netip.MustParsePrefix("10.1.0.0/16"), netip.MustParsePrefix("10.2.0.0/16")},
+			IKEProposal:         "aes256gcm16-prfsha384-ecp384",
+			ESPProposal:         "aes256gcm16-ecp384",
+			SharedKey:           "Zx9qAbcDefGhi",
+		},
+		wantIKE: "IKE:AES_GCM_16_256/PRF_HMAC_SHA2_384/ECP_384",
+		wantESP: "ESP:AES_GCM_16_256/ECP_384/NO_EXT_SEQ",
 	}}
 }
 

@@ -193,11 +193,15 @@ func testCharonLoads(t *testing.T, bin, ns, dir, conf string, tc goldenCase) {
 	if err != nil {
 		t.Fatalf("swanctl --load-all: %v\n%s", err, out)
 	}
-	for _, want := range []string{
-		"loaded ike secret 'ike-" + name + "'",
-		"loaded connection '" + name + "'",
-		"successfully loaded 1 connections",
-	} {
+	names := []string{name}
+	if tc.g.SecondRemoteAddress.IsValid() {
+		names = append(names, SecondConnectionName(name))
+	}
+	wantLoaded := []string{fmt.Sprintf("successfully loaded %d connections", len(names))}
+	for _, n := range names {
+		wantLoaded = append(wantLoaded, "loaded ike secret 'ike-"+n+"'", "loaded connection '"+n+"'")
+	}
+	for _, want := range wantLoaded {
 		if !strings.Contains(out, want) {
 			t.Errorf("swanctl --load-all output lacks %q:\n%s", want, out)
 		}
@@ -208,15 +212,23 @@ func testCharonLoads(t *testing.T, bin, ns, dir, conf string, tc goldenCase) {
 	if err != nil {
 		t.Fatalf("swanctl --list-conns: %v\n%s", err, out)
 	}
+	for _, n := range names {
+		for _, want := range []string{
+			fmt.Sprintf("%s: IKEv2, no reauthentication, rekeying every %s", n, seconds(g.IKERekey)),
+			fmt.Sprintf("%s: TUNNEL, rekeying every %s", n, seconds(g.childRekey())),
+		} {
+			if !strings.Contains(out, want) {
+				t.Errorf("swanctl --list-conns lacks %q:\n%s", want, out)
+			}
+		}
+	}
 	for _, want := range []string{
-		fmt.Sprintf("%s: IKEv2, no reauthentication, rekeying every %s", name, seconds(g.IKERekey)),
 		fmt.Sprintf("dpd delay %s", seconds(g.DPDDelay)),
 		"local:  " + joinPrefixes(g.LocalPrefixes, " "),
 		"remote: " + joinPrefixes(g.RemotePrefixes, " "),
-		fmt.Sprintf("%s: TUNNEL, rekeying every %s", name, seconds(g.childRekey())),
 	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("swanctl --list-conns lacks %q:\n%s", want, out)
+		if c := strings.Count(out, want); c != len(names) {
+			t.Errorf("swanctl --list-conns shows %q %d times, want %d (once per tunnel):\n%s", want, c, len(names), out)
 		}
 	}
 	// The raw form shows the child's actions; strongSwan 5.9 reports

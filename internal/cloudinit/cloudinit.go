@@ -107,6 +107,13 @@ type Gateway struct {
 	// RemoteAddress is the Azure VPN gateway's public IPv4: IKE peer and
 	// its identity.
 	RemoteAddress netip.Addr
+	// SecondRemoteAddress is the second instance's public IPv4 when the
+	// Azure gateway runs active-active; zero means one instance. Azure
+	// builds a tunnel from each instance and sends VNet traffic through
+	// both, so the gateway keeps a second IKE connection to it with the
+	// same identity, proposals, key and traffic selectors (swanctl.go says
+	// how the two CHILD_SAs share the selectors).
+	SecondRemoteAddress netip.Addr
 	// LocalPrefixes are the Hetzner-side traffic selectors (local_ts).
 	LocalPrefixes []netip.Prefix
 	// RemotePrefixes are the Azure-side traffic selectors (remote_ts); they
@@ -151,6 +158,7 @@ func (g Gateway) withDefaults() Gateway {
 	}
 	g.LocalAddress = g.LocalAddress.Unmap()
 	g.RemoteAddress = g.RemoteAddress.Unmap()
+	g.SecondRemoteAddress = g.SecondRemoteAddress.Unmap()
 	return g
 }
 

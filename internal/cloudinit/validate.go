@@ -61,6 +61,19 @@ func (g Gateway) Validate() error {
 	}
 
 	endpoints := []netip.Addr{g.LocalAddress, g.RemoteAddress}
+	if a := g.SecondRemoteAddress; a.IsValid() {
+		// Zero means one Azure instance; a set address must be a second,
+		// distinct peer, or both tunnels would go to one instance and the
+		// link would go down during its maintenance.
+		checkAddr(attrerr.At("SecondRemoteAddress"), a)
+		switch {
+		case a == g.RemoteAddress:
+			add(attrerr.At("SecondRemoteAddress"), "%s equals RemoteAddress: an active-active Azure gateway has a different public IP per instance; pass the second instance's", a)
+		case a == g.LocalAddress:
+			add(attrerr.At("SecondRemoteAddress"), "%s equals LocalAddress: the Azure gateway and the Hetzner server need different public IPs", a)
+		}
+		endpoints = append(endpoints, a)
+	}
 	checkPrefixes("LocalPrefixes", g.LocalPrefixes, endpoints, add)
 	checkPrefixes("RemotePrefixes", g.RemotePrefixes, endpoints, add)
 	both := append(usable(g.LocalPrefixes, 0), usable(g.RemotePrefixes, 1)...)

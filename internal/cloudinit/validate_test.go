@@ -58,6 +58,20 @@ func TestValidate(t *testing.T) {
 		{"name too long", func(g *Gateway) { g.ConnectionName = strings.Repeat("a", 64) }, "ConnectionName", "1-63"},
 		{"missing local address", func(g *Gateway) { g.LocalAddress = netip.Addr{} }, "LocalAddress", "not set"},
 		{"IPv6 remote", func(g *Gateway) { g.RemoteAddress = netip.MustParseAddr("2001:db8::1") }, "RemoteAddress", "not IPv4"},
+		{"second instance", func(g *Gateway) { g.SecondRemoteAddress = netip.MustParseAddr("198.51.100.21") }, "", ""},
+		{"4in6 second instance is unmapped", func(g *Gateway) {
+			g.SecondRemoteAddress = netip.AddrFrom16(netip.MustParseAddr("198.51.100.21").As16())
+		}, "", ""},
+		{"IPv6 second instance", func(g *Gateway) { g.SecondRemoteAddress = netip.MustParseAddr("2001:db8::2") }, "SecondRemoteAddress", "not IPv4"},
+		{"loopback second instance", func(g *Gateway) { g.SecondRemoteAddress = netip.MustParseAddr("127.0.0.1") }, "SecondRemoteAddress", "cannot be an IKE peer"},
+		{"second instance equals the first", func(g *Gateway) { g.SecondRemoteAddress = g.RemoteAddress }, "SecondRemoteAddress", "equals RemoteAddress"},
+		{"second instance equals the first, 4in6", func(g *Gateway) {
+			g.SecondRemoteAddress = netip.AddrFrom16(g.RemoteAddress.As16())
+		}, "SecondRemoteAddress", "equals RemoteAddress"},
+		{"second instance equals the local address", func(g *Gateway) { g.SecondRemoteAddress = g.LocalAddress }, "SecondRemoteAddress", "equals LocalAddress"},
+		{"remote prefix contains the second instance", func(g *Gateway) {
+			g.SecondRemoteAddress = netip.MustParseAddr("10.1.2.3")
+		}, "RemotePrefixes[0]", "contains the tunnel endpoint 10.1.2.3"},
 		{"unspecified remote", func(g *Gateway) { g.RemoteAddress = netip.IPv4Unspecified() }, "RemoteAddress", "cannot be an IKE peer"},
 		{"same addresses", func(g *Gateway) { g.RemoteAddress = g.LocalAddress }, "RemoteAddress", "equals LocalAddress"},
 		{"no local prefixes", func(g *Gateway) { g.LocalPrefixes = nil }, "LocalPrefixes", "at least one prefix"},

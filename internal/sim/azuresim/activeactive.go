@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v9"
+
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simenv"
 )
 
 // An active-active VPN gateway runs both of its instances, each with its own
@@ -179,17 +181,23 @@ func (s *Server) tunnelHealthLocked(c *armnetwork.VirtualNetworkGatewayConnectio
 	c.Properties.TunnelConnectionStatus = tunnels
 }
 
-// liveTunnels applies the lab's answer to the tunnels: the lab runs one
-// charon for the Azure gateway, on the address of its first IP
-// configuration (labsync), so the first instance's tunnel carries the lab's
-// state and the other reports NotConnected, since nothing in the lab
-// answers IKE on the second address.
-func liveTunnels(c *armnetwork.VirtualNetworkGatewayConnection, st armnetwork.VirtualNetworkGatewayConnectionStatus, in, out int64) {
+// liveTunnels applies the lab's answer to the tunnels. The lab runs one
+// charon per instance of an active-active gateway (labsync) and reports each
+// instance's tunnel in order; without per-instance answers the first tunnel
+// carries the connection's state and the others report NotConnected, since
+// nothing answers IKE on their addresses.
+func liveTunnels(c *armnetwork.VirtualNetworkGatewayConnection, st simenv.ConnectionStatus) {
 	for i, t := range c.Properties.TunnelConnectionStatus {
-		if i == 0 {
-			t.ConnectionStatus, t.IngressBytesTransferred, t.EgressBytesTransferred = ptr(st), ptr(in), ptr(out)
-			continue
+		switch {
+		case i < len(st.Tunnels):
+			ts := st.Tunnels[i]
+			t.ConnectionStatus = ptr(armnetwork.VirtualNetworkGatewayConnectionStatus(ts.Status))
+			t.IngressBytesTransferred, t.EgressBytesTransferred = ptr(ts.IngressBytes), ptr(ts.EgressBytes)
+		case i == 0 && st.Tunnels == nil:
+			t.ConnectionStatus = ptr(armnetwork.VirtualNetworkGatewayConnectionStatus(st.Status))
+			t.IngressBytesTransferred, t.EgressBytesTransferred = ptr(st.IngressBytes), ptr(st.EgressBytes)
+		default:
+			t.ConnectionStatus = ptr(armnetwork.VirtualNetworkGatewayConnectionStatusNotConnected)
 		}
-		t.ConnectionStatus = ptr(armnetwork.VirtualNetworkGatewayConnectionStatusNotConnected)
 	}
 }

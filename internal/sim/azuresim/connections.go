@@ -314,7 +314,7 @@ func (s *Server) liveStatus(c *armnetwork.VirtualNetworkGatewayConnection) {
 	c.Properties.ConnectionStatus = ptr(armnetwork.VirtualNetworkGatewayConnectionStatus(st.Status))
 	c.Properties.IngressBytesTransferred = ptr(st.IngressBytes)
 	c.Properties.EgressBytesTransferred = ptr(st.EgressBytes)
-	liveTunnels(c, armnetwork.VirtualNetworkGatewayConnectionStatus(st.Status), st.IngressBytes, st.EgressBytes)
+	liveTunnels(c, st)
 }
 
 func gatewayOf(c *armnetwork.VirtualNetworkGatewayConnection) string {

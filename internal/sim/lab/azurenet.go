@@ -2,6 +2,7 @@ package lab
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -61,7 +62,104 @@ func (l *Lab) buildAzure(ctx context.Context, a AzureSite) error {
 		h := Host{Name: ns, Cloud: "azure", Role: "probe", IP: probe.String()}
 		l.hosts, l.probes[sn.Masked()] = append(l.hosts, h), h
 	}
+	if l.azureGW2 != "" {
+		return l.buildSecondInstance(ctx, a)
+	}
 	return nil
+}
+
+// Addresses of the link between the two instances of an active-active
+// gateway, standing in for the VNet fabric both instances sit in.
+const (
+	fabricFirst  = "169.254.0.1"
+	fabricSecond = "169.254.0.2"
+)
+
+// buildSecondInstance adds the second instance of an active-active gateway:
+// a namespace of its own with the second public IP (each instance answers
+// IKE on its own address and runs its own charon), linked to the first
+// instance's namespace, which owns the VM subnets. Packets the second
+// instance decrypts reach the VNet through that link; the first routes the
+// VNet's traffic to the peer through its own tunnel while it has one
+// (charon's table 220 comes before main) and through the second instance's
+// otherwise (fabricRoutes). Real Azure spreads flows over both tunnels
+// (docs/facts/azure.md, "Active-active gateways"); the lab prefers the first.
+func (l *Lab) buildSecondInstance(ctx context.Context, a AzureSite) error {
+	ns := l.azureGW2
+	if err := AddNS(ctx, l.prefix, ns); err != nil {
+		return err
+	}
+	l.hosts = append(l.hosts, Host{Name: ns, Cloud: "azure", Role: "gateway", IP: a.SecondGatewayPublicIP.String()})
+	if err := l.attachPublic(ctx, ns, a.SecondGatewayPublicIP); err != nil {
+		return fmt.Errorf("azure gateway's second instance: %w", err)
+	}
+	// Traffic to the peer enters the first instance from a VM subnet and
+	// may leave through the second: strict reverse-path checks would drop
+	// the replies that come back the other way.
+	for _, n := range []string{l.azureGW, ns} {
+		for _, kv := range [][2]string{{"net.ipv4.ip_forward", "1"}, {"net.ipv4.conf.all.rp_filter", "0"}, {"net.ipv4.conf.default.rp_filter", "0"}} {
+			if err := Sysctl(ctx, n, kv[0], kv[1]); err != nil {
+				return err
+			}
+		}
+	}
+	if err := l.hideHop(ctx, ns); err != nil {
+		return fmt.Errorf("azure gateway's second instance: %w", err)
+	}
+	port := l.ifName("ii")
+	if err := AddVeth(ctx, l.azureGW, port, ns, "fabric"); err != nil {
+		return err
+	}
+	if err := AddAddr(ctx, l.azureGW, port, fabricFirst+"/30"); err != nil {
+		return err
+	}
+	if err := AddAddr(ctx, ns, "fabric", fabricSecond+"/30"); err != nil {
+		return err
+	}
+	for _, p := range a.VNetPrefixes {
+		vnet := p.Masked().String()
+		if _, err := ipCmd(ctx, ns, "rule", "add", "to", vnet, "lookup", "main", "pref", "100"); err != nil {
+			return fmt.Errorf("azure gateway's second instance: %w", err)
+		}
+		if err := ReplaceRoute(ctx, ns, vnet, "via", fabricFirst, "dev", "fabric"); err != nil {
+			return fmt.Errorf("azure gateway's second instance: %w", err)
+		}
+		// kernel-libipsec installs a tunnel's route only if this host has
+		// an address inside the local selector, as the first instance has
+		// on each subnet; the VNet range's last host stands in for the
+		// instance's GatewaySubnet address.
+		if err := AddAddr(ctx, ns, "lo", lastHost(p).String()+"/32"); err != nil {
+			return fmt.Errorf("azure gateway's second instance: %w", err)
+		}
+	}
+	_, err := ipCmd(ctx, ns, "link", "set", "lo", "up")
+	return err
+}
+
+// fabricRoutes points the first instance's main table at the second
+// instance for every peer prefix, so the VNet's traffic takes the second
+// tunnel when the first instance has none (its charon's table 220 routes
+// win while it does), and removes the routes of prefixes no longer listed.
+func (l *Lab) fabricRoutes(ctx context.Context, prefixes map[string]bool) error {
+	var errs []error
+	for p := range prefixes {
+		if err := ReplaceRoute(ctx, l.azureGW, p, "via", fabricSecond, "proto", protoLab); err != nil {
+			errs = append(errs, fmt.Errorf("azure gateway: route %s to the second instance: %w", p, err))
+		}
+	}
+	have, err := RoutesByProto(ctx, l.azureGW, protoLab)
+	if err != nil {
+		return errors.Join(append(errs, err)...)
+	}
+	for _, dst := range have {
+		if !strings.Contains(dst, "/") {
+			dst += "/32"
+		}
+		if !prefixes[dst] {
+			errs = append(errs, DelRoute(ctx, l.azureGW, dst, "proto", protoLab))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // hideHop makes ns forward without using up a hop, the way Azure's fabric

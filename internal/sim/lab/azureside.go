@@ -276,12 +276,17 @@ type AzureChild struct {
 	InBytes, OutBytes int64
 }
 
-// AzureChildren lists the CHILD_SAs of one Azure connection.
+// AzureChildren lists the CHILD_SAs of one Azure connection on the first
+// instance.
 func (l *Lab) AzureChildren(ctx context.Context, connectionName string) ([]AzureChild, error) {
 	c := l.azureCharon()
 	if c == nil {
 		return nil, nil
 	}
+	return azureChildren(ctx, c, connectionName)
+}
+
+func azureChildren(ctx context.Context, c *Charon, connectionName string) ([]AzureChild, error) {
 	s, err := vici.NewSession(vici.WithSocketPath(c.Socket))
 	if err != nil {
 		return nil, fmt.Errorf("connecting to the Azure gateway's charon: %w", err)
@@ -328,12 +333,12 @@ func (l *Lab) AzureChildren(ctx context.Context, connectionName string) ([]Azure
 	return out, nil
 }
 
-// azureBytes sums the byte counters of every CHILD_SA of a connection.
-// When both sides initiate (Default mode) a connection can have two IKE SAs
-// for a while, and traffic uses either; Azure's ingress/egress counters are
-// the connection's, not one SA's.
-func (l *Lab) azureBytes(ctx context.Context, connectionName string) (in, out int64, err error) {
-	children, err := l.AzureChildren(ctx, connectionName)
+// azureBytes sums the byte counters of every CHILD_SA of a connection on
+// one instance. When both sides initiate (Default mode) a connection can
+// have two IKE SAs for a while, and traffic uses either; Azure's
+// ingress/egress counters are the connection's, not one SA's.
+func azureBytes(ctx context.Context, c *Charon, connectionName string) (in, out int64, err error) {
+	children, err := azureChildren(ctx, c, connectionName)
 	for _, c := range children {
 		in, out = in+c.InBytes, out+c.OutBytes
 	}

@@ -158,6 +158,29 @@ func (c *Charon) Stop() {
 	}
 }
 
+// Kill ends charon with SIGKILL, as a crash would: it sends no DELETE, so
+// peers notice only through dead peer detection. It waits for the exit.
+func (c *Charon) Kill() {
+	if c == nil || c.cmd == nil || c.cmd.Process == nil {
+		return
+	}
+	_ = c.cmd.Process.Kill()
+	<-c.done
+}
+
+// Running says whether the daemon has not exited.
+func (c *Charon) Running() bool {
+	if c == nil {
+		return false
+	}
+	select {
+	case <-c.done:
+		return false
+	default:
+		return true
+	}
+}
+
 // LoadConfig writes a swanctl.conf text into the instance directory and
 // loads it (connections and secrets), replacing what was loaded before.
 func (c *Charon) LoadConfig(ctx context.Context, swanctlConf string) error {

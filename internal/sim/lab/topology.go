@@ -66,7 +66,11 @@ type Route struct {
 // AzureSite is the VNet behind one Azure VPN gateway.
 type AzureSite struct {
 	GatewayPublicIP netip.Addr
-	VNetPrefixes    []netip.Prefix
+	// SecondGatewayPublicIP is the second instance's public IP of an
+	// active-active gateway (zero = active-standby): the lab runs a second
+	// Azure charon for it in a namespace of its own (azurenet.go).
+	SecondGatewayPublicIP netip.Addr
+	VNetPrefixes          []netip.Prefix
 	// Subnets are VM subnets; each gets a probe on its .4, the first
 	// address Azure hands to a VM.
 	Subnets []netip.Prefix
@@ -104,16 +108,23 @@ type Lab struct {
 	inet        string
 	router      string
 	azureGW     string
+	// azureGW2 is the second instance's namespace ("" = active-standby).
+	azureGW2 string
 
 	mu        sync.Mutex
 	hosts     []Host
 	servers   map[string]string // server name -> namespace
 	probes    map[netip.Prefix]Host
 	nextIf    int
-	charons   map[string]*Charon    // namespace -> daemon
-	machines  map[string]*Machine   // namespace -> gateway machine
-	azureConf map[string]string     // connection name -> swanctl text
-	floating  map[netip.Addr]string // Floating IP -> server it is routed to
+	charons   map[string]*Charon  // namespace -> daemon
+	machines  map[string]*Machine // namespace -> gateway machine
+	azureConf map[string]string   // connection name -> swanctl text
+	// azureConf2 is the second instance's swanctl text per connection.
+	azureConf2 map[string]string
+	// azureConns are the loaded connections, for the fabric's routes.
+	azureConns map[string]AzureConnection
+	azureIP2   netip.Addr
+	floating   map[netip.Addr]string // Floating IP -> server it is routed to
 
 	mirror    *Mirror
 	mirrorSrv *http.Server
@@ -143,7 +154,10 @@ func Build(ctx context.Context, t Topology) (_ *Lab, err error) {
 	l := &Lab{prefix: t.Prefix, dir: t.Dir, cacheDir: t.CacheDir, network: h.NetworkRange.Masked(), routerIP: h.RouterIP,
 		inet: t.Prefix + "inet", router: t.Prefix + "hrouter", azureGW: t.Prefix + "agw",
 		servers: map[string]string{}, probes: map[netip.Prefix]Host{}, charons: map[string]*Charon{},
-		machines: map[string]*Machine{}, azureConf: map[string]string{}}
+		machines: map[string]*Machine{}, azureConf: map[string]string{}, azureConf2: map[string]string{}, azureConns: map[string]AzureConnection{}}
+	if t.Azure.SecondGatewayPublicIP.IsValid() {
+		l.azureGW2, l.azureIP2 = t.Prefix+"agw2", t.Azure.SecondGatewayPublicIP
+	}
 	if l.cacheDir == "" {
 		l.cacheDir = CacheDir()
 	}

@@ -35,7 +35,7 @@ type siteSpec struct {
 type siteKey struct {
 	networkID                          int64
 	networkRange, hetznerSubnets       string
-	gatewayID, gatewayIP               string
+	gatewayID, gatewayIP, gatewayIP2   string
 	vnetPrefixes, azureSubnets, vnetID string
 }
 
@@ -69,14 +69,15 @@ type connSpec struct {
 // observe reads both clouds. It takes no lab lock and changes nothing.
 func (p *Plane) observe() desired {
 	d := desired{servers: map[string]serverSpec{}, conns: map[string]connSpec{}}
-	gw, gwIP, vnet, ok := p.pickGateway(&d)
+	gw, gwIPs, vnet, ok := p.pickGateway(&d)
+	gwIP := gwIPs[0]
 	networks := p.hc.Networks()
 	servers := p.hc.Servers()
 	net, haveNet := pickNetwork(networks, servers, p.hc, vnet)
 	if !ok || !haveNet {
 		return d
 	}
-	d.site = siteFor(net, gw, gwIP, vnet)
+	d.site = siteFor(net, gw, gwIPs, vnet)
 	floating := p.floatingIPs()
 	for _, s := range servers {
 		spec := serverSpec{id: s.ID, server: lab.Server{Name: s.Name}, status: string(s.Status)}
@@ -107,8 +108,10 @@ func (p *Plane) observe() desired {
 
 // pickGateway chooses the Azure VPN gateway the lab hosts: the first (by
 // ID) that has finished provisioning with a public IP in the lab's Azure
-// segment. The lab has one Azure gateway; others are reported.
-func (p *Plane) pickGateway(d *desired) (armnetwork.VirtualNetworkGateway, netip.Addr, armnetwork.VirtualNetwork, bool) {
+// segment. The lab has one Azure gateway; others are reported. The second
+// address is the second instance's of an active-active gateway (zero for
+// active-standby).
+func (p *Plane) pickGateway(d *desired) (armnetwork.VirtualNetworkGateway, [2]netip.Addr, armnetwork.VirtualNetwork, bool) {
 	var ids []string
 	for _, r := range p.az.Resources() {
 		if strings.EqualFold(r.Type, "Microsoft.Network/virtualNetworkGateways") {
@@ -119,7 +122,7 @@ func (p *Plane) pickGateway(d *desired) (armnetwork.VirtualNetworkGateway, netip
 	vnets := p.az.VirtualNetworks()
 	var (
 		chosen armnetwork.VirtualNetworkGateway
-		ip     netip.Addr
+		ips    [2]netip.Addr
 		vnet   armnetwork.VirtualNetwork
 		found  bool
 	)
@@ -132,30 +135,46 @@ func (p *Plane) pickGateway(d *desired) (armnetwork.VirtualNetworkGateway, netip
 			d.problems = append(d.problems, fmt.Sprintf("Azure gateway %s is not in the lab: the lab hosts one Azure VPN gateway (%s); its connections report NotConnected", id, deref(chosen.ID)))
 			continue
 		}
-		var pipID, subnetID string
+		// One address per IP configuration, in instance order: an
+		// active-active gateway has two (docs/facts/azure.md).
+		var addrs []netip.Addr
+		var subnetID string
+		usable := true
 		for _, c := range g.Properties.IPConfigurations {
-			if c != nil && c.Properties != nil && c.Properties.PublicIPAddress != nil && c.Properties.Subnet != nil {
-				pipID, subnetID = deref(c.Properties.PublicIPAddress.ID), deref(c.Properties.Subnet.ID)
+			if c == nil || c.Properties == nil || c.Properties.PublicIPAddress == nil || c.Properties.Subnet == nil {
+				continue
+			}
+			pip, ok := p.az.PublicIP(deref(c.Properties.PublicIPAddress.ID))
+			if !ok || pip.Properties == nil {
+				usable = false
 				break
 			}
+			addr, err := netip.ParseAddr(deref(pip.Properties.IPAddress))
+			if err != nil || !publicOK(addr, lab.PublicSegments[1]) {
+				d.problems = append(d.problems, fmt.Sprintf("Azure gateway %s: public IP %q is outside the lab's Azure segment %v", id, deref(pip.Properties.IPAddress), lab.PublicSegments[1]))
+				usable = false
+				break
+			}
+			if subnetID == "" {
+				subnetID = deref(c.Properties.Subnet.ID)
+			}
+			addrs = append(addrs, addr)
 		}
-		pip, ok := p.az.PublicIP(pipID)
-		if !ok || pip.Properties == nil {
+		if !usable || len(addrs) == 0 {
 			continue
 		}
-		addr, err := netip.ParseAddr(deref(pip.Properties.IPAddress))
-		if err != nil || !publicOK(addr, lab.PublicSegments[1]) {
-			d.problems = append(d.problems, fmt.Sprintf("Azure gateway %s: public IP %q is outside the lab's Azure segment %v", id, deref(pip.Properties.IPAddress), lab.PublicSegments[1]))
-			continue
+		cand := [2]netip.Addr{addrs[0]}
+		if deref(g.Properties.Active) && len(addrs) > 1 {
+			cand[1] = addrs[1]
 		}
 		vnetID, _, _ := strings.Cut(strings.ToLower(subnetID), "/subnets/")
 		for _, v := range vnets {
 			if strings.EqualFold(deref(v.ID), vnetID) {
-				chosen, ip, vnet, found = g, addr, v, true
+				chosen, ips, vnet, found = g, cand, v, true
 			}
 		}
 	}
-	return chosen, ip, vnet, found
+	return chosen, ips, vnet, found
 }
 
 // pickNetwork chooses the Hetzner network the lab's router serves: the one
@@ -195,7 +214,11 @@ func pickNetwork(networks []schema.Network, servers []schema.Server, hc interfac
 }
 
 // siteFor describes both sites for lab.Build.
-func siteFor(n schema.Network, gw armnetwork.VirtualNetworkGateway, gwIP netip.Addr, vnet armnetwork.VirtualNetwork) *siteSpec {
+func siteFor(n schema.Network, gw armnetwork.VirtualNetworkGateway, gwIPs [2]netip.Addr, vnet armnetwork.VirtualNetwork) *siteSpec {
+	gwIP, second := gwIPs[0], ""
+	if gwIPs[1].IsValid() {
+		second = gwIPs[1].String()
+	}
 	rng := netip.MustParsePrefix(n.IPRange)
 	var hsubs []netip.Prefix
 	for _, s := range n.Subnets {
@@ -219,11 +242,11 @@ func siteFor(n schema.Network, gw armnetwork.VirtualNetworkGateway, gwIP netip.A
 	space := vnetPrefixes(vnet)
 	return &siteSpec{
 		key: siteKey{networkID: n.ID, networkRange: rng.Masked().String(), hetznerSubnets: joinPrefixes(hsubs),
-			gatewayID: strings.ToLower(deref(gw.ID)), gatewayIP: gwIP.String(),
+			gatewayID: strings.ToLower(deref(gw.ID)), gatewayIP: gwIP.String(), gatewayIP2: second,
 			vnetID: strings.ToLower(deref(vnet.ID)), vnetPrefixes: joinPrefixes(space), azureSubnets: joinPrefixes(asubs)},
 		topo: lab.Topology{
 			Hetzner: lab.HetznerSite{NetworkRange: rng.Masked(), Subnets: hsubs},
-			Azure:   lab.AzureSite{GatewayPublicIP: gwIP, VNetPrefixes: space, Subnets: asubs},
+			Azure:   lab.AzureSite{GatewayPublicIP: gwIP, SecondGatewayPublicIP: gwIPs[1], VNetPrefixes: space, Subnets: asubs},
 		},
 	}
 }

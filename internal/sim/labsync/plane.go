@@ -290,12 +290,38 @@ func (p *Plane) ConnectionStatus(id string) (simenv.ConnectionStatus, bool) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	st, err := l.AzureStatus(ctx, name)
+	tunnels, err := l.AzureTunnels(ctx, name)
 	if err != nil {
 		p.log.Warn("reading the Azure gateway's IKE state", "connection", name, "err", err)
 		return simenv.ConnectionStatus{Status: "NotConnected"}, true
 	}
-	return simenv.ConnectionStatus{Status: st.AzureConnectionStatus(), IngressBytes: st.InBytes, EgressBytes: st.OutBytes}, true
+	// The connection is as good as its best tunnel (one instance up still
+	// carries the traffic; unverified how Azure words it) and counts both
+	// instances' bytes.
+	var best lab.SAStatus
+	out := simenv.ConnectionStatus{}
+	for _, st := range tunnels {
+		if connRank(st) > connRank(best) {
+			best = st
+		}
+		out.IngressBytes += st.InBytes
+		out.EgressBytes += st.OutBytes
+		out.Tunnels = append(out.Tunnels, simenv.TunnelStatus{Status: st.AzureConnectionStatus(), IngressBytes: st.InBytes, EgressBytes: st.OutBytes})
+	}
+	out.Status = best.AzureConnectionStatus()
+	return out, true
+}
+
+// connRank orders instance states by Azure's status: Connected, then
+// Connecting, then NotConnected.
+func connRank(s lab.SAStatus) int {
+	switch s.AzureConnectionStatus() {
+	case "Connected":
+		return 2
+	case "Connecting":
+		return 1
+	}
+	return 0
 }
 
 // Hosts lists the lab's namespaces (empty until the lab is built).

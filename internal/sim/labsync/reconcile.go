@@ -46,7 +46,7 @@ func (p *Plane) reconcile(ctx context.Context) {
 		p.lab = l
 		p.mu.Unlock()
 		p.log.Info("lab built", "hetzner_network", topo.Hetzner.NetworkRange, "hetzner_subnets", topo.Hetzner.Subnets,
-			"azure_gateway", topo.Azure.GatewayPublicIP, "azure_subnets", topo.Azure.Subnets)
+			"azure_gateway", topo.Azure.GatewayPublicIP, "azure_second_instance", topo.Azure.SecondGatewayPublicIP, "azure_subnets", topo.Azure.Subnets)
 	}
 	errs = append(errs, p.syncServers(ctx, l, d)...)
 	if err := l.ApplyRoutes(ctx, d.routes); err != nil {

@@ -171,6 +171,17 @@ type ConnectionStatus struct {
 	Status       string // Unknown, Connecting, Connected, NotConnected
 	IngressBytes int64
 	EgressBytes  int64
+	// Tunnels is one entry per gateway instance, first instance first,
+	// when the source knows each (the lab runs a charon per instance of an
+	// active-active gateway); nil means no per-instance answer.
+	Tunnels []TunnelStatus
+}
+
+// TunnelStatus is one gateway instance's tunnel of a connection.
+type TunnelStatus struct {
+	Status       string
+	IngressBytes int64
+	EgressBytes  int64
 }
 
 // ConnectionStatusSource lets the lab answer connectionStatus from strongSwan.
