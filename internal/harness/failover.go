@@ -74,7 +74,9 @@ func (p *HAPair) MeasureFailover(ctx context.Context, port int) (*Failover, erro
 		return false, nil
 	})
 	if err != nil {
-		return nil, err
+		ok, lost := traffic.Delivered()
+		return nil, fmt.Errorf("%w (Floating IP on server %d, route %s via %q, %d exchanges got through, %d did not)",
+			err, p.holder(ctx), p.Destination, p.routeVia(ctx), len(ok), lost)
 	}
 	time.Sleep(2 * time.Second)
 	killedAt := time.Now()

@@ -20,7 +20,10 @@ var floatingIPActions = map[string]func(c *call, id int64) (int, any, *apiError)
 // API reference lists that code for this call without saying when it
 // applies, and this is the reading that lets a failover move the address
 // (unverified). Unlike a primary IP, the server may be running and may be in
-// any location. Under WithRealTimeFailover the address moves when the
+// any location. While another assign or unassign of the address runs, it
+// answers locked, as unassign does: two agents claiming at once are
+// served one after the other, so the later claim lands last. Under
+// WithRealTimeFailover the address moves when the
 // action finishes (realtime.go).
 func assignFloatingIP(c *call, id int64) (int, any, *apiError) {
 	var req schema.FloatingIPActionAssignRequest
@@ -36,6 +39,9 @@ func assignFloatingIP(c *call, id int64) (int, any, *apiError) {
 		return 0, nil, invalidField("server", "name the server to assign the Floating IP to")
 	}
 	if _, err := s.lockedServer(req.Server); err != nil {
+		return 0, nil, err
+	}
+	if err := s.checkLocked("floating_ip", id); err != nil {
 		return 0, nil, err
 	}
 	if f.Server != nil && *f.Server == req.Server {

@@ -94,7 +94,8 @@ func (f *fixture) mustServerAt(t *testing.T, fc *fakeClock, name string) *hcloud
 
 // TestRealTimeFailoverEffectLandsAtTheEnd: under the option, while an
 // assign, delete_route or add_route runs, GETs show the old holder and the
-// old route and the lab hears nothing; once the action has finished (no
+// old route and the lab hears nothing (and a second assign is locked
+// out); once the action has finished (no
 // client asking in between) the change is there and the lab is told. A
 // route action locks the network meanwhile, which is what the failover
 // script's retry relies on.
@@ -132,6 +133,9 @@ func TestRealTimeFailoverEffectLandsAtTheEnd(t *testing.T) {
 	if h := holder(); h != a.ID {
 		t.Errorf("1.5 s into the assign (2-4 s) the address is held by %d, want still gw-a (%d)", h, a.ID)
 	}
+	// A second claim while the first runs waits its turn.
+	_, _, err = f.client.FloatingIP.Assign(ctx(t), res.FloatingIP, a)
+	wantCode(t, err, "locked")
 	if got, _, _ := f.client.Action.GetByID(ctx(t), act.ID); got.Status != hcloud.ActionStatusRunning {
 		t.Errorf("the assign is %s after 1.5 s, want running", got.Status)
 	}
