@@ -2,8 +2,9 @@
 // crosscloud-sim with the real terraform CLI: how close `terraform apply`
 // of a fresh link comes to the critical path the clouds impose, how much a
 // reused gateway saves, how many API requests create/refresh/destroy make,
-// how politely the provider waits, how plan scales with links, and the
-// provider's memory and schema cost. It prints a table, then one line
+// how politely the provider waits, how plan scales with links, the
+// provider's memory and schema cost, and in the lab the key-rotation
+// downtime and an HA pair's failover time. It prints a table, then one line
 // `BENCH {json}` for tools.
 //
 //	go run ./cmd/crosscloud-bench            # make bench
@@ -78,6 +79,7 @@ type Result struct {
 	OrphanNames []string `json:"orphan_resources,omitempty"`
 
 	Rotation // key_rotation_*: rotation.go
+	Failover // failover_*: failover.go
 }
 
 // Requests is a /_sim/stats delta split by cloud.
@@ -105,7 +107,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		links     = fs.Int("links", 50, "links in the large plan-scaling workspace")
 		planScale = fs.Float64("plan-time-scale", 0.0001, "emulator time scale for the plan-scaling workspaces")
 		verbose   = fs.Bool("v", false, "print progress and the emulator's log")
-		only      = fs.String("only", "", "run only one step: tunnel, plan, schema or rotation (the build always runs)")
+		only      = fs.String("only", "", "run only one step: tunnel, plan, schema, rotation or failover (the build always runs)")
 	)
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -124,9 +126,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		{"plan", "plan scaling", func(ctx context.Context) error { return b.planScaling(ctx, *links, *planScale) }},
 		{"schema", "schema", b.schema},
 		{"rotation", "key rotation in the lab", b.rotation},
+		{"failover", "HA failover in the lab", b.failover},
 	}
 	if *only != "" && !slices.ContainsFunc(steps, func(s step) bool { return s.key == *only && s.key != "build" }) {
-		fmt.Fprintf(stderr, "crosscloud-bench: -only %q: use tunnel, plan, schema or rotation\n", *only)
+		fmt.Fprintf(stderr, "crosscloud-bench: -only %q: use tunnel, plan, schema, rotation or failover\n", *only)
 		return 2
 	}
 	for _, s := range steps {
@@ -189,6 +192,7 @@ func printTable(w io.Writer, r Result) {
 	case r.Rotation.Skipped != "":
 		row("key rotation downtime", "skipped", r.Rotation.Skipped)
 	}
+	failoverRow(row, r.Failover)
 	_ = tw.Flush()
 }
 

@@ -63,6 +63,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			"one emulator owns a prefix at a time, so a second -lab run needs its own")
 		labImage = fs.Bool("lab-image", false, "build the lab's gateway image if this machine has none yet (once, a few minutes;\n"+
 			"-lab does it on first use), print where it is and exit")
+		realTimeFailover = fs.Bool("real-time-failover", false, "Hetzner Floating IP assign/unassign and network add_route/delete_route take their\n"+
+			"real-world durations (not -time-scale'd) and change state only when they finish, as a\n"+
+			"gateway failover meets them; everything else stays scaled")
 		verbose = fs.Bool("v", false, "log one line per request")
 	)
 	fs.Usage = func() {
@@ -101,7 +104,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
-	newHCloud := func(env *simenv.Env) sim.Cloud { return hcloudsim.New(env) }
+	var hcOpts []hcloudsim.Option
+	if *realTimeFailover {
+		hcOpts = append(hcOpts, hcloudsim.WithRealTimeFailover())
+	}
+	newHCloud := func(env *simenv.Env) sim.Cloud { return hcloudsim.New(env, hcOpts...) }
 	newAzure := func(env *simenv.Env) sim.Cloud {
 		return azuresim.New(env, azuresim.WithGatewayCreateDuration(*gatewayDur))
 	}

@@ -31,6 +31,11 @@ type SimOptions struct {
 	Extra []string
 	// Log, when set, receives the emulator's stderr.
 	Log io.Writer
+	// StopGrace is how long Stop waits for a graceful exit before SIGKILL
+	// (0: 10 s). A -lab emulator powers off its machines first; with two
+	// gateways that takes longer, and a killed one leaves its namespaces to
+	// the next start's sweep.
+	StopGrace time.Duration
 }
 
 // Sim is one running crosscloud-sim process.
@@ -43,9 +48,10 @@ type Sim struct {
 	// TimeScale is the scale the emulator runs at.
 	TimeScale float64
 
-	cmd  *exec.Cmd
-	dir  string
-	done chan error
+	cmd   *exec.Cmd
+	dir   string
+	done  chan error
+	grace time.Duration
 }
 
 // StartSim starts the emulator binary on a free loopback port and returns
@@ -59,7 +65,10 @@ func StartSim(ctx context.Context, bin string, o SimOptions) (*Sim, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Sim{TimeScale: o.TimeScale, dir: dir, done: make(chan error, 1)}
+	if o.StopGrace == 0 {
+		o.StopGrace = 10 * time.Second
+	}
+	s := &Sim{TimeScale: o.TimeScale, dir: dir, done: make(chan error, 1), grace: o.StopGrace}
 	envFile := filepath.Join(dir, "sim.env")
 	args := []string{"-addr", "127.0.0.1:0", "-env-file", envFile,
 		"-time-scale", strconv.FormatFloat(o.TimeScale, 'g', -1, 64)}
@@ -131,7 +140,8 @@ func readEnvFile(path string) (map[string]string, error) {
 }
 
 // Stop ends the emulator with SIGTERM (it exits gracefully),
-// or SIGKILL after 10 s, and removes its directory. Safe to call twice.
+// or SIGKILL after SimOptions.StopGrace, and removes its directory. Safe to
+// call twice.
 func (s *Sim) Stop() {
 	if s.cmd == nil || s.cmd.Process == nil {
 		return
@@ -140,7 +150,7 @@ func (s *Sim) Stop() {
 	select {
 	case err := <-s.done:
 		s.done <- err
-	case <-time.After(10 * time.Second):
+	case <-time.After(s.grace):
 		_ = s.cmd.Process.Kill()
 	}
 	_ = os.RemoveAll(s.dir)

@@ -25,13 +25,16 @@ type actionRec struct {
 	// ServerStatus, when set, is the status ServerID gets on success.
 	ServerID     int64  `json:"server_id,omitempty"`
 	ServerStatus string `json:"server_status,omitempty"`
+	// Effect, when set, is applied on success (WithRealTimeFailover).
+	Effect *effectRec `json:"effect,omitempty"`
 }
 
 type ref = schema.ActionResourceReference
 
 // Real-world durations (seconds) of each command, as [min, max]. The
 // emulator picks a deterministic value in the range from the action ID and
-// multiplies it by Clock.Scale.
+// multiplies it by Clock.Scale, except for the failover actions under
+// WithRealTimeFailover, which take the real-world value.
 var actionSeconds = map[string][2]int{
 	"create_server":       {10, 30},
 	"start_server":        {3, 8},
@@ -51,9 +54,10 @@ var actionSeconds = map[string][2]int{
 	"assign_primary_ip":   {1, 3},
 	"unassign_primary_ip": {1, 3},
 	"create_primary_ip":   {1, 2},
-	// Floating IP moves: Hetzner publishes no duration (docs/facts/hetzner.md,
-	// "Floating IPs"); 1-3 s like the other network actions, unverified.
-	"assign_floating_ip":   {1, 3},
+	// Floating IP moves: Hetzner publishes no duration; 2-4 s is the
+	// cautious estimate of docs/facts/hetzner.md, "Floating IP failover"
+	// (unverified), as are the 1-3 s of add_route and delete_route.
+	"assign_floating_ip":   {2, 4},
 	"unassign_floating_ip": {1, 3},
 	"change_dns_ptr":       {1, 2},
 	"set_firewall_rules":   {1, 3},
@@ -72,7 +76,10 @@ func (c *call) newAction(command string, lock ref, resources ...ref) (*actionRec
 		span = [2]int{1, 3}
 	}
 	ms := span[0]*1000 + int(id*7919%int64((span[1]-span[0])*1000+1))
-	dur := c.s.env.Clock.Scaled(time.Duration(ms) * time.Millisecond)
+	dur := time.Duration(ms) * time.Millisecond
+	if !c.s.realTime(command) {
+		dur = c.s.env.Clock.Scaled(dur)
+	}
 	a := &actionRec{
 		Action: schema.Action{
 			ID: id, Command: command, Status: "running", Started: c.now,
@@ -115,6 +122,9 @@ func (s *Server) settle(now time.Time) {
 			continue
 		}
 		a.Action.Status = "success"
+		if a.Effect != nil {
+			s.applyEffect(a.Effect)
+		}
 		if a.ServerID != 0 && a.ServerStatus != "" {
 			if r, ok := s.st.Servers[a.ServerID]; ok {
 				r.Server.Status = a.ServerStatus

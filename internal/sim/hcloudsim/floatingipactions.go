@@ -20,7 +20,11 @@ var floatingIPActions = map[string]func(c *call, id int64) (int, any, *apiError)
 // API reference lists that code for this call without saying when it
 // applies, and this is the reading that lets a failover move the address
 // (unverified). Unlike a primary IP, the server may be running and may be in
-// any location.
+// any location. While another assign or unassign of the address runs, it
+// answers locked, as unassign does: two agents claiming at once are
+// served one after the other, so the later claim lands last. Under
+// WithRealTimeFailover the address moves when the
+// action finishes (realtime.go).
 func assignFloatingIP(c *call, id int64) (int, any, *apiError) {
 	var req schema.FloatingIPActionAssignRequest
 	if err := c.decode(&req); err != nil {
@@ -37,12 +41,18 @@ func assignFloatingIP(c *call, id int64) (int, any, *apiError) {
 	if _, err := s.lockedServer(req.Server); err != nil {
 		return 0, nil, err
 	}
+	if err := s.checkLocked("floating_ip", id); err != nil {
+		return 0, nil, err
+	}
 	if f.Server != nil && *f.Server == req.Server {
 		return 0, nil, errf("floating_ip_assigned", "Floating IP %d is already assigned to server %d", id, req.Server)
 	}
 	fref := ref{ID: id, Type: "floating_ip"}
 	a, ok := c.newAction("assign_floating_ip", fref, fref, ref{ID: req.Server, Type: "server"})
-	if ok {
+	if ok && s.realTime("assign_floating_ip") {
+		sid := req.Server
+		c.deferEffect(a, effectRec{FloatingIP: id, Server: &sid})
+	} else if ok {
 		if f.Server != nil {
 			c.emit("hcloud.server.updated", *f.Server)
 		}
@@ -68,7 +78,9 @@ func unassignFloatingIP(c *call, id int64) (int, any, *apiError) {
 		refs = append(refs, ref{ID: *f.Server, Type: "server"})
 	}
 	a, ok := c.newAction("unassign_floating_ip", fref, refs...)
-	if ok && f.Server != nil {
+	if ok && f.Server != nil && c.s.realTime("unassign_floating_ip") {
+		c.deferEffect(a, effectRec{FloatingIP: id})
+	} else if ok && f.Server != nil {
 		c.emit("hcloud.server.updated", *f.Server)
 		f.Server = nil
 		c.emit("hcloud.floating_ip.updated", id)

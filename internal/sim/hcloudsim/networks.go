@@ -178,7 +178,8 @@ var networkActions = map[string]func(c *call, id int64) (int, any, *apiError){
 
 // networkAction wraps a network change: look up, refuse while another
 // action runs, validate on a copy, and apply the copy only if the action is
-// going to succeed.
+// going to succeed: at once, or when the action finishes for the route
+// actions under WithRealTimeFailover (realtime.go).
 func networkAction(f func(c *call, n *schema.Network, rng netip.Prefix) (string, *apiError)) func(c *call, id int64) (int, any, *apiError) {
 	return func(c *call, id int64) (int, any, *apiError) {
 		n, err := c.s.network(id)
@@ -195,7 +196,9 @@ func networkAction(f func(c *call, n *schema.Network, rng netip.Prefix) (string,
 		}
 		r := ref{ID: id, Type: "network"}
 		a, ok := c.newAction(command, r, r)
-		if ok {
+		if ok && c.s.realTime(command) {
+			c.deferEffect(a, effectRec{Network: id, Routes: next.Routes})
+		} else if ok {
 			for _, sub := range next.Subnets {
 				if command == "add_subnet" && !slices.ContainsFunc(n.Subnets, func(o schema.NetworkSubnet) bool { return o.IPRange == sub.IPRange }) {
 					c.s.subnetAdded(id, sub.IPRange, a.FinishAt)

@@ -41,12 +41,19 @@ type Server struct {
 	// that a client really met a rule (say, a propagation delay) and got past
 	// it.
 	answered map[string]int
+	// realTimeFailover is WithRealTimeFailover (realtime.go).
+	realTimeFailover bool
+	// queued are events of effects settle applied, sent by flushEvents.
+	queued []simenv.Event
 }
 
 // New returns an empty Hetzner project that uses env's clock, faults,
 // statistics, token and event sink.
-func New(env *simenv.Env) *Server {
+func New(env *simenv.Env, opts ...Option) *Server {
 	s := &Server{limiter: newRateLimiter(), st: newState(), running: map[int64]*actionRec{}}
+	for _, o := range opts {
+		o(s)
+	}
 	if env != nil {
 		s.env = *env
 	}
@@ -138,6 +145,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.answered[aerr.Code]++
 	}
 	s.mu.Unlock()
+	s.flushEvents()
 	if aerr != nil {
 		writeError(w, aerr)
 		return

@@ -96,6 +96,9 @@ func (s *Server) UnmarshalState(data []byte) error {
 	for id, a := range st.Actions {
 		if a.Action.Status == "running" {
 			running[id] = a
+			if a.Effect != nil {
+				s.wakeAt(a.FinishAt)
+			}
 		}
 	}
 	s.mu.Lock()

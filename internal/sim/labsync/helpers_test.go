@@ -71,8 +71,9 @@ type labSim struct {
 	env   map[string]string
 }
 
-// startLabSim runs crosscloud-sim with -lab under a prefix of its own.
-func startLabSim(t *testing.T, tag string) *labSim {
+// startLabSim runs crosscloud-sim with -lab under a prefix of its own;
+// opts configure its Hetzner API (-real-time-failover).
+func startLabSim(t *testing.T, tag string, opts ...hcloudsim.Option) *labSim {
 	t.Helper()
 	ls := &labSim{}
 	prefix := fmt.Sprintf("cp%d%s-", os.Getpid()%100000, tag)
@@ -87,7 +88,7 @@ func startLabSim(t *testing.T, tag string) *labSim {
 	}
 	s, err := sim.New(sim.Options{Addr: "127.0.0.1:0", TimeScale: 0.001, SubscriptionID: azuresim.SubscriptionID,
 		TenantID: azuresim.TenantID, Lab: true, NewDataPlane: dp},
-		func(env *simenv.Env) sim.Cloud { return hcloudsim.New(env) },
+		func(env *simenv.Env) sim.Cloud { return hcloudsim.New(env, opts...) },
 		func(env *simenv.Env) sim.Cloud { return azuresim.New(env) })
 	if err != nil {
 		t.Fatal(err)
