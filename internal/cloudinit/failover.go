@@ -109,7 +109,11 @@ set -u
 // failoverBody is the script's logic. Moving a route is delete_route then
 // add_route (Hetzner has no change call); the loop re-reads the network
 // each time, so `locked` while the delete runs, a lost answer or a
-// concurrent move all converge. floating_ip_assigned is checked against the
+// concurrent move all converge. A route is only "in place" while no action
+// runs on the network: at first boot both servers pass through MASTER, and
+// the other's delete_route of this route may still be running (the lab
+// saw it land after this server had found the route and stopped, leaving
+// no route at all). floating_ip_assigned is checked against the
 // holder, because whether Hetzner answers it for the current holder only is
 // unverified (docs/facts/hetzner.md).
 const failoverBody = `STATE_FILE=/run/crosscloud-failover.state
@@ -190,8 +194,19 @@ move_route() {
 		fi
 		cur=$(json '[r["gateway"] for r in j["network"]["routes"] if r["destination"] == "'"$1"'"][0]')
 		if [ "$cur" = "$SELF_IP" ]; then
-			log "route $1 via $SELF_IP is in place"
-			return 0
+			# The other server may have sent a delete_route of this very
+			# route as it passed through MASTER (both do at first boot);
+			# it lands when its action finishes. In place means in place
+			# with no action still running on the network.
+			code=$(api GET "/networks/$NETWORK_ID/actions?status=running")
+			running=$(json 'len(j["actions"])')
+			if [ "$code" = 200 ] && [ "$running" = 0 ]; then
+				log "route $1 via $SELF_IP is in place"
+				return 0
+			fi
+			log "route $1 via $SELF_IP is there, but the network has running actions (HTTP $code, ${running:-?}); checking again"
+			sleep 1
+			continue
 		fi
 		if [ -n "$cur" ]; then
 			code=$(api POST "/networks/$NETWORK_ID/actions/delete_route" "{\"destination\":\"$1\",\"gateway\":\"$cur\"}")
