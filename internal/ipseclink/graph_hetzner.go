@@ -226,6 +226,9 @@ func (r *linkRun) gatewayConfigFor(g gatewayRole) (cloudinit.Gateway, error) {
 	if err != nil {
 		return gw, err
 	}
+	// A tunnel to each instance of the active-active Azure gateway; the
+	// second is the fallback when the first instance goes.
+	gw.SecondRemoteAddress = r.azPeer2
 	gw.HA = &cloudinit.HA{
 		PrivateIP: g.ip, PeerPrivateIP: g.peerIP, Priority: g.priority,
 		FloatingIP: addr4(r.fip.IP), FloatingIPID: r.fip.ID, NetworkID: r.network.ID,

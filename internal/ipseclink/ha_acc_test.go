@@ -97,7 +97,7 @@ func TestAccLinkHighAvailability(t *testing.T) {
 						return fmt.Errorf("server %d should run in %s: %v %v", id, loc, srv, err)
 					}
 					ud, _ := s.sim.HCloudSim().UserData(id)
-					for _, want := range []string{"keepalived", "local_addrs = " + fip.IP.String(), "remote_addrs = " + a["azure_gateway_public_ip"], haToken} {
+					for _, want := range []string{"keepalived", "local_addrs = " + fip.IP.String(), "remote_addrs = " + a["azure_gateway_public_ip"], "remote_addrs = " + a["azure_gateway_second_public_ip"], haToken} {
 						if !strings.Contains(ud, want) {
 							return fmt.Errorf("server %d's user_data lacks %q", id, want)
 						}
