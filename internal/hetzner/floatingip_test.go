@@ -9,6 +9,7 @@ import (
 	"github.com/hetznercloud/hcloud-go/v2/hcloud"
 
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/addrplan"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/ownership"
 )
 
 // pair is a gateway pair in one emulated project: the first server of
@@ -72,9 +73,9 @@ func TestEnsureFloatingIPRefusesForeignAndMovedHome(t *testing.T) {
 	spec := fipSpec()
 	spec.Name = "someone-elses"
 	_, err := EnsureFloatingIP(tctx(t), e.c, spec)
-	var fe *ForeignError
-	if !errors.As(err, &fe) || fe.Kind != "Floating IP" {
-		t.Fatalf("EnsureFloatingIP over a foreign Floating IP: %v, want a *ForeignError", err)
+	var fe *ownership.Error
+	if !errors.As(err, &fe) || fe.Kind != "Hetzner Floating IP" {
+		t.Fatalf("EnsureFloatingIP over a foreign Floating IP: %v, want an *ownership.Error", err)
 	}
 
 	if _, err := EnsureFloatingIP(tctx(t), e.c, fipSpec()); err != nil {

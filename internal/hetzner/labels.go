@@ -2,20 +2,23 @@ package hetzner
 
 import (
 	"fmt"
-	"maps"
+	"strconv"
+
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/ownership"
 )
 
 // Ownership labels. Every Hetzner object a link creates carries both, so a
 // re-run (after a crash, a lost state or a retried POST) finds and adopts
 // its own objects by name instead of creating a second one, and never takes
-// over an object someone else created under the same name.
+// over an object someone else created under the same name. The rule that
+// reads them is internal/ownership's, shared with the Azure adapter.
 const (
 	// LabelLink names the crosscloud_ipsec_link that owns the object.
 	LabelLink = "crosscloud.dev/link"
 	// LabelManagedBy marks objects created by this provider.
 	LabelManagedBy = "crosscloud.dev/managed-by"
 	// ManagedBy is the value of LabelManagedBy.
-	ManagedBy = "terraform-provider-crosscloud"
+	ManagedBy = ownership.ManagedBy
 )
 
 // Labels returns the ownership labels for link, for callers that build a
@@ -24,42 +27,26 @@ func Labels(link string) map[string]string {
 	return map[string]string{LabelLink: link, LabelManagedBy: ManagedBy}
 }
 
-// Owned reports whether an object's labels carry the ownership marks that
-// want (a spec's labels) asks for: the same LabelLink value and
-// LabelManagedBy = ManagedBy. A spec without a LabelLink never owns
-// anything, so a caller that forgot the labels cannot adopt a stranger's
-// object.
+// marks reads the ownership marks from an object's labels.
+func marks(labels map[string]string) ownership.Marks {
+	return ownership.Marks{ManagedBy: labels[LabelManagedBy], Link: labels[LabelLink]}
+}
+
+// Owned reports whether an object's labels make it the object of the link
+// that want (a spec's labels) names in LabelLink, by ownership.Owned. A
+// spec without a LabelLink never owns anything, so a caller that forgot
+// the labels cannot adopt a stranger's object.
 func Owned(want, got map[string]string) bool {
-	link, ok := want[LabelLink]
-	if !ok || link == "" {
-		return false
-	}
-	return got[LabelLink] == link && got[LabelManagedBy] == ManagedBy
-}
-
-// ForeignError reports that an object with the name an ensure step wants
-// exists but is not ours. It is not retried: the user has to rename or
-// delete that object, or label it to hand it over.
-type ForeignError struct {
-	Kind, Name string
-	ID         int64
-	Link       string
-	Labels     map[string]string
-}
-
-// Error says what was found, why it is refused and what to do.
-func (e *ForeignError) Error() string {
-	return fmt.Sprintf("a Hetzner %s named %q already exists (id %d) and is not managed by link %q "+
-		"(it lacks the labels %s=%s and %s=%s). Rename or delete that %s, or choose another link name; "+
-		"crosscloud never takes over objects it did not create",
-		e.Kind, e.Name, e.ID, e.Link, LabelLink, e.Link, LabelManagedBy, ManagedBy, e.Kind)
+	return ownership.Owned(marks(got), want[LabelLink])
 }
 
 // adopt decides what an ensure step does with an object found by name:
-// adopt it when it carries our marks, refuse it otherwise.
+// adopt it when it carries our marks, refuse it (*ownership.Error)
+// otherwise.
 func adopt(kind, name string, id int64, want, got map[string]string) error {
-	if Owned(want, got) {
-		return nil
-	}
-	return &ForeignError{Kind: kind, Name: name, ID: id, Link: want[LabelLink], Labels: maps.Clone(got)}
+	link := want[LabelLink]
+	return ownership.Check(ownership.Object{
+		Kind: "Hetzner " + kind, Name: name, ID: strconv.FormatInt(id, 10),
+		Marks: fmt.Sprintf("the labels %s=%s and %s=%s", LabelLink, link, LabelManagedBy, ManagedBy),
+	}, marks(got), link)
 }

@@ -35,7 +35,7 @@ func (e *PlacementGroupTypeError) Error() string {
 
 // EnsurePlacementGroup returns the spread placement group named spec.Name:
 // created when absent, adopted when it carries our labels, refused
-// (*ForeignError) when someone else's group has the name. The create
+// (*ownership.Error) when someone else's group has the name. The create
 // returns no action on Hetzner; one that does is waited for.
 func EnsurePlacementGroup(ctx context.Context, c *hcloud.Client, spec PlacementGroupSpec) (*hcloud.PlacementGroup, error) {
 	if spec.Name == "" {

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/hetznercloud/hcloud-go/v2/hcloud"
+
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/ownership"
 )
 
 func pgSpec() PlacementGroupSpec {
@@ -82,9 +84,9 @@ func TestEnsurePlacementGroupCreatesOnceAndRefusesForeign(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = EnsurePlacementGroup(tctx(t), e.c, PlacementGroupSpec{Name: "m-gw-spread", Labels: Labels("m")})
-	var fe *ForeignError
-	if !errors.As(err, &fe) || fe.Kind != "placement group" || !strings.Contains(err.Error(), "Rename or delete that placement group") {
-		t.Fatalf("foreign group: %v, want a ForeignError telling the user what to do", err)
+	var fe *ownership.Error
+	if !errors.As(err, &fe) || fe.Kind != "Hetzner placement group" || !strings.Contains(err.Error(), "Rename the link, or delete or rename that Hetzner placement group") {
+		t.Fatalf("foreign group: %v, want an *ownership.Error telling the user what to do", err)
 	}
 
 	before = e.mutations()

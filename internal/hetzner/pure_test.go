@@ -11,6 +11,7 @@ import (
 	"github.com/hetznercloud/hcloud-go/v2/hcloud"
 
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/addrplan"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/ownership"
 )
 
 func cidr(s string) *net.IPNet {
@@ -46,11 +47,11 @@ func TestOwned(t *testing.T) {
 
 func TestAdoptRefusesForeignWithActionableMessage(t *testing.T) {
 	err := adopt("firewall", "hel1-weu-gw-fw", 42, Labels("hel1-weu"), map[string]string{"owner": "ops"})
-	var fe *ForeignError
+	var fe *ownership.Error
 	if !errors.As(err, &fe) {
-		t.Fatalf("want *ForeignError, got %v", err)
+		t.Fatalf("want *ownership.Error, got %v", err)
 	}
-	for _, want := range []string{`"hel1-weu-gw-fw"`, "id 42", `link "hel1-weu"`, LabelLink, "Rename or delete"} {
+	for _, want := range []string{`Hetzner firewall "hel1-weu-gw-fw"`, "ID 42", `link "hel1-weu"`, LabelLink + "=hel1-weu", LabelManagedBy + "=" + ManagedBy, "Rename the link, or delete"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("message %q lacks %q", err, want)
 		}

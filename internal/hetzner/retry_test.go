@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/hetznercloud/hcloud-go/v2/hcloud"
+
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/ownership"
 )
 
 func apiErr(code hcloud.ErrorCode) error {
@@ -42,7 +44,7 @@ func TestClassify(t *testing.T) {
 		{"dropped connection", fmt.Errorf("Get: %w", io.ErrUnexpectedEOF), connection},
 		{"unknown host", &net.DNSError{Err: "no such host", Name: "api.hetzner.clou", IsNotFound: true}, permanent},
 		{"failed action", hcloud.ActionError{Code: "action_failed", Message: "boom"}, actionFailed},
-		{"foreign object", &ForeignError{Kind: "server", Name: "x"}, permanent},
+		{"foreign object", &ownership.Error{Kind: "Hetzner server", Name: "x"}, permanent},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"net/netip"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/hetznercloud/hcloud-go/v2/hcloud"
 
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/ownership"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simenv"
 )
 
@@ -35,9 +37,9 @@ func TestEnsureNetworkAdoptsOwnRefusesForeign(t *testing.T) {
 
 	e.network(t, "theirs", "10.0.0.0/16")
 	_, _, err = EnsureNetwork(tctx(t), e.c, NetworkSpec{Name: "theirs", IPRange: mustPrefix("10.0.0.0/16"), Labels: Labels("theirs")})
-	var fe *ForeignError
+	var fe *ownership.Error
 	if !errors.As(err, &fe) || fe.Name != "theirs" {
-		t.Fatalf("want ForeignError for a network without our labels, got %v", err)
+		t.Fatalf("want *ownership.Error for a network without our labels, got %v", err)
 	}
 }
 
@@ -208,9 +210,9 @@ func TestEnsureServerRefusesForeign(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = EnsureServer(tctx(t), e.c, ServerSpec{Name: "l-gw", ServerType: "cx23", Image: "debian-12", Location: "nbg1", Labels: Labels("l")})
-	var fe *ForeignError
-	if !errors.As(err, &fe) || fe.ID != res.Server.ID {
-		t.Fatalf("want ForeignError for server %d, got %v", res.Server.ID, err)
+	var fe *ownership.Error
+	if !errors.As(err, &fe) || fe.ID != strconv.FormatInt(res.Server.ID, 10) {
+		t.Fatalf("want *ownership.Error for server %d, got %v", res.Server.ID, err)
 	}
 }
 
