@@ -63,7 +63,7 @@ func TestGatewayFilesApplyInNetns(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			cc, err := Parse(ud)
+			cc, err := parse(ud)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -74,7 +74,7 @@ func TestGatewayFilesApplyInNetns(t *testing.T) {
 			t.Cleanup(func() { os.RemoveAll(dir) })
 			files := map[string]string{}
 			for _, path := range []string{SwanctlPath(tc.g.ConnectionName), MSSPath, SysctlPath} {
-				f, ok := cc.File(path)
+				f, ok := cc.file(path)
 				if !ok {
 					t.Fatalf("user_data has no %s", path)
 				}

@@ -316,14 +316,14 @@ var haPackages = []string{"keepalived", "curl"}
 // and its notify script, the token file, and charon handed over to
 // keepalived (disabled at boot, started by the script on the active server
 // only, so the standby never negotiates from an address it does not hold).
-func addHA(cc *CloudConfig, g Gateway) {
+func addHA(cc *cloudConfig, g Gateway) {
 	cc.Packages = append(slices.Clone(cc.Packages), haPackages...)
 	cc.WriteFiles = append(cc.WriteFiles,
-		WriteFile{Path: KeepalivedConfPath, Content: keepalivedConf(g), Owner: "root:root", Permissions: "0644"},
-		WriteFile{Path: KeepalivedDropInPath, Content: keepalivedDropIn, Owner: "root:root", Permissions: "0644"},
-		WriteFile{Path: FailoverScriptPath, Content: failoverScript(g), Owner: "root:root", Permissions: "0755"},
+		writeFile{Path: KeepalivedConfPath, Content: keepalivedConf(g), Owner: "root:root", Permissions: "0644"},
+		writeFile{Path: KeepalivedDropInPath, Content: keepalivedDropIn, Owner: "root:root", Permissions: "0644"},
+		writeFile{Path: FailoverScriptPath, Content: failoverScript(g), Owner: "root:root", Permissions: "0755"},
 		// 0600: the file holds the API token.
-		WriteFile{Path: APITokenPath, Content: curlConfig(g.HA), Owner: "root:root", Permissions: "0600"},
+		writeFile{Path: APITokenPath, Content: curlConfig(g.HA), Owner: "root:root", Permissions: "0600"},
 	)
 	cc.RunCmd = [][]string{
 		{"sysctl", "--system"},

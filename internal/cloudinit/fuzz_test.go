@@ -74,11 +74,11 @@ func FuzzRender(f *testing.F) {
 		if err := yaml.Unmarshal(bytes.TrimPrefix(ud, []byte(Header)), &generic); err != nil {
 			t.Fatalf("output is not YAML: %v\n%s", err, ud)
 		}
-		cc, err := Parse(ud)
+		cc, err := parse(ud)
 		if err != nil {
-			t.Fatalf("Parse(Render()) = %v", err)
+			t.Fatalf("parse(Render()) = %v", err)
 		}
-		swan, ok := cc.File(SwanctlPath(name))
+		swan, ok := cc.file(SwanctlPath(name))
 		if !ok {
 			t.Fatalf("no swanctl file for %q", name)
 		}

@@ -79,7 +79,7 @@ func TestRenderHAContents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cc, err := Parse(ud)
+	cc, err := parse(ud)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +93,7 @@ func TestRenderHAContents(t *testing.T) {
 		t.Error("the single gateway's user_data mentions keepalived")
 	}
 
-	tok, ok := cc.File(APITokenPath)
+	tok, ok := cc.file(APITokenPath)
 	if !ok || tok.Permissions != "0600" || tok.Owner != "root:root" {
 		t.Fatalf("token file %s: %+v, want root:root 0600", APITokenPath, tok)
 	}
@@ -104,7 +104,7 @@ func TestRenderHAContents(t *testing.T) {
 		t.Errorf("the token appears %d times in user_data; want once, in %s", n, APITokenPath)
 	}
 
-	script, ok := cc.File(FailoverScriptPath)
+	script, ok := cc.file(FailoverScriptPath)
 	if !ok || script.Permissions != "0755" || script.Owner != "root:root" {
 		t.Fatalf("failover script: %+v, want root:root 0755", script)
 	}
@@ -119,7 +119,7 @@ func TestRenderHAContents(t *testing.T) {
 		t.Error("the failover script builds the Authorization header itself or runs curl verbosely")
 	}
 
-	ka, ok := cc.File(KeepalivedConfPath)
+	ka, ok := cc.file(KeepalivedConfPath)
 	if !ok {
 		t.Fatalf("no %s", KeepalivedConfPath)
 	}
@@ -134,11 +134,11 @@ func TestRenderHAContents(t *testing.T) {
 			t.Errorf("keepalived.conf lacks %q: the NICs' names differ between servers and must be detected:\n%s", want, ka.Content)
 		}
 	}
-	if dropIn, ok := cc.File(KeepalivedDropInPath); !ok || !strings.Contains(dropIn.Content, "ExecStartPre="+FailoverScriptPath+" interfaces\n") {
+	if dropIn, ok := cc.file(KeepalivedDropInPath); !ok || !strings.Contains(dropIn.Content, "ExecStartPre="+FailoverScriptPath+" interfaces\n") {
 		t.Errorf("no keepalived drop-in detecting the interfaces before start: %+v", dropIn)
 	}
 
-	swan, _ := cc.File(SwanctlPath(g.ConnectionName))
+	swan, _ := cc.file(SwanctlPath(g.ConnectionName))
 	for _, want := range []string{"local_addrs = 192.0.2.130\n", "id = 192.0.2.130\n"} {
 		if !strings.Contains(swan.Content, want) {
 			t.Errorf("swanctl.conf lacks %q: strongSwan must use the Floating IP", want)

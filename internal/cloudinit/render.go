@@ -12,35 +12,35 @@ import (
 // cloud-config.
 const Header = "#cloud-config\n"
 
-// CloudConfig is the subset of cloud-config this package writes. It is
-// exported for this package's tests and tools that read back what a server
-// gets (Parse, then File); the emulator's lab deliberately parses on its own.
-type CloudConfig struct {
+// cloudConfig is the subset of cloud-config this package writes. Only this
+// package's tests read it back (parse, then file); the emulator's lab parses
+// user_data on its own on purpose (internal/sim never imports the product).
+type cloudConfig struct {
 	PackageUpdate bool        `yaml:"package_update"`
 	Packages      []string    `yaml:"packages"`
-	WriteFiles    []WriteFile `yaml:"write_files"`
+	WriteFiles    []writeFile `yaml:"write_files"`
 	// RunCmd holds argv lists, which cloud-init executes without a shell,
 	// so no argument needs quoting.
 	RunCmd [][]string `yaml:"runcmd"`
 }
 
-// WriteFile is one cloud-config write_files entry.
-type WriteFile struct {
+// writeFile is one cloud-config write_files entry.
+type writeFile struct {
 	Path        string `yaml:"path"`
 	Content     string `yaml:"content"`
 	Owner       string `yaml:"owner"`
 	Permissions string `yaml:"permissions"`
 }
 
-// File returns the write_files entry for path, so callers need not know the
+// file returns the write_files entry for path, so tests need not know the
 // order in which Render lists files.
-func (c CloudConfig) File(path string) (WriteFile, bool) {
+func (c cloudConfig) file(path string) (writeFile, bool) {
 	for _, f := range c.WriteFiles {
 		if f.Path == path {
 			return f, true
 		}
 	}
-	return WriteFile{}, false
+	return writeFile{}, false
 }
 
 // Packages the gateway installs (Debian 12). libstrongswan-standard-plugins
@@ -64,10 +64,10 @@ func Render(g Gateway) ([]byte, error) {
 		return nil, err
 	}
 	g = g.withDefaults()
-	cc := CloudConfig{
+	cc := cloudConfig{
 		PackageUpdate: true,
 		Packages:      packages,
-		WriteFiles: []WriteFile{
+		WriteFiles: []writeFile{
 			{Path: SysctlPath, Content: sysctlConf, Owner: "root:root", Permissions: "0644"},
 			{Path: ForwardingDropInPath, Content: forwardingDropIn, Owner: "root:root", Permissions: "0644"},
 			{Path: MSSPath, Content: mssRules(g), Owner: "root:root", Permissions: "0644"},
@@ -126,10 +126,11 @@ func tooLarge(g Gateway, size int) error {
 	return &SizeError{Size: size, Local: len(g.LocalPrefixes), Remote: len(g.RemotePrefixes)}
 }
 
-// Parse reads user_data produced by Render. Unknown keys are an error, so
-// the lab notices when Render starts writing something it does not apply.
-func Parse(userData []byte) (CloudConfig, error) {
-	var cc CloudConfig
+// parse reads user_data produced by Render. Unknown keys are an error, so
+// the tests' round trip also proves that cloudConfig describes everything
+// Render wrote.
+func parse(userData []byte) (cloudConfig, error) {
+	var cc cloudConfig
 	body, ok := bytes.CutPrefix(userData, []byte(Header))
 	if !ok {
 		return cc, errors.New("cloudinit: user_data does not start with \"#cloud-config\"")

@@ -88,7 +88,7 @@ func TestRenderContents(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			cc, err := Parse(ud)
+			cc, err := parse(ud)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -101,7 +101,7 @@ func TestRenderContents(t *testing.T) {
 				}
 			}
 
-			swan, ok := cc.File(SwanctlPath(tc.g.ConnectionName))
+			swan, ok := cc.file(SwanctlPath(tc.g.ConnectionName))
 			if !ok {
 				t.Fatalf("no write_files entry for %s", SwanctlPath(tc.g.ConnectionName))
 			}
@@ -125,18 +125,18 @@ func TestRenderContents(t *testing.T) {
 				t.Errorf("the secret-free conf is not the connection part of the full conf")
 			}
 
-			sysctl, ok := cc.File(SysctlPath)
+			sysctl, ok := cc.file(SysctlPath)
 			if !ok || !regexp.MustCompile(`(?m)^net\.ipv4\.ip_forward = 1$`).MatchString(sysctl.Content) {
 				t.Errorf("sysctl file %s missing or does not enable forwarding: %+v", SysctlPath, sysctl)
 			}
 			// Forwarding must be on before charon can bring the tunnel up:
 			// the package starts charon before runcmd, so only a drop-in
 			// written by write_files (init stage) runs early enough.
-			dropIn, ok := cc.File(ForwardingDropInPath)
+			dropIn, ok := cc.file(ForwardingDropInPath)
 			if !ok || !strings.Contains(dropIn.Content, "[Service]\nExecStartPre=/usr/sbin/sysctl -q -p "+SysctlPath+"\n") {
 				t.Errorf("no strongswan.service drop-in applying %s before charon starts: %+v", SysctlPath, dropIn)
 			}
-			mss, ok := cc.File(MSSPath)
+			mss, ok := cc.file(MSSPath)
 			if !ok {
 				t.Fatalf("no write_files entry for %s", MSSPath)
 			}
@@ -149,7 +149,7 @@ func TestRenderContents(t *testing.T) {
 			if got := strings.Count(mss.Content, fmt.Sprintf("maxseg size set %d", wantMSS)); got != 2 {
 				t.Errorf("MSS rules clamp to %d in %d rules, want 2 (one per direction):\n%s", wantMSS, got, mss.Content)
 			}
-			unit, ok := cc.File(MSSUnitPath)
+			unit, ok := cc.file(MSSUnitPath)
 			if !ok || !strings.Contains(unit.Content, "ExecStart=/usr/sbin/nft -f "+MSSPath) {
 				t.Errorf("MSS unit missing or does not load %s: %+v", MSSPath, unit)
 			}
@@ -255,8 +255,8 @@ func TestParseRejectsForeignUserData(t *testing.T) {
 	}
 	for name, in := range tests {
 		t.Run(name, func(t *testing.T) {
-			if _, err := Parse([]byte(in)); err == nil {
-				t.Errorf("Parse(%q) = nil error", in)
+			if _, err := parse([]byte(in)); err == nil {
+				t.Errorf("parse(%q) = nil error", in)
 			}
 		})
 	}
