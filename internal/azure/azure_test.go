@@ -13,6 +13,7 @@ import (
 
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/azure"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/ipsec"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/ownership"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simtest"
 )
 
@@ -174,6 +175,10 @@ func TestInterruptedGatewayIsAdoptedNotDuplicated(t *testing.T) {
 	}
 }
 
+// A resource found under the name a link wants is adopted only when it
+// carries both crosscloud tags naming that link: an untagged one, one whose
+// link tag was copied without the managed-by tag, and another link's are
+// all refused with an *ownership.Error that says whose it is.
 func TestForeignResourceOfTheSameNameIsRefused(t *testing.T) {
 	sim, c, _ := env(t)
 	ctx := context.Background()
@@ -182,19 +187,36 @@ func TestForeignResourceOfTheSameNameIsRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	std, static := armnetwork.PublicIPAddressSKUNameStandard, armnetwork.IPAllocationMethodStatic
-	p, err := f.NewPublicIPAddressesClient().BeginCreateOrUpdate(ctx, rg, "x-vgw-pip", armnetwork.PublicIPAddress{
-		Location: ptr(loc), SKU: &armnetwork.PublicIPAddressSKU{Name: &std},
-		Properties: &armnetwork.PublicIPAddressPropertiesFormat{PublicIPAllocationMethod: &static}}, nil)
-	if err == nil {
-		_, err = p.PollUntilDone(ctx, simtest.PollOptions())
+	for _, tc := range []struct {
+		name, owner string
+		tags        map[string]*string
+	}{
+		{"untagged", "", nil},
+		{"copied-link-tag", "", map[string]*string{azure.TagLink: ptr("x")}},
+		{"other-link", "y", azure.Tags("y")},
+	} {
+		pip := "x-" + tc.name + "-pip"
+		p, err := f.NewPublicIPAddressesClient().BeginCreateOrUpdate(ctx, rg, pip, armnetwork.PublicIPAddress{
+			Location: ptr(loc), SKU: &armnetwork.PublicIPAddressSKU{Name: &std}, Tags: tc.tags,
+			Properties: &armnetwork.PublicIPAddressPropertiesFormat{PublicIPAllocationMethod: &static}}, nil)
+		if err == nil {
+			_, err = p.PollUntilDone(ctx, simtest.PollOptions())
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, err = c.EnsurePublicIP(ctx, azure.PublicIPSpec{ResourceGroup: rg, Name: pip, Location: loc, Link: "x"})
+		var notOwned *ownership.Error
+		if !errors.As(err, &notOwned) {
+			t.Fatalf("%s: a public IP of the same name that is not link x's must be refused, got %v", tc.name, err)
+		}
+		if notOwned.Owner != tc.owner || notOwned.Name != pip {
+			t.Errorf("%s: error names owner %q and name %q, want %q and %q (%v)", tc.name, notOwned.Owner, notOwned.Name, tc.owner, pip, err)
+		}
 	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, _, err = c.EnsurePublicIP(ctx, azure.PublicIPSpec{ResourceGroup: rg, Name: "x-vgw-pip", Location: loc, Link: "x"})
-	var notOwned *azure.NotOwnedError
-	if !errors.As(err, &notOwned) {
-		t.Fatalf("an untagged public IP of the same name must be refused, got %v", err)
+	// Its own, tagged by an earlier run, is adopted.
+	if _, _, err := c.EnsurePublicIP(ctx, azure.PublicIPSpec{ResourceGroup: rg, Name: "x-other-link-pip", Location: loc, Link: "y"}); err != nil {
+		t.Fatalf("link y must adopt its own public IP: %v", err)
 	}
 }
 

@@ -19,14 +19,18 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v9"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/resources/armresources"
+
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/ownership"
 )
 
 // Tag keys that mark what a link created, so a re-run adopts its own
-// resources and never takes over someone else's of the same name.
+// resources and never takes over someone else's of the same name. Every
+// resource the adapter creates carries both (Tags); the rule that reads
+// them is internal/ownership's, shared with the Hetzner adapter.
 const (
 	TagLink      = "crosscloud-link"
 	TagManagedBy = "managed-by"
-	ManagedBy    = "terraform-provider-crosscloud"
+	ManagedBy    = ownership.ManagedBy
 )
 
 // DefaultPollFrequency is how often a long-running operation is polled when
@@ -85,20 +89,22 @@ func Tags(link string) map[string]*string {
 	return map[string]*string{TagLink: &link, TagManagedBy: ptr(ManagedBy)}
 }
 
-// ownedBy reports whether tags mark the resource as created by link.
-func ownedBy(tags map[string]*string, link string) bool {
-	v, ok := tags[TagLink]
-	return ok && v != nil && *v == link
+// marks reads the ownership marks from a resource's tags.
+func marks(tags map[string]*string) ownership.Marks {
+	return ownership.Marks{ManagedBy: deref(tags[TagManagedBy]), Link: deref(tags[TagLink])}
 }
 
-// NotOwnedError says a resource with the name a link wants already exists
-// and was not created by that link; adopting it would hand someone else's
-// resource to `terraform destroy`.
-type NotOwnedError struct{ Kind, ID, Link string }
+// ownedBy reports whether tags make the resource link's (ownership.Owned).
+func ownedBy(tags map[string]*string, link string) bool { return ownership.Owned(marks(tags), link) }
 
-func (e *NotOwnedError) Error() string {
-	return fmt.Sprintf("%s %s already exists and is not tagged %s=%s: rename the link or remove the existing resource",
-		e.Kind, e.ID, TagLink, e.Link)
+// adopt decides what an ensure step does with a resource found by name:
+// nil when link may adopt it, otherwise an *ownership.Error (adopting it
+// would hand someone else's resource to `terraform destroy`).
+func adopt(kind, name, id string, tags map[string]*string, link string) error {
+	return ownership.Check(ownership.Object{
+		Kind: "Azure " + kind, Name: name, ID: id,
+		Marks: fmt.Sprintf("the tags %s=%s and %s=%s", TagLink, link, TagManagedBy, ManagedBy),
+	}, marks(tags), link)
 }
 
 // IsNotFound reports whether err is ARM's 404 for a missing resource.

@@ -32,8 +32,10 @@ type ConnectionSpec struct {
 // key and the DPD timeout.
 func (c *Client) EnsureConnection(ctx context.Context, s ConnectionSpec) (string, error) {
 	got, err := c.connections.Get(ctx, s.ResourceGroup, s.Name, nil)
-	if err == nil && !ownedBy(got.Tags, s.Link) {
-		return "", &NotOwnedError{Kind: "connection", ID: deref(got.ID), Link: s.Link}
+	if err == nil {
+		if err := adopt("connection", s.Name, deref(got.ID), got.Tags, s.Link); err != nil {
+			return "", err
+		}
 	}
 	if err != nil && !IsNotFound(err) {
 		return "", fmt.Errorf("reading connection %s: %w", s.Name, err)

@@ -35,8 +35,8 @@ func (c *Client) EnsurePublicIP(ctx context.Context, s PublicIPSpec) (id string,
 	got, err := c.publicIPs.Get(ctx, s.ResourceGroup, s.Name, nil)
 	switch {
 	case err == nil:
-		if !ownedBy(got.Tags, s.Link) {
-			return "", netip.Addr{}, &NotOwnedError{Kind: "public IP", ID: deref(got.ID), Link: s.Link}
+		if err := adopt("public IP", s.Name, deref(got.ID), got.Tags, s.Link); err != nil {
+			return "", netip.Addr{}, err
 		}
 		if st := provisioningOf(got.Properties); st != StateFailed {
 			if st != StateSucceeded {
@@ -137,7 +137,8 @@ type Gateway struct {
 	// ActiveActive: two instances, each with its own public IP, both
 	// carrying traffic.
 	ActiveActive bool
-	// Link is the value of the ownership tag: the link that created it.
+	// Link is the link that created it (ownership.Marks.Owner): empty
+	// unless the gateway carries both of crosscloud's ownership tags.
 	Link string
 }
 
@@ -163,8 +164,8 @@ func (c *Client) EnsureGateway(ctx context.Context, s GatewaySpec, onAccepted fu
 	got, err := c.gateways.Get(ctx, s.ResourceGroup, s.Name, nil)
 	switch {
 	case err == nil:
-		if !ownedBy(got.Tags, s.Link) {
-			return nil, &NotOwnedError{Kind: "virtual network gateway", ID: deref(got.ID), Link: s.Link}
+		if err := adopt("virtual network gateway", s.Name, deref(got.ID), got.Tags, s.Link); err != nil {
+			return nil, err
 		}
 		if onAccepted != nil {
 			onAccepted(deref(got.ID))
@@ -238,7 +239,7 @@ func (c *Client) EnsureGateway(ctx context.Context, s GatewaySpec, onAccepted fu
 
 // GetGateway reads a gateway; (nil, nil) when it does not exist.
 func (c *Client) GetGateway(ctx context.Context, id string) (*Gateway, error) {
-	rid, err := ParseID("azure.virtual_network_gateway_id", id)
+	rid, err := ParseID("virtual network gateway", id)
 	if err != nil {
 		return nil, err
 	}
@@ -254,9 +255,7 @@ func (c *Client) GetGateway(ctx context.Context, id string) (*Gateway, error) {
 
 func gatewayOf(g armnetwork.VirtualNetworkGateway) *Gateway {
 	out := &Gateway{ID: deref(g.ID), Location: deref(g.Location)}
-	if v := g.Tags[TagLink]; v != nil {
-		out.Link = *v
-	}
+	out.Link = marks(g.Tags).Owner()
 	p := g.Properties
 	if p == nil {
 		return out

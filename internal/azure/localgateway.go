@@ -29,8 +29,8 @@ func (c *Client) EnsureLocalGateway(ctx context.Context, s LocalGatewaySpec) (st
 	got, err := c.lngs.Get(ctx, s.ResourceGroup, s.Name, nil)
 	switch {
 	case err == nil:
-		if !ownedBy(got.Tags, s.Link) {
-			return "", &NotOwnedError{Kind: "local network gateway", ID: deref(got.ID), Link: s.Link}
+		if err := adopt("local network gateway", s.Name, deref(got.ID), got.Tags, s.Link); err != nil {
+			return "", err
 		}
 		cur := LocalGatewayOf(got.LocalNetworkGateway)
 		if cur.ProvisioningState == StateSucceeded && cur.PeerIP == s.PeerIP && slices.Equal(cur.Prefixes, s.Prefixes) {
