@@ -62,8 +62,8 @@ func teardown(ctx context.Context, c clouds, s spec, p *progress) error {
 				}
 			}
 		}
-		if p.Owned.GatewaySubnet && s.VNetID != "" {
-			return c.az.DeleteGatewaySubnet(ctx, s.VNetID, s.Name)
+		if p.Owned.GatewaySubnet && s.Azure.VNetID != "" {
+			return c.az.DeleteGatewaySubnet(ctx, s.Azure.VNetID, s.Name)
 		}
 		return nil
 	})
@@ -74,7 +74,7 @@ func teardown(ctx context.Context, c clouds, s spec, p *progress) error {
 func teardownHetzner(ctx context.Context, c clouds, s spec, p *progress) error {
 	if p.NetworkID != 0 && !p.Owned.Network {
 		// Routes only matter in a network that outlives the link.
-		for _, dest := range s.RemotePrefixes {
+		for _, dest := range s.Azure.RemotePrefixes {
 			if err := deleteOwnRoute(ctx, c, p.NetworkID, dest, p.PrivateIP, p.HA.StandbyPrivateIP); err != nil {
 				return err
 			}
@@ -83,7 +83,7 @@ func teardownHetzner(ctx context.Context, c clouds, s spec, p *progress) error {
 	if err := hetzner.DeleteServer(ctx, c.hc, p.ServerID); err != nil {
 		return err
 	}
-	if s.HA != nil || p.HA.FloatingIPID != 0 || p.HA.StandbyServerID != 0 {
+	if s.Hetzner.HA != nil || p.HA.FloatingIPID != 0 || p.HA.StandbyServerID != 0 {
 		if err := teardownHA(ctx, c, s, p); err != nil {
 			return err
 		}
@@ -105,7 +105,7 @@ func teardownHetzner(ctx context.Context, c clouds, s spec, p *progress) error {
 	case p.Owned.Network:
 		return hetzner.DeleteNetwork(ctx, c.hc, p.NetworkID)
 	case p.Owned.Subnet:
-		return hetzner.DeleteOwnedSubnet(ctx, c.hc, p.NetworkID, s.GatewaySubnet, s.Name)
+		return hetzner.DeleteOwnedSubnet(ctx, c.hc, p.NetworkID, s.Hetzner.GatewaySubnet, s.Name)
 	}
 	return nil
 }
@@ -125,8 +125,8 @@ func deleteOwnRoute(ctx context.Context, c clouds, networkID int64, dest netip.P
 // converge then adds the new ones.
 func removeStaleRoutes(ctx context.Context, c clouds, state *model, s spec, p *progress) error {
 	old, _ := buildSpec(ctx, state)
-	for _, dest := range old.RemotePrefixes {
-		if !slices.Contains(s.RemotePrefixes, dest) {
+	for _, dest := range old.Azure.RemotePrefixes {
+		if !slices.Contains(s.Azure.RemotePrefixes, dest) {
 			if err := deleteOwnRoute(ctx, c, p.NetworkID, dest, p.PrivateIP, p.HA.StandbyPrivateIP); err != nil {
 				return err
 			}

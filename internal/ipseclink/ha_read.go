@@ -116,7 +116,7 @@ func observeHARoutes(ctx context.Context, c clouds, s spec, p *progress, obs *ob
 	}
 	_, _, routes := hetzner.NetworkFacts(n)
 	for _, r := range routes {
-		if !slices.Contains(s.RemotePrefixes, r.Destination) {
+		if !slices.Contains(s.Azure.RemotePrefixes, r.Destination) {
 			continue
 		}
 		switch {

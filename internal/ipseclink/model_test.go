@@ -104,7 +104,7 @@ func TestPlanRepairOnlyWhenNeeded(t *testing.T) {
 }
 
 func TestConfigHashTracksEverythingBakedIntoTheServer(t *testing.T) {
-	base := spec{ServerType: "cx22", Image: "debian-12", SSHKeyIDs: []int64{2, 1}}
+	base := hetznerSpec{ServerType: "cx22", Image: "debian-12", SSHKeyIDs: []int64{2, 1}}
 	h := configHash([]byte("ud"), base, false)
 	if len(h) != 32 {
 		t.Fatalf("label value %q must fit Hetzner's 63-character limit", h)
@@ -114,7 +114,7 @@ func TestConfigHashTracksEverythingBakedIntoTheServer(t *testing.T) {
 	if configHash([]byte("ud"), reordered, false) != h {
 		t.Error("SSH key order must not force a server replacement")
 	}
-	for name, s := range map[string]spec{
+	for name, s := range map[string]hetznerSpec{
 		"type":  {ServerType: "cx32", Image: "debian-12", SSHKeyIDs: []int64{1, 2}},
 		"image": {ServerType: "cx22", Image: "ubuntu-24.04", SSHKeyIDs: []int64{1, 2}},
 		"keys":  {ServerType: "cx22", Image: "debian-12", SSHKeyIDs: []int64{1}},

@@ -202,7 +202,7 @@ func setPrefixes(ctx context.Context, m *model, local, remote []netip.Prefix) di
 		h.LocalPrefixes = types.ListNull(types.StringType)
 	}
 	if h.NetworkZone.IsUnknown() {
-		h.NetworkZone = types.StringValue(zoneOf(&spec{Location: h.Location.ValueString()}))
+		h.NetworkZone = types.StringValue(zoneOf(&hetznerSpec{Location: h.Location.ValueString()}))
 	}
 	if a.RemotePrefixes.IsUnknown() {
 		a.RemotePrefixes = types.ListNull(types.StringType)

@@ -64,7 +64,7 @@ func (r *resourceImpl) Read(ctx context.Context, req resource.ReadRequest, resp 
 	p.ServerConfig = loadServerConfig(ctx, req.Private, &resp.Diagnostics)
 	if p.Swanctl == "" {
 		// Imported: the server's configuration is what the link would render.
-		if gw, err := gatewayConfig(s, p.PublicIPv4, p.GatewayPublicIP, s.LocalPrefixes, s.RemotePrefixes, p.SharedKey); err == nil {
+		if gw, err := gatewayConfig(s, p.PublicIPv4, p.GatewayPublicIP, s.Hetzner.LocalPrefixes, s.Azure.RemotePrefixes, p.SharedKey); err == nil {
 			p.Swanctl, _ = cloudinit.SwanctlConf(gw, false)
 		}
 	}
@@ -89,7 +89,7 @@ func observe(ctx context.Context, c clouds, s spec, p *progress, diags *diag.Dia
 	if err := observeHetzner(ctx, c, s, p, obs); err != nil {
 		return nil, err
 	}
-	if s.HA != nil {
+	if s.Hetzner.HA != nil {
 		if err := observeHA(ctx, c, s, p, obs, diags); err != nil {
 			return nil, err
 		}
@@ -109,15 +109,15 @@ func observeHetzner(ctx context.Context, c clouds, s spec, p *progress, obs *obs
 		obs.driftf("Hetzner network %d was deleted", p.NetworkID)
 	} else {
 		_, subnets, routes := hetzner.NetworkFacts(n)
-		if !slices.Contains(subnets, s.GatewaySubnet) {
-			obs.driftf("gateway subnet %s was removed from network %d", s.GatewaySubnet, n.ID)
+		if !slices.Contains(subnets, s.Hetzner.GatewaySubnet) {
+			obs.driftf("gateway subnet %s was removed from network %d", s.Hetzner.GatewaySubnet, n.ID)
 		}
-		for _, dest := range s.RemotePrefixes {
+		for _, dest := range s.Azure.RemotePrefixes {
 			i := slices.IndexFunc(routes, func(r addrplan.Route) bool { return r.Destination == dest })
 			switch {
 			case i < 0:
 				obs.driftf("network route %s -> %s is missing", dest, p.PrivateIP)
-			case s.HA != nil:
+			case s.Hetzner.HA != nil:
 				// observeHA checks it against the active server.
 			case routes[i].Gateway != p.PrivateIP:
 				obs.driftf("network route %s points to %s instead of %s", dest, routes[i].Gateway, p.PrivateIP)
@@ -152,7 +152,7 @@ func observeHetzner(ctx context.Context, c clouds, s spec, p *progress, obs *obs
 		obs.driftf("firewall %d was deleted", p.FirewallID)
 		p.FirewallID = 0
 	} else {
-		want := hetzner.FirewallSpec{Name: firewallName(s.Name), PeerIPv4: p.GatewayPublicIP, SecondPeerIPv4: p.HA.GatewaySecondPublicIP, SSHCIDRs: s.SSHCIDRs}
+		want := hetzner.FirewallSpec{Name: firewallName(s.Name), PeerIPv4: p.GatewayPublicIP, SecondPeerIPv4: p.HA.GatewaySecondPublicIP, SSHCIDRs: s.Hetzner.SSHCIDRs}
 		for _, d := range hetzner.FirewallDrift(fw, want) {
 			obs.driftf("firewall %d: %s", fw.ID, d)
 		}
@@ -169,7 +169,7 @@ func observeAzure(ctx context.Context, c clouds, s spec, p *progress, obs *obser
 		switch {
 		case gw == nil:
 			obs.driftf("Azure VPN gateway %s was deleted", p.GatewayID)
-		case s.HA != nil && !gw.ActiveActive:
+		case s.Hetzner.HA != nil && !gw.ActiveActive:
 			obs.driftf("Azure VPN gateway %s is active-standby; the pair needs it active-active (a tunnel to each instance)", p.GatewayID)
 		}
 	}
@@ -186,7 +186,7 @@ func observeAzure(ctx context.Context, c clouds, s spec, p *progress, obs *obser
 			if lng.PeerIP != p.PublicIPv4 {
 				obs.driftf("local network gateway points to %v instead of %s", lng.PeerIP, p.PublicIPv4)
 			}
-			if want := s.LocalPrefixes; len(want) > 0 && !slices.Equal(lng.Prefixes, want) {
+			if want := s.Hetzner.LocalPrefixes; len(want) > 0 && !slices.Equal(lng.Prefixes, want) {
 				obs.driftf("local network gateway announces %v instead of %v", lng.Prefixes, want)
 			}
 		}
@@ -213,8 +213,8 @@ func observeAzure(ctx context.Context, c clouds, s spec, p *progress, obs *obser
 	if int64(conn.DPDTimeoutSeconds) != s.DPD {
 		obs.driftf("connection DPD timeout is %d s instead of %d s", conn.DPDTimeoutSeconds, s.DPD)
 	}
-	if m := connectionModeOf(conn); s.ConnectionMode != "" && m != s.ConnectionMode {
-		obs.driftf("connection mode is %s instead of %s", m, s.ConnectionMode)
+	if m := connectionModeOf(conn); s.Azure.ConnectionMode != "" && m != s.Azure.ConnectionMode {
+		obs.driftf("connection mode is %s instead of %s", m, s.Azure.ConnectionMode)
 	}
 	key, err := c.az.SharedKey(ctx, p.ConnectionID)
 	if err != nil {
