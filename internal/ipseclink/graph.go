@@ -38,7 +38,7 @@ func converge(ctx context.Context, c clouds, s spec, p *progress) error {
 func (p *progress) privateIP() netip.Addr {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.PrivateIP
+	return p.Hetzner.PrivateIP
 }
 
 func (p *progress) sharedKey() string {

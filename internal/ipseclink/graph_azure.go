@@ -153,7 +153,7 @@ func publicIPStep(ctx context.Context, r *linkRun) error {
 		if err != nil {
 			return err
 		}
-		p.update(func(p *progress) { p.GatewayID, p.GatewayPublicIP = gw.ID, addr })
+		p.update(func(p *progress) { p.Azure.GatewayID, p.Azure.GatewayPublicIP = gw.ID, addr })
 		r.azPeer, r.gatewayID = addr, gw.ID
 		return nil
 	}
@@ -165,7 +165,7 @@ func publicIPStep(ctx context.Context, r *linkRun) error {
 	if err != nil {
 		return err
 	}
-	p.update(func(p *progress) { p.PublicIPID, p.GatewayPublicIP = pipID, addr })
+	p.update(func(p *progress) { p.Azure.PublicIPID, p.Azure.GatewayPublicIP = pipID, addr })
 	r.publicIPID, r.azPeer = pipID, addr
 	return nil
 }
@@ -182,7 +182,7 @@ func activeActivePublicIPs(ctx context.Context, r *linkRun) error {
 	ips, err := r.c.az.EnsurePublicIPs(ctx, spec(publicIPName(s.Name)), spec(secondPublicIPName(s.Name)))
 	p.update(func(p *progress) {
 		if ips[0].ID != "" {
-			p.PublicIPID, p.GatewayPublicIP = ips[0].ID, ips[0].Addr
+			p.Azure.PublicIPID, p.Azure.GatewayPublicIP = ips[0].ID, ips[0].Addr
 		}
 		if ips[1].ID != "" {
 			p.HA.SecondPublicIPID, p.HA.GatewaySecondPublicIP = ips[1].ID, ips[1].Addr
@@ -208,7 +208,7 @@ func gatewayStep(ctx context.Context, r *linkRun) error {
 		SKU: s.Azure.SKU, SubnetID: r.gwSubnetID, PublicIPID: r.publicIPID,
 		ActiveActive: s.Hetzner.HA != nil, SecondPublicIPID: r.publicIPID2,
 	}, func(id string) {
-		p.update(func(p *progress) { p.GatewayID, p.Owned.Gateway = id, true })
+		p.update(func(p *progress) { p.Azure.GatewayID, p.Owned.Gateway = id, true })
 	})
 	if err != nil {
 		return err
@@ -232,7 +232,7 @@ func localGatewayStep(ctx context.Context, r *linkRun) error {
 	if err != nil {
 		return err
 	}
-	r.p.update(func(p *progress) { p.LNGID = id })
+	r.p.update(func(p *progress) { p.Azure.LNGID = id })
 	r.lngID = id
 	return nil
 }
@@ -255,7 +255,7 @@ func connectionStep(ctx context.Context, r *linkRun) error {
 	if err != nil {
 		return err
 	}
-	p.update(func(p *progress) { p.ConnectionID = id })
+	p.update(func(p *progress) { p.Azure.ConnectionID = id })
 	r.connID = id
 	if err := r.c.az.EnsureSharedKey(ctx, id, p.sharedKey()); err != nil {
 		return err

@@ -48,7 +48,7 @@ func hetznerNetwork(ctx context.Context, r *linkRun) error {
 		}
 		p.update(func(p *progress) { p.Owned.Network = true })
 	}
-	p.update(func(p *progress) { p.NetworkID = n.ID })
+	p.update(func(p *progress) { p.Hetzner.NetworkID = n.ID })
 	// In someone else's network the subnet's ownership is recorded on the
 	// network (a label), so a re-run after a killed one or a lost state
 	// still knows to delete it; the link's own network goes as a whole.
@@ -86,9 +86,9 @@ func primaryIPStep(ctx context.Context, r *linkRun) error {
 		return err
 	}
 	r.p.update(func(p *progress) {
-		p.PrimaryIPID = ip.ID
+		p.Hetzner.PrimaryIPID = ip.ID
 		if s.Hetzner.HA == nil { // with HA, Azure's peer is the Floating IP
-			p.PublicIPv4 = addr4(ip.IP)
+			p.Hetzner.PublicIPv4 = addr4(ip.IP)
 		}
 	})
 	r.hzPeer = ip
@@ -104,7 +104,7 @@ func firewallStep(ctx context.Context, r *linkRun) error {
 	if err != nil {
 		return err
 	}
-	r.p.update(func(p *progress) { p.FirewallID = fw.ID })
+	r.p.update(func(p *progress) { p.Hetzner.FirewallID = fw.ID })
 	r.firewall = fw
 	return nil
 }
@@ -130,7 +130,7 @@ func routesStep(ctx context.Context, r *linkRun) error {
 func gatewayServer(ctx context.Context, r *linkRun) error {
 	g := gatewayRole{role: rolePrimary, name: serverName(r.s.Name), location: r.s.Hetzner.Location, primaryIPID: r.hzPeer.ID,
 		ip: r.gwIP, peerIP: r.standbyIP, priority: priorityPrimary,
-		record: func(p *progress, id int64, ip netip.Addr) { p.ServerID, p.PrivateIP = id, ip }}
+		record: func(p *progress, id int64, ip netip.Addr) { p.Hetzner.ServerID, p.Hetzner.PrivateIP = id, ip }}
 	return ensureGateway(ctx, r, g, true)
 }
 

@@ -22,7 +22,7 @@ func floatingIPStep(ctx context.Context, r *linkRun) error {
 	if err != nil {
 		return err
 	}
-	r.p.update(func(p *progress) { p.HA.FloatingIPID, p.PublicIPv4 = fip.ID, addr4(fip.IP) })
+	r.p.update(func(p *progress) { p.HA.FloatingIPID, p.Hetzner.PublicIPv4 = fip.ID, addr4(fip.IP) })
 	r.fip = fip
 	return nil
 }
@@ -111,7 +111,7 @@ func standbyServerStep(ctx context.Context, r *linkRun) error {
 func haRoutes(ctx context.Context, r *linkRun) error {
 	p := r.p
 	p.mu.Lock()
-	primary, standby := p.ServerID, p.HA.StandbyServerID
+	primary, standby := p.Hetzner.ServerID, p.HA.StandbyServerID
 	p.mu.Unlock()
 	st, err := hetzner.GetFloatingIP(ctx, r.c.hc, r.fip.ID)
 	if err != nil {
