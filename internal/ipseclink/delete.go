@@ -37,33 +37,33 @@ func (r *resourceImpl) Delete(ctx context.Context, req resource.DeleteRequest, r
 // second destroy) finishes cleanly. A gateway the link was given is never
 // deleted, and neither is a network or subnet it did not create.
 func teardown(ctx context.Context, c clouds, s spec, p *progress) error {
-	if p.ConnectionID != "" {
-		if err := c.az.DeleteConnection(ctx, p.ConnectionID); err != nil {
+	if p.Azure.ConnectionID != "" {
+		if err := c.az.DeleteConnection(ctx, p.Azure.ConnectionID); err != nil {
 			return err
 		}
 	}
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
-		if p.LNGID == "" {
+		if p.Azure.LNGID == "" {
 			return nil
 		}
-		return c.az.DeleteLocalGateway(ctx, p.LNGID)
+		return c.az.DeleteLocalGateway(ctx, p.Azure.LNGID)
 	})
 	g.Go(func() error {
-		if p.Owned.Gateway && p.GatewayID != "" {
-			if err := c.az.DeleteGateway(ctx, p.GatewayID); err != nil {
+		if p.Owned.Gateway && p.Azure.GatewayID != "" {
+			if err := c.az.DeleteGateway(ctx, p.Azure.GatewayID); err != nil {
 				return err
 			}
 		}
-		for _, id := range []string{p.PublicIPID, p.HA.SecondPublicIPID} {
+		for _, id := range []string{p.Azure.PublicIPID, p.HA.SecondPublicIPID} {
 			if id != "" {
 				if err := c.az.DeletePublicIP(ctx, id); err != nil {
 					return err
 				}
 			}
 		}
-		if p.Owned.GatewaySubnet && s.VNetID != "" {
-			return c.az.DeleteGatewaySubnet(ctx, s.VNetID, s.Name)
+		if p.Owned.GatewaySubnet && s.Azure.VNetID != "" {
+			return c.az.DeleteGatewaySubnet(ctx, s.Azure.VNetID, s.Name)
 		}
 		return nil
 	})
@@ -72,18 +72,18 @@ func teardown(ctx context.Context, c clouds, s spec, p *progress) error {
 }
 
 func teardownHetzner(ctx context.Context, c clouds, s spec, p *progress) error {
-	if p.NetworkID != 0 && !p.Owned.Network {
+	if p.Hetzner.NetworkID != 0 && !p.Owned.Network {
 		// Routes only matter in a network that outlives the link.
-		for _, dest := range s.RemotePrefixes {
-			if err := deleteOwnRoute(ctx, c, p.NetworkID, dest, p.PrivateIP, p.HA.StandbyPrivateIP); err != nil {
+		for _, dest := range s.Azure.RemotePrefixes {
+			if err := deleteOwnRoute(ctx, c, p.Hetzner.NetworkID, dest, p.Hetzner.PrivateIP, p.HA.StandbyPrivateIP); err != nil {
 				return err
 			}
 		}
 	}
-	if err := hetzner.DeleteServer(ctx, c.hc, p.ServerID); err != nil {
+	if err := hetzner.DeleteServer(ctx, c.hc, p.Hetzner.ServerID); err != nil {
 		return err
 	}
-	if s.HA != nil || p.HA.FloatingIPID != 0 || p.HA.StandbyServerID != 0 {
+	if s.Hetzner.HA != nil || p.HA.FloatingIPID != 0 || p.HA.StandbyServerID != 0 {
 		if err := teardownHA(ctx, c, s, p); err != nil {
 			return err
 		}
@@ -95,17 +95,17 @@ func teardownHetzner(ctx context.Context, c clouds, s spec, p *progress) error {
 		}
 		p.update(func(p *progress) { p.HA.PlacementGroupID = 0 })
 	}
-	if err := hetzner.DeleteFirewall(ctx, c.hc, p.FirewallID); err != nil {
+	if err := hetzner.DeleteFirewall(ctx, c.hc, p.Hetzner.FirewallID); err != nil {
 		return err
 	}
-	if err := hetzner.DeletePrimaryIP(ctx, c.hc, p.PrimaryIPID); err != nil {
+	if err := hetzner.DeletePrimaryIP(ctx, c.hc, p.Hetzner.PrimaryIPID); err != nil {
 		return err
 	}
 	switch {
 	case p.Owned.Network:
-		return hetzner.DeleteNetwork(ctx, c.hc, p.NetworkID)
+		return hetzner.DeleteNetwork(ctx, c.hc, p.Hetzner.NetworkID)
 	case p.Owned.Subnet:
-		return hetzner.DeleteOwnedSubnet(ctx, c.hc, p.NetworkID, s.GatewaySubnet, s.Name)
+		return hetzner.DeleteOwnedSubnet(ctx, c.hc, p.Hetzner.NetworkID, s.Hetzner.GatewaySubnet, s.Name)
 	}
 	return nil
 }
@@ -125,9 +125,9 @@ func deleteOwnRoute(ctx context.Context, c clouds, networkID int64, dest netip.P
 // converge then adds the new ones.
 func removeStaleRoutes(ctx context.Context, c clouds, state *model, s spec, p *progress) error {
 	old, _ := buildSpec(ctx, state)
-	for _, dest := range old.RemotePrefixes {
-		if !slices.Contains(s.RemotePrefixes, dest) {
-			if err := deleteOwnRoute(ctx, c, p.NetworkID, dest, p.PrivateIP, p.HA.StandbyPrivateIP); err != nil {
+	for _, dest := range old.Azure.RemotePrefixes {
+		if !slices.Contains(s.Azure.RemotePrefixes, dest) {
+			if err := deleteOwnRoute(ctx, c, p.Hetzner.NetworkID, dest, p.Hetzner.PrivateIP, p.HA.StandbyPrivateIP); err != nil {
 				return err
 			}
 		}

@@ -29,7 +29,7 @@ func converge(ctx context.Context, c clouds, s spec, p *progress) error {
 		return err
 	}
 	r := &linkRun{c: c, s: s, p: p}
-	if s.HA != nil {
+	if s.Hetzner.HA != nil {
 		r.roll = newPairRoll()
 	}
 	return runSteps(ctx, linkgraph.Steps, stepRuns, r)
@@ -38,7 +38,7 @@ func converge(ctx context.Context, c clouds, s spec, p *progress) error {
 func (p *progress) privateIP() netip.Addr {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.PrivateIP
+	return p.Hetzner.PrivateIP
 }
 
 func (p *progress) sharedKey() string {

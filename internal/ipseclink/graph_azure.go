@@ -19,10 +19,10 @@ import (
 // read, all three zones are asked for and EnsurePublicIP falls back to a
 // regional address when ARM refuses them.
 func publicIPZones(ctx context.Context, c clouds, s spec) []string {
-	if !strings.HasSuffix(s.SKU, "AZ") {
+	if !strings.HasSuffix(s.Azure.SKU, "AZ") {
 		return nil
 	}
-	zones, err := c.az.PublicIPZones(ctx, s.AzureLocation)
+	zones, err := c.az.PublicIPZones(ctx, s.Azure.Location)
 	if err != nil {
 		tflog.Warn(ctx, "cannot read the regions with availability zones; asking for zones 1-3", map[string]any{"error": err.Error()})
 		return []string{"1", "2", "3"}
@@ -51,9 +51,9 @@ func reusableFor(s spec, id string, gw *azure.Gateway) error {
 			"and a link builds one tunnel; reuse an active-standby gateway, or leave virtual_network_gateway_id unset so the link creates one",
 			attr, id, strings.Join(gw.PublicIPIDs, ", "))
 	}
-	if s.AzureLocation != "" && azure.NormalizeLocation(gw.Location) != azure.NormalizeLocation(s.AzureLocation) {
+	if s.Azure.Location != "" && azure.NormalizeLocation(gw.Location) != azure.NormalizeLocation(s.Azure.Location) {
 		return fmt.Errorf("%s: gateway %s is in %s, but azure.location is %q; the local network gateway and the connection live in the gateway's region: set location = %q",
-			attr, id, gw.Location, s.AzureLocation, azure.NormalizeLocation(gw.Location))
+			attr, id, gw.Location, s.Azure.Location, azure.NormalizeLocation(gw.Location))
 	}
 	return nil
 }
@@ -64,19 +64,19 @@ func reusableFor(s spec, id string, gw *azure.Gateway) error {
 // sure … that both resources are in the same region") only at the gateway
 // PUT, after the public IP exists.
 func vnetRegionError(s spec, vnet *azure.VNet) error {
-	if s.AzureLocation == "" || vnet.Location == "" || azure.NormalizeLocation(s.AzureLocation) == azure.NormalizeLocation(vnet.Location) {
+	if s.Azure.Location == "" || vnet.Location == "" || azure.NormalizeLocation(s.Azure.Location) == azure.NormalizeLocation(vnet.Location) {
 		return nil
 	}
 	return fmt.Errorf("azure.location: %q is not the region of virtual network %s (%s); the VPN gateway must be in its VNet's region: set location = %q",
-		s.AzureLocation, vnet.Name, vnet.Location, azure.NormalizeLocation(vnet.Location))
+		s.Azure.Location, vnet.Name, vnet.Location, azure.NormalizeLocation(vnet.Location))
 }
 
 // preflightAzure checks, with reads only and before anything is built, what
 // planning could not check because a value was unknown then (a VNet or a
 // reused gateway that another resource creates in the same apply).
 func preflightAzure(ctx context.Context, c clouds, s spec) error {
-	if s.VNetID != "" {
-		vnet, err := c.az.GetVNet(ctx, s.VNetID)
+	if s.Azure.VNetID != "" {
+		vnet, err := c.az.GetVNet(ctx, s.Azure.VNetID)
 		if err != nil {
 			return err
 		}
@@ -84,12 +84,12 @@ func preflightAzure(ctx context.Context, c clouds, s spec) error {
 			return err
 		}
 	}
-	if s.GatewayID != "" {
-		gw, err := c.az.GetGateway(ctx, s.GatewayID)
+	if s.Azure.GatewayID != "" {
+		gw, err := c.az.GetGateway(ctx, s.Azure.GatewayID)
 		if err != nil {
 			return err
 		}
-		return reusableFor(s, s.GatewayID, gw)
+		return reusableFor(s, s.Azure.GatewayID, gw)
 	}
 	return nil
 }
@@ -99,15 +99,15 @@ func preflightAzure(ctx context.Context, c clouds, s spec) error {
 // remote prefixes needs no read.
 func vnetStep(ctx context.Context, r *linkRun) error {
 	s, p := r.s, r.p
-	if s.GatewayID != "" && len(s.RemotePrefixes) > 0 {
-		r.remote = s.RemotePrefixes
+	if s.Azure.GatewayID != "" && len(s.Azure.RemotePrefixes) > 0 {
+		r.remote = s.Azure.RemotePrefixes
 		return nil
 	}
-	vnet, err := r.c.az.GetVNet(ctx, s.VNetID)
+	vnet, err := r.c.az.GetVNet(ctx, s.Azure.VNetID)
 	if err != nil {
 		return err
 	}
-	rp := s.RemotePrefixes
+	rp := s.Azure.RemotePrefixes
 	if len(rp) == 0 {
 		rp = vnet.AddressSpace
 	}
@@ -119,12 +119,12 @@ func vnetStep(ctx context.Context, r *linkRun) error {
 // gatewaySubnetStep ensures the VNet's GatewaySubnet for a new gateway.
 func gatewaySubnetStep(ctx context.Context, r *linkRun) error {
 	s, p := r.s, r.p
-	if s.GatewayID != "" {
+	if s.Azure.GatewayID != "" {
 		return nil
 	}
 	// owned also covers a subnet an earlier, killed run created (the
 	// VNet's tag says so), which a re-run must delete on destroy.
-	id, owned, err := r.c.az.EnsureGatewaySubnet(ctx, s.VNetID, s.Name, s.GatewaySubnetPrefix, func() {
+	id, owned, err := r.c.az.EnsureGatewaySubnet(ctx, s.Azure.VNetID, s.Name, s.Azure.GatewaySubnet, func() {
 		p.update(func(p *progress) { p.Owned.GatewaySubnet = true })
 	})
 	if err != nil {
@@ -141,31 +141,31 @@ func gatewaySubnetStep(ctx context.Context, r *linkRun) error {
 // need not wait for the gateway. A reused gateway is read and checked here.
 func publicIPStep(ctx context.Context, r *linkRun) error {
 	s, p := r.s, r.p
-	if s.GatewayID != "" {
-		gw, err := r.c.az.GetGateway(ctx, s.GatewayID)
+	if s.Azure.GatewayID != "" {
+		gw, err := r.c.az.GetGateway(ctx, s.Azure.GatewayID)
 		if err != nil {
 			return err
 		}
-		if err := reusableFor(s, s.GatewayID, gw); err != nil {
+		if err := reusableFor(s, s.Azure.GatewayID, gw); err != nil {
 			return err
 		}
 		addr, err := r.c.az.PublicIPAddress(ctx, gw.PublicIPIDs[0])
 		if err != nil {
 			return err
 		}
-		p.update(func(p *progress) { p.GatewayID, p.GatewayPublicIP = gw.ID, addr })
+		p.update(func(p *progress) { p.Azure.GatewayID, p.Azure.GatewayPublicIP = gw.ID, addr })
 		r.azPeer, r.gatewayID = addr, gw.ID
 		return nil
 	}
-	if s.HA != nil {
+	if s.Hetzner.HA != nil {
 		return activeActivePublicIPs(ctx, r)
 	}
 	pipID, addr, err := r.c.az.EnsurePublicIP(ctx, azure.PublicIPSpec{
-		ResourceGroup: s.ResourceGroup, Name: publicIPName(s.Name), Location: s.AzureLocation, Link: s.Name, Zones: publicIPZones(ctx, r.c, s)})
+		ResourceGroup: s.Azure.ResourceGroup, Name: publicIPName(s.Name), Location: s.Azure.Location, Link: s.Name, Zones: publicIPZones(ctx, r.c, s)})
 	if err != nil {
 		return err
 	}
-	p.update(func(p *progress) { p.PublicIPID, p.GatewayPublicIP = pipID, addr })
+	p.update(func(p *progress) { p.Azure.PublicIPID, p.Azure.GatewayPublicIP = pipID, addr })
 	r.publicIPID, r.azPeer = pipID, addr
 	return nil
 }
@@ -177,12 +177,12 @@ func activeActivePublicIPs(ctx context.Context, r *linkRun) error {
 	s, p := r.s, r.p
 	zones := publicIPZones(ctx, r.c, s)
 	spec := func(name string) azure.PublicIPSpec {
-		return azure.PublicIPSpec{ResourceGroup: s.ResourceGroup, Name: name, Location: s.AzureLocation, Link: s.Name, Zones: zones}
+		return azure.PublicIPSpec{ResourceGroup: s.Azure.ResourceGroup, Name: name, Location: s.Azure.Location, Link: s.Name, Zones: zones}
 	}
 	ips, err := r.c.az.EnsurePublicIPs(ctx, spec(publicIPName(s.Name)), spec(secondPublicIPName(s.Name)))
 	p.update(func(p *progress) {
 		if ips[0].ID != "" {
-			p.PublicIPID, p.GatewayPublicIP = ips[0].ID, ips[0].Addr
+			p.Azure.PublicIPID, p.Azure.GatewayPublicIP = ips[0].ID, ips[0].Addr
 		}
 		if ips[1].ID != "" {
 			p.HA.SecondPublicIPID, p.HA.GatewaySecondPublicIP = ips[1].ID, ips[1].Addr
@@ -200,15 +200,15 @@ func activeActivePublicIPs(ctx context.Context, r *linkRun) error {
 // moment the PUT is accepted, so an interrupted create is tracked.
 func gatewayStep(ctx context.Context, r *linkRun) error {
 	s, p := r.s, r.p
-	if s.GatewayID != "" {
+	if s.Azure.GatewayID != "" {
 		return nil // reused: publicIPStep read it
 	}
 	gw, err := r.c.az.EnsureGateway(ctx, azure.GatewaySpec{
-		ResourceGroup: s.ResourceGroup, Name: gatewayName(s.Name), Location: s.AzureLocation, Link: s.Name,
-		SKU: s.SKU, SubnetID: r.gwSubnetID, PublicIPID: r.publicIPID,
-		ActiveActive: s.HA != nil, SecondPublicIPID: r.publicIPID2,
+		ResourceGroup: s.Azure.ResourceGroup, Name: gatewayName(s.Name), Location: s.Azure.Location, Link: s.Name,
+		SKU: s.Azure.SKU, SubnetID: r.gwSubnetID, PublicIPID: r.publicIPID,
+		ActiveActive: s.Hetzner.HA != nil, SecondPublicIPID: r.publicIPID2,
 	}, func(id string) {
-		p.update(func(p *progress) { p.GatewayID, p.Owned.Gateway = id, true })
+		p.update(func(p *progress) { p.Azure.GatewayID, p.Owned.Gateway = id, true })
 	})
 	if err != nil {
 		return err
@@ -223,16 +223,16 @@ func gatewayStep(ctx context.Context, r *linkRun) error {
 func localGatewayStep(ctx context.Context, r *linkRun) error {
 	s := r.s
 	peer := addr4(r.hzPeer.IP)
-	if s.HA != nil {
+	if s.Hetzner.HA != nil {
 		peer = addr4(r.fip.IP)
 	}
 	id, err := r.c.az.EnsureLocalGateway(ctx, azure.LocalGatewaySpec{
-		ResourceGroup: s.ResourceGroup, Name: lngName(s.Name), Location: s.AzureLocation, Link: s.Name,
+		ResourceGroup: s.Azure.ResourceGroup, Name: lngName(s.Name), Location: s.Azure.Location, Link: s.Name,
 		PeerIP: peer, Prefixes: r.local})
 	if err != nil {
 		return err
 	}
-	r.p.update(func(p *progress) { p.LNGID = id })
+	r.p.update(func(p *progress) { p.Azure.LNGID = id })
 	r.lngID = id
 	return nil
 }
@@ -249,13 +249,13 @@ func connectionStep(ctx context.Context, r *linkRun) error {
 		}
 	}
 	id, err := r.c.az.EnsureConnection(ctx, azure.ConnectionSpec{
-		ResourceGroup: s.ResourceGroup, Name: connName(s.Name), Location: s.AzureLocation, Link: s.Name,
+		ResourceGroup: s.Azure.ResourceGroup, Name: connName(s.Name), Location: s.Azure.Location, Link: s.Name,
 		GatewayID: r.gatewayID, LocalGatewayID: r.lngID, SharedKey: p.sharedKey(), Policy: s.Policy,
-		DPDTimeoutSeconds: int32(s.DPD), Mode: s.ConnectionMode})
+		DPDTimeoutSeconds: int32(s.DPD), Mode: s.Azure.ConnectionMode})
 	if err != nil {
 		return err
 	}
-	p.update(func(p *progress) { p.ConnectionID = id })
+	p.update(func(p *progress) { p.Azure.ConnectionID = id })
 	r.connID = id
 	if err := r.c.az.EnsureSharedKey(ctx, id, p.sharedKey()); err != nil {
 		return err

@@ -32,36 +32,36 @@ func hetznerNetwork(ctx context.Context, r *linkRun) error {
 	c, s, p := r.c, r.s, r.p
 	var n *hcloud.Network
 	var err error
-	if s.NetworkID != 0 {
-		if n, err = hetzner.GetNetwork(ctx, c.hc, s.NetworkID); err != nil {
+	if s.Hetzner.NetworkID != 0 {
+		if n, err = hetzner.GetNetwork(ctx, c.hc, s.Hetzner.NetworkID); err != nil {
 			return err
 		}
 		if n == nil {
-			return fmt.Errorf("hetzner.network_id: network %d does not exist", s.NetworkID)
+			return fmt.Errorf("hetzner.network_id: network %d does not exist", s.Hetzner.NetworkID)
 		}
 	} else {
 		// Without network_id the network is the link's own, whether this
 		// run created it or adopted it from an interrupted one.
-		n, _, err = hetzner.EnsureNetwork(ctx, c.hc, hetzner.NetworkSpec{Name: s.Name, IPRange: s.NetworkRange, Labels: labels(s.Name)})
+		n, _, err = hetzner.EnsureNetwork(ctx, c.hc, hetzner.NetworkSpec{Name: s.Name, IPRange: s.Hetzner.NetworkRange, Labels: labels(s.Name)})
 		if err != nil {
 			return err
 		}
 		p.update(func(p *progress) { p.Owned.Network = true })
 	}
-	p.update(func(p *progress) { p.NetworkID = n.ID })
+	p.update(func(p *progress) { p.Hetzner.NetworkID = n.ID })
 	// In someone else's network the subnet's ownership is recorded on the
 	// network (a label), so a re-run after a killed one or a lost state
 	// still knows to delete it; the link's own network goes as a whole.
 	owner := ""
-	if s.NetworkID != 0 {
+	if s.Hetzner.NetworkID != 0 {
 		owner = s.Name
 	}
-	created, err := hetzner.EnsureOwnedSubnet(ctx, c.hc, n.ID, s.Zone, s.GatewaySubnet, owner)
+	created, err := hetzner.EnsureOwnedSubnet(ctx, c.hc, n.ID, s.Hetzner.Zone, s.Hetzner.GatewaySubnet, owner)
 	if err != nil {
 		return err
 	}
 	p.update(func(p *progress) { p.Owned.Subnet = p.Owned.Subnet || created })
-	l := s.LocalPrefixes
+	l := s.Hetzner.LocalPrefixes
 	if len(l) == 0 {
 		if created {
 			if n, err = hetzner.GetNetwork(ctx, c.hc, n.ID); err != nil {
@@ -81,14 +81,14 @@ func hetznerNetwork(ctx context.Context, r *linkRun) error {
 func primaryIPStep(ctx context.Context, r *linkRun) error {
 	s := r.s
 	ip, err := hetzner.EnsurePrimaryIP(ctx, r.c.hc, hetzner.PrimaryIPSpec{
-		Name: primaryIPName(s.Name), Location: s.Location, Labels: labels(s.Name)})
+		Name: primaryIPName(s.Name), Location: s.Hetzner.Location, Labels: labels(s.Name)})
 	if err != nil {
 		return err
 	}
 	r.p.update(func(p *progress) {
-		p.PrimaryIPID = ip.ID
-		if s.HA == nil { // with HA, Azure's peer is the Floating IP
-			p.PublicIPv4 = addr4(ip.IP)
+		p.Hetzner.PrimaryIPID = ip.ID
+		if s.Hetzner.HA == nil { // with HA, Azure's peer is the Floating IP
+			p.Hetzner.PublicIPv4 = addr4(ip.IP)
 		}
 	})
 	r.hzPeer = ip
@@ -100,11 +100,11 @@ func primaryIPStep(ctx context.Context, r *linkRun) error {
 func firewallStep(ctx context.Context, r *linkRun) error {
 	s := r.s
 	fw, err := hetzner.EnsureFirewall(ctx, r.c.hc, hetzner.FirewallSpec{
-		Name: firewallName(s.Name), PeerIPv4: r.azPeer, SecondPeerIPv4: r.azPeer2, SSHCIDRs: s.SSHCIDRs, Labels: labels(s.Name)})
+		Name: firewallName(s.Name), PeerIPv4: r.azPeer, SecondPeerIPv4: r.azPeer2, SSHCIDRs: s.Hetzner.SSHCIDRs, Labels: labels(s.Name)})
 	if err != nil {
 		return err
 	}
-	r.p.update(func(p *progress) { p.FirewallID = fw.ID })
+	r.p.update(func(p *progress) { p.Hetzner.FirewallID = fw.ID })
 	r.firewall = fw
 	return nil
 }
@@ -112,7 +112,7 @@ func firewallStep(ctx context.Context, r *linkRun) error {
 // routesStep sends the Azure prefixes to the gateway server's private IP
 // (with HA: to the active one's, haRoutes).
 func routesStep(ctx context.Context, r *linkRun) error {
-	if r.s.HA != nil {
+	if r.s.Hetzner.HA != nil {
 		return haRoutes(ctx, r)
 	}
 	for _, dest := range r.remote {
@@ -128,9 +128,9 @@ func routesStep(ctx context.Context, r *linkRun) error {
 // gateway IP. A changed configuration replaces the server; its primary IP
 // and private IP carry over, so neither Azure nor the route notices.
 func gatewayServer(ctx context.Context, r *linkRun) error {
-	g := gatewayRole{role: rolePrimary, name: serverName(r.s.Name), location: r.s.Location, primaryIPID: r.hzPeer.ID,
+	g := gatewayRole{role: rolePrimary, name: serverName(r.s.Name), location: r.s.Hetzner.Location, primaryIPID: r.hzPeer.ID,
 		ip: r.gwIP, peerIP: r.standbyIP, priority: priorityPrimary,
-		record: func(p *progress, id int64, ip netip.Addr) { p.ServerID, p.PrivateIP = id, ip }}
+		record: func(p *progress, id int64, ip netip.Addr) { p.Hetzner.ServerID, p.Hetzner.PrivateIP = id, ip }}
 	return ensureGateway(ctx, r, g, true)
 }
 
@@ -178,17 +178,17 @@ func ensureGateway(ctx context.Context, r *linkRun, g gatewayRole, showConf bool
 	if gw.HA != nil {
 		// The hash stands for the token by its version, so a token
 		// passed anew on each apply does not replace the servers.
-		gw.HA.APIToken = cloudinit.Token(fmt.Sprintf("version-%d", s.HA.TokenVersion))
+		gw.HA.APIToken = cloudinit.Token(fmt.Sprintf("version-%d", s.Hetzner.HA.TokenVersion))
 		if hashed, err = cloudinit.Render(gw); err != nil {
 			return err
 		}
 	}
 	lbl := labels(s.Name)
-	lbl[configLabel] = configHash(hashed, s, g.hashLocation)
+	lbl[configLabel] = configHash(hashed, s.Hetzner, g.hashLocation)
 	p.intendConfig(g.name, lbl[configLabel])
 	spec := hetzner.ServerSpec{
-		Name: g.name, ServerType: s.ServerType, Image: s.Image, Location: g.location,
-		SSHKeyIDs: s.SSHKeyIDs, UserData: string(userData), PrimaryIPID: g.primaryIPID, FirewallID: fw.ID,
+		Name: g.name, ServerType: s.Hetzner.ServerType, Image: s.Hetzner.Image, Location: g.location,
+		SSHKeyIDs: s.Hetzner.SSHKeyIDs, UserData: string(userData), PrimaryIPID: g.primaryIPID, FirewallID: fw.ID,
 		NetworkID: n.ID, PrivateIP: g.ip, Labels: lbl, PlacementGroupID: r.placementGroup,
 	}
 	srv, err := hetzner.EnsureServer(ctx, c.hc, spec)
@@ -219,7 +219,7 @@ func ensureGateway(ctx context.Context, r *linkRun, g gatewayRole, showConf bool
 // failover agent's part.
 func (r *linkRun) gatewayConfigFor(g gatewayRole) (cloudinit.Gateway, error) {
 	s := r.s
-	if s.HA == nil {
+	if s.Hetzner.HA == nil {
 		return gatewayConfig(s, addr4(r.hzPeer.IP), r.azPeer, r.local, r.remote, r.p.sharedKey())
 	}
 	gw, err := gatewayConfig(s, addr4(r.fip.IP), r.azPeer, r.local, r.remote, r.p.sharedKey())
@@ -232,7 +232,7 @@ func (r *linkRun) gatewayConfigFor(g gatewayRole) (cloudinit.Gateway, error) {
 	gw.HA = &cloudinit.HA{
 		PrivateIP: g.ip, PeerPrivateIP: g.peerIP, Priority: g.priority,
 		FloatingIP: addr4(r.fip.IP), FloatingIPID: r.fip.ID, NetworkID: r.network.ID,
-		RouteDestinations: r.remote, APIEndpoint: s.HA.APIEndpoint, APIToken: s.HA.Token,
+		RouteDestinations: r.remote, APIEndpoint: s.Hetzner.HA.APIEndpoint, APIToken: s.Hetzner.HA.Token,
 	}
 	if err := gw.Validate(); err != nil {
 		return gw, fmt.Errorf("hetzner.high_availability: %w", err)
@@ -243,14 +243,14 @@ func (r *linkRun) gatewayConfigFor(g gatewayRole) (cloudinit.Gateway, error) {
 // configHash is short enough for a Hetzner label value (63 characters).
 // withLocation adds the standby's location; the primary and single
 // servers keep the hash they always had.
-func configHash(userData []byte, s spec, withLocation bool) string {
+func configHash(userData []byte, hs hetznerSpec, withLocation bool) string {
 	h := sha256.New()
 	h.Write(userData)
-	fmt.Fprintf(h, "\x00%s\x00%s", s.ServerType, s.Image)
+	fmt.Fprintf(h, "\x00%s\x00%s", hs.ServerType, hs.Image)
 	if withLocation {
-		fmt.Fprintf(h, "\x00%s", s.HA.StandbyLocation)
+		fmt.Fprintf(h, "\x00%s", hs.HA.StandbyLocation)
 	}
-	ids := slices.Clone(s.SSHKeyIDs)
+	ids := slices.Clone(hs.SSHKeyIDs)
 	slices.Sort(ids)
 	for _, id := range ids {
 		h.Write([]byte("\x00" + strconv.FormatInt(id, 10)))

@@ -40,7 +40,8 @@ var (
 	pathHAToken = pathHA.AtName("hcloud_token_wo")
 )
 
-// haSpec is the HA part of a spec; nil means one gateway server.
+// haSpec is the HA part of a spec (spec.Hetzner.HA); nil means one
+// gateway server.
 type haSpec struct {
 	// StandbyLocation is the standby server's location (default: the
 	// primary's); in the same network zone, since both join the subnet.
@@ -103,7 +104,7 @@ func haSpecFrom(ctx context.Context, obj types.Object, s *spec, diags *diag.Diag
 	diags.Append(obj.As(ctx, &m, basetypes.ObjectAsOptions{})...)
 	h.StandbyLocation = m.StandbyLocation.ValueString()
 	if h.StandbyLocation == "" {
-		h.StandbyLocation = s.Location
+		h.StandbyLocation = s.Hetzner.Location
 	}
 	h.APIEndpoint = m.APIEndpoint.ValueString()
 	if u, err := url.Parse(h.APIEndpoint); h.APIEndpoint != "" && (err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil) {
@@ -111,12 +112,12 @@ func haSpecFrom(ctx context.Context, obj types.Object, s *spec, diags *diag.Diag
 			fmt.Sprintf("hetzner.high_availability.api_endpoint: %q is not an http(s) base URL such as %q.", h.APIEndpoint, cloudinit.DefaultAPIEndpoint))
 	}
 	h.TokenVersion = m.TokenWOVersion.ValueInt64()
-	if zone, ok := hetzner.LocationZones[h.StandbyLocation]; ok && s.Zone != "" && zone != s.Zone {
+	if zone, ok := hetzner.LocationZones[h.StandbyLocation]; ok && s.Hetzner.Zone != "" && zone != s.Hetzner.Zone {
 		diags.AddAttributeError(pathHA.AtName("standby_location"), "Standby location outside the network zone",
 			fmt.Sprintf("hetzner.high_availability.standby_location: %s is in network zone %s, but the gateway subnet is in %s; both servers join that subnet. Choose a location in %s.",
-				h.StandbyLocation, zone, s.Zone, s.Zone))
+				h.StandbyLocation, zone, s.Hetzner.Zone, s.Hetzner.Zone))
 	}
-	if s.ReuseGateway {
+	if s.Azure.ReuseGateway {
 		diags.AddAttributeError(pathHA, "High availability needs a gateway of the link's own",
 			"hetzner.high_availability: the link builds an active-active Azure gateway for its pair, with a tunnel to each instance; "+
 				"it cannot do that with a reused gateway. Leave azure.virtual_network_gateway_id unset, or drop high_availability.")
@@ -135,13 +136,13 @@ func haToken(ctx context.Context, cfg tfsdk.Config, diags *diag.Diagnostics) clo
 	return cloudinit.Token(wo.ValueString())
 }
 
-// withHAToken completes s.HA with the token from the configuration before
+// withHAToken completes s.Hetzner.HA with the token from the configuration before
 // an apply; a missing token is an error on its attribute.
 func withHAToken(ctx context.Context, cfg tfsdk.Config, s *spec, diags *diag.Diagnostics) {
-	if s.HA == nil {
+	if s.Hetzner.HA == nil {
 		return
 	}
-	if s.HA.Token = haToken(ctx, cfg, diags); s.HA.Token == "" && !diags.HasError() {
+	if s.Hetzner.HA.Token = haToken(ctx, cfg, diags); s.Hetzner.HA.Token == "" && !diags.HasError() {
 		diags.AddAttributeError(pathHAToken, "Missing Hetzner API token",
 			"hetzner.high_availability.hcloud_token_wo: the gateway servers need a Hetzner API token with read & write access to move the Floating IP and the route on failover.")
 	}

@@ -64,7 +64,7 @@ func leaveHA(ctx context.Context, c clouds, s spec, p *progress) error {
 // carries the link; losing both is said out loud, because the link is
 // down until then.
 func observeHA(ctx context.Context, c clouds, s spec, p *progress, obs *observation, diags *diag.Diagnostics) error {
-	primaryGone := p.ServerID == 0
+	primaryGone := p.Hetzner.ServerID == 0
 	standby, err := hetzner.GetServer(ctx, c.hc, p.HA.StandbyServerID)
 	if err != nil {
 		return err
@@ -74,7 +74,7 @@ func observeHA(ctx context.Context, c clouds, s spec, p *progress, obs *observat
 		p.HA.StandbyServerID = 0
 	} else {
 		obs.alive++
-		if ip := serverPrivateIP(standby, p.NetworkID); ip != p.HA.StandbyPrivateIP {
+		if ip := serverPrivateIP(standby, p.Hetzner.NetworkID); ip != p.HA.StandbyPrivateIP {
 			obs.driftf("standby gateway server %d holds private IP %v instead of %s", standby.ID, ip, p.HA.StandbyPrivateIP)
 		}
 		p.checkConfig(obs, "standby gateway server", standbyServerName(s.Name), standby)
@@ -95,7 +95,7 @@ func observeHA(ctx context.Context, c clouds, s spec, p *progress, obs *observat
 		p.HA.FloatingIPID = 0
 	case fip.ServerID == 0:
 		obs.driftf("Floating IP %s is not assigned: no gateway answers Azure", fip.IP)
-	case fip.ServerID != p.ServerID && fip.ServerID != p.HA.StandbyServerID:
+	case fip.ServerID != p.Hetzner.ServerID && fip.ServerID != p.HA.StandbyServerID:
 		obs.driftf("Floating IP %s is assigned to server %d, which is neither gateway", fip.IP, fip.ServerID)
 	default:
 		p.HA.ActiveServerID = fip.ServerID
@@ -108,21 +108,21 @@ func observeHA(ctx context.Context, c clouds, s spec, p *progress, obs *observat
 // point at the active server's private IP, or, while neither server holds
 // the address, at either of them.
 func observeHARoutes(ctx context.Context, c clouds, s spec, p *progress, obs *observation) {
-	want := map[int64]netip.Addr{p.ServerID: p.PrivateIP, p.HA.StandbyServerID: p.HA.StandbyPrivateIP}
+	want := map[int64]netip.Addr{p.Hetzner.ServerID: p.Hetzner.PrivateIP, p.HA.StandbyServerID: p.HA.StandbyPrivateIP}
 	active, known := want[p.HA.ActiveServerID]
-	n, err := hetzner.GetNetwork(ctx, c.hc, p.NetworkID)
+	n, err := hetzner.GetNetwork(ctx, c.hc, p.Hetzner.NetworkID)
 	if err != nil || n == nil {
 		return // observeHetzner has reported the network
 	}
 	_, _, routes := hetzner.NetworkFacts(n)
 	for _, r := range routes {
-		if !slices.Contains(s.RemotePrefixes, r.Destination) {
+		if !slices.Contains(s.Azure.RemotePrefixes, r.Destination) {
 			continue
 		}
 		switch {
 		case known && p.HA.ActiveServerID != 0 && r.Gateway != active:
 			obs.driftf("network route %s points to %s, not to the active gateway %s (server %d, holding the Floating IP)", r.Destination, r.Gateway, active, p.HA.ActiveServerID)
-		case (!known || p.HA.ActiveServerID == 0) && r.Gateway != p.PrivateIP && r.Gateway != p.HA.StandbyPrivateIP:
+		case (!known || p.HA.ActiveServerID == 0) && r.Gateway != p.Hetzner.PrivateIP && r.Gateway != p.HA.StandbyPrivateIP:
 			obs.driftf("network route %s points to %s, which is neither gateway", r.Destination, r.Gateway)
 		}
 	}

@@ -117,7 +117,7 @@ func (pr *pairRoll) wait(ctx context.Context, role int) (int64, error) {
 // the tunnel stays up on the old configuration and the next apply tries
 // again.
 func (r *linkRun) beforeReplace(ctx context.Context, g gatewayRole, id int64) error {
-	if r.s.HA == nil || r.fip == nil || r.roll == nil {
+	if r.s.Hetzner.HA == nil || r.fip == nil || r.roll == nil {
 		return nil
 	}
 	st, err := hetzner.GetFloatingIP(ctx, r.c.hc, r.fip.ID)

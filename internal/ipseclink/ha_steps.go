@@ -14,15 +14,15 @@ import (
 // IKE identity of both servers, so it is what hetzner_public_ipv4 reports.
 func floatingIPStep(ctx context.Context, r *linkRun) error {
 	s := r.s
-	if s.HA == nil {
+	if s.Hetzner.HA == nil {
 		return nil
 	}
 	fip, err := hetzner.EnsureFloatingIP(ctx, r.c.hc, hetzner.FloatingIPSpec{
-		Name: floatingIPName(s.Name), HomeLocation: s.Location, Labels: labels(s.Name)})
+		Name: floatingIPName(s.Name), HomeLocation: s.Hetzner.Location, Labels: labels(s.Name)})
 	if err != nil {
 		return err
 	}
-	r.p.update(func(p *progress) { p.HA.FloatingIPID, p.PublicIPv4 = fip.ID, addr4(fip.IP) })
+	r.p.update(func(p *progress) { p.HA.FloatingIPID, p.Hetzner.PublicIPv4 = fip.ID, addr4(fip.IP) })
 	r.fip = fip
 	return nil
 }
@@ -34,7 +34,7 @@ func floatingIPStep(ctx context.Context, r *linkRun) error {
 // needs a power-off.
 func placementGroupStep(ctx context.Context, r *linkRun) error {
 	s := r.s
-	if s.HA == nil {
+	if s.Hetzner.HA == nil {
 		return nil
 	}
 	pg, err := hetzner.EnsurePlacementGroup(ctx, r.c.hc, hetzner.PlacementGroupSpec{Name: placementGroupName(s.Name), Labels: labels(s.Name)})
@@ -52,17 +52,17 @@ func placementGroupStep(ctx context.Context, r *linkRun) error {
 // a replaced server gets it back and the route stays valid.
 func privateIPsStep(ctx context.Context, r *linkRun) error {
 	s, p := r.s, r.p
-	ip := s.GatewayIP
+	ip := s.Hetzner.GatewayIP
 	if !ip.IsValid() {
 		ip = p.privateIP()
 	}
 	var standby netip.Addr
-	if s.HA != nil {
+	if s.Hetzner.HA != nil {
 		p.mu.Lock()
 		standby = p.HA.StandbyPrivateIP
 		p.mu.Unlock()
 	}
-	if ip.IsValid() && (s.HA == nil || standby.IsValid()) {
+	if ip.IsValid() && (s.Hetzner.HA == nil || standby.IsValid()) {
 		r.gwIP, r.standbyIP = ip, standby
 		return nil
 	}
@@ -72,12 +72,12 @@ func privateIPsStep(ctx context.Context, r *linkRun) error {
 		return err
 	}
 	if !ip.IsValid() {
-		if ip, err = addrplan.DefaultGatewayIP(s.GatewaySubnet, rng, used); err != nil {
+		if ip, err = addrplan.DefaultGatewayIP(s.Hetzner.GatewaySubnet, rng, used); err != nil {
 			return err
 		}
 	}
-	if s.HA != nil && !standby.IsValid() {
-		if standby, err = addrplan.DefaultGatewayIP(s.GatewaySubnet, rng, append(slices.Clone(used), ip)); err != nil {
+	if s.Hetzner.HA != nil && !standby.IsValid() {
+		if standby, err = addrplan.DefaultGatewayIP(s.Hetzner.GatewaySubnet, rng, append(slices.Clone(used), ip)); err != nil {
 			return err
 		}
 		// Recorded now: the primary's keepalived names it from its
@@ -92,10 +92,10 @@ func privateIPsStep(ctx context.Context, r *linkRun) error {
 // with a public IPv4 of its own (Azure never sees it) for its API calls.
 func standbyServerStep(ctx context.Context, r *linkRun) error {
 	s := r.s
-	if s.HA == nil {
+	if s.Hetzner.HA == nil {
 		return nil
 	}
-	g := gatewayRole{role: roleStandby, name: standbyServerName(s.Name), location: s.HA.StandbyLocation,
+	g := gatewayRole{role: roleStandby, name: standbyServerName(s.Name), location: s.Hetzner.HA.StandbyLocation,
 		ip: r.standbyIP, peerIP: r.gwIP, priority: priorityStandby, hashLocation: true,
 		record: func(p *progress, id int64, ip netip.Addr) { p.HA.StandbyServerID, p.HA.StandbyPrivateIP = id, ip }}
 	return ensureGateway(ctx, r, g, false)
@@ -111,7 +111,7 @@ func standbyServerStep(ctx context.Context, r *linkRun) error {
 func haRoutes(ctx context.Context, r *linkRun) error {
 	p := r.p
 	p.mu.Lock()
-	primary, standby := p.ServerID, p.HA.StandbyServerID
+	primary, standby := p.Hetzner.ServerID, p.HA.StandbyServerID
 	p.mu.Unlock()
 	st, err := hetzner.GetFloatingIP(ctx, r.c.hc, r.fip.ID)
 	if err != nil {

@@ -46,10 +46,11 @@ func TestProgressRoundTripsThroughState(t *testing.T) {
 	ctx := context.Background()
 	m := emptyModel(t)
 	p := &progress{
-		NetworkID: 7, PrimaryIPID: 8, FirewallID: 9, ServerID: 10,
-		PublicIPv4: netip.MustParseAddr("203.0.113.10"), PrivateIP: netip.MustParseAddr("10.0.1.1"),
-		PublicIPID: "/pip", GatewayID: "/gw", GatewayPublicIP: netip.MustParseAddr("198.51.100.7"),
-		LNGID: "/lng", ConnectionID: "/subscriptions/s/conn", Status: "Connected", SharedKey: "k", Swanctl: "conf",
+		Hetzner: hetznerProgress{NetworkID: 7, PrimaryIPID: 8, FirewallID: 9, ServerID: 10,
+			PublicIPv4: netip.MustParseAddr("203.0.113.10"), PrivateIP: netip.MustParseAddr("10.0.1.1")},
+		Azure: azureProgress{PublicIPID: "/pip", GatewayID: "/gw", GatewayPublicIP: netip.MustParseAddr("198.51.100.7"),
+			LNGID: "/lng", ConnectionID: "/subscriptions/s/conn"},
+		Status: "Connected", SharedKey: "k", Swanctl: "conf",
 		Owned: owned{Network: true, Gateway: true},
 	}
 	if d := p.writeTo(ctx, m); d.HasError() {
@@ -59,15 +60,15 @@ func TestProgressRoundTripsThroughState(t *testing.T) {
 		t.Errorf("id = %q", got)
 	}
 	back := progressFromState(m)
-	if back.NetworkID != 7 || back.ServerID != 10 || back.PrivateIP != p.PrivateIP || back.GatewayPublicIP != p.GatewayPublicIP ||
-		back.ConnectionID != p.ConnectionID || back.SharedKey != "k" || back.Owned != p.Owned {
+	if back.Hetzner.NetworkID != 7 || back.Hetzner.ServerID != 10 || back.Hetzner.PrivateIP != p.Hetzner.PrivateIP || back.Azure.GatewayPublicIP != p.Azure.GatewayPublicIP ||
+		back.Azure.ConnectionID != p.Azure.ConnectionID || back.SharedKey != "k" || back.Owned != p.Owned {
 		t.Errorf("round trip lost data: %+v", back)
 	}
 }
 
 func TestPartialProgressLeavesNullsNotGarbage(t *testing.T) {
 	m := emptyModel(t)
-	p := &progress{NetworkID: 7, GatewayID: "/gw", SharedKey: "k"}
+	p := &progress{Hetzner: hetznerProgress{NetworkID: 7}, Azure: azureProgress{GatewayID: "/gw"}, SharedKey: "k"}
 	if d := p.writeTo(context.Background(), m); d.HasError() {
 		t.Fatal(d)
 	}
@@ -104,7 +105,7 @@ func TestPlanRepairOnlyWhenNeeded(t *testing.T) {
 }
 
 func TestConfigHashTracksEverythingBakedIntoTheServer(t *testing.T) {
-	base := spec{ServerType: "cx22", Image: "debian-12", SSHKeyIDs: []int64{2, 1}}
+	base := hetznerSpec{ServerType: "cx22", Image: "debian-12", SSHKeyIDs: []int64{2, 1}}
 	h := configHash([]byte("ud"), base, false)
 	if len(h) != 32 {
 		t.Fatalf("label value %q must fit Hetzner's 63-character limit", h)
@@ -114,7 +115,7 @@ func TestConfigHashTracksEverythingBakedIntoTheServer(t *testing.T) {
 	if configHash([]byte("ud"), reordered, false) != h {
 		t.Error("SSH key order must not force a server replacement")
 	}
-	for name, s := range map[string]spec{
+	for name, s := range map[string]hetznerSpec{
 		"type":  {ServerType: "cx32", Image: "debian-12", SSHKeyIDs: []int64{1, 2}},
 		"image": {ServerType: "cx22", Image: "ubuntu-24.04", SSHKeyIDs: []int64{1, 2}},
 		"keys":  {ServerType: "cx22", Image: "debian-12", SSHKeyIDs: []int64{1}},

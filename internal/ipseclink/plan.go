@@ -72,7 +72,7 @@ func (r *resourceImpl) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 		plan.SwanctlConf = types.StringUnknown()
 		plan.ConnectionStatus = types.StringUnknown()
 		plan.HetznerStandbyServerID, plan.HetznerActiveServerID = types.Int64Unknown(), types.Int64Unknown()
-		planHAToggle(state, &plan, s.HA != nil)
+		planHAToggle(state, &plan, s.Hetzner.HA != nil)
 	}
 	c, d := r.clouds()
 	resp.Diagnostics.Append(d...)
@@ -145,37 +145,37 @@ func inputsChanged(state, plan *model) bool {
 // liveChecks reads the network, the VNet and a reused gateway, checks the
 // rules that need them, and resolves the defaulted prefixes and gateway IP.
 func liveChecks(ctx context.Context, c clouds, s *spec, diags *diag.Diagnostics) (local, remote []netip.Prefix, gwIP netip.Addr) {
-	local, remote, gwIP = s.LocalPrefixes, s.RemotePrefixes, s.GatewayIP
-	rng := s.NetworkRange
+	local, remote, gwIP = s.Hetzner.LocalPrefixes, s.Azure.RemotePrefixes, s.Hetzner.GatewayIP
+	rng := s.Hetzner.NetworkRange
 	var used []netip.Addr
-	if s.NetworkID != 0 {
-		n, err := hetzner.GetNetwork(ctx, c.hc, s.NetworkID)
+	if s.Hetzner.NetworkID != 0 {
+		n, err := hetzner.GetNetwork(ctx, c.hc, s.Hetzner.NetworkID)
 		switch {
 		case err != nil:
 			diags.AddAttributeError(pathHetzner.AtName("network_id"), "Reading the Hetzner network", err.Error())
 			return
 		case n == nil:
 			diags.AddAttributeError(pathHetzner.AtName("network_id"), "Hetzner network not found",
-				fmt.Sprintf("hetzner.network_id: no network with ID %d exists in the project the token belongs to; check the ID, or use network_ip_range to create one.", s.NetworkID))
+				fmt.Sprintf("hetzner.network_id: no network with ID %d exists in the project the token belongs to; check the ID, or use network_ip_range to create one.", s.Hetzner.NetworkID))
 			return
 		}
 		var subnets []netip.Prefix
 		rng, subnets, _ = hetzner.NetworkFacts(n)
 		if len(local) == 0 {
 			local = subnets
-			if s.GatewaySubnet.IsValid() && !slices.Contains(local, s.GatewaySubnet) {
-				local = append(slices.Clone(local), s.GatewaySubnet)
+			if s.Hetzner.GatewaySubnet.IsValid() && !slices.Contains(local, s.Hetzner.GatewaySubnet) {
+				local = append(slices.Clone(local), s.Hetzner.GatewaySubnet)
 			}
 		}
 		if used, err = hetzner.UsedPrivateIPs(ctx, c.hc, n.ID); err != nil {
 			diags.AddAttributeError(pathHetzner.AtName("network_id"), "Listing the network's servers", err.Error())
 			return
 		}
-	} else if len(local) == 0 && s.GatewaySubnet.IsValid() {
-		local = []netip.Prefix{s.GatewaySubnet}
+	} else if len(local) == 0 && s.Hetzner.GatewaySubnet.IsValid() {
+		local = []netip.Prefix{s.Hetzner.GatewaySubnet}
 	}
-	if s.VNetID != "" {
-		vnet, err := c.az.GetVNet(ctx, s.VNetID)
+	if s.Azure.VNetID != "" {
+		vnet, err := c.az.GetVNet(ctx, s.Azure.VNetID)
 		if err != nil {
 			diags.AddAttributeError(pathAzure.AtName("virtual_network_id"), "Reading the Azure virtual network", err.Error())
 			return
@@ -187,41 +187,41 @@ func liveChecks(ctx context.Context, c clouds, s *spec, diags *diag.Diagnostics)
 		if len(remote) == 0 {
 			remote = vnet.AddressSpace
 		}
-		if !s.ReuseGateway && vnet.GatewaySubnetID == "" && !s.GatewaySubnetPrefix.IsValid() {
+		if !s.Azure.ReuseGateway && vnet.GatewaySubnetID == "" && !s.Azure.GatewaySubnet.IsValid() {
 			diags.AddAttributeError(pathAzure.AtName("gateway_subnet_prefix"), "GatewaySubnet needed",
 				"Virtual network "+vnet.Name+" has no GatewaySubnet; set gateway_subnet_prefix (a /27 inside "+
 					joinPrefixes(vnet.AddressSpace)+" that no other subnet uses) so it can be created.")
 		}
-		if p := s.GatewaySubnetPrefix; p.IsValid() && vnet.GatewaySubnetID == "" &&
+		if p := s.Azure.GatewaySubnet; p.IsValid() && vnet.GatewaySubnetID == "" &&
 			!slices.ContainsFunc(vnet.AddressSpace, func(v netip.Prefix) bool { return addrplan.Contains(v, p) }) {
 			diags.AddAttributeError(pathAzure.AtName("gateway_subnet_prefix"), "GatewaySubnet outside the VNet",
 				"azure.gateway_subnet_prefix: "+p.String()+" is not inside the VNet's address space "+joinPrefixes(vnet.AddressSpace)+".")
 		}
 	}
-	if s.GatewayID != "" {
-		gw, err := c.az.GetGateway(ctx, s.GatewayID)
+	if s.Azure.GatewayID != "" {
+		gw, err := c.az.GetGateway(ctx, s.Azure.GatewayID)
 		if err == nil {
-			err = reusableFor(*s, s.GatewayID, gw)
+			err = reusableFor(*s, s.Azure.GatewayID, gw)
 		}
 		if err != nil {
 			diags.AddAttributeError(pathAzure.AtName("virtual_network_gateway_id"), "Gateway cannot be reused", err.Error())
 		}
 	}
 	resolved := *s
-	resolved.NetworkRange, resolved.RemotePrefixes = rng, remote
-	if s.NetworkID != 0 {
+	resolved.Hetzner.NetworkRange, resolved.Azure.RemotePrefixes = rng, remote
+	if s.Hetzner.NetworkID != 0 {
 		// Defaulted from the existing network's subnets; when the link
 		// creates the network, the default is gateway_subnet alone and
 		// checkPlan blames that attribute.
-		resolved.LocalPrefixes = local
+		resolved.Hetzner.LocalPrefixes = local
 	}
 	checkPlan(&resolved, diags)
-	if !gwIP.IsValid() && rng.IsValid() && s.GatewaySubnet.IsValid() && !diags.HasError() {
-		ip, err := addrplan.DefaultGatewayIP(s.GatewaySubnet, rng, used)
+	if !gwIP.IsValid() && rng.IsValid() && s.Hetzner.GatewaySubnet.IsValid() && !diags.HasError() {
+		ip, err := addrplan.DefaultGatewayIP(s.Hetzner.GatewaySubnet, rng, used)
 		addErr(diags, pathHetzner.AtName("gateway_subnet"), "No free gateway IP", err)
 		gwIP = ip
 	}
-	s.LocalPrefixes, s.RemotePrefixes = local, remote
+	s.Hetzner.LocalPrefixes, s.Azure.RemotePrefixes = local, remote
 	return local, remote, gwIP
 }
 
@@ -229,22 +229,22 @@ func liveChecks(ctx context.Context, c clouds, s *spec, diags *diag.Diagnostics)
 // addresses and key, so a prefix list too long for Hetzner's 32 KiB
 // user_data limit fails at plan, not after the Azure gateway exists.
 func checkUserDataSize(s *spec, diags *diag.Diagnostics) {
-	local := s.LocalPrefixes
-	if len(local) == 0 && s.GatewaySubnet.IsValid() {
-		local = []netip.Prefix{s.GatewaySubnet}
+	local := s.Hetzner.LocalPrefixes
+	if len(local) == 0 && s.Hetzner.GatewaySubnet.IsValid() {
+		local = []netip.Prefix{s.Hetzner.GatewaySubnet}
 	}
-	if len(local) == 0 || len(s.RemotePrefixes) == 0 {
+	if len(local) == 0 || len(s.Azure.RemotePrefixes) == 0 {
 		return
 	}
 	g, err := gatewayConfig(*s, netip.MustParseAddr("255.255.255.254"), netip.MustParseAddr("255.255.255.253"),
-		local, s.RemotePrefixes, strings.Repeat("Z", 128))
+		local, s.Azure.RemotePrefixes, strings.Repeat("Z", 128))
 	if err != nil {
 		return
 	}
 	_, err = cloudinit.Render(g)
 	if se := (*cloudinit.SizeError)(nil); errors.As(err, &se) {
 		at := pathAzure.AtName("remote_prefixes")
-		if len(local) > len(s.RemotePrefixes) {
+		if len(local) > len(s.Azure.RemotePrefixes) {
 			at = pathHetzner.AtName("local_prefixes")
 		}
 		diags.AddAttributeError(at, "Gateway cloud-init too large", fmt.Sprintf("%s: %v.", at, err))

@@ -59,7 +59,7 @@ func keepObserved(state, plan *model) {
 // the link's tunnel and its Hetzner routes carry IPv4 only (an explicit
 // IPv6 remote_prefixes entry is refused as invalid input).
 func warnDualStack(s *spec, vnet *azure.VNet, diags *diag.Diagnostics) {
-	if len(s.RemotePrefixes) > 0 || len(vnet.IPv6Space) == 0 {
+	if len(s.Azure.RemotePrefixes) > 0 || len(vnet.IPv6Space) == 0 {
 		return
 	}
 	diags.AddAttributeWarning(pathAzure.AtName("remote_prefixes"), "IPv6 prefixes of the VNet are not tunnelled",

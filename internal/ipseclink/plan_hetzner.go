@@ -67,13 +67,13 @@ func (zoneFromLocation) PlanModifyString(ctx context.Context, req planmodifier.S
 	}
 }
 
-// zoneOf is the network zone for spec s: network_zone, else the one of its
+// zoneOf is the network zone of the hetzner block h: network_zone, else the one of its
 // location (empty when neither is known).
-func zoneOf(s *spec) string {
-	if s.Zone != "" {
-		return s.Zone
+func zoneOf(h *hetznerSpec) string {
+	if h.Zone != "" {
+		return h.Zone
 	}
-	return hetzner.LocationZones[s.Location]
+	return hetzner.LocationZones[h.Location]
 }
 
 // checkOffer checks at plan, with reads only, that the gateway server can be
@@ -84,10 +84,10 @@ func zoneOf(s *spec) string {
 // replaces the server meets them, and ReplaceServer refuses that before
 // deleting anything.
 func checkOffer(ctx context.Context, hc *hcloud.Client, req resource.ModifyPlanRequest, s *spec, diags *diag.Diagnostics) {
-	if s.Location == "" || s.ServerType == "" || s.Image == "" {
+	if s.Hetzner.Location == "" || s.Hetzner.ServerType == "" || s.Hetzner.Image == "" {
 		return // unknown at plan; Create checks again before building anything
 	}
-	cat, err := hetzner.ReadCatalogue(ctx, hc, s.ServerType, s.Image)
+	cat, err := hetzner.ReadCatalogue(ctx, hc, s.Hetzner.ServerType, s.Hetzner.Image)
 	if err != nil {
 		diags.AddAttributeError(pathHetzner.AtName("location"), "Reading Hetzner's server types and images", err.Error())
 		return
@@ -98,8 +98,8 @@ func checkOffer(ctx context.Context, hc *hcloud.Client, req resource.ModifyPlanR
 		var state model
 		diags.Append(req.State.Get(ctx, &state)...)
 		if old, ok, _ := stateHetzner(ctx, &state); ok {
-			asError = old.Location.ValueString() != s.Location || old.ServerType.ValueString() != s.ServerType ||
-				old.Image.ValueString() != s.Image
+			asError = old.Location.ValueString() != s.Hetzner.Location || old.ServerType.ValueString() != s.Hetzner.ServerType ||
+				old.Image.ValueString() != s.Hetzner.Image
 		}
 	}
 	var op *hetzner.OrderProblem
@@ -109,7 +109,7 @@ func checkOffer(ctx context.Context, hc *hcloud.Client, req resource.ModifyPlanR
 		msg := fmt.Sprintf("hetzner.%s: %s.", op.Attribute, op.Message)
 		if op.Attribute == "server_type" && configNull(ctx, req, "server_type") {
 			msg += fmt.Sprintf(" server_type is not set: the link keeps the type it was created with (%s); set server_type = %q, today's default, or another type offered in %s.",
-				s.ServerType, defaultServerType, s.Location)
+				s.Hetzner.ServerType, defaultServerType, s.Hetzner.Location)
 		}
 		if asError {
 			diags.AddAttributeError(at, "Gateway server cannot be ordered", msg)
@@ -123,12 +123,12 @@ func checkOffer(ctx context.Context, hc *hcloud.Client, req resource.ModifyPlanR
 	for _, w := range warnings {
 		diags.AddAttributeWarning(pathHetzner.AtName("server_type"), "Deprecated by Hetzner", w+".")
 	}
-	if zoneOf(s) == "" {
-		i := slices.IndexFunc(cat.Locations, func(l *hcloud.Location) bool { return l.Name == s.Location })
+	if zoneOf(&s.Hetzner) == "" {
+		i := slices.IndexFunc(cat.Locations, func(l *hcloud.Location) bool { return l.Name == s.Hetzner.Location })
 		if i >= 0 {
 			diags.AddAttributeError(pathHetzner.AtName("network_zone"), "Network zone needed",
 				fmt.Sprintf("hetzner.network_zone: crosscloud does not know the network zone of location %s; Hetzner reports %q, so set network_zone = %q.",
-					s.Location, cat.Locations[i].NetworkZone, cat.Locations[i].NetworkZone))
+					s.Hetzner.Location, cat.Locations[i].NetworkZone, cat.Locations[i].NetworkZone))
 		}
 	}
 }
@@ -138,14 +138,14 @@ var timeNow = time.Now
 
 // hetznerJudge applies CheckOrderable's rules to a catalogue already read.
 func hetznerJudge(cat *hetzner.Catalogue, s *spec) ([]string, error) {
-	return cat.Judge(s.Location, s.ServerType, s.Image, timeNow())
+	return cat.Judge(s.Hetzner.Location, s.Hetzner.ServerType, s.Hetzner.Image, timeNow())
 }
 
 // preflightHetzner is checkOffer at apply, for a create whose location,
 // server_type or image were unknown at plan, or whose type sold out since:
 // it fails before the Azure gateway (45 minutes) or anything else is built.
 func preflightHetzner(ctx context.Context, hc *hcloud.Client, s *spec) error {
-	_, err := hetzner.CheckOrderable(ctx, hc, s.Location, s.ServerType, s.Image)
+	_, err := hetzner.CheckOrderable(ctx, hc, s.Hetzner.Location, s.Hetzner.ServerType, s.Hetzner.Image)
 	var op *hetzner.OrderProblem
 	if errors.As(err, &op) {
 		return fmt.Errorf("hetzner.%s: %s; nothing was created", op.Attribute, op.Message)

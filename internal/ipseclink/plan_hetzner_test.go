@@ -35,11 +35,11 @@ func TestKeepStateWhenUnset(t *testing.T) {
 
 func TestZoneOf(t *testing.T) {
 	for loc, want := range map[string]string{"ash": "us-east", "hil": "us-west", "sin": "ap-southeast", "hel1": "eu-central", "mars1": ""} {
-		if got := zoneOf(&spec{Location: loc}); got != want {
+		if got := zoneOf(&hetznerSpec{Location: loc}); got != want {
 			t.Errorf("zoneOf(%s) = %q, want %q", loc, got, want)
 		}
 	}
-	if got := zoneOf(&spec{Location: "ash", Zone: "eu-central"}); got != "eu-central" {
+	if got := zoneOf(&hetznerSpec{Location: "ash", Zone: "eu-central"}); got != "eu-central" {
 		t.Errorf("a set network_zone must win (the plan check reports the mismatch), got %q", got)
 	}
 }

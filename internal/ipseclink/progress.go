@@ -13,26 +13,18 @@ import (
 // progress records what the step graph has built so far. Steps write into
 // it as soon as a resource exists; the resource copies it into Terraform
 // state even when the graph fails, so a failed or timed-out apply leaves
-// every created ID tracked and `destroy` can remove it all.
+// every created ID tracked and `destroy` can remove it all. Hetzner.X and
+// Azure.X are the computed attributes hetzner_x and azure_x; progress is
+// copied to and from them field by field (writeTo, progressFromState).
 type progress struct {
 	mu sync.Mutex
 
-	NetworkID   int64
-	PrimaryIPID int64
-	PublicIPv4  netip.Addr
-	FirewallID  int64
-	ServerID    int64
-	PrivateIP   netip.Addr
+	Hetzner hetznerProgress
+	Azure   azureProgress
 	// ServerConfig is the configuration hash each server (by name) is
 	// meant to run; private state, not an attribute (serverconfig.go).
 	ServerConfig map[string]string
-
-	PublicIPID      string
-	GatewayPublicIP netip.Addr
-	GatewayID       string
-	LNGID           string
-	ConnectionID    string
-	Status          string
+	Status       string
 
 	SharedKey string
 	// KeyWriteOnly says SharedKey came from shared_key_wo and must not
@@ -50,6 +42,28 @@ type progress struct {
 
 	// HA is what the high-availability steps built (ha_state.go).
 	HA haProgress
+}
+
+// hetznerProgress is what the link built on Hetzner.
+type hetznerProgress struct {
+	NetworkID   int64
+	PrimaryIPID int64
+	// PublicIPv4 is the gateway's public address (with HA, the Floating IP's).
+	PublicIPv4 netip.Addr
+	FirewallID int64
+	ServerID   int64
+	PrivateIP  netip.Addr
+}
+
+// azureProgress is what the link built on Azure.
+type azureProgress struct {
+	// PublicIPID is the ID of the gateway's public IP resource;
+	// GatewayPublicIP is its address, the Hetzner side's IKE peer.
+	PublicIPID      string
+	GatewayPublicIP netip.Addr
+	GatewayID       string
+	LNGID           string
+	ConnectionID    string
 }
 
 // owned marks resources the link created, as opposed to ones it was given
@@ -112,23 +126,27 @@ func (p *progress) update(f func(p *progress)) {
 // progressFromState seeds progress from a prior state (update, delete, repair).
 func progressFromState(m *model) *progress {
 	p := &progress{
-		NetworkID:    m.HetznerNetworkID.ValueInt64(),
-		PrimaryIPID:  m.HetznerPrimaryIPID.ValueInt64(),
-		FirewallID:   m.HetznerFirewallID.ValueInt64(),
-		ServerID:     m.HetznerServerID.ValueInt64(),
-		PublicIPID:   m.AzurePublicIPID.ValueString(),
-		GatewayID:    m.AzureGatewayID.ValueString(),
-		LNGID:        m.AzureLNGID.ValueString(),
-		ConnectionID: m.AzureConnectionID.ValueString(),
-		Status:       m.ConnectionStatus.ValueString(),
-		SharedKey:    m.SharedKey.ValueString(),
-		Swanctl:      m.SwanctlConf.ValueString(),
-		Owned:        ownedFrom(m.CreatedResources),
-		HA:           haProgressFromState(m),
+		Hetzner: hetznerProgress{
+			NetworkID:   m.HetznerNetworkID.ValueInt64(),
+			PrimaryIPID: m.HetznerPrimaryIPID.ValueInt64(),
+			FirewallID:  m.HetznerFirewallID.ValueInt64(),
+			ServerID:    m.HetznerServerID.ValueInt64(),
+		},
+		Azure: azureProgress{
+			PublicIPID:   m.AzurePublicIPID.ValueString(),
+			GatewayID:    m.AzureGatewayID.ValueString(),
+			LNGID:        m.AzureLNGID.ValueString(),
+			ConnectionID: m.AzureConnectionID.ValueString(),
+		},
+		Status:    m.ConnectionStatus.ValueString(),
+		SharedKey: m.SharedKey.ValueString(),
+		Swanctl:   m.SwanctlConf.ValueString(),
+		Owned:     ownedFrom(m.CreatedResources),
+		HA:        haProgressFromState(m),
 	}
-	p.PublicIPv4, _ = netip.ParseAddr(m.HetznerPublicIPv4.ValueString())
-	p.PrivateIP, _ = netip.ParseAddr(m.HetznerPrivateIP.ValueString())
-	p.GatewayPublicIP, _ = netip.ParseAddr(m.AzureGatewayPublicIP.ValueString())
+	p.Hetzner.PublicIPv4, _ = netip.ParseAddr(m.HetznerPublicIPv4.ValueString())
+	p.Hetzner.PrivateIP, _ = netip.ParseAddr(m.HetznerPrivateIP.ValueString())
+	p.Azure.GatewayPublicIP, _ = netip.ParseAddr(m.AzureGatewayPublicIP.ValueString())
 	return p
 }
 
@@ -156,12 +174,12 @@ func (p *progress) writeTo(ctx context.Context, m *model) diag.Diagnostics {
 		}
 		return types.StringValue(a.String())
 	}
-	m.HetznerNetworkID, m.HetznerPrimaryIPID = i64(p.NetworkID), i64(p.PrimaryIPID)
-	m.HetznerFirewallID, m.HetznerServerID = i64(p.FirewallID), i64(p.ServerID)
-	m.HetznerPublicIPv4, m.HetznerPrivateIP = addr(p.PublicIPv4), addr(p.PrivateIP)
-	m.AzureGatewayID, m.AzurePublicIPID = str(p.GatewayID), str(p.PublicIPID)
-	m.AzureGatewayPublicIP = addr(p.GatewayPublicIP)
-	m.AzureLNGID, m.AzureConnectionID = str(p.LNGID), str(p.ConnectionID)
+	m.HetznerNetworkID, m.HetznerPrimaryIPID = i64(p.Hetzner.NetworkID), i64(p.Hetzner.PrimaryIPID)
+	m.HetznerFirewallID, m.HetznerServerID = i64(p.Hetzner.FirewallID), i64(p.Hetzner.ServerID)
+	m.HetznerPublicIPv4, m.HetznerPrivateIP = addr(p.Hetzner.PublicIPv4), addr(p.Hetzner.PrivateIP)
+	m.AzureGatewayID, m.AzurePublicIPID = str(p.Azure.GatewayID), str(p.Azure.PublicIPID)
+	m.AzureGatewayPublicIP = addr(p.Azure.GatewayPublicIP)
+	m.AzureLNGID, m.AzureConnectionID = str(p.Azure.LNGID), str(p.Azure.ConnectionID)
 	m.ConnectionStatus, m.SwanctlConf = str(p.Status), str(p.Swanctl)
 	m.CreatedResources = p.Owned.list()
 	p.HA.writeTo(m)
@@ -173,8 +191,8 @@ func (p *progress) writeTo(ctx context.Context, m *model) diag.Diagnostics {
 	}
 	m.SharedKeyWO = types.StringNull() // Terraform never stores it
 	m.ID = types.StringNull()
-	if p.NetworkID != 0 && p.ConnectionID != "" {
-		m.ID = types.StringValue(fmt.Sprintf("%d:%s", p.NetworkID, p.ConnectionID))
+	if p.Hetzner.NetworkID != 0 && p.Azure.ConnectionID != "" {
+		m.ID = types.StringValue(fmt.Sprintf("%d:%s", p.Hetzner.NetworkID, p.Azure.ConnectionID))
 	}
 	return setPrefixes(ctx, m, p.LocalPrefixes, p.RemotePrefixes)
 }
@@ -202,7 +220,7 @@ func setPrefixes(ctx context.Context, m *model, local, remote []netip.Prefix) di
 		h.LocalPrefixes = types.ListNull(types.StringType)
 	}
 	if h.NetworkZone.IsUnknown() {
-		h.NetworkZone = types.StringValue(zoneOf(&spec{Location: h.Location.ValueString()}))
+		h.NetworkZone = types.StringValue(zoneOf(&hetznerSpec{Location: h.Location.ValueString()}))
 	}
 	if a.RemotePrefixes.IsUnknown() {
 		a.RemotePrefixes = types.ListNull(types.StringType)

@@ -64,7 +64,7 @@ func (r *resourceImpl) Read(ctx context.Context, req resource.ReadRequest, resp 
 	p.ServerConfig = loadServerConfig(ctx, req.Private, &resp.Diagnostics)
 	if p.Swanctl == "" {
 		// Imported: the server's configuration is what the link would render.
-		if gw, err := gatewayConfig(s, p.PublicIPv4, p.GatewayPublicIP, s.LocalPrefixes, s.RemotePrefixes, p.SharedKey); err == nil {
+		if gw, err := gatewayConfig(s, p.Hetzner.PublicIPv4, p.Azure.GatewayPublicIP, s.Hetzner.LocalPrefixes, s.Azure.RemotePrefixes, p.SharedKey); err == nil {
 			p.Swanctl, _ = cloudinit.SwanctlConf(gw, false)
 		}
 	}
@@ -89,7 +89,7 @@ func observe(ctx context.Context, c clouds, s spec, p *progress, diags *diag.Dia
 	if err := observeHetzner(ctx, c, s, p, obs); err != nil {
 		return nil, err
 	}
-	if s.HA != nil {
+	if s.Hetzner.HA != nil {
 		if err := observeHA(ctx, c, s, p, obs, diags); err != nil {
 			return nil, err
 		}
@@ -101,58 +101,58 @@ func observe(ctx context.Context, c clouds, s spec, p *progress, diags *diag.Dia
 }
 
 func observeHetzner(ctx context.Context, c clouds, s spec, p *progress, obs *observation) error {
-	n, err := hetzner.GetNetwork(ctx, c.hc, p.NetworkID)
+	n, err := hetzner.GetNetwork(ctx, c.hc, p.Hetzner.NetworkID)
 	if err != nil {
 		return err
 	}
 	if n == nil {
-		obs.driftf("Hetzner network %d was deleted", p.NetworkID)
+		obs.driftf("Hetzner network %d was deleted", p.Hetzner.NetworkID)
 	} else {
 		_, subnets, routes := hetzner.NetworkFacts(n)
-		if !slices.Contains(subnets, s.GatewaySubnet) {
-			obs.driftf("gateway subnet %s was removed from network %d", s.GatewaySubnet, n.ID)
+		if !slices.Contains(subnets, s.Hetzner.GatewaySubnet) {
+			obs.driftf("gateway subnet %s was removed from network %d", s.Hetzner.GatewaySubnet, n.ID)
 		}
-		for _, dest := range s.RemotePrefixes {
+		for _, dest := range s.Azure.RemotePrefixes {
 			i := slices.IndexFunc(routes, func(r addrplan.Route) bool { return r.Destination == dest })
 			switch {
 			case i < 0:
-				obs.driftf("network route %s -> %s is missing", dest, p.PrivateIP)
-			case s.HA != nil:
+				obs.driftf("network route %s -> %s is missing", dest, p.Hetzner.PrivateIP)
+			case s.Hetzner.HA != nil:
 				// observeHA checks it against the active server.
-			case routes[i].Gateway != p.PrivateIP:
-				obs.driftf("network route %s points to %s instead of %s", dest, routes[i].Gateway, p.PrivateIP)
+			case routes[i].Gateway != p.Hetzner.PrivateIP:
+				obs.driftf("network route %s points to %s instead of %s", dest, routes[i].Gateway, p.Hetzner.PrivateIP)
 			}
 		}
 	}
-	srv, err := hetzner.GetServer(ctx, c.hc, p.ServerID)
+	srv, err := hetzner.GetServer(ctx, c.hc, p.Hetzner.ServerID)
 	if err != nil {
 		return err
 	}
 	if srv == nil {
-		obs.driftf("gateway server %d was deleted", p.ServerID)
-		p.ServerID = 0
+		obs.driftf("gateway server %d was deleted", p.Hetzner.ServerID)
+		p.Hetzner.ServerID = 0
 	} else {
 		obs.alive++
-		if ip := serverPrivateIP(srv, p.NetworkID); ip != p.PrivateIP {
-			obs.driftf("gateway server %d holds private IP %v instead of %s", srv.ID, ip, p.PrivateIP)
+		if ip := serverPrivateIP(srv, p.Hetzner.NetworkID); ip != p.Hetzner.PrivateIP {
+			obs.driftf("gateway server %d holds private IP %v instead of %s", srv.ID, ip, p.Hetzner.PrivateIP)
 		}
 		p.checkConfig(obs, "gateway server", serverName(s.Name), srv)
 	}
-	if ip, err := hetzner.GetPrimaryIP(ctx, c.hc, p.PrimaryIPID); err != nil {
+	if ip, err := hetzner.GetPrimaryIP(ctx, c.hc, p.Hetzner.PrimaryIPID); err != nil {
 		return err
 	} else if ip == nil {
-		obs.driftf("primary IP %d was deleted", p.PrimaryIPID)
-		p.PrimaryIPID = 0
+		obs.driftf("primary IP %d was deleted", p.Hetzner.PrimaryIPID)
+		p.Hetzner.PrimaryIPID = 0
 	}
-	fw, err := hetzner.GetFirewall(ctx, c.hc, p.FirewallID)
+	fw, err := hetzner.GetFirewall(ctx, c.hc, p.Hetzner.FirewallID)
 	if err != nil {
 		return err
 	}
 	if fw == nil {
-		obs.driftf("firewall %d was deleted", p.FirewallID)
-		p.FirewallID = 0
+		obs.driftf("firewall %d was deleted", p.Hetzner.FirewallID)
+		p.Hetzner.FirewallID = 0
 	} else {
-		want := hetzner.FirewallSpec{Name: firewallName(s.Name), PeerIPv4: p.GatewayPublicIP, SecondPeerIPv4: p.HA.GatewaySecondPublicIP, SSHCIDRs: s.SSHCIDRs}
+		want := hetzner.FirewallSpec{Name: firewallName(s.Name), PeerIPv4: p.Azure.GatewayPublicIP, SecondPeerIPv4: p.HA.GatewaySecondPublicIP, SSHCIDRs: s.Hetzner.SSHCIDRs}
 		for _, d := range hetzner.FirewallDrift(fw, want) {
 			obs.driftf("firewall %d: %s", fw.ID, d)
 		}
@@ -161,45 +161,45 @@ func observeHetzner(ctx context.Context, c clouds, s spec, p *progress, obs *obs
 }
 
 func observeAzure(ctx context.Context, c clouds, s spec, p *progress, obs *observation) error {
-	if p.GatewayID != "" {
-		gw, err := c.az.GetGateway(ctx, p.GatewayID)
+	if p.Azure.GatewayID != "" {
+		gw, err := c.az.GetGateway(ctx, p.Azure.GatewayID)
 		if err != nil {
 			return err
 		}
 		switch {
 		case gw == nil:
-			obs.driftf("Azure VPN gateway %s was deleted", p.GatewayID)
-		case s.HA != nil && !gw.ActiveActive:
-			obs.driftf("Azure VPN gateway %s is active-standby; the pair needs it active-active (a tunnel to each instance)", p.GatewayID)
+			obs.driftf("Azure VPN gateway %s was deleted", p.Azure.GatewayID)
+		case s.Hetzner.HA != nil && !gw.ActiveActive:
+			obs.driftf("Azure VPN gateway %s is active-standby; the pair needs it active-active (a tunnel to each instance)", p.Azure.GatewayID)
 		}
 	}
-	if p.LNGID != "" {
-		lng, err := c.az.GetLocalGateway(ctx, p.LNGID)
+	if p.Azure.LNGID != "" {
+		lng, err := c.az.GetLocalGateway(ctx, p.Azure.LNGID)
 		if err != nil {
 			return err
 		}
 		switch {
 		case lng == nil:
-			obs.driftf("local network gateway %s was deleted", p.LNGID)
+			obs.driftf("local network gateway %s was deleted", p.Azure.LNGID)
 		default:
 			obs.alive++
-			if lng.PeerIP != p.PublicIPv4 {
-				obs.driftf("local network gateway points to %v instead of %s", lng.PeerIP, p.PublicIPv4)
+			if lng.PeerIP != p.Hetzner.PublicIPv4 {
+				obs.driftf("local network gateway points to %v instead of %s", lng.PeerIP, p.Hetzner.PublicIPv4)
 			}
-			if want := s.LocalPrefixes; len(want) > 0 && !slices.Equal(lng.Prefixes, want) {
+			if want := s.Hetzner.LocalPrefixes; len(want) > 0 && !slices.Equal(lng.Prefixes, want) {
 				obs.driftf("local network gateway announces %v instead of %v", lng.Prefixes, want)
 			}
 		}
 	}
-	if p.ConnectionID == "" {
+	if p.Azure.ConnectionID == "" {
 		return nil
 	}
-	conn, err := c.az.GetConnection(ctx, p.ConnectionID)
+	conn, err := c.az.GetConnection(ctx, p.Azure.ConnectionID)
 	if err != nil {
 		return err
 	}
 	if conn == nil {
-		obs.driftf("connection %s was deleted", p.ConnectionID)
+		obs.driftf("connection %s was deleted", p.Azure.ConnectionID)
 		p.Status = ""
 		return nil
 	}
@@ -213,10 +213,10 @@ func observeAzure(ctx context.Context, c clouds, s spec, p *progress, obs *obser
 	if int64(conn.DPDTimeoutSeconds) != s.DPD {
 		obs.driftf("connection DPD timeout is %d s instead of %d s", conn.DPDTimeoutSeconds, s.DPD)
 	}
-	if m := connectionModeOf(conn); s.ConnectionMode != "" && m != s.ConnectionMode {
-		obs.driftf("connection mode is %s instead of %s", m, s.ConnectionMode)
+	if m := connectionModeOf(conn); s.Azure.ConnectionMode != "" && m != s.Azure.ConnectionMode {
+		obs.driftf("connection mode is %s instead of %s", m, s.Azure.ConnectionMode)
 	}
-	key, err := c.az.SharedKey(ctx, p.ConnectionID)
+	key, err := c.az.SharedKey(ctx, p.Azure.ConnectionID)
 	if err != nil {
 		return err
 	}

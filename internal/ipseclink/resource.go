@@ -203,7 +203,7 @@ func (r *resourceImpl) Update(ctx context.Context, req resource.UpdateRequest, r
 	if err == nil {
 		err = converge(ctx, c, s, p)
 	}
-	if err == nil && s.HA == nil && p.HA.pair() {
+	if err == nil && s.Hetzner.HA == nil && p.HA.pair() {
 		// high_availability removed: the pair's extras go once the
 		// single server carries the link again.
 		err = leaveHA(ctx, c, s, p)

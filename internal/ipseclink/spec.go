@@ -22,10 +22,24 @@ import (
 
 // spec is a link's desired state in plain Go values: what the step graph
 // builds. Zero values mean "unknown yet" during planning (checks skip them)
-// or "use the default" (prefix lists, gateway IP, shared key).
+// or "use the default" (prefix lists, gateway IP, shared key). Each cloud's
+// part mirrors its nested attribute (hetzner, azure), so names that both
+// clouds use (Location, GatewaySubnet) say by their path which one they
+// mean; the fields at the top are the link's own, cloud-neutral attributes.
 type spec struct {
-	Name string
+	Name      string
+	Policy    ipsec.Policy
+	AllowWeak bool
+	DPD       int64
+	SharedKey string
+	Wait      bool
 
+	Hetzner hetznerSpec
+	Azure   azureSpec
+}
+
+// hetznerSpec is the hetzner block of a spec.
+type hetznerSpec struct {
 	NetworkID     int64
 	NetworkRange  netip.Prefix
 	Zone          string
@@ -38,26 +52,25 @@ type spec struct {
 	SSHCIDRs      []netip.Prefix
 	LocalPrefixes []netip.Prefix
 
-	ResourceGroup       string
-	AzureLocation       string
-	VNetID              string
-	GatewaySubnetPrefix netip.Prefix
-	SKU                 string
-	GatewayID           string
+	// HA is hetzner.high_availability; nil for one gateway server.
+	HA *haSpec
+}
+
+// azureSpec is the azure block of a spec.
+type azureSpec struct {
+	ResourceGroup string
+	Location      string
+	VNetID        string
+	// GatewaySubnet is azure.gateway_subnet_prefix: the prefix of the
+	// VNet's GatewaySubnet, created when the VNet has none.
+	GatewaySubnet netip.Prefix
+	SKU           string
+	GatewayID     string
 	// ReuseGateway is true when virtual_network_gateway_id is set, even if
 	// its value is not known yet (another link's output).
 	ReuseGateway   bool
 	RemotePrefixes []netip.Prefix
 	ConnectionMode string
-
-	Policy    ipsec.Policy
-	AllowWeak bool
-	DPD       int64
-	SharedKey string
-	Wait      bool
-
-	// HA is hetzner.high_availability; nil for one gateway server.
-	HA *haSpec
 }
 
 // Attribute paths used in diagnostics.
@@ -87,53 +100,53 @@ func buildSpec(ctx context.Context, m *model) (s spec, diags diag.Diagnostics) {
 	if !ok {
 		return s, diags
 	}
-	s.NetworkID = h.NetworkID.ValueInt64()
-	s.Zone, s.Location = h.NetworkZone.ValueString(), h.Location.ValueString()
-	s.Zone = zoneOf(&s)
-	s.ServerType, s.Image = h.ServerType.ValueString(), h.Image.ValueString()
-	if zone, ok := hetzner.LocationZones[s.Location]; ok && s.Zone != "" && zone != s.Zone {
+	s.Hetzner.NetworkID = h.NetworkID.ValueInt64()
+	s.Hetzner.Zone, s.Hetzner.Location = h.NetworkZone.ValueString(), h.Location.ValueString()
+	s.Hetzner.Zone = zoneOf(&s.Hetzner)
+	s.Hetzner.ServerType, s.Hetzner.Image = h.ServerType.ValueString(), h.Image.ValueString()
+	if zone, ok := hetzner.LocationZones[s.Hetzner.Location]; ok && s.Hetzner.Zone != "" && zone != s.Hetzner.Zone {
 		diags.AddAttributeError(pathHetzner.AtName("network_zone"), "Location outside the network zone",
 			fmt.Sprintf("hetzner.network_zone: location %s is in network zone %s, but network_zone is %s; a server joins only subnets of its own zone. Set network_zone = %q, or choose a location in %s.",
-				s.Location, zone, s.Zone, zone, s.Zone))
+				s.Hetzner.Location, zone, s.Hetzner.Zone, zone, s.Hetzner.Zone))
 	}
-	s.NetworkRange = prefixAttr(&diags, pathHetzner.AtName("network_ip_range"), h.NetworkIPRange.ValueString())
-	if s.NetworkRange.IsValid() {
-		addErr(&diags, pathHetzner.AtName("network_ip_range"), "Invalid Hetzner network range", addrplan.CheckNetworkRange(s.NetworkRange))
+	s.Hetzner.NetworkRange = prefixAttr(&diags, pathHetzner.AtName("network_ip_range"), h.NetworkIPRange.ValueString())
+	if s.Hetzner.NetworkRange.IsValid() {
+		addErr(&diags, pathHetzner.AtName("network_ip_range"), "Invalid Hetzner network range", addrplan.CheckNetworkRange(s.Hetzner.NetworkRange))
 	}
-	s.GatewaySubnet = prefixAttr(&diags, pathHetzner.AtName("gateway_subnet"), h.GatewaySubnet.ValueString())
+	s.Hetzner.GatewaySubnet = prefixAttr(&diags, pathHetzner.AtName("gateway_subnet"), h.GatewaySubnet.ValueString())
 	if v := h.GatewayIP.ValueString(); v != "" {
 		ip, err := addrplan.ParseAddr(addrplan.AttrGatewayIP, v)
 		addErr(&diags, pathHetzner.AtName("gateway_ip"), "Invalid gateway IP", err)
-		s.GatewayIP = ip
+		s.Hetzner.GatewayIP = ip
 	}
 	if !h.SSHKeyIDs.IsUnknown() && !h.SSHKeyIDs.IsNull() {
-		diags.Append(h.SSHKeyIDs.ElementsAs(ctx, &s.SSHKeyIDs, false)...)
+		diags.Append(h.SSHKeyIDs.ElementsAs(ctx, &s.Hetzner.SSHKeyIDs, false)...)
 	}
-	s.SSHCIDRs = prefixList(ctx, &diags, pathHetzner.AtName("ssh_allowed_cidrs"), h.SSHAllowedCIDRs, true)
-	s.LocalPrefixes = prefixList(ctx, &diags, pathHetzner.AtName("local_prefixes"), h.LocalPrefixes, false)
+	s.Hetzner.SSHCIDRs = prefixList(ctx, &diags, pathHetzner.AtName("ssh_allowed_cidrs"), h.SSHAllowedCIDRs, true)
+	s.Hetzner.LocalPrefixes = prefixList(ctx, &diags, pathHetzner.AtName("local_prefixes"), h.LocalPrefixes, false)
 
-	s.ResourceGroup, s.AzureLocation = a.ResourceGroupName.ValueString(), a.Location.ValueString()
-	s.VNetID, s.SKU, s.GatewayID = a.VirtualNetworkID.ValueString(), a.GatewaySKU.ValueString(), a.VirtualNetworkGatewayID.ValueString()
-	if s.VNetID != "" {
-		if _, err := azure.ParseID("azure.virtual_network_id", s.VNetID); err != nil {
+	s.Azure.ResourceGroup, s.Azure.Location = a.ResourceGroupName.ValueString(), a.Location.ValueString()
+	s.Azure.VNetID, s.Azure.SKU, s.Azure.GatewayID = a.VirtualNetworkID.ValueString(), a.GatewaySKU.ValueString(), a.VirtualNetworkGatewayID.ValueString()
+	if s.Azure.VNetID != "" {
+		if _, err := azure.ParseID("azure.virtual_network_id", s.Azure.VNetID); err != nil {
 			diags.AddAttributeError(pathAzure.AtName("virtual_network_id"), "Invalid virtual network ID", err.Error()+"; expected /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<name>")
 		}
 	}
-	if s.GatewayID != "" {
-		if _, err := azure.ParseID("azure.virtual_network_gateway_id", s.GatewayID); err != nil {
+	if s.Azure.GatewayID != "" {
+		if _, err := azure.ParseID("azure.virtual_network_gateway_id", s.Azure.GatewayID); err != nil {
 			diags.AddAttributeError(pathAzure.AtName("virtual_network_gateway_id"), "Invalid virtual network gateway ID", err.Error())
 		}
 	}
-	s.ReuseGateway = !a.VirtualNetworkGatewayID.IsNull()
-	s.GatewaySubnetPrefix = prefixAttr(&diags, pathAzure.AtName("gateway_subnet_prefix"), a.GatewaySubnetPrefix.ValueString())
-	if p := s.GatewaySubnetPrefix; p.IsValid() && p.Bits() > 29 {
+	s.Azure.ReuseGateway = !a.VirtualNetworkGatewayID.IsNull()
+	s.Azure.GatewaySubnet = prefixAttr(&diags, pathAzure.AtName("gateway_subnet_prefix"), a.GatewaySubnetPrefix.ValueString())
+	if p := s.Azure.GatewaySubnet; p.IsValid() && p.Bits() > 29 {
 		diags.AddAttributeError(pathAzure.AtName("gateway_subnet_prefix"), "GatewaySubnet too small",
 			"azure.gateway_subnet_prefix: Azure needs a GatewaySubnet of /29 or larger (a /27 is recommended); "+p.String()+" is too small.")
 	}
-	warnSmallGatewaySubnet(s.GatewaySubnetPrefix, &diags)
-	s.RemotePrefixes = prefixList(ctx, &diags, pathAzure.AtName("remote_prefixes"), a.RemotePrefixes, false)
-	s.ConnectionMode = a.ConnectionMode.ValueString()
-	s.HA = haSpecFrom(ctx, h.HighAvailability, &s, &diags)
+	warnSmallGatewaySubnet(s.Azure.GatewaySubnet, &diags)
+	s.Azure.RemotePrefixes = prefixList(ctx, &diags, pathAzure.AtName("remote_prefixes"), a.RemotePrefixes, false)
+	s.Azure.ConnectionMode = a.ConnectionMode.ValueString()
+	s.Hetzner.HA = haSpecFrom(ctx, h.HighAvailability, &s, &diags)
 
 	s.AllowWeak = m.AllowWeakCrypto.ValueBool()
 	s.DPD = m.DPDTimeoutSeconds.ValueInt64()
@@ -159,29 +172,29 @@ func buildSpec(ctx context.Context, m *model) (s spec, diags diag.Diagnostics) {
 // checkPlan applies the address-plan rules between the two sides, each
 // only once both of its inputs are known.
 func checkPlan(s *spec, diags *diag.Diagnostics) {
-	if s.NetworkRange.IsValid() && s.GatewaySubnet.IsValid() {
+	if s.Hetzner.NetworkRange.IsValid() && s.Hetzner.GatewaySubnet.IsValid() {
 		addErr(diags, pathHetzner.AtName("gateway_subnet"), "Gateway subnet outside the network",
-			addrplan.CheckSubnetInNetwork(addrplan.AttrGatewaySubnet, s.GatewaySubnet, s.NetworkRange))
+			addrplan.CheckSubnetInNetwork(addrplan.AttrGatewaySubnet, s.Hetzner.GatewaySubnet, s.Hetzner.NetworkRange))
 	}
-	if s.NetworkRange.IsValid() && s.GatewaySubnet.IsValid() && s.GatewayIP.IsValid() {
-		addErr(diags, pathHetzner.AtName("gateway_ip"), "Invalid gateway IP", addrplan.CheckGatewayIP(s.GatewayIP, s.GatewaySubnet, s.NetworkRange))
+	if s.Hetzner.NetworkRange.IsValid() && s.Hetzner.GatewaySubnet.IsValid() && s.Hetzner.GatewayIP.IsValid() {
+		addErr(diags, pathHetzner.AtName("gateway_ip"), "Invalid gateway IP", addrplan.CheckGatewayIP(s.Hetzner.GatewayIP, s.Hetzner.GatewaySubnet, s.Hetzner.NetworkRange))
 	}
-	if s.NetworkRange.IsValid() && len(s.RemotePrefixes) > 0 {
+	if s.Hetzner.NetworkRange.IsValid() && len(s.Azure.RemotePrefixes) > 0 {
 		covers := addrplan.CheckCovers
-		if s.NetworkID != 0 {
+		if s.Hetzner.NetworkID != 0 {
 			covers = addrplan.CheckCoversExisting // only base-keeping growth
 		}
 		addErr(diags, pathAzure.AtName("remote_prefixes"), "Hetzner network does not cover the Azure prefixes",
-			covers(s.NetworkRange, s.RemotePrefixes, addrplan.AttrRemotePrefixes))
+			covers(s.Hetzner.NetworkRange, s.Azure.RemotePrefixes, addrplan.AttrRemotePrefixes))
 	}
-	if len(s.RemotePrefixes) > 0 {
-		local := s.LocalPrefixes
+	if len(s.Azure.RemotePrefixes) > 0 {
+		local := s.Hetzner.LocalPrefixes
 		attr := addrplan.AttrLocalPrefixes
-		if len(local) == 0 && s.GatewaySubnet.IsValid() {
-			local, attr = []netip.Prefix{s.GatewaySubnet}, addrplan.AttrGatewaySubnet
+		if len(local) == 0 && s.Hetzner.GatewaySubnet.IsValid() {
+			local, attr = []netip.Prefix{s.Hetzner.GatewaySubnet}, addrplan.AttrGatewaySubnet
 		}
 		addErr(diags, attrPath(attr), "Hetzner and Azure prefixes overlap",
-			addrplan.CheckNoOverlap(local, attr, s.RemotePrefixes, addrplan.AttrRemotePrefixes))
+			addrplan.CheckNoOverlap(local, attr, s.Azure.RemotePrefixes, addrplan.AttrRemotePrefixes))
 	}
 }
 
