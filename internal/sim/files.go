@@ -48,8 +48,8 @@ func pollInterval(scale float64) time.Duration { return scaledPoll(time.Second, 
 // scaledPoll scales a real-world poll interval like every other duration,
 // between 10ms and the real value. ARM's 10s default governs waits that get
 // no Retry-After (a connection coming up).
-func scaledPoll(real time.Duration, scale float64) time.Duration {
-	return min(max(time.Duration(float64(real)*scale), 10*time.Millisecond), real)
+func scaledPoll(d time.Duration, scale float64) time.Duration {
+	return min(max(time.Duration(float64(d)*scale), 10*time.Millisecond), d)
 }
 
 // writeEnvFile writes `export KEY='value'` lines for env in EnvKeys order.

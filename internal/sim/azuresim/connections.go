@@ -28,6 +28,8 @@ const (
 	keySettle = time.Minute
 )
 
+type connectionKindOf = kindOf[armnetwork.VirtualNetworkGatewayConnection]
+
 // connectionKind: connections, with the sharedkey endpoints.
 var connectionKind = &kindOf[armnetwork.VirtualNetworkGatewayConnection]{
 	segment: "connections", armType: typeConnection,
@@ -49,7 +51,7 @@ var connectionKind = &kindOf[armnetwork.VirtualNetworkGatewayConnection]{
 	view:   func(s *Server, c *armnetwork.VirtualNetworkGatewayConnection) { s.connStatusLocked(c) },
 	serial: (*Server).siblingConnectionsLocked,
 	live:   (*Server).liveStatus,
-	sub:    (*Server).serveSharedKey,
+	sub:    serveSharedKey,
 	onPut: func(s *Server, op *operation) {
 		if op.Created {
 			s.emit("azure.connection.created", op.ResourceID)
@@ -65,28 +67,27 @@ func (st *state) connections() map[string]*armnetwork.VirtualNetworkGatewayConne
 }
 
 // serveSharedKey handles connections/{name}/sharedkey[/reset].
-func (s *Server) serveSharedKey(w http.ResponseWriter, r *http.Request, q req) {
-	id := s.networkID(q.rg, q.typ, q.name)
+func serveSharedKey(k *connectionKindOf, s *Server, w http.ResponseWriter, r *http.Request, q req) {
 	switch {
 	case !ieq(q.child[0], "sharedkey"), len(q.child) > 2, len(q.child) == 2 && !ieq(q.child[1], "reset"):
 		writeError(w, errNoRoute(r))
 	case len(q.child) == 2 && r.Method == http.MethodPost:
-		s.resetSharedKey(w, r, q, id)
+		s.resetSharedKey(k, w, r, q)
 	case len(q.child) == 1 && r.Method == http.MethodGet:
 		var (
 			out *armnetwork.ConnectionSharedKey
 			e   *armError
 		)
 		s.withLock(func() {
-			if c := s.st.connections()[strings.ToLower(id)]; c != nil {
+			if id, c, e0 := k.findLocked(s, q); c != nil {
 				out = &armnetwork.ConnectionSharedKey{ID: ptr(id + "/sharedkey"), Value: c.Properties.SharedKey}
 			} else {
-				e = errResourceNotFound(typeConnection, q.name, q.rg)
+				e = e0
 			}
 		})
 		answer(w, e, out)
 	case len(q.child) == 1 && r.Method == http.MethodPut:
-		s.setSharedKey(w, r, q, id)
+		s.setSharedKey(k, w, r, q)
 	default:
 		methodNotAllowed(w, r)
 	}
@@ -205,7 +206,7 @@ func provisioningOf(l *armnetwork.LocalNetworkGateway) *armnetwork.ProvisioningS
 	return l.Properties.ProvisioningState
 }
 
-func (s *Server) setSharedKey(w http.ResponseWriter, r *http.Request, q req, id string) {
+func (s *Server) setSharedKey(k *connectionKindOf, w http.ResponseWriter, r *http.Request, q req) {
 	var in armnetwork.ConnectionSharedKey
 	if e := decode(r, &in); e != nil {
 		writeError(w, e)
@@ -215,10 +216,10 @@ func (s *Server) setSharedKey(w http.ResponseWriter, r *http.Request, q req, id 
 		writeError(w, e)
 		return
 	}
-	s.startKeyChange(w, r, q, id, opSetSharedKey, deref(in.Value))
+	s.startKeyChange(k, w, r, q, opSetSharedKey, deref(in.Value))
 }
 
-func (s *Server) resetSharedKey(w http.ResponseWriter, r *http.Request, q req, id string) {
+func (s *Server) resetSharedKey(k *connectionKindOf, w http.ResponseWriter, r *http.Request, q req) {
 	var in armnetwork.ConnectionResetSharedKey
 	if e := decode(r, &in); e != nil {
 		writeError(w, e)
@@ -228,34 +229,22 @@ func (s *Server) resetSharedKey(w http.ResponseWriter, r *http.Request, q req, i
 		writeError(w, badRequest("InvalidSharedKeyLength", "keyLength is %d; it must be between 1 and 128.", n)) // unverified code
 		return
 	}
-	s.startKeyChange(w, r, q, id, opResetSharedKey, randomKey(int(*in.KeyLength)))
+	s.startKeyChange(k, w, r, q, opResetSharedKey, randomKey(int(*in.KeyLength)))
 }
 
 // startKeyChange puts the connection into Updating; the operation ends
 // after keyAccept with the new key readable, the connection settles
-// keySettle later (keySetLocked, keySettledLocked).
-func (s *Server) startKeyChange(w http.ResponseWriter, r *http.Request, q req, id, kind, key string) {
+// keySettle later (keySetLocked, keySettledLocked). Like any write it waits
+// for the gateway's other connections (serial).
+func (s *Server) startKeyChange(k *connectionKindOf, w http.ResponseWriter, r *http.Request, q req, kind, key string) {
 	var (
 		op *operation
 		e  *armError
 	)
 	s.withLock(func() {
-		c := s.st.connections()[strings.ToLower(id)]
-		if c == nil {
-			e = errResourceNotFound(typeConnection, q.name, q.rg)
-			return
+		if op, e = k.actLocked(s, r, q, kind, keyAccept); op != nil {
+			op.SharedKey = key
 		}
-		if e = s.writableLocked(r, q.rg, id); e != nil {
-			return
-		}
-		var conflict *armError
-		if e, conflict = s.siblingConflictLocked(r, s.siblingConnectionsLocked(strings.ToLower(id), c)); e != nil {
-			return
-		}
-		c.Properties.ProvisioningState = ptr(armnetwork.ProvisioningStateUpdating)
-		op = s.startLocked(r, kind, id, deref(c.Location), keyAccept)
-		op.SharedKey = key
-		s.doomLocked(op, conflict)
 	})
 	switch {
 	case e != nil:
@@ -263,6 +252,7 @@ func (s *Server) startKeyChange(w http.ResponseWriter, r *http.Request, q req, i
 	case kind == opResetSharedKey:
 		s.answerDelete(w, r, op) // 202 + Location, final-state-via location
 	default:
+		id := s.networkID(q.rg, k.segment, q.name)
 		s.answerPut(w, r, op, armnetwork.ConnectionSharedKey{ID: ptr(id + "/sharedkey"), Value: ptr(key)})
 	}
 }

@@ -108,17 +108,10 @@ func subnetIn(v *armnetwork.VirtualNetwork, id string) *armnetwork.Subnet {
 
 // clone deep-copies an SDK model through its own JSON, so responses and
 // snapshots never alias the state.
-func clone[T any](v *T) *T {
-	out := new(T)
-	b, err := json.Marshal(v)
-	if err == nil {
-		_ = json.Unmarshal(b, out)
-	}
-	return out
-}
+func clone[T any](v *T) *T { return convert[T](v) }
 
 // convert moves an SDK model into another with the same JSON shape (a
-// connection into a list entity).
+// connection into a list entity); clone is convert into the same type.
 func convert[T any](v any) *T {
 	out := new(T)
 	b, err := json.Marshal(v)

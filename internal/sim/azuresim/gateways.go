@@ -18,6 +18,8 @@ const (
 	gatewayReset  = 2 * time.Minute
 )
 
+type gatewayKindOf = kindOf[armnetwork.VirtualNetworkGateway]
+
 // gatewayKind: virtualNetworkGateways, with the connections list and reset.
 var gatewayKind = &kindOf[armnetwork.VirtualNetworkGateway]{
 	segment: "virtualNetworkGateways", armType: typeGateway,
@@ -39,15 +41,14 @@ var gatewayKind = &kindOf[armnetwork.VirtualNetworkGateway]{
 		}
 		return nil
 	},
-	sub: func(s *Server, w http.ResponseWriter, r *http.Request, q req) {
-		id := s.networkID(q.rg, q.typ, q.name)
+	sub: func(k *gatewayKindOf, s *Server, w http.ResponseWriter, r *http.Request, q req) {
 		switch {
 		case len(q.child) > 1:
 			writeError(w, errNoRoute(r))
 		case ieq(q.child[0], "connections") && r.Method == http.MethodGet:
-			s.listGatewayConnections(w, q, strings.ToLower(id))
+			s.listGatewayConnections(k, w, q)
 		case ieq(q.child[0], "reset") && r.Method == http.MethodPost:
-			s.resetGateway(w, r, q, id)
+			s.resetGateway(k, w, r, q)
 		default:
 			methodNotAllowed(w, r)
 		}
@@ -207,23 +208,12 @@ func defaultBgp(b *armnetwork.BgpSettings, subnet netip.Prefix) *armnetwork.BgpS
 	return b
 }
 
-func (s *Server) resetGateway(w http.ResponseWriter, r *http.Request, q req, id string) {
+func (s *Server) resetGateway(k *gatewayKindOf, w http.ResponseWriter, r *http.Request, q req) {
 	var (
 		op *operation
 		e  *armError
 	)
-	s.withLock(func() {
-		g := s.st.gateways()[strings.ToLower(id)]
-		if g == nil {
-			e = errResourceNotFound(typeGateway, q.name, q.rg)
-			return
-		}
-		if e = s.writableLocked(r, q.rg, id); e != nil {
-			return
-		}
-		g.Properties.ProvisioningState = ptr(armnetwork.ProvisioningStateUpdating)
-		op = s.startLocked(r, opGatewayReset, id, deref(g.Location), gatewayReset)
-	})
+	s.withLock(func() { op, e = k.actLocked(s, r, q, opGatewayReset, gatewayReset) })
 	if e != nil {
 		writeError(w, e)
 		return
@@ -231,19 +221,18 @@ func (s *Server) resetGateway(w http.ResponseWriter, r *http.Request, q req, id 
 	s.answerDelete(w, r, op) // 202 with Location and Azure-AsyncOperation, as for deletes
 }
 
-func (s *Server) listGatewayConnections(w http.ResponseWriter, q req, key string) {
+func (s *Server) listGatewayConnections(k *gatewayKindOf, w http.ResponseWriter, q req) {
 	var (
-		out armnetwork.VirtualNetworkGatewayListConnectionsResult
-		e   *armError
+		conns []*armnetwork.VirtualNetworkGatewayConnection
+		e     *armError
 	)
-	var conns []*armnetwork.VirtualNetworkGatewayConnection
 	s.withLock(func() {
-		if s.st.gateways()[key] == nil {
-			e = errResourceNotFound(typeGateway, q.name, q.rg)
+		var id string
+		if id, _, e = k.findLocked(s, q); e != nil {
 			return
 		}
 		for _, c := range listIn(s.st.connections(), "") {
-			if ieq(gatewayOf(c), key) {
+			if ieq(gatewayOf(c), id) {
 				conns = append(conns, s.connViewLocked(c))
 			}
 		}
@@ -252,7 +241,7 @@ func (s *Server) listGatewayConnections(w http.ResponseWriter, q req, key string
 		writeError(w, e)
 		return
 	}
-	out.Value = []*armnetwork.VirtualNetworkGatewayConnectionListEntity{}
+	out := armnetwork.VirtualNetworkGatewayListConnectionsResult{Value: []*armnetwork.VirtualNetworkGatewayConnectionListEntity{}}
 	for _, c := range conns {
 		s.liveStatus(c)
 		out.Value = append(out.Value, convert[armnetwork.VirtualNetworkGatewayConnectionListEntity](c))

@@ -77,8 +77,9 @@ type kindOf[T any] struct {
 	live func(s *Server, v *T)
 	// inUse refuses a DELETE of a resource others still reference.
 	inUse func(s *Server, v *T, id string) *armError
-	// sub serves paths below /{name}/ (subnets, actions).
-	sub func(s *Server, w http.ResponseWriter, r *http.Request, q req)
+	// sub serves paths below /{name}/ (subnets, actions). It gets its kind
+	// because a kind's value cannot name itself (an initialization cycle).
+	sub func(k *kindOf[T], s *Server, w http.ResponseWriter, r *http.Request, q req)
 	// onState runs when an operation sets the provisioningState.
 	onState func(v *T, ps armnetwork.ProvisioningState)
 	// child describes resources stored inside this one (a VNet's subnets).

@@ -3,6 +3,7 @@ package azuresim
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v9"
 )
@@ -18,7 +19,7 @@ func (k *kindOf[T]) serve(s *Server, w http.ResponseWriter, r *http.Request, q r
 	case q.name == "":
 		methodNotAllowed(w, r)
 	case len(q.child) > 0 && k.sub != nil:
-		k.sub(s, w, r, q)
+		k.sub(k, s, w, r, q)
 	case len(q.child) > 0:
 		writeError(w, errNoRoute(r))
 	case r.Method == http.MethodGet:
@@ -59,16 +60,36 @@ func (k *kindOf[T]) get(s *Server, w http.ResponseWriter, q req) {
 		e   *armError
 	)
 	s.withLock(func() {
-		if v := k.items(s.st)[strings.ToLower(s.networkID(q.rg, k.segment, q.name))]; v != nil {
+		var v *T
+		if _, v, e = k.findLocked(s, q); v != nil {
 			out = k.viewLocked(s, v)
-		} else {
-			e = errResourceNotFound(k.armType, q.name, q.rg)
 		}
 	})
 	if out != nil && k.live != nil {
 		k.live(s, out)
 	}
 	answer(w, e, out)
+}
+
+// findLocked returns the ID and the stored resource q names, or ARM's 404
+// for it (ResourceNotFound); s.mu held.
+func (k *kindOf[T]) findLocked(s *Server, q req) (id string, v *T, e *armError) {
+	id = s.networkID(q.rg, k.segment, q.name)
+	if v = k.items(s.st)[strings.ToLower(id)]; v == nil {
+		return id, nil, errResourceNotFound(k.armType, q.name, q.rg)
+	}
+	return id, v, nil
+}
+
+// conflictLocked checks the writes the cloud serializes with a write to v
+// (serial): sync is the 409 to answer now, async the error the new
+// operation must fail with (conflicts.go). Kinds without serial never
+// conflict.
+func (k *kindOf[T]) conflictLocked(s *Server, r *http.Request, key string, v *T) (sync, async *armError) {
+	if k.serial == nil {
+		return nil, nil
+	}
+	return s.siblingConflictLocked(r, k.serial(s, key, v))
 }
 
 // put is ARM's create-or-update: validate, store the resource Updating and
@@ -95,23 +116,21 @@ func (k *kindOf[T]) put(s *Server, w http.ResponseWriter, r *http.Request, q req
 			return
 		}
 		var conflict *armError
-		if k.serial != nil {
-			if e, conflict = s.siblingConflictLocked(r, k.serial(s, key, in)); e != nil {
-				return
-			}
+		if e, conflict = k.conflictLocked(s, r, key, in); e != nil {
+			return
 		}
 		m := k.meta(in)
 		*m.ID, *m.Name, *m.Type, *m.Etag = ptr(id), ptr(q.name), ptr(k.armType), etag()
 		*m.State = ptr(armnetwork.ProvisioningStateUpdating)
 		*m.GUID = ptr(newGUID())
-		d := k.times(s)
-		real := d.create
+		times := k.times(s)
+		d := times.create
 		if old != nil {
 			*m.GUID = *k.meta(old).GUID
-			real = d.update
+			d = times.update
 		}
 		k.items(s.st)[key] = in
-		op = s.startLocked(r, opPut, id, deref(*m.Location), real)
+		op = s.startLocked(r, opPut, id, deref(*m.Location), d)
 		op.Created = old == nil
 		op.Lost = old != nil && k.updateOpLost
 		s.doomLocked(op, conflict)
@@ -146,10 +165,8 @@ func (k *kindOf[T]) del(s *Server, w http.ResponseWriter, r *http.Request, q req
 			}
 		}
 		var conflict *armError
-		if k.serial != nil {
-			if e, conflict = s.siblingConflictLocked(r, k.serial(s, strings.ToLower(id), v)); e != nil {
-				return
-			}
+		if e, conflict = k.conflictLocked(s, r, strings.ToLower(id), v); e != nil {
+			return
 		}
 		m := k.meta(v)
 		op = s.startDeleteLocked(r, id, deref(*m.Location), m.State, k.times(s))
@@ -184,10 +201,11 @@ func (k *kindOf[T]) patchTags(s *Server, w http.ResponseWriter, r *http.Request,
 		e   *armError
 	)
 	s.withLock(func() {
-		id := s.networkID(q.rg, k.segment, q.name)
-		v := k.items(s.st)[strings.ToLower(id)]
-		if v == nil {
-			e = errResourceNotFound(k.armType, q.name, q.rg)
+		var (
+			id string
+			v  *T
+		)
+		if id, v, e = k.findLocked(s, q); e != nil {
 			return
 		}
 		if e = s.writableLocked(r, q.rg, id); e != nil {
@@ -203,4 +221,28 @@ func (k *kindOf[T]) patchTags(s *Server, w http.ResponseWriter, r *http.Request,
 	}
 	s.env.Stats.Mutation()
 	writeJSON(w, http.StatusOK, out)
+}
+
+// actLocked starts an operation of opKind that takes d on the resource q
+// names, for the POST actions below it (a gateway's reset, a connection's
+// shared-key change): like a PUT it needs the resource writable and its
+// serialized siblings quiet, and it leaves the resource Updating until the
+// operation ends (finish.go); s.mu held.
+func (k *kindOf[T]) actLocked(s *Server, r *http.Request, q req, opKind string, d time.Duration) (*operation, *armError) {
+	id, v, e := k.findLocked(s, q)
+	if e != nil {
+		return nil, e
+	}
+	if e = s.writableLocked(r, q.rg, id); e != nil {
+		return nil, e
+	}
+	e, conflict := k.conflictLocked(s, r, strings.ToLower(id), v)
+	if e != nil {
+		return nil, e
+	}
+	m := k.meta(v)
+	*m.State = ptr(armnetwork.ProvisioningStateUpdating)
+	op := s.startLocked(r, opKind, id, deref(*m.Location), d)
+	s.doomLocked(op, conflict)
+	return op, nil
 }

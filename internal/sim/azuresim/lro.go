@@ -65,24 +65,25 @@ type operation struct {
 	Conflict *armError `json:"conflict,omitempty"`
 }
 
-// startLocked begins an operation that takes real (times Clock.Scale).
-func (s *Server) startLocked(r *http.Request, kind, resourceID, location string, real time.Duration) *operation {
-	return s.newOpLocked(kind, resourceID, location, r.URL.Query().Get("api-version"), real)
+// startLocked begins an operation that takes d in the real world (times
+// Clock.Scale).
+func (s *Server) startLocked(r *http.Request, kind, resourceID, location string, d time.Duration) *operation {
+	return s.newOpLocked(kind, resourceID, location, r.URL.Query().Get("api-version"), d)
 }
 
 // settleLocked starts an internal operation (op.Kind names what it does
 // when it ends) on a resource whose client-visible operation just ended.
-func (s *Server) settleLocked(kind string, of *operation, real time.Duration) {
-	op := s.newOpLocked(kind, of.ResourceID, of.Location, of.APIVersion, real)
+func (s *Server) settleLocked(kind string, of *operation, d time.Duration) {
+	op := s.newOpLocked(kind, of.ResourceID, of.Location, of.APIVersion, d)
 	op.Fail = false
 }
 
-func (s *Server) newOpLocked(kind, resourceID, location, apiVersion string, real time.Duration) *operation {
+func (s *Server) newOpLocked(kind, resourceID, location, apiVersion string, d time.Duration) *operation {
 	now := s.now()
 	op := &operation{
 		ID: newGUID(), Kind: kind, Target: strings.ToLower(resourceID), ResourceID: resourceID,
 		Location: strings.ToLower(strings.ReplaceAll(location, " ", "")), APIVersion: apiVersion,
-		Start: now, DoneAt: now.Add(s.env.Clock.Scaled(real)), Interval: int64(min(pollInterval, real)),
+		Start: now, DoneAt: now.Add(s.env.Clock.Scaled(d)), Interval: int64(min(pollInterval, d)),
 		Fail: s.env.Faults.FailLRO(), Status: statusInProgress,
 	}
 	if op.Location == "" {
@@ -175,8 +176,8 @@ func (s *Server) Operations() []simenv.Operation {
 // (at least 1), which would make a 0.0001-scaled run crawl, so a sub-second
 // scaled wait is also sent as retry-after-ms, which azcore prefers
 // (shared.RetryAfter); at scale 1.0 the headers are exactly ARM's.
-func (s *Server) retryAfter(h http.Header, real time.Duration) {
-	d := s.env.Clock.Scaled(real)
+func (s *Server) retryAfter(h http.Header, wait time.Duration) {
+	d := s.env.Clock.Scaled(wait)
 	secs := int(math.Ceil(d.Seconds()))
 	h.Set("Retry-After", strconv.Itoa(max(secs, 1)))
 	if d < time.Second {

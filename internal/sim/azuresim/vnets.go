@@ -30,7 +30,7 @@ var vnetKind = &kindOf[armnetwork.VirtualNetwork]{
 		}
 		return nil
 	},
-	sub: func(s *Server, w http.ResponseWriter, r *http.Request, q req) {
+	sub: func(_ *kindOf[armnetwork.VirtualNetwork], s *Server, w http.ResponseWriter, r *http.Request, q req) {
 		if !ieq(q.child[0], "subnets") || len(q.child) > 2 {
 			writeError(w, errNoRoute(r))
 			return

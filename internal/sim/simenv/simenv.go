@@ -34,11 +34,11 @@ func (c *Clock) Now() time.Time {
 }
 
 // Scaled converts a real-world duration into emulator time.
-func (c *Clock) Scaled(real time.Duration) time.Duration {
+func (c *Clock) Scaled(d time.Duration) time.Duration {
 	if c == nil || c.Scale <= 0 {
-		return real
+		return d
 	}
-	return time.Duration(float64(real) * c.Scale)
+	return time.Duration(float64(d) * c.Scale)
 }
 
 // Resource is one live emulated resource, as listed by GET /_sim/state.
