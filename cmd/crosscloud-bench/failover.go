@@ -46,7 +46,7 @@ func (b *bench) failover(ctx context.Context) error {
 		return nil
 	}
 	sim, err := harness.StartSim(ctx, b.bin.Sim, harness.SimOptions{TimeScale: failoverScale,
-		Extra: []string{"-lab", "-real-time-failover"}, Log: b.log, StopGrace: time.Minute})
+		Lab: true, Extra: []string{"-real-time-failover"}, Log: b.log, StopGrace: time.Minute})
 	if err != nil {
 		r.Skipped = "the lab is not available here (docs/guides/lab.md): " + err.Error()
 		return nil

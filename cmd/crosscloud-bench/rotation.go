@@ -111,7 +111,7 @@ func (b *bench) rotation(ctx context.Context) error {
 		r.Skipped = "needs root: the lab runs strongSwan in network namespaces (sudo env \"PATH=$PATH\" make bench)"
 		return nil
 	}
-	sim, err := harness.StartSim(ctx, b.bin.Sim, harness.SimOptions{TimeScale: rotationScale, Extra: []string{"-lab"}, Log: b.log})
+	sim, err := harness.StartSim(ctx, b.bin.Sim, harness.SimOptions{TimeScale: rotationScale, Lab: true, Log: b.log})
 	if err != nil {
 		r.Skipped = "the lab is not available here (docs/guides/lab.md): " + err.Error()
 		return nil

@@ -52,7 +52,7 @@ type demo struct {
 	start   time.Time
 	bin     string // directory with both binaries
 	work    string // scratch directory: configuration copy, state, logs
-	sim     *emulator
+	sim     *harness.Sim
 	cli     harness.CLI // terraform or tofu
 	tfEnv   []string
 	applied bool
@@ -89,7 +89,7 @@ func run(ctx context.Context, args []string, out io.Writer) int {
 
 	if err := d.steps(ctx, *example, *scale, !*noLab); err != nil {
 		if d.sim != nil {
-			fmt.Fprintf(out, "\nemulator log (last lines):\n%s\n", d.sim.logTail(40))
+			fmt.Fprintf(out, "\nemulator log (last lines):\n%s\n", d.sim.LogTail(40))
 		}
 		return fail(out, err)
 	}
@@ -132,7 +132,7 @@ func (d *demo) steps(ctx context.Context, example string, scale float64, lab boo
 		return err
 	}
 
-	if d.sim.lab {
+	if d.sim.Lab {
 		if err := d.showTraffic(ctx); err != nil {
 			return err
 		}
@@ -161,16 +161,17 @@ func (d *demo) showTraffic(ctx context.Context) error {
 	d.header("the lab's network namespaces (GET /_sim/lab/hosts)")
 	for _, h := range hosts {
 		boot := ""
-		if h.CloudInit != nil {
-			boot = fmt.Sprintf("  [%s, cloud-init %s, failed units %v]", h.State, *h.CloudInit, h.FailedUnits)
+		if h.HostBoot != nil {
+			boot = fmt.Sprintf("  [%s, cloud-init %s, failed units %v]", h.State, h.CloudInit, h.FailedUnits)
 		}
 		fmt.Fprintf(d.out, "  %-22s %-6s %-8s %-11s%s\n", h.Name, h.Cloud, h.Role, h.IP, boot)
 	}
-	hz, az := findProbe(hosts, "hcloud", hetznerSubnet), findProbe(hosts, "azure", vmSubnet)
-	if hz.Name == "" || az.Name == "" {
+	hz, okH := harness.FindProbe(hosts, "hcloud", hetznerSubnet)
+	az, okA := harness.FindProbe(hosts, "azure", vmSubnet)
+	if !okH || !okA {
 		return fmt.Errorf("the lab has no probe host in %s or %s; see the emulator log", hetznerSubnet, vmSubnet)
 	}
-	for _, p := range []struct{ from, to host }{{hz, az}, {az, hz}} {
+	for _, p := range []struct{ from, to lab.Host }{{hz, az}, {az, hz}} {
 		d.header("from the %s probe %s: traceroute -n %s (%s)", cloudName(p.from.Cloud), p.from.IP, p.to.IP, cloudName(p.to.Cloud))
 		if err := d.inNS(ctx, p.from.Name, "traceroute", "-n", "-q", "1", "-N", "1", "-w", "2", "-m", "8", p.to.IP); err != nil {
 			return err
@@ -199,23 +200,23 @@ func (d *demo) showTraffic(ctx context.Context) error {
 // apply returns once Azure reports Connected, which can come a few seconds
 // before cloud-init's runcmd has turned forwarding on (the strongSwan
 // package starts the daemon as it installs): the real server's order too.
-func (d *demo) waitGatewayBoot(ctx context.Context) ([]host, error) {
+func (d *demo) waitGatewayBoot(ctx context.Context) ([]lab.Host, error) {
 	start := time.Now()
 	for {
-		hosts, err := d.sim.hosts(ctx)
+		hosts, err := d.sim.LabHosts(ctx)
 		if err != nil {
 			return nil, err
 		}
 		waiting := false
 		for _, h := range hosts {
-			if h.Role == "gateway" && h.Cloud == "hcloud" && !h.booted() {
+			if h.Role == "gateway" && h.Cloud == "hcloud" && !booted(h) {
 				waiting = true
 			}
 		}
 		if !waiting {
 			for _, h := range hosts {
 				if h.Role == "gateway" && h.Cloud == "hcloud" {
-					d.header("gateway server %s: boot %d, cloud-init %s, failed units %v (real systemd and cloud-init ran its user_data)", h.Name, h.Boots, *h.CloudInit, h.FailedUnits)
+					d.header("gateway server %s: boot %d, cloud-init %s, failed units %v (real systemd and cloud-init ran its user_data)", h.Name, h.Boots, h.CloudInit, h.FailedUnits)
 				}
 			}
 			return hosts, nil
@@ -229,6 +230,11 @@ func (d *demo) waitGatewayBoot(ctx context.Context) ([]host, error) {
 		case <-time.After(500 * time.Millisecond):
 		}
 	}
+}
+
+// booted says whether a gateway server's cloud-init has finished.
+func booted(h lab.Host) bool {
+	return h.HostBoot != nil && h.CloudInit != "" && h.CloudInit != "running"
 }
 
 func cloudName(c string) string {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim"
 )
 
 // startTestSim builds the binaries and starts an emulator that the test
@@ -25,7 +27,11 @@ func startTestSim(t *testing.T, o SimOptions) (Binaries, *Sim) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(sim.Stop)
+	t.Cleanup(func() {
+		if err := sim.Stop(); err != nil {
+			t.Error(err)
+		}
+	})
 	return b, sim
 }
 
@@ -149,7 +155,7 @@ func TestReadEnvFile(t *testing.T) {
 	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	env, err := readEnvFile(p)
+	env, err := sim.ReadEnvFile(p)
 	if err != nil {
 		t.Fatal(err)
 	}

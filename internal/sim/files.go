@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -71,6 +72,61 @@ func writeEnvFile(path string, env map[string]string) error {
 // and a single quote itself becomes quote, backslash-quote, quote.
 func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// ReadEnvFile parses an env file the way `. FILE` in sh reads it, for the
+// programs that start the emulator (internal/harness): it is the inverse of
+// writeEnvFile and shellQuote, kept next to them so the format has one
+// owner. Lines that are not exports are skipped; a malformed export is an
+// error: the file is written atomically, so it is never half-written.
+func ReadEnvFile(path string) (map[string]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	env := map[string]string{}
+	for s := string(b); s != ""; {
+		rest, ok := strings.CutPrefix(s, "export ")
+		if !ok { // a comment, a blank line or anything else sh would not export
+			_, s, _ = strings.Cut(s, "\n")
+			continue
+		}
+		k, rest, ok2 := strings.Cut(rest, "=")
+		if !ok2 {
+			return nil, fmt.Errorf("%s: not an export line: %.40q", path, s)
+		}
+		var v string
+		if v, s, err = shellUnquote(rest); err != nil {
+			return nil, fmt.Errorf("%s: %s: %w", path, k, err)
+		}
+		if s, ok = strings.CutPrefix(s, "\n"); !ok && s != "" {
+			return nil, fmt.Errorf("%s: %s: text after the closing quote", path, k)
+		}
+		env[k] = v
+	}
+	return env, nil
+}
+
+// shellUnquote reads one shellQuote'd word off the front of s: quoted runs
+// joined by \' (a literal quote), as sh reads them.
+func shellUnquote(s string) (value, rest string, err error) {
+	var b strings.Builder
+	for {
+		if !strings.HasPrefix(s, "'") {
+			return "", "", errors.New("value is not single-quoted")
+		}
+		end := strings.IndexByte(s[1:], '\'')
+		if end < 0 {
+			return "", "", errors.New("unterminated quote")
+		}
+		b.WriteString(s[1 : 1+end])
+		s = s[2+end:]
+		var esc bool
+		if s, esc = strings.CutPrefix(s, `\'`); !esc {
+			return b.String(), s, nil
+		}
+		b.WriteByte('\'')
+	}
 }
 
 // writeFileAtomic writes data to path with mode 0600 through a temporary

@@ -47,6 +47,10 @@ func TestEnvFile(t *testing.T) {
 		t.Errorf("env file mode = %v, want 0600 (it holds the token)", fi.Mode().Perm())
 	}
 	got := sourceEnv(t, path, EnvKeys)
+	parsed, err := ReadEnvFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
 	want := map[string]string{
 		"HCLOUD_TOKEN":                  s.env.Token,
 		"HCLOUD_ENDPOINT":               s.URL() + "/hcloud/v1",
@@ -61,6 +65,9 @@ func TestEnvFile(t *testing.T) {
 	for k, v := range want {
 		if got[k] != v {
 			t.Errorf("%s = %q, want %q", k, got[k], v)
+		}
+		if parsed[k] != v {
+			t.Errorf("ReadEnvFile: %s = %q, want %q", k, parsed[k], v)
 		}
 		if s.Env()[k] != v {
 			t.Errorf("Env()[%s] = %q, want %q", k, s.Env()[k], v)
@@ -110,9 +117,33 @@ func TestShellQuoteSurvivesSh(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := sourceEnv(t, path, keys)
+	parsed, err := ReadEnvFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for i, v := range values {
 		if got[keys[i]] != v {
 			t.Errorf("shellQuote(%q) read back by sh as %q", v, got[keys[i]])
+		}
+		if parsed[keys[i]] != v {
+			t.Errorf("shellQuote(%q) read back by ReadEnvFile as %q", v, parsed[keys[i]])
+		}
+	}
+}
+
+// ReadEnvFile refuses what writeEnvFile never writes, rather than guessing.
+func TestReadEnvFileRejectsOtherShapes(t *testing.T) {
+	for _, content := range []string{
+		"export HCLOUD_TOKEN=x\n",  // unquoted
+		"export HCLOUD_TOKEN='x\n", // unterminated
+		"export HCLOUD_TOKEN='x' y\n",
+	} {
+		path := filepath.Join(t.TempDir(), "bad.env")
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if env, err := ReadEnvFile(path); err == nil {
+			t.Errorf("ReadEnvFile(%q) = %v, want an error", content, env)
 		}
 	}
 }
