@@ -24,6 +24,14 @@ func (r *resourceImpl) Delete(ctx context.Context, req resource.DeleteRequest, r
 	if !ok {
 		return
 	}
+	// buildSpec's diagnostics are dropped on purpose. They judge a
+	// configuration, and there is none to fix at destroy: this state was
+	// accepted by the apply that wrote it, and a rule or warning added
+	// since must not block the destroy and leave the link's resources
+	// running. Teardown deletes by the IDs in progress; from the spec it
+	// takes only the name, VNet, prefixes and HA, and a value that no
+	// longer parses stays zero, which can make it leave a route or subnet
+	// behind but never delete one that is not the link's.
 	s, _ := buildSpec(ctx, &state)
 	if err := teardown(ctx, c, s, progressFromState(&state)); err != nil {
 		resp.Diagnostics.AddError("Deleting the link failed",
@@ -124,6 +132,10 @@ func deleteOwnRoute(ctx context.Context, c clouds, networkID int64, dest netip.P
 // removeStaleRoutes deletes the routes of Azure prefixes an update dropped;
 // converge then adds the new ones.
 func removeStaleRoutes(ctx context.Context, c clouds, state *model, s spec, p *progress) error {
+	// The prior state's diagnostics are dropped: the plan's spec has
+	// reported its own, and only the old remote prefixes are read here. One
+	// that no longer parses is skipped and its route left in place, which
+	// is safer than failing the update over a state an apply accepted.
 	old, _ := buildSpec(ctx, state)
 	for _, dest := range old.Azure.RemotePrefixes {
 		if !slices.Contains(s.Azure.RemotePrefixes, dest) {
