@@ -114,6 +114,39 @@ func GetFloatingIP(ctx context.Context, c *hcloud.Client, id int64) (*FloatingIP
 	return st, nil
 }
 
+// WaitFloatingIPHolder waits until server holds Floating IP id, reading it
+// every interval for at most budget, and returns the holder it last saw
+// (0: unassigned). Running out of budget is not an error: the caller
+// decides what a failover that did not happen means. It is how a rolling
+// apply lets the surviving gateway's agent finish taking over after the
+// active server was deleted, instead of racing it (Hetzner unassigns the
+// address of a deleted server, docs/facts/hetzner.md).
+func WaitFloatingIPHolder(parent context.Context, c *hcloud.Client, id, server int64, budget, interval time.Duration) (int64, error) {
+	ctx, cancel := context.WithTimeout(parent, budget)
+	defer cancel()
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	var holder int64
+	for {
+		st, err := GetFloatingIP(ctx, c, id)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			return holder, err
+		case err == nil && st == nil:
+			return 0, fmt.Errorf("Floating IP %d is gone", id)
+		case err == nil:
+			if holder = st.ServerID; holder == server {
+				return holder, nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return holder, parent.Err()
+		case <-t.C:
+		}
+	}
+}
+
 func floatingIPState(f *hcloud.FloatingIP) *FloatingIPState {
 	st := &FloatingIPState{ID: f.ID, Name: f.Name, Labels: f.Labels}
 	if a, ok := addrOf(f.IP); ok {

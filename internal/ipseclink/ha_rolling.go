@@ -20,7 +20,8 @@ import (
 // replaced first, and the active one only once the new passive server has
 // reported ready (cloudinit.ReadyLabel: keepalived runs, it can take
 // over). Deleting the active server then is the failover: the other's
-// keepalived misses three adverts and claims the address and the routes.
+// keepalived misses three adverts and claims the address and the routes,
+// and the apply waits for that claim (haRoutes) rather than racing it.
 // The tunnel is down for one failover. When neither holds the address
 // there is no tunnel to keep, and both are replaced at once.
 
@@ -59,6 +60,20 @@ type pairRoll struct {
 	mu  sync.Mutex
 	id  [2]int64
 	err [2]error
+	// takeover is the server expected to claim the Floating IP: set when
+	// the active server is about to be deleted (beforeReplace).
+	takeover int64
+}
+
+// takeoverID is the server that is taking over from the deleted active
+// one, or 0 when this apply deleted no active server (pr may be nil).
+func (pr *pairRoll) takeoverID() int64 {
+	if pr == nil {
+		return 0
+	}
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	return pr.takeover
 }
 
 func newPairRoll() *pairRoll {
@@ -149,5 +164,8 @@ func (r *linkRun) beforeReplace(ctx context.Context, g gatewayRole, id int64) er
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+	r.roll.mu.Lock()
+	r.roll.takeover = otherID
+	r.roll.mu.Unlock()
 	return nil
 }

@@ -24,6 +24,13 @@ import (
 // apply that does not wait for it shows.
 const bootDelay = 1500 * time.Millisecond
 
+// takeoverDelay is how long the stand-in survivor waits, once the Floating
+// IP has no holder, before it claims it: keepalived declares the peer dead
+// only after three missed adverts (seconds on a real pair). Long against
+// the emulator's actions, so an apply that assigns the address itself
+// instead of waiting for the survivor shows.
+const takeoverDelay = 1500 * time.Millisecond
+
 // pairAgents plays, through the Hetzner API only, what the gateways' own
 // software does there (the lab runs the real one, internal/sim/labsync):
 // cloud-init labels a server ready bootDelay after it appears
@@ -53,6 +60,7 @@ func (a *pairAgents) run() {
 	defer close(a.done)
 	ctx := context.Background()
 	ips := map[string]string{"hel1-weu-gw": "10.0.1.1", "hel1-weu-gw-b": "10.0.1.2"}
+	var unheld time.Time // since when the Floating IP has had no holder
 	for {
 		select {
 		case <-a.stop:
@@ -92,9 +100,17 @@ func (a *pairAgents) run() {
 		}
 		ready := a.readyAt
 		a.mu.Unlock()
-		// keepalived: the holder is gone, a ready survivor takes over.
+		// keepalived: the holder is gone, a ready survivor takes over
+		// once it has missed enough adverts.
 		fip, _, err := a.hc.FloatingIP.GetByID(ctx, a.fipID)
 		if err != nil || fip == nil || fip.Server != nil {
+			unheld = time.Time{}
+			continue
+		}
+		if unheld.IsZero() {
+			unheld = time.Now()
+		}
+		if time.Since(unheld) < takeoverDelay {
 			continue
 		}
 		// A failed attempt (the chosen server was deleted meanwhile)
@@ -248,6 +264,12 @@ func checkRolled(t *testing.T, s site, a *pairAgents, st *terraform.State, befor
 	fip, _, err := s.sim.HCloud().FloatingIP.GetByID(context.Background(), fipID)
 	if err != nil || fip.Server == nil {
 		return fmt.Errorf("after the roll the Floating IP is held by nobody (%v)", err)
+	}
+	// The survivor took over and keeps the address (nopreempt): had the
+	// apply assigned it to the replacement of the active server, that one
+	// would hold it while still booting, with no tunnel.
+	if fip.Server.ID != newPassive {
+		return fmt.Errorf("after the roll the Floating IP is on %d, want the server that took over, %d (the replacement of the passive one)", fip.Server.ID, newPassive)
 	}
 	want := map[int64]string{after[0]: "10.0.1.1", after[1]: "10.0.1.2"}[fip.Server.ID]
 	if gw, ok := s.route(t, networkID(st), "10.1.0.0/16"); !ok || gw != want {

@@ -4,6 +4,9 @@ import (
 	"context"
 	"net/netip"
 	"slices"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/addrplan"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/hetzner"
@@ -101,6 +104,15 @@ func standbyServerStep(ctx context.Context, r *linkRun) error {
 	return ensureGateway(ctx, r, g, false)
 }
 
+// takeoverBudget bounds haRoutes' wait for the surviving server's agent
+// to claim the Floating IP after a roll deleted the active server: three
+// missed keepalived adverts and an assign action take seconds; a minute
+// means the agent is not working and the apply assigns the address itself.
+var (
+	takeoverBudget   = time.Minute
+	takeoverInterval = time.Second
+)
+
 // haRoutes points each Azure prefix at the active gateway: the server
 // holding the Floating IP. Terraform never moves the Floating IP between
 // the two servers (keepalived decided, and the holder has the address on
@@ -117,13 +129,34 @@ func haRoutes(ctx context.Context, r *linkRun) error {
 	if err != nil {
 		return err
 	}
+	var holder int64
+	if st != nil {
+		holder = st.ServerID
+	}
+	// After a roll deleted the active server, the survivor's agent is
+	// claiming the address (keepalived's detection, then Hetzner's assign
+	// action, seconds). Assigning it to the primary now would hand it to
+	// the replacement that is still booting, with no tunnel, and fight
+	// the agent: wait for the claim, and only if none comes give the
+	// address to the survivor, which is ready.
+	want := primary
+	if t := r.roll.takeoverID(); t != 0 && holder != t {
+		tflog.Info(ctx, "rolling the HA pair: waiting for the surviving server to take over the Floating IP", map[string]any{"server": t})
+		if holder, err = hetzner.WaitFloatingIPHolder(ctx, r.c.hc, r.fip.ID, t, takeoverBudget, takeoverInterval); err != nil {
+			return err
+		}
+		want = t
+	}
 	active, activeIP := primary, r.gwIP
 	switch {
-	case st != nil && st.ServerID == standby && standby != 0:
+	case holder == standby && standby != 0:
 		active, activeIP = standby, r.standbyIP
-	case st == nil || st.ServerID != primary:
-		if err := hetzner.AssignFloatingIP(ctx, r.c.hc, r.fip.ID, primary); err != nil {
+	case st == nil || holder != primary:
+		if err := hetzner.AssignFloatingIP(ctx, r.c.hc, r.fip.ID, want); err != nil {
 			return err
+		}
+		if want == standby && standby != 0 {
+			active, activeIP = standby, r.standbyIP
 		}
 	}
 	p.update(func(p *progress) { p.HA.ActiveServerID = active })
