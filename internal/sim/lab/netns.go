@@ -17,6 +17,7 @@ package lab
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -198,16 +199,30 @@ func AddVeth(ctx context.Context, nsA, ifA, nsB, ifB string) error {
 	return err
 }
 
-// AddBridge creates a bridge inside ns (never in the host's namespace).
+// AddBridge creates a bridge inside ns (never in the host's namespace),
+// with a MAC address of its own. A Linux bridge otherwise takes the lowest
+// MAC among its ports and changes it as ports come and go, which flushes
+// its neighbour table and leaves every other port with a stale entry for
+// it: on the internet bridge, deleting one server cut the public traffic
+// of the others (the surviving gateway's IKE, its API calls) for up to a
+// minute, until their ARP entries for the router timed out. Hetzner's
+// router does not change its MAC when a neighbour's server is deleted.
 func AddBridge(ctx context.Context, ns, name string) error {
 	if err := checkIfName(name); err != nil {
 		return err
 	}
-	if _, err := ipCmd(ctx, ns, "link", "add", name, "type", "bridge"); err != nil {
+	if _, err := ipCmd(ctx, ns, "link", "add", name, "address", bridgeMAC(ns, name), "type", "bridge"); err != nil {
 		return err
 	}
 	_, err := ipCmd(ctx, ns, "link", "set", name, "up")
 	return err
+}
+
+// bridgeMAC is a locally administered unicast MAC derived from the
+// bridge's namespace and name: stable, and distinct between labs.
+func bridgeMAC(ns, name string) string {
+	h := sha256.Sum256([]byte(ns + "/" + name))
+	return fmt.Sprintf("02:%02x:%02x:%02x:%02x:%02x", h[0], h[1], h[2], h[3], h[4])
 }
 
 // SetMaster attaches interface dev to bridge br inside ns.
