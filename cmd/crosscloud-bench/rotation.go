@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/harness"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/hcloudsim"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/lab"
 )
 
@@ -229,9 +231,21 @@ func (b *bench) measureRoll(ctx context.Context, kr keyRoll) (rollMeasure, error
 	if err != nil {
 		return m, err
 	}
+	// Under -real-time-failover the failover's actions already took their
+	// real-world time; only the rest is scaled back up.
+	unscaled := map[string]bool{}
+	if slices.Contains(kr.simFlags, "-real-time-failover") {
+		for _, c := range hcloudsim.FailoverCommands() {
+			unscaled["hcloud."+c] = true
+		}
+	}
 	for _, rec := range recs {
+		realSec := rec.Duration().Seconds() / rotationScale
+		if unscaled[rec.Step] {
+			realSec = rec.Duration().Seconds()
+		}
 		m.phases = append(m.phases, Phase{Step: rec.Step, Start: rec.Start.Sub(start).Seconds(),
-			Seconds: rec.Duration().Seconds(), RealSeconds: rec.Duration().Seconds() / rotationScale})
+			Seconds: rec.Duration().Seconds(), RealSeconds: realSec})
 	}
 	return m, nil
 }
