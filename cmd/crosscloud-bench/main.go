@@ -4,7 +4,8 @@
 // reused gateway saves, how many API requests create/refresh/destroy make,
 // how politely the provider waits, how plan scales with links, the
 // provider's memory and schema cost, and in the lab the key-rotation
-// downtime and an HA pair's failover time. It prints a table, then one line
+// downtime, with one gateway and with an HA pair, and an HA pair's failover
+// time. It prints a table, then one line
 // `BENCH {json}` for tools.
 //
 //	go run ./cmd/crosscloud-bench            # make bench
@@ -78,8 +79,9 @@ type Result struct {
 	Orphans     int      `json:"orphans"`
 	OrphanNames []string `json:"orphan_resources,omitempty"`
 
-	Rotation // key_rotation_*: rotation.go
-	Failover // failover_*: failover.go
+	Rotation   // key_rotation_*: rotation.go
+	HARotation // ha_key_rotation_*: ha_rotation.go
+	Failover   // failover_*: failover.go
 }
 
 // Requests is a /_sim/stats delta split by cloud.
@@ -107,7 +109,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		links     = fs.Int("links", 50, "links in the large plan-scaling workspace")
 		planScale = fs.Float64("plan-time-scale", 0.0001, "emulator time scale for the plan-scaling workspaces")
 		verbose   = fs.Bool("v", false, "print progress and the emulator's log")
-		only      = fs.String("only", "", "run only one step: tunnel, plan, schema, rotation or failover (the build always runs)")
+		only      = fs.String("only", "", "run only one step: tunnel, plan, schema, rotation, ha-rotation or failover (the build always runs)")
 	)
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -126,10 +128,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		{"plan", "plan scaling", func(ctx context.Context) error { return b.planScaling(ctx, *links, *planScale) }},
 		{"schema", "schema", b.schema},
 		{"rotation", "key rotation in the lab", b.rotation},
+		{"ha-rotation", "key rotation of an HA pair in the lab", b.haRotation},
 		{"failover", "HA failover in the lab", b.failover},
 	}
 	if *only != "" && !slices.ContainsFunc(steps, func(s step) bool { return s.key == *only && s.key != "build" }) {
-		fmt.Fprintf(stderr, "crosscloud-bench: -only %q: use tunnel, plan, schema, rotation or failover\n", *only)
+		fmt.Fprintf(stderr, "crosscloud-bench: -only %q: use tunnel, plan, schema, rotation, ha-rotation or failover\n", *only)
 		return 2
 	}
 	for _, s := range steps {
@@ -184,14 +187,9 @@ func printTable(w io.Writer, r Result) {
 	row("provider peak RSS", fmt.Sprintf("%.1f MB", r.PeakRSSMB), "VmHWM, during "+r.PeakRSSCmd)
 	row("GetProviderSchema", fmt.Sprintf("%.1f ms", r.SchemaMs), fmt.Sprintf("cold RPC, %d bytes; process start to handshake %.1f ms", r.SchemaBytes, r.SchemaStartupMs))
 	row("orphans after destroy", fmt.Sprint(r.Orphans), fmt.Sprint(r.OrphanNames))
-	switch {
-	case r.Rotation.Downtime != nil:
-		row("key rotation downtime", sec(*r.Rotation.Downtime), fmt.Sprintf(
-			"longest TCP gap (probe every %s) while bumping shared_key_wo_version, lab, time scale %g; apply %.2f s; %s",
-			RotationInterval, r.Rotation.TimeScale, r.Rotation.Apply, phases(r.Rotation.Phases)))
-	case r.Rotation.Skipped != "":
-		row("key rotation downtime", "skipped", r.Rotation.Skipped)
-	}
+	rotationRow(row, "key rotation downtime", "", r.Rotation.Downtime, r.Rotation.Skipped, r.Rotation.TimeScale, r.Rotation.Apply, r.Rotation.Phases)
+	rotationRow(row, "HA key rotation downtime", "HA pair rolled, Floating IP and route actions at real-world durations, rest at ",
+		r.HARotation.Downtime, r.HARotation.Skipped, r.HARotation.TimeScale, r.HARotation.Apply, r.HARotation.Phases)
 	failoverRow(row, r.Failover)
 	_ = tw.Flush()
 }

@@ -5,10 +5,13 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/harness"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/hcloudsim"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/lab"
 )
 
@@ -54,13 +57,23 @@ const (
 	rotationScale = 0.002
 	// rotationResume bounds the wait for traffic after the rotating apply.
 	rotationResume = 3 * time.Minute
-	probePort      = 5002
+	// probesBoot bounds the wait for the first apply's gateway servers to
+	// finish cloud-init: a real boot, two at once for a pair, on a machine
+	// that may be shared.
+	probesBoot = 10 * time.Minute
+	probePort  = 5002
 )
 
 // rotationConfig is examples/quickstart's link with the key write-only: the
 // key comes in through an ephemeral variable, so neither the variable nor
 // the attribute reaches state or plan.
-const rotationConfig = `
+var rotationConfig = linkConfig("bench-rotation", "", "")
+
+// linkConfig is the bench's lab link named name; extraVars and
+// highAvailability, when not empty, add variables and the
+// hetzner.high_availability block (ha_rotation.go).
+func linkConfig(name, extraVars, highAvailability string) string {
+	return `
 terraform {
   required_providers {
     crosscloud = { source = "crosscloud-tf/crosscloud" }
@@ -75,9 +88,9 @@ variable "shared_key" {
   sensitive = true
   ephemeral = true
 }
-
+` + extraVars + `
 resource "crosscloud_ipsec_link" "main" {
-  name                  = "bench-rotation"
+  name                  = "` + name + `"
   shared_key_wo         = var.shared_key
   shared_key_wo_version = var.key_version
   hetzner = {
@@ -85,7 +98,7 @@ resource "crosscloud_ipsec_link" "main" {
     gateway_subnet   = "10.0.1.0/24"
     gateway_ip       = "10.0.1.1"
     location         = "hel1"
-  }
+` + highAvailability + `  }
   azure = {
     resource_group_name   = "` + harness.BenchResourceGroup + `"
     location              = "westeurope"
@@ -94,6 +107,7 @@ resource "crosscloud_ipsec_link" "main" {
   }
 }
 `
+}
 
 // Subnets of the probe hosts: the link's Hetzner gateway subnet and the
 // seeded VNet's workload subnet (harness.SeedVNets).
@@ -106,105 +120,182 @@ const (
 // its tunnel, rotates the key by bumping shared_key_wo_version and
 // measures how long nothing got through.
 func (b *bench) rotation(ctx context.Context) error {
+	m, err := b.measureRoll(ctx, keyRoll{config: rotationConfig, gateways: 1, port: probePort,
+		notRoot: "needs root: the lab runs strongSwan in network namespaces (sudo env \"PATH=$PATH\" make bench)"})
 	r := &b.res.Rotation
+	r.Downtime, r.GapStart, r.Apply, r.TimeScale, r.Phases, r.Skipped = m.downtime, m.gapStart, m.apply, m.timeScale, m.phases, m.skipped
+	return err
+}
+
+// keyRoll is what differs between the key-rotation measurements (one
+// gateway, an HA pair): the link, the emulator's flags, the extra
+// variables and how many gateway servers must have booted before the roll.
+type keyRoll struct {
+	config   string
+	simFlags []string
+	// vars adds variables to the link's (the HA token).
+	vars     func(*harness.Sim) map[string]any
+	gateways int
+	port     int
+	// notRoot is the skip reason without root.
+	notRoot   string
+	stopGrace time.Duration
+}
+
+// rollMeasure is one measured key rotation; skipped says why there is no
+// number (downtime nil).
+type rollMeasure struct {
+	downtime                   *float64
+	gapStart, apply, timeScale float64
+	phases                     []Phase
+	// gaps are the runs without traffic longer than a second, in order.
+	gaps    []Gap
+	skipped string
+}
+
+// measureRoll applies kr's link in the lab, sends TCP through its tunnel,
+// rotates the key by bumping shared_key_wo_version and measures how long
+// nothing got through.
+func (b *bench) measureRoll(ctx context.Context, kr keyRoll) (rollMeasure, error) {
+	var m rollMeasure
 	if os.Geteuid() != 0 {
-		r.Skipped = "needs root: the lab runs strongSwan in network namespaces (sudo env \"PATH=$PATH\" make bench)"
-		return nil
+		m.skipped = kr.notRoot
+		return m, nil
 	}
-	sim, err := harness.StartSim(ctx, b.bin.Sim, harness.SimOptions{TimeScale: rotationScale, Lab: true, Log: b.log})
+	sim, err := harness.StartSim(ctx, b.bin.Sim, harness.SimOptions{TimeScale: rotationScale, Lab: true, Extra: kr.simFlags, Log: b.log, StopGrace: kr.stopGrace})
 	if err != nil {
-		r.Skipped = "the lab is not available here (docs/guides/lab.md): " + err.Error()
-		return nil
+		m.skipped = "the lab is not available here (docs/guides/lab.md): " + err.Error()
+		return m, nil
 	}
 	defer sim.Stop()
-	r.TimeScale = rotationScale
+	m.timeScale = rotationScale
 	vnets, err := harness.SeedVNets(ctx, sim, 1)
 	if err != nil {
-		return err
+		return m, err
 	}
 	ws, err := harness.NewWorkspace("", b.bin, sim)
 	if err != nil {
-		return err
+		return m, err
 	}
 	defer ws.Remove()
-	if err := ws.WriteConfig(rotationConfig); err != nil {
-		return err
+	if err := ws.WriteConfig(kr.config); err != nil {
+		return m, err
 	}
 	apply := func(version int) (harness.Result, error) {
-		if err := ws.WriteVars(map[string]any{"vnet_id": vnets[0], "key_version": version, "shared_key": newKey()}); err != nil {
+		vars := map[string]any{"vnet_id": vnets[0], "key_version": version, "shared_key": newKey()}
+		if kr.vars != nil {
+			maps.Copy(vars, kr.vars(sim))
+		}
+		if err := ws.WriteVars(vars); err != nil {
 			return harness.Result{}, err
 		}
 		return b.run(ctx, ws, "apply", "-auto-approve")
 	}
 	if _, err := apply(1); err != nil {
-		return err
+		return m, err
 	}
 	defer func() {
 		if _, err := b.run(ctx, ws, "destroy", "-auto-approve"); err != nil {
 			fmt.Fprintf(b.log, "  destroy after the rotation: %v\n", err)
 		}
 	}()
-	hz, az, err := probes(ctx, sim)
+	hz, az, err := probes(ctx, sim, kr.gateways)
 	if err != nil {
-		return err
+		return m, err
 	}
-	traffic, err := harness.StartTraffic(ctx, hz.Name, az.Name, az.IP, probePort, RotationInterval, time.Second)
+	traffic, err := harness.StartTraffic(ctx, hz.Name, az.Name, az.IP, kr.port, RotationInterval, time.Second)
 	if err != nil {
-		return err
+		return m, err
 	}
 	defer traffic.Stop()
 	if err := flowsAfter(ctx, traffic, time.Now(), time.Minute); err != nil {
-		return fmt.Errorf("before the rotation: %w", err)
+		return m, fmt.Errorf("before the rotation: %w", err)
 	}
 	start := time.Now()
 	res, err := apply(2)
 	if err != nil {
-		return err
+		return m, err
 	}
-	r.Apply = res.Duration.Seconds()
+	m.apply = res.Duration.Seconds()
 	if err := flowsAfter(ctx, traffic, time.Now(), rotationResume); err != nil {
-		return fmt.Errorf("after the rotation: %w", err)
+		return m, fmt.Errorf("after the rotation: %w", err)
 	}
 	ok, failed := traffic.Delivered()
 	gap, at := harness.LongestGap(ok, start)
 	d := gap.Seconds()
-	r.Downtime, r.GapStart = &d, at.Sub(start).Seconds()
-	fmt.Fprintf(b.log, "  %d exchanges got through, %d did not; longest gap %s from %s after the apply began\n",
-		len(ok), failed, gap.Round(time.Millisecond), at.Sub(start).Round(time.Millisecond))
+	m.downtime, m.gapStart = &d, at.Sub(start).Seconds()
+	m.gaps = gaps(ok, start, time.Second)
+	fmt.Fprintf(b.log, "  %d exchanges got through, %d did not; longest gap %s from %s after the apply began; gaps over 1 s: %v\n",
+		len(ok), failed, gap.Round(time.Millisecond), at.Sub(start).Round(time.Millisecond), m.gaps)
 	recs, err := sim.RecordsAfter(ctx, start)
 	if err != nil {
-		return err
+		return m, err
+	}
+	// Under -real-time-failover the failover's actions already took their
+	// real-world time; only the rest is scaled back up.
+	unscaled := map[string]bool{}
+	if slices.Contains(kr.simFlags, "-real-time-failover") {
+		for _, c := range hcloudsim.FailoverCommands() {
+			unscaled["hcloud."+c] = true
+		}
 	}
 	for _, rec := range recs {
-		r.Phases = append(r.Phases, Phase{Step: rec.Step, Start: rec.Start.Sub(start).Seconds(),
-			Seconds: rec.Duration().Seconds(), RealSeconds: rec.Duration().Seconds() / rotationScale})
+		realSec := rec.Duration().Seconds() / rotationScale
+		if unscaled[rec.Step] {
+			realSec = rec.Duration().Seconds()
+		}
+		m.phases = append(m.phases, Phase{Step: rec.Step, Start: rec.Start.Sub(start).Seconds(),
+			Seconds: rec.Duration().Seconds(), RealSeconds: realSec})
 	}
-	return nil
+	return m, nil
 }
 
-// probes waits for the gateway server's cloud-init to finish and returns
-// the probe hosts on both sides of the tunnel.
-func probes(ctx context.Context, sim *harness.Sim) (hz, az lab.Host, err error) {
-	deadline := time.Now().Add(5 * time.Minute)
+// Gap is one run without a TCP exchange getting through, in seconds after
+// the rotating apply began.
+type Gap struct {
+	Start   float64 `json:"start_seconds"`
+	Seconds float64 `json:"seconds"`
+}
+
+func (g Gap) String() string { return fmt.Sprintf("%.1f s at %.1f s", g.Seconds, g.Start) }
+
+// gaps are the runs between exchanges that got through (ok, in order)
+// after from that last longer than min: a rolling pair should show one,
+// a failover, and a second one says the roll stopped traffic twice.
+func gaps(ok []time.Time, from time.Time, min time.Duration) []Gap {
+	var out []Gap
+	for i := 1; i < len(ok); i++ {
+		if d := ok[i].Sub(ok[i-1]); !ok[i].Before(from) && d > min {
+			out = append(out, Gap{Start: ok[i-1].Sub(from).Seconds(), Seconds: d.Seconds()})
+		}
+	}
+	return out
+}
+
+// probes waits until n gateway servers have finished cloud-init and
+// returns the probe hosts on both sides of the tunnel.
+func probes(ctx context.Context, sim *harness.Sim, n int) (hz, az lab.Host, err error) {
+	deadline := time.Now().Add(probesBoot)
 	for {
 		hs, err := sim.LabHosts(ctx)
 		if err != nil {
 			return hz, az, err
 		}
-		booted := false
+		booted := 0
 		for _, h := range hs {
-			if h.Role == "gateway" && h.Cloud == "hcloud" && h.HostBoot != nil {
-				booted = h.CloudInit != "" && h.CloudInit != "running"
+			if h.Role == "gateway" && h.Cloud == "hcloud" && h.HostBoot != nil && h.CloudInit != "" && h.CloudInit != "running" {
+				booted++
 			}
 		}
 		var okH, okA bool
 		hz, okH = harness.FindProbe(hs, "hcloud", hetznerProbeSubnet)
 		az, okA = harness.FindProbe(hs, "azure", azureProbeSubnet)
-		if booted && okH && okA {
+		if booted >= n && okH && okA {
 			return hz, az, nil
 		}
 		if time.Now().After(deadline) {
-			return hz, az, fmt.Errorf("after 5 minutes the lab has no booted gateway server or no probe host in %s and %s: %+v", hetznerProbeSubnet, azureProbeSubnet, hs)
+			return hz, az, fmt.Errorf("after %s the lab has %d of %d booted gateway servers, or no probe host in %s and %s: %+v",
+				probesBoot, booted, n, hetznerProbeSubnet, azureProbeSubnet, hs)
 		}
 		select {
 		case <-ctx.Done():

@@ -29,6 +29,10 @@ func WithRealTimeFailover() Option { return func(s *Server) { s.realTimeFailover
 // Floating IP and the network routes to the new active gateway.
 var failoverCommands = []string{"assign_floating_ip", "unassign_floating_ip", "add_route", "delete_route"}
 
+// FailoverCommands are the actions WithRealTimeFailover runs at real-world
+// speed, for tools that report how long each took in real-world terms.
+func FailoverCommands() []string { return slices.Clone(failoverCommands) }
+
 // realTime reports whether command runs at real-world speed with a
 // deferred effect.
 func (s *Server) realTime(command string) bool {
