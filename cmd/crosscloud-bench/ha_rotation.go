@@ -39,7 +39,10 @@ const haRotationPort = 5004
 // haRotationConfig is the rotation's link with examples/high-availability's
 // pair: the token comes in write-only like the key, and the servers'
 // failover agents call the Hetzner API where the lab serves it.
-var haRotationConfig = linkConfig("bench-ha-rotation", `
+// haRotationLink names the link (and so its Azure connection).
+const haRotationLink = "bench-ha-rotation"
+
+var haRotationConfig = linkConfig(haRotationLink, `
 variable "gateway_hcloud_token" {
   type      = string
   sensitive = true
@@ -61,9 +64,13 @@ func (b *bench) haRotation(ctx context.Context) error {
 		vars: func(s *harness.Sim) map[string]any {
 			return map[string]any{"gateway_hcloud_token": s.Env["HCLOUD_TOKEN"]}
 		},
-		notRoot: "needs root: the lab runs keepalived and strongSwan in network namespaces (sudo env \"PATH=$PATH\" make bench)"})
+		notRoot: "needs root: the lab runs keepalived and strongSwan in network namespaces (sudo env \"PATH=$PATH\" make bench)",
+		after:   b.azureInstanceFailover})
 	r := &b.res.HARotation
 	r.Downtime, r.GapStart, r.Apply, r.TimeScale, r.Gaps, r.Phases, r.Skipped = m.downtime, m.gapStart, m.apply, m.timeScale, m.gaps, m.phases, m.skipped
+	if m.skipped != "" && b.res.AzureInstance.Skipped == "" {
+		b.res.AzureInstance.Skipped = m.skipped
+	}
 	return err
 }
 

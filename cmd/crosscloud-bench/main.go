@@ -79,9 +79,10 @@ type Result struct {
 	Orphans     int      `json:"orphans"`
 	OrphanNames []string `json:"orphan_resources,omitempty"`
 
-	Rotation   // key_rotation_*: rotation.go
-	HARotation // ha_key_rotation_*: ha_rotation.go
-	Failover   // failover_*: failover.go
+	Rotation      // key_rotation_*: rotation.go
+	HARotation    // ha_key_rotation_*: ha_rotation.go
+	AzureInstance // azure_instance_failover_*: azure_instance.go, on the HA rotation's link
+	Failover      // failover_*: failover.go
 }
 
 // Requests is a /_sim/stats delta split by cloud.
@@ -128,7 +129,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		{"plan", "plan scaling", func(ctx context.Context) error { return b.planScaling(ctx, *links, *planScale) }},
 		{"schema", "schema", b.schema},
 		{"rotation", "key rotation in the lab", b.rotation},
-		{"ha-rotation", "key rotation of an HA pair in the lab", b.haRotation},
+		{"ha-rotation", "key rotation of an HA pair in the lab, then an Azure instance failover", b.haRotation},
 		{"failover", "HA failover in the lab", b.failover},
 	}
 	if *only != "" && !slices.ContainsFunc(steps, func(s step) bool { return s.key == *only && s.key != "build" }) {
@@ -190,6 +191,7 @@ func printTable(w io.Writer, r Result) {
 	rotationRow(row, "key rotation downtime", "", r.Rotation.Downtime, r.Rotation.Skipped, r.Rotation.TimeScale, r.Rotation.Apply, r.Rotation.Phases)
 	rotationRow(row, "HA key rotation downtime", "HA pair rolled, Floating IP and route actions at real-world durations, rest at ",
 		r.HARotation.Downtime, r.HARotation.Skipped, r.HARotation.TimeScale, r.HARotation.Apply, r.HARotation.Phases)
+	azureInstanceRow(row, r.AzureInstance)
 	failoverRow(row, r.Failover)
 	_ = tw.Flush()
 }

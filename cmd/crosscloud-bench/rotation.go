@@ -140,6 +140,10 @@ type keyRoll struct {
 	// notRoot is the skip reason without root.
 	notRoot   string
 	stopGrace time.Duration
+	// after, when set, runs once the rotation is measured, on the same
+	// link and traffic, before the destroy (the HA pair's Azure instance
+	// failover).
+	after func(ctx context.Context, sim *harness.Sim, tr *harness.Traffic)
 }
 
 // rollMeasure is one measured key rotation; skipped says why there is no
@@ -246,6 +250,9 @@ func (b *bench) measureRoll(ctx context.Context, kr keyRoll) (rollMeasure, error
 		}
 		m.phases = append(m.phases, Phase{Step: rec.Step, Start: rec.Start.Sub(start).Seconds(),
 			Seconds: rec.Duration().Seconds(), RealSeconds: realSec})
+	}
+	if kr.after != nil {
+		kr.after(ctx, sim, traffic)
 	}
 	return m, nil
 }
