@@ -290,7 +290,7 @@ func probes(ctx context.Context, sim *harness.Sim, n int) (hz, az lab.Host, err 
 		}
 		booted := 0
 		for _, h := range hs {
-			if h.Role == "gateway" && h.Cloud == "hcloud" && h.HostBoot != nil && h.CloudInit != "" && h.CloudInit != "running" {
+			if h.Role == "gateway" && h.Cloud == "hcloud" && h.Booted() {
 				booted++
 			}
 		}

@@ -209,7 +209,7 @@ func (d *demo) waitGatewayBoot(ctx context.Context) ([]lab.Host, error) {
 		}
 		waiting := false
 		for _, h := range hosts {
-			if h.Role == "gateway" && h.Cloud == "hcloud" && !booted(h) {
+			if h.Role == "gateway" && h.Cloud == "hcloud" && !h.Booted() {
 				waiting = true
 			}
 		}
@@ -230,11 +230,6 @@ func (d *demo) waitGatewayBoot(ctx context.Context) ([]lab.Host, error) {
 		case <-time.After(500 * time.Millisecond):
 		}
 	}
-}
-
-// booted says whether a gateway server's cloud-init has finished.
-func booted(h lab.Host) bool {
-	return h.HostBoot != nil && h.CloudInit != "" && h.CloudInit != "running"
 }
 
 func cloudName(c string) string {

@@ -269,10 +269,10 @@ func (p *HAPair) gatewayHost(ctx context.Context, name string) (lab.Host, bool, 
 func (p *HAPair) waitBooted(ctx context.Context, name string, limit time.Duration) error {
 	return poll(ctx, limit, "the gateway "+name+" to finish cloud-init", func() (bool, error) {
 		h, ok, err := p.gatewayHost(ctx, name)
-		if err != nil || !ok || h.HostBoot == nil {
+		if err != nil || !ok {
 			return false, err
 		}
-		return h.CloudInit != "" && h.CloudInit != "running", nil
+		return h.Booted(), nil
 	})
 }
 

@@ -86,6 +86,12 @@ type Host struct {
 	*HostBoot
 }
 
+// Booted says whether h is a machine whose cloud-init has finished its
+// current boot, done or failed (what failed shows in FailedUnits).
+func (h Host) Booted() bool {
+	return h.HostBoot != nil && h.CloudInit != "" && h.CloudInit != "running"
+}
+
 // HostBoot is a gateway machine's boot as GET /_sim/lab/hosts shows it.
 type HostBoot struct {
 	// State is booting, running or off.
