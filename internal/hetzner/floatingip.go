@@ -2,6 +2,7 @@ package hetzner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 	"time"
@@ -122,29 +123,26 @@ func GetFloatingIP(ctx context.Context, c *hcloud.Client, id int64) (*FloatingIP
 // active server was deleted, instead of racing it (Hetzner unassigns the
 // address of a deleted server, docs/facts/hetzner.md).
 func WaitFloatingIPHolder(parent context.Context, c *hcloud.Client, id, server int64, budget, interval time.Duration) (int64, error) {
-	ctx, cancel := context.WithTimeout(parent, budget)
-	defer cancel()
-	t := time.NewTicker(interval)
-	defer t.Stop()
 	var holder int64
-	for {
+	gone := false
+	err := pollEvery(parent, budget, interval, func(ctx context.Context) (bool, error) {
 		st, err := GetFloatingIP(ctx, c, id)
-		switch {
-		case err != nil && ctx.Err() == nil:
-			return holder, err
-		case err == nil && st == nil:
-			return 0, fmt.Errorf("Floating IP %d is gone", id)
-		case err == nil:
-			if holder = st.ServerID; holder == server {
-				return holder, nil
-			}
+		if err != nil {
+			return false, err
 		}
-		select {
-		case <-ctx.Done():
-			return holder, parent.Err()
-		case <-t.C:
+		if gone = st == nil; gone {
+			return true, nil
 		}
+		holder = st.ServerID
+		return holder == server, nil
+	})
+	switch {
+	case errors.Is(err, errBudget):
+		return holder, nil
+	case err == nil && gone:
+		return 0, fmt.Errorf("Floating IP %d is gone", id)
 	}
+	return holder, err
 }
 
 func floatingIPState(f *hcloud.FloatingIP) *FloatingIPState {

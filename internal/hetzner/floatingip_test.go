@@ -1,10 +1,13 @@
 package hetzner
 
 import (
+	"context"
 	"errors"
 	"net/netip"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/hetznercloud/hcloud-go/v2/hcloud"
 
@@ -187,5 +190,42 @@ func TestMoveRoutesToTheOtherGateway(t *testing.T) {
 	}
 	if d := e.mutations() - before; d != 0 {
 		t.Errorf("moving to the current gateway made %d mutations, want 0", d)
+	}
+}
+
+// WaitFloatingIPHolder returns once the expected server holds the address,
+// returns the holder it last saw without an error when the budget runs out
+// (the caller decides what a missing takeover means), reports the caller's
+// cancellation, and says when the address is gone.
+func TestWaitFloatingIPHolder(t *testing.T) {
+	p := newPair(t)
+	c, ctx := p.e.c, tctx(t)
+	f, err := EnsureFloatingIP(ctx, c, fipSpec())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := AssignFloatingIP(ctx, c, f.ID, p.srv.ID); err != nil {
+		t.Fatal(err)
+	}
+	if h, err := WaitFloatingIPHolder(ctx, c, f.ID, p.second.ID, 50*time.Millisecond, 5*time.Millisecond); err != nil || h != p.srv.ID {
+		t.Fatalf("nobody takes over: holder %d, %v; want %d and no error", h, err, p.srv.ID)
+	}
+	go func() {
+		time.Sleep(30 * time.Millisecond)
+		_ = AssignFloatingIP(context.Background(), c, f.ID, p.second.ID)
+	}()
+	if h, err := WaitFloatingIPHolder(ctx, c, f.ID, p.second.ID, 10*time.Second, 5*time.Millisecond); err != nil || h != p.second.ID {
+		t.Fatalf("after the takeover: holder %d, %v; want %d", h, err, p.second.ID)
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := WaitFloatingIPHolder(cancelled, c, f.ID, p.srv.ID, time.Minute, time.Millisecond); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled: %v, want context.Canceled", err)
+	}
+	if err := DeleteFloatingIP(ctx, c, f.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := WaitFloatingIPHolder(ctx, c, f.ID, p.srv.ID, time.Second, time.Millisecond); err == nil || !strings.Contains(err.Error(), "is gone") {
+		t.Fatalf("deleted address: %v, want 'is gone'", err)
 	}
 }

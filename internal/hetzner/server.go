@@ -2,6 +2,7 @@ package hetzner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -283,27 +284,20 @@ func DeleteServer(ctx context.Context, c *hcloud.Client, id int64) error {
 // itself, cloudinit.ReadyLabel): Hetzner reports a server running long
 // before its cloud-init is done.
 func WaitServerLabel(parent context.Context, c *hcloud.Client, id int64, key, value string, budget, interval time.Duration) error {
-	ctx, cancel := context.WithTimeout(parent, budget)
-	defer cancel()
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
+	gone := false
+	err := pollEvery(parent, budget, interval, func(ctx context.Context) (bool, error) {
 		srv, err := GetServer(ctx, c, id)
-		switch {
-		case err != nil && ctx.Err() == nil:
-			return err
-		case err == nil && srv == nil:
-			return fmt.Errorf("server %d is gone", id)
-		case err == nil && srv.Labels[key] == value:
-			return nil
+		if err != nil {
+			return false, err
 		}
-		select {
-		case <-ctx.Done():
-			if parent.Err() != nil {
-				return parent.Err()
-			}
-			return fmt.Errorf("server %d has no label %s=%s after %s", id, key, value, budget)
-		case <-t.C:
-		}
+		gone = srv == nil
+		return gone || srv.Labels[key] == value, nil
+	})
+	switch {
+	case errors.Is(err, errBudget):
+		return fmt.Errorf("server %d has no label %s=%s after %s", id, key, value, budget)
+	case err == nil && gone:
+		return fmt.Errorf("server %d is gone", id)
 	}
+	return err
 }
