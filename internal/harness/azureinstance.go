@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
-	"os/exec"
-	"strconv"
 	"strings"
 	"syscall"
 
@@ -78,17 +76,17 @@ func StopAzureInstance(ctx context.Context, sim *Sim, addr netip.Addr, crash boo
 	if ns == "" {
 		return fmt.Errorf("the lab has no Azure gateway instance at %s", addr)
 	}
-	out, err := exec.CommandContext(ctx, "ip", "netns", "pids", ns).Output()
+	pids, err := netnsPIDs(ctx, ns)
 	if err != nil {
-		return fmt.Errorf("listing the processes of %s: %w", ns, err)
+		return err
 	}
 	sig := syscall.SIGTERM
 	if crash {
 		sig = syscall.SIGKILL
 	}
 	n := 0
-	for _, f := range strings.Fields(string(out)) {
-		if pid, err := strconv.Atoi(f); err == nil && syscall.Kill(pid, sig) == nil {
+	for _, pid := range pids {
+		if syscall.Kill(pid, sig) == nil {
 			n++
 		}
 	}

@@ -150,20 +150,31 @@ func (p *HAPair) machineInit(ctx context.Context, name string) (int, error) {
 	if !ok {
 		return 0, fmt.Errorf("the lab has no namespace for %s", name)
 	}
-	out, err := exec.CommandContext(ctx, "ip", "netns", "pids", h.Name).Output()
+	pids, err := netnsPIDs(ctx, h.Name)
 	if err != nil {
-		return 0, fmt.Errorf("listing the processes of %s: %w", h.Name, err)
+		return 0, err
 	}
-	for _, f := range strings.Fields(string(out)) {
-		pid, err := strconv.Atoi(f)
-		if err != nil {
-			continue
-		}
+	for _, pid := range pids {
 		if nsPID(pid) == 1 {
 			return pid, nil
 		}
 	}
-	return 0, fmt.Errorf("no running machine in %s (processes %q)", h.Name, strings.TrimSpace(string(out)))
+	return 0, fmt.Errorf("no running machine in %s (processes %v)", h.Name, pids)
+}
+
+// netnsPIDs lists the processes in the lab's network namespace ns.
+func netnsPIDs(ctx context.Context, ns string) ([]int, error) {
+	out, err := exec.CommandContext(ctx, "ip", "netns", "pids", ns).Output()
+	if err != nil {
+		return nil, fmt.Errorf("listing the processes of %s: %w", ns, err)
+	}
+	var pids []int
+	for _, f := range strings.Fields(string(out)) {
+		if pid, err := strconv.Atoi(f); err == nil {
+			pids = append(pids, pid)
+		}
+	}
+	return pids, nil
 }
 
 // nsPID is pid's number in its innermost PID namespace (0 if unknown).
