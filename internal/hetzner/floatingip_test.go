@@ -140,7 +140,9 @@ func TestAssignFloatingIPMovesBetweenGateways(t *testing.T) {
 	}
 }
 
-func TestDeleteFloatingIPUnassignsFirst(t *testing.T) {
+// newPairWithFloatingIP is a pair whose first gateway holds the Floating IP.
+func newPairWithFloatingIP(t *testing.T) (*pair, *hcloud.FloatingIP) {
+	t.Helper()
 	p := newPair(t)
 	c, ctx := p.e.c, tctx(t)
 	f, err := EnsureFloatingIP(ctx, c, fipSpec())
@@ -150,6 +152,12 @@ func TestDeleteFloatingIPUnassignsFirst(t *testing.T) {
 	if err := AssignFloatingIP(ctx, c, f.ID, p.srv.ID); err != nil {
 		t.Fatal(err)
 	}
+	return p, f
+}
+
+func TestDeleteFloatingIPUnassignsFirst(t *testing.T) {
+	p, f := newPairWithFloatingIP(t)
+	c, ctx := p.e.c, tctx(t)
 	// Hetzner refuses to delete an assigned Floating IP (must_be_unassigned).
 	if _, err := c.FloatingIP.Delete(ctx, f); !hcloud.IsError(err, hcloud.ErrorCode("must_be_unassigned")) {
 		t.Fatalf("plain delete of an assigned Floating IP: %v, want must_be_unassigned (the emulator's rule this test relies on)", err)
@@ -198,15 +206,8 @@ func TestMoveRoutesToTheOtherGateway(t *testing.T) {
 // (the caller decides what a missing takeover means), reports the caller's
 // cancellation, and says when the address is gone.
 func TestWaitFloatingIPHolder(t *testing.T) {
-	p := newPair(t)
+	p, f := newPairWithFloatingIP(t)
 	c, ctx := p.e.c, tctx(t)
-	f, err := EnsureFloatingIP(ctx, c, fipSpec())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := AssignFloatingIP(ctx, c, f.ID, p.srv.ID); err != nil {
-		t.Fatal(err)
-	}
 	if h, err := WaitFloatingIPHolder(ctx, c, f.ID, p.second.ID, 50*time.Millisecond, 5*time.Millisecond); err != nil || h != p.srv.ID {
 		t.Fatalf("nobody takes over: holder %d, %v; want %d and no error", h, err, p.srv.ID)
 	}
