@@ -113,13 +113,21 @@ func (a *pairAgents) run() {
 		if time.Since(unheld) < takeoverDelay {
 			continue
 		}
-		// A failed attempt (the chosen server was deleted meanwhile)
-		// is tried again on the next pass, as the agent's loop does.
-		for id, srv := range present {
-			if !ready[id].IsZero() {
-				_ = a.takeOver(ctx, id, ips[srv.Name])
-				break
+		// The server whose keepalived has run longest claims: it was
+		// already BACKUP when the holder went, while a replacement that
+		// boots later finds it MASTER and stays BACKUP (nopreempt). Map
+		// order would otherwise let a replacement that became ready
+		// during the takeover delay win. A failed attempt (the chosen
+		// server was deleted meanwhile) is tried again on the next pass,
+		// as the agent's loop does.
+		var claimer int64
+		for id := range present {
+			if r := ready[id]; !r.IsZero() && (claimer == 0 || r.Before(ready[claimer])) {
+				claimer = id
 			}
+		}
+		if claimer != 0 {
+			_ = a.takeOver(ctx, claimer, ips[present[claimer].Name])
 		}
 	}
 }
