@@ -144,16 +144,10 @@ func (c *Client) DeleteGatewayAndPublicIPs(ctx context.Context, gatewayID, link 
 
 // deleteOwnedPublicIP deletes a public IP if it carries the link's tag.
 func (c *Client) deleteOwnedPublicIP(ctx context.Context, id, link string) error {
-	rid, err := ParseID("public IP", id)
-	if err != nil {
-		return err
-	}
-	got, err := c.publicIPs.Get(ctx, rid.ResourceGroupName, rid.Name, nil)
+	got, found, err := read(ctx, "public IP", id, c.publicIPs.Get)
 	switch {
-	case IsNotFound(err):
-		return nil
-	case err != nil:
-		return fmt.Errorf("reading public IP %s: %w", id, err)
+	case err != nil || !found:
+		return err
 	case !ownedBy(got.Tags, link):
 		return nil // someone else's address, only lent to the gateway
 	}

@@ -24,10 +24,7 @@ func haSide(t *testing.T) (*simtest.Instance, *azure.Client, string, []azure.Pub
 	t.Helper()
 	sim, c, vnetID := env(t)
 	ctx := context.Background()
-	subnetID, _, err := c.EnsureGatewaySubnet(ctx, vnetID, "", netip.MustParsePrefix("10.1.255.0/27"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	subnetID := gatewaySubnet(t, c, vnetID)
 	pips, err := c.EnsurePublicIPs(ctx,
 		azure.PublicIPSpec{ResourceGroup: rg, Name: "ha-vgw-pip", Location: loc, Link: "ha", Zones: zones3},
 		azure.PublicIPSpec{ResourceGroup: rg, Name: "ha-vgw-pip2", Location: loc, Link: "ha", Zones: zones3})

@@ -26,15 +26,45 @@ const (
 // seeds the VNet a user's other tooling would have created.
 func env(t *testing.T) (*simtest.Instance, *azure.Client, string) {
 	t.Helper()
-	sim := simtest.Start(t, simtest.WithTimeScale(0.0005))
+	return envWith(t, 10*time.Millisecond, simtest.WithTimeScale(0.0005))
+}
+
+// envWith starts an emulator with opts, seeds the resource group and the
+// VNet, and returns a client polling every poll.
+func envWith(t *testing.T, poll time.Duration, opts ...simtest.Option) (*simtest.Instance, *azure.Client, string) {
+	t.Helper()
+	sim := simtest.Start(t, opts...)
 	sim.CreateResourceGroup(t, rg, loc)
 	vnetID := sim.CreateVNet(t, rg, "vnet", loc, []string{"10.1.0.0/16"}, map[string]string{"default": "10.1.1.0/24"})
 	c, err := azure.New(sim.SubscriptionID(), sim.Credential(), sim.ARMClientOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.PollFrequency = 10 * time.Millisecond
+	c.PollFrequency = poll
 	return sim, c, vnetID
+}
+
+// gatewaySubnet creates the VNet's GatewaySubnet (10.1.255.0/27), owned by
+// no link, for the tests that build a gateway in it.
+func gatewaySubnet(t *testing.T, c *azure.Client, vnetID string) string {
+	t.Helper()
+	subnetID, _, err := c.EnsureGatewaySubnet(context.Background(), vnetID, "", netip.MustParsePrefix("10.1.255.0/27"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return subnetID
+}
+
+// gatewaySpec creates the GatewaySubnet and link's zone-redundant public IP
+// and returns the spec of link's VpnGw1AZ gateway on them.
+func gatewaySpec(t *testing.T, c *azure.Client, vnetID, link string) azure.GatewaySpec {
+	t.Helper()
+	subnetID := gatewaySubnet(t, c, vnetID)
+	pipID, _, err := c.EnsurePublicIP(context.Background(), azure.PublicIPSpec{ResourceGroup: rg, Name: link + "-vgw-pip", Location: loc, Link: link, Zones: zones3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return azure.GatewaySpec{ResourceGroup: rg, Name: link + "-vgw", Location: loc, Link: link, SKU: "VpnGw1AZ", SubnetID: subnetID, PublicIPID: pipID}
 }
 
 func count(t *testing.T, sim *simtest.Instance, typ string) int {
@@ -142,15 +172,7 @@ func TestLinkSideBuildsOnceAndAdoptsOnRerun(t *testing.T) {
 func TestInterruptedGatewayIsAdoptedNotDuplicated(t *testing.T) {
 	sim, c, vnetID := env(t)
 	ctx := context.Background()
-	subnetID, _, err := c.EnsureGatewaySubnet(ctx, vnetID, "", netip.MustParsePrefix("10.1.255.0/27"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pipID, _, err := c.EnsurePublicIP(ctx, azure.PublicIPSpec{ResourceGroup: rg, Name: "i-vgw-pip", Location: loc, Link: "i", Zones: zones3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	spec := azure.GatewaySpec{ResourceGroup: rg, Name: "i-vgw", Location: loc, Link: "i", SKU: "VpnGw1AZ", SubnetID: subnetID, PublicIPID: pipID}
+	spec := gatewaySpec(t, c, vnetID, "i")
 	short, cancel := context.WithCancel(ctx)
 	// Interrupt the wait once ARM has the gateway (it is provisioning).
 	go func() {
@@ -159,7 +181,7 @@ func TestInterruptedGatewayIsAdoptedNotDuplicated(t *testing.T) {
 		}
 		cancel()
 	}()
-	_, err = c.EnsureGateway(short, spec, nil)
+	_, err := c.EnsureGateway(short, spec, nil)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("the interrupted wait must end with the context's error, got %v", err)
 	}

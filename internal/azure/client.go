@@ -139,6 +139,39 @@ func ParseID(attr, id string) (*arm.ResourceID, error) {
 	return rid, nil
 }
 
+// read reads the resource id names with its kind's Get (kind words the
+// errors): found is false, with no error, when ARM answers 404, which the
+// Get* steps report as (nil, nil) and the delete steps as done.
+func read[R, O any](ctx context.Context, kind, id string, get func(context.Context, string, string, *O) (R, error)) (r R, found bool, err error) {
+	rid, err := ParseID(kind, id)
+	if err != nil {
+		return r, false, err
+	}
+	r, err = get(ctx, rid.ResourceGroupName, rid.Name, nil)
+	if IsNotFound(err) {
+		return r, false, nil
+	}
+	if err != nil {
+		return r, false, fmt.Errorf("reading %s %s: %w", kind, id, err)
+	}
+	return r, true, nil
+}
+
+// deleteInGroup deletes the resource id names, one directly in a resource
+// group (kind words the errors): deleteLRO with the kind's BeginDelete and
+// its provisioningState reader, which tells when it is gone.
+func deleteInGroup[D, O any](ctx context.Context, c *Client, kind, id string,
+	begin func(context.Context, string, string, *O) (*runtime.Poller[D], error),
+	state func(ctx context.Context, rg, name string) func() (string, error)) error {
+	rid, err := ParseID(kind, id)
+	if err != nil {
+		return err
+	}
+	return deleteLRO(ctx, c, "deleting "+kind+" "+id, func() (*runtime.Poller[D], error) {
+		return begin(ctx, rid.ResourceGroupName, rid.Name, nil)
+	}, state(ctx, rid.ResourceGroupName, rid.Name))
+}
+
 // pollOpts honours Retry-After and falls back to the client's frequency.
 func (c *Client) pollOpts() *runtime.PollUntilDoneOptions {
 	// azcore refuses a Frequency under one second outside test binaries; it

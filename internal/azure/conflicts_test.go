@@ -26,15 +26,7 @@ func newGatewaySide(t *testing.T, n int) gatewaySide {
 	t.Helper()
 	sim, c, vnetID := slowEnv(t)
 	ctx := context.Background()
-	subnetID, _, err := c.EnsureGatewaySubnet(ctx, vnetID, "", netip.MustParsePrefix("10.1.255.0/27"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pipID, _, err := c.EnsurePublicIP(ctx, azure.PublicIPSpec{ResourceGroup: rg, Name: "g-vgw-pip", Location: loc, Link: "g", Zones: zones3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	gw, err := c.EnsureGateway(ctx, azure.GatewaySpec{ResourceGroup: rg, Name: "g-vgw", Location: loc, Link: "g", SKU: "VpnGw1AZ", SubnetID: subnetID, PublicIPID: pipID}, nil)
+	gw, err := c.EnsureGateway(ctx, gatewaySpec(t, c, vnetID, "g"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -195,16 +195,9 @@ type Connection struct {
 
 // GetConnection reads a connection; (nil, nil) when it does not exist.
 func (c *Client) GetConnection(ctx context.Context, id string) (*Connection, error) {
-	rid, err := ParseID("connection", id)
-	if err != nil {
+	got, found, err := read(ctx, "connection", id, c.connections.Get)
+	if err != nil || !found {
 		return nil, err
-	}
-	got, err := c.connections.Get(ctx, rid.ResourceGroupName, rid.Name, nil)
-	if IsNotFound(err) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reading connection %s: %w", id, err)
 	}
 	out := &Connection{ID: deref(got.ID)}
 	p := got.Properties
@@ -270,10 +263,6 @@ func (c *Client) WaitConnected(ctx context.Context, id string, every time.Durati
 
 // DeleteConnection removes a connection; not found is success.
 func (c *Client) DeleteConnection(ctx context.Context, id string) error {
-	rid, err := ParseID("connection", id)
-	if err != nil {
-		return err
-	}
 	gw, err := c.connectionGateway(ctx, id)
 	if gw == "" || err != nil {
 		return err // gone already, or unreadable
@@ -283,7 +272,5 @@ func (c *Client) DeleteConnection(ctx context.Context, id string) error {
 		return fmt.Errorf("deleting connection %s: waiting for the gateway's other connection writes: %w", id, err)
 	}
 	defer release()
-	return deleteLRO(ctx, c, "deleting connection "+id, func() (*runtime.Poller[armnetwork.VirtualNetworkGatewayConnectionsClientDeleteResponse], error) {
-		return c.connections.BeginDelete(ctx, rid.ResourceGroupName, rid.Name, nil)
-	}, c.connectionState(ctx, rid.ResourceGroupName, rid.Name))
+	return deleteInGroup(ctx, c, "connection", id, c.connections.BeginDelete, c.connectionState)
 }

@@ -239,16 +239,9 @@ func (c *Client) EnsureGateway(ctx context.Context, s GatewaySpec, onAccepted fu
 
 // GetGateway reads a gateway; (nil, nil) when it does not exist.
 func (c *Client) GetGateway(ctx context.Context, id string) (*Gateway, error) {
-	rid, err := ParseID("virtual network gateway", id)
-	if err != nil {
+	got, found, err := read(ctx, "virtual network gateway", id, c.gateways.Get)
+	if err != nil || !found {
 		return nil, err
-	}
-	got, err := c.gateways.Get(ctx, rid.ResourceGroupName, rid.Name, nil)
-	if IsNotFound(err) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reading virtual network gateway %s: %w", id, err)
 	}
 	return gatewayOf(got.VirtualNetworkGateway), nil
 }
@@ -283,26 +276,10 @@ func gatewayOf(g armnetwork.VirtualNetworkGateway) *Gateway {
 
 // DeleteGateway removes a gateway the link created; not found is success.
 func (c *Client) DeleteGateway(ctx context.Context, id string) error {
-	rid, err := ParseID("virtual network gateway", id)
-	if err != nil {
-		return err
-	}
-	return deleteLRO(ctx, c, "deleting virtual network gateway "+id, func() (*runtime.Poller[armnetwork.VirtualNetworkGatewaysClientDeleteResponse], error) {
-		return c.gateways.BeginDelete(ctx, rid.ResourceGroupName, rid.Name, nil)
-	}, stateOf(func() (armnetwork.VirtualNetworkGatewaysClientGetResponse, error) {
-		return c.gateways.Get(ctx, rid.ResourceGroupName, rid.Name, nil)
-	}, func(r armnetwork.VirtualNetworkGatewaysClientGetResponse) any { return r.Properties }))
+	return deleteInGroup(ctx, c, "virtual network gateway", id, c.gateways.BeginDelete, c.gatewayState)
 }
 
 // DeletePublicIP removes a public IP the link created; not found is success.
 func (c *Client) DeletePublicIP(ctx context.Context, id string) error {
-	rid, err := ParseID("public IP", id)
-	if err != nil {
-		return err
-	}
-	return deleteLRO(ctx, c, "deleting public IP "+id, func() (*runtime.Poller[armnetwork.PublicIPAddressesClientDeleteResponse], error) {
-		return c.publicIPs.BeginDelete(ctx, rid.ResourceGroupName, rid.Name, nil)
-	}, stateOf(func() (armnetwork.PublicIPAddressesClientGetResponse, error) {
-		return c.publicIPs.Get(ctx, rid.ResourceGroupName, rid.Name, nil)
-	}, func(r armnetwork.PublicIPAddressesClientGetResponse) any { return r.Properties }))
+	return deleteInGroup(ctx, c, "public IP", id, c.publicIPs.BeginDelete, c.publicIPState)
 }

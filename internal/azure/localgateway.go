@@ -61,18 +61,6 @@ func (c *Client) EnsureLocalGateway(ctx context.Context, s LocalGatewaySpec) (st
 	return fmt.Sprintf("/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Network/localNetworkGateways/%s", c.SubscriptionID, s.ResourceGroup, s.Name), nil
 }
 
-func (c *Client) localGatewayState(ctx context.Context, rg, name string) func() (string, error) {
-	return stateOf(func() (armnetwork.LocalNetworkGatewaysClientGetResponse, error) {
-		return c.lngs.Get(ctx, rg, name, nil)
-	}, func(r armnetwork.LocalNetworkGatewaysClientGetResponse) any { return r.Properties })
-}
-
-func (c *Client) connectionState(ctx context.Context, rg, name string) func() (string, error) {
-	return stateOf(func() (armnetwork.VirtualNetworkGatewayConnectionsClientGetResponse, error) {
-		return c.connections.Get(ctx, rg, name, nil)
-	}, func(r armnetwork.VirtualNetworkGatewayConnectionsClientGetResponse) any { return r.Properties })
-}
-
 // LocalGateway is the observed state of a local network gateway.
 type LocalGateway struct {
 	ID, ProvisioningState string
@@ -100,27 +88,14 @@ func LocalGatewayOf(g armnetwork.LocalNetworkGateway) *LocalGateway {
 
 // GetLocalGateway reads a local network gateway; (nil, nil) when gone.
 func (c *Client) GetLocalGateway(ctx context.Context, id string) (*LocalGateway, error) {
-	rid, err := ParseID("local network gateway", id)
-	if err != nil {
+	got, found, err := read(ctx, "local network gateway", id, c.lngs.Get)
+	if err != nil || !found {
 		return nil, err
-	}
-	got, err := c.lngs.Get(ctx, rid.ResourceGroupName, rid.Name, nil)
-	if IsNotFound(err) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reading local network gateway %s: %w", id, err)
 	}
 	return LocalGatewayOf(got.LocalNetworkGateway), nil
 }
 
 // DeleteLocalGateway removes a local network gateway; not found is success.
 func (c *Client) DeleteLocalGateway(ctx context.Context, id string) error {
-	rid, err := ParseID("local network gateway", id)
-	if err != nil {
-		return err
-	}
-	return deleteLRO(ctx, c, "deleting local network gateway "+id, func() (*runtime.Poller[armnetwork.LocalNetworkGatewaysClientDeleteResponse], error) {
-		return c.lngs.BeginDelete(ctx, rid.ResourceGroupName, rid.Name, nil)
-	}, c.localGatewayState(ctx, rid.ResourceGroupName, rid.Name))
+	return deleteInGroup(ctx, c, "local network gateway", id, c.lngs.BeginDelete, c.localGatewayState)
 }

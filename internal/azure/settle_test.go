@@ -17,15 +17,7 @@ import (
 // one-minute gateway so the test stays fast.
 func slowEnv(t *testing.T) (*simtest.Instance, *azure.Client, string) {
 	t.Helper()
-	sim := simtest.Start(t, simtest.WithTimeScale(0.005), simtest.WithGatewayDuration(time.Minute))
-	sim.CreateResourceGroup(t, rg, loc)
-	vnetID := sim.CreateVNet(t, rg, "vnet", loc, []string{"10.1.0.0/16"}, map[string]string{"default": "10.1.1.0/24"})
-	c, err := azure.New(sim.SubscriptionID(), sim.Credential(), sim.ARMClientOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.PollFrequency = 5 * time.Millisecond
-	return sim, c, vnetID
+	return envWith(t, 5*time.Millisecond, simtest.WithTimeScale(0.005), simtest.WithGatewayDuration(time.Minute))
 }
 
 // The gateway goes into the GatewaySubnet right after it was created: the

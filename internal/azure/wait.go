@@ -51,6 +51,32 @@ func stateOf[R any](get func() (R, error), props func(R) any) func() (string, er
 	}
 }
 
+// groupState is stateOf for a resource directly in a resource group, read
+// with its kind's Get (a subnet, whose Get also names the VNet, uses
+// stateOf itself).
+func groupState[R, O any](ctx context.Context, get func(context.Context, string, string, *O) (R, error), rg, name string, props func(R) any) func() (string, error) {
+	return stateOf(func() (R, error) { return get(ctx, rg, name, nil) }, props)
+}
+
+// The provisioningState readers of the kinds a link creates in a resource
+// group, for the waits of their writes and deletes (deleteInGroup).
+
+func (c *Client) gatewayState(ctx context.Context, rg, name string) func() (string, error) {
+	return groupState(ctx, c.gateways.Get, rg, name, func(r armnetwork.VirtualNetworkGatewaysClientGetResponse) any { return r.Properties })
+}
+
+func (c *Client) publicIPState(ctx context.Context, rg, name string) func() (string, error) {
+	return groupState(ctx, c.publicIPs.Get, rg, name, func(r armnetwork.PublicIPAddressesClientGetResponse) any { return r.Properties })
+}
+
+func (c *Client) localGatewayState(ctx context.Context, rg, name string) func() (string, error) {
+	return groupState(ctx, c.lngs.Get, rg, name, func(r armnetwork.LocalNetworkGatewaysClientGetResponse) any { return r.Properties })
+}
+
+func (c *Client) connectionState(ctx context.Context, rg, name string) func() (string, error) {
+	return groupState(ctx, c.connections.Get, rg, name, func(r armnetwork.VirtualNetworkGatewayConnectionsClientGetResponse) any { return r.Properties })
+}
+
 // waitProvisioned polls a resource with GET until its provisioningState is
 // terminal. It serves the cases the SDK poller cannot: adopting an
 // operation that an earlier, interrupted run started (its operation URL is

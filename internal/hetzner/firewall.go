@@ -113,60 +113,38 @@ func EnsureFirewall(ctx context.Context, c *hcloud.Client, spec FirewallSpec) (*
 	if !spec.PeerIPv4.Is4() {
 		return nil, fmt.Errorf("%s: the Azure gateway's public IPv4 is not known (got %v); it is needed for the IKE rules", what, spec.PeerIPv4)
 	}
-	var fw *hcloud.Firewall
-	err := Retry(ctx, what, func(ctx context.Context) error {
-		found, _, err := c.Firewall.GetByName(ctx, spec.Name)
-		if err != nil {
-			return err
-		}
-		if found == nil {
-			res, _, cerr := c.Firewall.Create(ctx, hcloud.FirewallCreateOpts{Name: spec.Name, Labels: spec.Labels, Rules: spec.Rules()})
-			if cerr == nil {
-				fw = res.Firewall
-				return settleAll(ctx, c, res.Actions, what+": create")
+	return ensureByName(ctx, what, spec.Name, byName[hcloud.Firewall]{
+		lookup: c.Firewall.GetByName,
+		adopt: func(ctx context.Context, fw *hcloud.Firewall) error {
+			if err := adopt("firewall", spec.Name, fw.ID, spec.Labels, fw.Labels); err != nil {
+				return err
 			}
-			if !hcloud.IsError(cerr, hcloud.ErrorCodeUniquenessError) {
-				return cerr
+			if len(FirewallDrift(fw, spec)) == 0 {
+				return nil
 			}
-			if found, _, err = c.Firewall.GetByName(ctx, spec.Name); err != nil || found == nil {
-				return cerr
+			actions, _, err := c.Firewall.SetRules(ctx, fw, hcloud.FirewallSetRulesOpts{Rules: spec.Rules()})
+			if err != nil {
+				return fmt.Errorf("set_rules: %w", err)
 			}
-		}
-		fw = found
-		if err := adopt("firewall", spec.Name, found.ID, spec.Labels, found.Labels); err != nil {
-			return err
-		}
-		if len(FirewallDrift(found, spec)) == 0 {
+			if err := settleAll(ctx, c, actions, what+": set_rules"); err != nil {
+				return err
+			}
+			fw.Rules = spec.Rules()
 			return nil
-		}
-		actions, _, err := c.Firewall.SetRules(ctx, found, hcloud.FirewallSetRulesOpts{Rules: spec.Rules()})
-		if err != nil {
-			return fmt.Errorf("set_rules: %w", err)
-		}
-		if err := settleAll(ctx, c, actions, what+": set_rules"); err != nil {
-			return err
-		}
-		fw.Rules = spec.Rules()
-		return nil
+		},
+		create: func(ctx context.Context) (*hcloud.Firewall, error) {
+			res, _, err := c.Firewall.Create(ctx, hcloud.FirewallCreateOpts{Name: spec.Name, Labels: spec.Labels, Rules: spec.Rules()})
+			if err != nil {
+				return nil, err
+			}
+			return res.Firewall, settleAll(ctx, c, res.Actions, what+": create")
+		},
 	})
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
-	}
-	return fw, nil
 }
 
 // GetFirewall reads a firewall; (nil, nil) means it is gone.
 func GetFirewall(ctx context.Context, c *hcloud.Client, id int64) (*hcloud.Firewall, error) {
-	var fw *hcloud.Firewall
-	err := Retry(ctx, fmt.Sprintf("read firewall %d", id), func(ctx context.Context) error {
-		var err error
-		fw, _, err = c.Firewall.GetByID(ctx, id)
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read firewall %d: %w", id, err)
-	}
-	return fw, nil
+	return get(ctx, fmt.Sprintf("read firewall %d", id), c.Firewall.GetByID, id)
 }
 
 // DeleteFirewall detaches the firewall from whatever it is still applied to
@@ -195,16 +173,13 @@ func DeleteFirewall(ctx context.Context, c *hcloud.Client, id int64) error {
 			}
 		}
 		_, err = c.Firewall.Delete(ctx, fw)
-		if err == nil || hcloud.IsError(err, hcloud.ErrorCodeNotFound) {
-			return nil
-		}
 		if hcloud.IsError(err, hcloud.ErrorCodeResourceInUse) {
 			// Still detaching (or applied again meanwhile): try again, as
 			// terraform-provider-hcloud does ("Removing resources from the
 			// firewall can sometimes take longer"), within the busy budget.
 			return hcloud.Error{Code: hcloud.ErrorCodeConflict, Message: err.Error()}
 		}
-		return fmt.Errorf("%s: %w", what, err)
+		return deleted(what, err)
 	})
 }
 

@@ -46,45 +46,28 @@ func (e *HomeLocationError) Error() string {
 // says where it goes, so a retried create never assigns it twice.
 func EnsureFloatingIP(ctx context.Context, c *hcloud.Client, spec FloatingIPSpec) (*hcloud.FloatingIP, error) {
 	what := fmt.Sprintf("Floating IP %q", spec.Name)
-	var fip *hcloud.FloatingIP
-	found := func(f *hcloud.FloatingIP) error {
-		fip = f
-		if err := adopt("Floating IP", spec.Name, f.ID, spec.Labels, f.Labels); err != nil {
-			return err
-		}
-		if f.HomeLocation != nil && f.HomeLocation.Name != spec.HomeLocation {
-			return &HomeLocationError{Name: spec.Name, ID: f.ID, Have: f.HomeLocation.Name, Want: spec.HomeLocation}
-		}
-		return nil
-	}
-	err := Retry(ctx, what, func(ctx context.Context) error {
-		f, _, err := c.FloatingIP.GetByName(ctx, spec.Name)
-		if err != nil {
-			return err
-		}
-		if f != nil {
-			return found(f)
-		}
-		res, _, err := c.FloatingIP.Create(ctx, hcloud.FloatingIPCreateOpts{
-			Type: hcloud.FloatingIPTypeIPv4, HomeLocation: &hcloud.Location{Name: spec.HomeLocation},
-			Name: hcloud.Ptr(spec.Name), Labels: spec.Labels,
-		})
-		if hcloud.IsError(err, hcloud.ErrorCodeUniquenessError) {
-			// A retried POST whose first attempt landed.
-			if f, _, lerr := c.FloatingIP.GetByName(ctx, spec.Name); lerr == nil && f != nil {
-				return found(f)
+	return ensureByName(ctx, what, spec.Name, byName[hcloud.FloatingIP]{
+		lookup: c.FloatingIP.GetByName,
+		adopt: func(_ context.Context, f *hcloud.FloatingIP) error {
+			if err := adopt("Floating IP", spec.Name, f.ID, spec.Labels, f.Labels); err != nil {
+				return err
 			}
-		}
-		if err != nil {
-			return err
-		}
-		fip = res.FloatingIP
-		return Settle(ctx, c, res.Action, what+": create")
+			if f.HomeLocation != nil && f.HomeLocation.Name != spec.HomeLocation {
+				return &HomeLocationError{Name: spec.Name, ID: f.ID, Have: f.HomeLocation.Name, Want: spec.HomeLocation}
+			}
+			return nil
+		},
+		create: func(ctx context.Context) (*hcloud.FloatingIP, error) {
+			res, _, err := c.FloatingIP.Create(ctx, hcloud.FloatingIPCreateOpts{
+				Type: hcloud.FloatingIPTypeIPv4, HomeLocation: &hcloud.Location{Name: spec.HomeLocation},
+				Name: hcloud.Ptr(spec.Name), Labels: spec.Labels,
+			})
+			if err != nil {
+				return nil, err
+			}
+			return res.FloatingIP, Settle(ctx, c, res.Action, what+": create")
+		},
 	})
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
-	}
-	return fip, nil
 }
 
 // FloatingIPState is what Observe reports: the address and who holds it.
@@ -100,19 +83,11 @@ type FloatingIPState struct {
 
 // GetFloatingIP reads a Floating IP; (nil, nil) means it is gone.
 func GetFloatingIP(ctx context.Context, c *hcloud.Client, id int64) (*FloatingIPState, error) {
-	var st *FloatingIPState
-	err := Retry(ctx, fmt.Sprintf("read Floating IP %d", id), func(ctx context.Context) error {
-		f, _, err := c.FloatingIP.GetByID(ctx, id)
-		if err != nil || f == nil {
-			return err
-		}
-		st = floatingIPState(f)
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read Floating IP %d: %w", id, err)
+	f, err := get(ctx, fmt.Sprintf("read Floating IP %d", id), c.FloatingIP.GetByID, id)
+	if err != nil || f == nil {
+		return nil, err
 	}
-	return st, nil
+	return floatingIPState(f), nil
 }
 
 // WaitFloatingIPHolder waits until server holds Floating IP id, reading it
@@ -224,10 +199,7 @@ func DeleteFloatingIP(ctx context.Context, c *hcloud.Client, id int64) error {
 			}
 		}
 		_, err = c.FloatingIP.Delete(ctx, f)
-		if err == nil || hcloud.IsError(err, hcloud.ErrorCodeNotFound) {
-			return nil
-		}
-		return fmt.Errorf("%s: %w", what, err)
+		return deleted(what, err)
 	})
 }
 

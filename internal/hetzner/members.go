@@ -3,6 +3,7 @@ package hetzner
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/netip"
 	"slices"
 	"time"
@@ -41,18 +42,17 @@ func members(ctx context.Context, c *hcloud.Client, networkID int64) ([]member, 
 	}
 	out := make([]member, 0, len(list))
 	for _, m := range list {
-		out = append(out, member{kind: string(m.Type), id: m.ID, ips: addrsOf(m)})
+		out = append(out, member{kind: string(m.Type), id: m.ID, ips: heldAddrs(m.IP, m.AliasIPs)})
 	}
 	return out, nil
 }
 
-func addrsOf(m *hcloud.NetworkMember) []netip.Addr {
+// heldAddrs is what one holder (a member, a server's private net) holds in
+// a network: its IP, then its alias IPs, leaving out the unset ones.
+func heldAddrs(ip net.IP, aliases []net.IP) []netip.Addr {
 	var out []netip.Addr
-	if a, ok := addrOf(m.IP); ok {
-		out = append(out, a)
-	}
-	for _, al := range m.AliasIPs {
-		if a, ok := addrOf(al); ok {
+	for _, a := range append([]net.IP{ip}, aliases...) {
+		if a, ok := addrOf(a); ok {
 			out = append(out, a)
 		}
 	}

@@ -22,16 +22,7 @@ type NetworkSpec struct {
 // GetNetwork reads a network; (nil, nil) means it is gone, which callers
 // treat as drift or "remove from state" rather than a failure.
 func GetNetwork(ctx context.Context, c *hcloud.Client, id int64) (*hcloud.Network, error) {
-	var n *hcloud.Network
-	err := Retry(ctx, fmt.Sprintf("read network %d", id), func(ctx context.Context) error {
-		var err error
-		n, _, err = c.Network.GetByID(ctx, id)
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read network %d: %w", id, err)
-	}
-	return n, nil
+	return get(ctx, fmt.Sprintf("read network %d", id), c.Network.GetByID, id)
 }
 
 // EnsureNetwork returns the network named spec.Name, creating it when absent
@@ -44,36 +35,21 @@ func EnsureNetwork(ctx context.Context, c *hcloud.Client, spec NetworkSpec) (*hc
 	if err := addrplan.CheckNetworkRange(spec.IPRange); err != nil {
 		return nil, false, fmt.Errorf("%s: %w", what, err)
 	}
-	var (
-		n       *hcloud.Network
-		created bool
-	)
-	err := Retry(ctx, what, func(ctx context.Context) error {
-		found, _, err := c.Network.GetByName(ctx, spec.Name)
-		if err != nil {
-			return err
-		}
-		if found != nil {
-			n = found
-			return adopt("network", spec.Name, found.ID, spec.Labels, found.Labels)
-		}
-		n, _, err = c.Network.Create(ctx, hcloud.NetworkCreateOpts{Name: spec.Name, IPRange: ipNet(spec.IPRange), Labels: spec.Labels})
-		if hcloud.IsError(err, hcloud.ErrorCodeUniquenessError) {
-			// An earlier attempt landed after all (or a concurrent run
-			// won): look it up and adopt it if it is ours.
-			if found, _, lerr := c.Network.GetByName(ctx, spec.Name); lerr == nil && found != nil {
-				n = found
-				return adopt("network", spec.Name, found.ID, spec.Labels, found.Labels)
-			}
-		}
-		if err != nil {
-			return err
-		}
-		created = true
-		return nil
+	created := false
+	n, err := ensureByName(ctx, what, spec.Name, byName[hcloud.Network]{
+		lookup: c.Network.GetByName,
+		adopt: func(_ context.Context, n *hcloud.Network) error {
+			return adopt("network", spec.Name, n.ID, spec.Labels, n.Labels)
+		},
+		create: func(ctx context.Context) (*hcloud.Network, error) {
+			// A network create returns no action.
+			n, _, err := c.Network.Create(ctx, hcloud.NetworkCreateOpts{Name: spec.Name, IPRange: ipNet(spec.IPRange), Labels: spec.Labels})
+			created = err == nil
+			return n, err
+		},
 	})
 	if err != nil {
-		return nil, false, fmt.Errorf("%s: %w", what, err)
+		return nil, false, err
 	}
 	if cur, _, _ := NetworkFacts(n); cur != spec.IPRange && addrplan.Contains(spec.IPRange, cur) {
 		// Hetzner can only shorten the mask of the current range
@@ -158,11 +134,8 @@ func DeleteSubnet(ctx context.Context, c *hcloud.Client, networkID int64, prefix
 			return nil
 		}
 		a, _, err := c.Network.DeleteSubnet(ctx, n, hcloud.NetworkDeleteSubnetOpts{Subnet: hcloud.NetworkSubnet{IPRange: ipNet(prefix)}})
-		if hcloud.IsError(err, hcloud.ErrorCodeNotFound) {
-			return nil
-		}
 		if err != nil {
-			return fmt.Errorf("%s: %w", what, err)
+			return deleted(what, err)
 		}
 		return Settle(ctx, c, a, what)
 	})
@@ -173,10 +146,7 @@ func DeleteNetwork(ctx context.Context, c *hcloud.Client, id int64) error {
 	what := fmt.Sprintf("delete network %d", id)
 	return Retry(ctx, what, func(ctx context.Context) error {
 		_, err := c.Network.Delete(ctx, &hcloud.Network{ID: id})
-		if err == nil || hcloud.IsError(err, hcloud.ErrorCodeNotFound) {
-			return nil
-		}
-		return fmt.Errorf("%s: %w", what, err)
+		return deleted(what, err)
 	})
 }
 
@@ -188,16 +158,8 @@ func ServerPrivateIPs(srv *hcloud.Server, networkID int64) []netip.Addr {
 	}
 	var out []netip.Addr
 	for _, pn := range srv.PrivateNet {
-		if pn.Network == nil || pn.Network.ID != networkID {
-			continue
-		}
-		if a, ok := addrOf(pn.IP); ok {
-			out = append(out, a)
-		}
-		for _, al := range pn.Aliases {
-			if a, ok := addrOf(al); ok {
-				out = append(out, a)
-			}
+		if pn.Network != nil && pn.Network.ID == networkID {
+			out = append(out, heldAddrs(pn.IP, pn.Aliases)...)
 		}
 	}
 	return out

@@ -42,57 +42,31 @@ func EnsurePlacementGroup(ctx context.Context, c *hcloud.Client, spec PlacementG
 		return nil, fmt.Errorf("placement group: a name is needed")
 	}
 	what := fmt.Sprintf("placement group %q", spec.Name)
-	var pg *hcloud.PlacementGroup
-	found := func(g *hcloud.PlacementGroup) error {
-		pg = g
-		if err := adopt("placement group", spec.Name, g.ID, spec.Labels, g.Labels); err != nil {
-			return err
-		}
-		if g.Type != hcloud.PlacementGroupTypeSpread {
-			return &PlacementGroupTypeError{Name: spec.Name, ID: g.ID, Type: string(g.Type)}
-		}
-		return nil
-	}
-	err := Retry(ctx, what, func(ctx context.Context) error {
-		g, _, err := c.PlacementGroup.GetByName(ctx, spec.Name)
-		if err != nil {
-			return err
-		}
-		if g != nil {
-			return found(g)
-		}
-		res, _, err := c.PlacementGroup.Create(ctx, hcloud.PlacementGroupCreateOpts{
-			Name: spec.Name, Type: hcloud.PlacementGroupTypeSpread, Labels: spec.Labels})
-		if hcloud.IsError(err, hcloud.ErrorCodeUniquenessError) {
-			// A retried POST whose first attempt landed.
-			if g, _, lerr := c.PlacementGroup.GetByName(ctx, spec.Name); lerr == nil && g != nil {
-				return found(g)
+	return ensureByName(ctx, what, spec.Name, byName[hcloud.PlacementGroup]{
+		lookup: c.PlacementGroup.GetByName,
+		adopt: func(_ context.Context, g *hcloud.PlacementGroup) error {
+			if err := adopt("placement group", spec.Name, g.ID, spec.Labels, g.Labels); err != nil {
+				return err
 			}
-		}
-		if err != nil {
-			return err
-		}
-		pg = res.PlacementGroup
-		return Settle(ctx, c, res.Action, what+": create")
+			if g.Type != hcloud.PlacementGroupTypeSpread {
+				return &PlacementGroupTypeError{Name: spec.Name, ID: g.ID, Type: string(g.Type)}
+			}
+			return nil
+		},
+		create: func(ctx context.Context) (*hcloud.PlacementGroup, error) {
+			res, _, err := c.PlacementGroup.Create(ctx, hcloud.PlacementGroupCreateOpts{
+				Name: spec.Name, Type: hcloud.PlacementGroupTypeSpread, Labels: spec.Labels})
+			if err != nil {
+				return nil, err
+			}
+			return res.PlacementGroup, Settle(ctx, c, res.Action, what+": create")
+		},
 	})
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
-	}
-	return pg, nil
 }
 
 // GetPlacementGroup reads a placement group; (nil, nil) means it is gone.
 func GetPlacementGroup(ctx context.Context, c *hcloud.Client, id int64) (*hcloud.PlacementGroup, error) {
-	var pg *hcloud.PlacementGroup
-	err := Retry(ctx, fmt.Sprintf("read placement group %d", id), func(ctx context.Context) error {
-		var err error
-		pg, _, err = c.PlacementGroup.GetByID(ctx, id)
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read placement group %d: %w", id, err)
-	}
-	return pg, nil
+	return get(ctx, fmt.Sprintf("read placement group %d", id), c.PlacementGroup.GetByID, id)
 }
 
 // PlacementGroupDrift describes how srv differs from being in group id, or
@@ -141,9 +115,6 @@ func DeletePlacementGroup(ctx context.Context, c *hcloud.Client, id int64) error
 			}
 		}
 		_, err = c.PlacementGroup.Delete(ctx, g)
-		if err == nil || hcloud.IsError(err, hcloud.ErrorCodeNotFound) {
-			return nil
-		}
-		return fmt.Errorf("%s: %w", what, err)
+		return deleted(what, err)
 	})
 }

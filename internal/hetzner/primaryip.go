@@ -22,53 +22,30 @@ type PrimaryIPSpec struct {
 // our labels.
 func EnsurePrimaryIP(ctx context.Context, c *hcloud.Client, spec PrimaryIPSpec) (*hcloud.PrimaryIP, error) {
 	what := fmt.Sprintf("primary IP %q", spec.Name)
-	var ip *hcloud.PrimaryIP
-	err := Retry(ctx, what, func(ctx context.Context) error {
-		found, _, err := c.PrimaryIP.GetByName(ctx, spec.Name)
-		if err != nil {
-			return err
-		}
-		if found != nil {
-			ip = found
-			return adopt("primary IP", spec.Name, found.ID, spec.Labels, found.Labels)
-		}
-		// No assignee_type: it is optional since 2026-04-27 and meant to go
-		// with an assignee_id (hcloud-go v2.39.0); the server create
-		// assigns the address.
-		res, _, err := c.PrimaryIP.Create(ctx, hcloud.PrimaryIPCreateOpts{
-			Name: spec.Name, Type: hcloud.PrimaryIPTypeIPv4,
-			Location: spec.Location, AutoDelete: hcloud.Ptr(false), Labels: spec.Labels,
-		})
-		if hcloud.IsError(err, hcloud.ErrorCodeUniquenessError) {
-			if found, _, lerr := c.PrimaryIP.GetByName(ctx, spec.Name); lerr == nil && found != nil {
-				ip = found
-				return adopt("primary IP", spec.Name, found.ID, spec.Labels, found.Labels)
+	return ensureByName(ctx, what, spec.Name, byName[hcloud.PrimaryIP]{
+		lookup: c.PrimaryIP.GetByName,
+		adopt: func(_ context.Context, ip *hcloud.PrimaryIP) error {
+			return adopt("primary IP", spec.Name, ip.ID, spec.Labels, ip.Labels)
+		},
+		create: func(ctx context.Context) (*hcloud.PrimaryIP, error) {
+			// No assignee_type: it is optional since 2026-04-27 and meant to
+			// go with an assignee_id (hcloud-go v2.39.0); the server create
+			// assigns the address.
+			res, _, err := c.PrimaryIP.Create(ctx, hcloud.PrimaryIPCreateOpts{
+				Name: spec.Name, Type: hcloud.PrimaryIPTypeIPv4,
+				Location: spec.Location, AutoDelete: hcloud.Ptr(false), Labels: spec.Labels,
+			})
+			if err != nil {
+				return nil, err
 			}
-		}
-		if err != nil {
-			return err
-		}
-		ip = res.PrimaryIP
-		return Settle(ctx, c, res.Action, what+": create")
+			return res.PrimaryIP, Settle(ctx, c, res.Action, what+": create")
+		},
 	})
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
-	}
-	return ip, nil
 }
 
 // GetPrimaryIP reads a primary IP; (nil, nil) means it is gone.
 func GetPrimaryIP(ctx context.Context, c *hcloud.Client, id int64) (*hcloud.PrimaryIP, error) {
-	var ip *hcloud.PrimaryIP
-	err := Retry(ctx, fmt.Sprintf("read primary IP %d", id), func(ctx context.Context) error {
-		var err error
-		ip, _, err = c.PrimaryIP.GetByID(ctx, id)
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read primary IP %d: %w", id, err)
-	}
-	return ip, nil
+	return get(ctx, fmt.Sprintf("read primary IP %d", id), c.PrimaryIP.GetByID, id)
 }
 
 // DeletePrimaryIP deletes a primary IP; not found counts as success. Call it
@@ -77,9 +54,6 @@ func DeletePrimaryIP(ctx context.Context, c *hcloud.Client, id int64) error {
 	what := fmt.Sprintf("delete primary IP %d", id)
 	return Retry(ctx, what, func(ctx context.Context) error {
 		_, err := c.PrimaryIP.Delete(ctx, &hcloud.PrimaryIP{ID: id})
-		if err == nil || hcloud.IsError(err, hcloud.ErrorCodeNotFound) {
-			return nil
-		}
-		return fmt.Errorf("%s: %w", what, err)
+		return deleted(what, err)
 	})
 }

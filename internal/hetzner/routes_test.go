@@ -7,16 +7,26 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/hetznercloud/hcloud-go/v2/hcloud"
+
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/addrplan"
 )
 
-func TestEnsureRouteTwiceAddsOneRoute(t *testing.T) {
-	e := newEmu(t, 0.0001)
-	n := e.network(t, "net", "10.0.0.0/12", "10.0.1.0/24")
-	dest, gw := mustPrefix("10.1.0.0/16"), mustAddr("10.0.1.1")
+// routed is the start of the route tests: a network with the subnet
+// 10.0.1.0/24 and the route dest (10.1.0.0/16) via gw (10.0.1.1).
+func routed(t *testing.T) (e *emu, n *hcloud.Network, dest netip.Prefix, gw netip.Addr) {
+	t.Helper()
+	e = newEmu(t, 0.0001)
+	n = e.network(t, "net", "10.0.0.0/12", "10.0.1.0/24")
+	dest, gw = mustPrefix("10.1.0.0/16"), mustAddr("10.0.1.1")
 	if err := EnsureRoute(tctx(t), e.c, n.ID, dest, gw); err != nil {
 		t.Fatal(err)
 	}
+	return e, n, dest, gw
+}
+
+func TestEnsureRouteTwiceAddsOneRoute(t *testing.T) {
+	e, n, dest, gw := routed(t)
 	before := e.mutations()
 	if err := EnsureRoute(tctx(t), e.c, n.ID, dest, gw); err != nil {
 		t.Fatalf("second EnsureRoute: %v", err)
@@ -35,12 +45,7 @@ func TestEnsureRouteTwiceAddsOneRoute(t *testing.T) {
 }
 
 func TestEnsureRouteMovesGateway(t *testing.T) {
-	e := newEmu(t, 0.0001)
-	n := e.network(t, "net", "10.0.0.0/12", "10.0.1.0/24")
-	dest := mustPrefix("10.1.0.0/16")
-	if err := EnsureRoute(tctx(t), e.c, n.ID, dest, mustAddr("10.0.1.1")); err != nil {
-		t.Fatal(err)
-	}
+	e, n, dest, _ := routed(t)
 	if err := EnsureRoute(tctx(t), e.c, n.ID, dest, mustAddr("10.0.1.2")); err != nil {
 		t.Fatalf("changing the gateway: %v", err)
 	}
@@ -93,12 +98,7 @@ func TestEnsureRouteConcurrentOnOneNetwork(t *testing.T) {
 }
 
 func TestDeleteRouteIdempotent(t *testing.T) {
-	e := newEmu(t, 0.0001)
-	n := e.network(t, "net", "10.0.0.0/12", "10.0.1.0/24")
-	dest := mustPrefix("10.1.0.0/16")
-	if err := EnsureRoute(tctx(t), e.c, n.ID, dest, mustAddr("10.0.1.1")); err != nil {
-		t.Fatal(err)
-	}
+	e, n, dest, _ := routed(t)
 	for i := range 2 {
 		if err := DeleteRoute(tctx(t), e.c, n.ID, dest); err != nil {
 			t.Fatalf("DeleteRoute #%d: %v", i+1, err)

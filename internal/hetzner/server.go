@@ -42,33 +42,23 @@ func EnsureServer(ctx context.Context, c *hcloud.Client, spec ServerSpec) (*hclo
 	if spec.PlacementGroupID < 0 {
 		return nil, fmt.Errorf("%s: placement group ID %d is not an ID (0 means none)", what, spec.PlacementGroupID)
 	}
-	var srv *hcloud.Server
-	err := RetryWith(ctx, what, []RetryOn{capacityRetry(spec)}, func(ctx context.Context) error {
-		found, _, err := c.Server.GetByName(ctx, spec.Name)
-		if err != nil {
-			return err
-		}
-		if found == nil {
-			res, _, cerr := c.Server.Create(ctx, serverCreateOpts(spec))
-			if cerr == nil {
-				srv = res.Server
-				if err := Settle(ctx, c, res.Action, what+": create"); err != nil {
-					return err
-				}
-				return settleAll(ctx, c, res.NextActions, what+": create")
+	srv, err := ensureByName(ctx, what, spec.Name, byName[hcloud.Server]{
+		lookup: c.Server.GetByName,
+		adopt: func(_ context.Context, srv *hcloud.Server) error {
+			return adopt("server", spec.Name, srv.ID, spec.Labels, srv.Labels)
+		},
+		create: func(ctx context.Context) (*hcloud.Server, error) {
+			res, _, err := c.Server.Create(ctx, serverCreateOpts(spec))
+			if err != nil {
+				return nil, err
 			}
-			if !hcloud.IsError(cerr, hcloud.ErrorCodeUniquenessError) {
-				return cerr
-			}
-			if found, _, err = c.Server.GetByName(ctx, spec.Name); err != nil || found == nil {
-				return cerr
-			}
-		}
-		srv = found
-		return adopt("server", spec.Name, found.ID, spec.Labels, found.Labels)
+			// The create action first, then the ones it queued (NextActions).
+			return res.Server, settleAll(ctx, c, append([]*hcloud.Action{res.Action}, res.NextActions...), what+": create")
+		},
+		also: []RetryOn{capacityRetry(spec)},
 	})
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
+		return nil, err
 	}
 	if err := attach(ctx, c, srv.ID, spec, what); err != nil {
 		return nil, err
@@ -250,16 +240,7 @@ func (e *NoGatewayError) Unwrap() error { return e.Err }
 
 // GetServer reads a server; (nil, nil) means it is gone.
 func GetServer(ctx context.Context, c *hcloud.Client, id int64) (*hcloud.Server, error) {
-	var srv *hcloud.Server
-	err := Retry(ctx, fmt.Sprintf("read server %d", id), func(ctx context.Context) error {
-		var err error
-		srv, _, err = c.Server.GetByID(ctx, id)
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read server %d: %w", id, err)
-	}
-	return srv, nil
+	return get(ctx, fmt.Sprintf("read server %d", id), c.Server.GetByID, id)
 }
 
 // DeleteServer deletes a server and waits until it is gone; not found counts
@@ -268,11 +249,8 @@ func DeleteServer(ctx context.Context, c *hcloud.Client, id int64) error {
 	what := fmt.Sprintf("delete server %d", id)
 	return Retry(ctx, what, func(ctx context.Context) error {
 		res, _, err := c.Server.DeleteWithResult(ctx, &hcloud.Server{ID: id})
-		if hcloud.IsError(err, hcloud.ErrorCodeNotFound) {
-			return nil
-		}
 		if err != nil {
-			return fmt.Errorf("%s: %w", what, err)
+			return deleted(what, err)
 		}
 		return Settle(ctx, c, res.Action, what)
 	})
