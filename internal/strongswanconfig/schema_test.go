@@ -4,9 +4,12 @@ import (
 	"context"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
+	ephschema "github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 )
 
 // TestSchema pins what users and the registry docs rely on: a valid
@@ -68,10 +71,51 @@ func TestEphemeralSchemaMatchesDataSource(t *testing.T) {
 			t.Errorf("ephemeral lacks %s", name)
 			continue
 		}
-		if e.IsRequired() != a.IsRequired() || e.IsOptional() != a.IsOptional() || e.IsComputed() != a.IsComputed() ||
-			e.IsSensitive() != a.IsSensitive() || e.GetMarkdownDescription() != a.GetMarkdownDescription() ||
-			!e.GetType().Equal(a.GetType()) {
-			t.Errorf("%s differs between the data source and the ephemeral resource", name)
+		sameAttribute(t, name, a, e)
+	}
+	if eph.Schema.MarkdownDescription == "" || eph.Schema.MarkdownDescription == ds.Schema.MarkdownDescription {
+		t.Errorf("the ephemeral resource needs its own description, got %q", eph.Schema.MarkdownDescription)
+	}
+}
+
+// attribute is what the two schema flavours' attributes have in common.
+type attribute interface {
+	IsRequired() bool
+	IsOptional() bool
+	IsComputed() bool
+	IsSensitive() bool
+	GetMarkdownDescription() string
+	GetType() attr.Type
+}
+
+// sameAttribute fails unless a (data source) and e (ephemeral) carry the
+// same flags, description, type and validators, members of a nested
+// object included (ipsec_policy's enum validators must survive).
+func sameAttribute(t *testing.T, name string, a, e attribute) {
+	t.Helper()
+	if e.IsRequired() != a.IsRequired() || e.IsOptional() != a.IsOptional() || e.IsComputed() != a.IsComputed() ||
+		e.IsSensitive() != a.IsSensitive() || e.GetMarkdownDescription() != a.GetMarkdownDescription() ||
+		!e.GetType().Equal(a.GetType()) {
+		t.Errorf("%s differs between the data source and the ephemeral resource", name)
+	}
+	type stringValidated interface{ StringValidators() []validator.String }
+	if av, ok := a.(stringValidated); ok {
+		if ev, ok := e.(stringValidated); !ok || len(ev.StringValidators()) != len(av.StringValidators()) {
+			t.Errorf("%s: the ephemeral resource does not keep the data source's validators", name)
+		}
+	}
+	if an, ok := a.(schema.SingleNestedAttribute); ok {
+		en, ok := e.(ephschema.SingleNestedAttribute)
+		if !ok || len(en.Attributes) != len(an.Attributes) {
+			t.Errorf("%s: the ephemeral resource's nested object differs", name)
+			return
+		}
+		for sub, sa := range an.Attributes {
+			if se, ok := en.Attributes[sub]; ok {
+				sameAttribute(t, name+"."+sub, sa, se)
+			} else {
+				t.Errorf("ephemeral lacks %s.%s", name, sub)
+			}
 		}
 	}
 }
