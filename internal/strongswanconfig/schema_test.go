@@ -1,31 +1,25 @@
 package strongswanconfig
 
 import (
-	"context"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
-	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	ephschema "github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/fwtest"
 )
 
 // TestSchema pins what users and the registry docs rely on: a valid
 // schema, a description on every attribute (tfplugindocs renders them), and
 // every value that carries the shared key marked sensitive.
 func TestSchema(t *testing.T) {
-	ctx := context.Background()
-	var resp datasource.SchemaResponse
-	NewDataSource().Schema(ctx, datasource.SchemaRequest{}, &resp)
-	if d := resp.Schema.ValidateImplementation(ctx); d.HasError() {
-		t.Fatalf("schema: %v", d)
-	}
+	s := fwtest.DataSourceSchema(t, NewDataSource())
 	sensitive := map[string]bool{"shared_key": true, "swanctl_conf": true, "cloud_init": true}
 	required := map[string]bool{"connection_name": true, "local_address": true, "remote_address": true,
 		"local_prefixes": true, "remote_prefixes": true, "shared_key": true}
-	for name, a := range resp.Schema.Attributes {
+	for name, a := range s.Attributes {
 		if a.GetMarkdownDescription() == "" {
 			t.Errorf("%s has no description", name)
 		}
@@ -44,7 +38,7 @@ func TestSchema(t *testing.T) {
 		}
 	}
 	for _, out := range []string{"id", "swanctl_conf", "swanctl_conf_path", "cloud_init", "ike_proposal", "esp_proposal"} {
-		if a, ok := resp.Schema.Attributes[out]; !ok || !a.IsComputed() || a.IsOptional() {
+		if a, ok := s.Attributes[out]; !ok || !a.IsComputed() || a.IsOptional() {
 			t.Errorf("output %s must exist and be computed only", out)
 		}
 	}
@@ -54,27 +48,21 @@ func TestSchema(t *testing.T) {
 // with the same flags, so a configuration can switch between them by
 // changing one keyword.
 func TestEphemeralSchemaMatchesDataSource(t *testing.T) {
-	ctx := context.Background()
-	var ds datasource.SchemaResponse
-	NewDataSource().Schema(ctx, datasource.SchemaRequest{}, &ds)
-	var eph ephemeral.SchemaResponse
-	NewEphemeralResource().Schema(ctx, ephemeral.SchemaRequest{}, &eph)
-	if d := eph.Schema.ValidateImplementation(ctx); d.HasError() {
-		t.Fatalf("ephemeral schema: %v", d)
+	ds := fwtest.DataSourceSchema(t, NewDataSource())
+	eph := fwtest.EphemeralSchema(t, NewEphemeralResource())
+	if len(eph.Attributes) != len(ds.Attributes) {
+		t.Errorf("ephemeral has %d attributes, data source %d", len(eph.Attributes), len(ds.Attributes))
 	}
-	if len(eph.Schema.Attributes) != len(ds.Schema.Attributes) {
-		t.Errorf("ephemeral has %d attributes, data source %d", len(eph.Schema.Attributes), len(ds.Schema.Attributes))
-	}
-	for name, a := range ds.Schema.Attributes {
-		e, ok := eph.Schema.Attributes[name]
+	for name, a := range ds.Attributes {
+		e, ok := eph.Attributes[name]
 		if !ok {
 			t.Errorf("ephemeral lacks %s", name)
 			continue
 		}
 		sameAttribute(t, name, a, e)
 	}
-	if eph.Schema.MarkdownDescription == "" || eph.Schema.MarkdownDescription == ds.Schema.MarkdownDescription {
-		t.Errorf("the ephemeral resource needs its own description, got %q", eph.Schema.MarkdownDescription)
+	if eph.MarkdownDescription == "" || eph.MarkdownDescription == ds.MarkdownDescription {
+		t.Errorf("the ephemeral resource needs its own description, got %q", eph.MarkdownDescription)
 	}
 }
 
