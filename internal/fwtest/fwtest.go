@@ -12,6 +12,7 @@ import (
 	"context"
 	"os"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -80,6 +81,22 @@ func ErrorsByPath(diags diag.Diagnostics) []string {
 		out = append(out, p+": "+d.Detail())
 	}
 	return out
+}
+
+// ErrorPrefixes fails t unless the errors among diags, as ErrorsByPath
+// renders them, are exactly as many as want and each starts with its want
+// (the path and the beginning of the message), in order.
+func ErrorPrefixes(t *testing.T, diags diag.Diagnostics, want []string) {
+	t.Helper()
+	got := ErrorsByPath(diags)
+	if len(got) != len(want) {
+		t.Fatalf("got errors %q, want %q", got, want)
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(got[i], w) {
+			t.Errorf("error %d = %q, want prefix %q", i, got[i], w)
+		}
+	}
 }
 
 // Factories serve the provider (and any helper provider) to an acceptance

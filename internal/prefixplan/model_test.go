@@ -115,15 +115,7 @@ func TestBuildErrorsOnAttributePaths(t *testing.T) {
 			if ok {
 				t.Error("ok = true for invalid input")
 			}
-			got := fwtest.ErrorsByPath(diags)
-			if len(got) != len(tt.want) {
-				t.Fatalf("got errors %q, want %q", got, tt.want)
-			}
-			for i, w := range tt.want {
-				if !strings.HasPrefix(got[i], w) {
-					t.Errorf("error %d = %q, want prefix %q", i, got[i], w)
-				}
-			}
+			fwtest.ErrorPrefixes(t, diags, tt.want)
 		})
 	}
 }
