@@ -59,7 +59,7 @@ func TestGatewayFilesApplyInNetns(t *testing.T) {
 	bin := requireLab(t)
 	for i, tc := range goldenCases() {
 		t.Run(tc.name, func(t *testing.T) {
-			cc := renderedConfig(t, tc.g)
+			_, cc := renderedConfig(t, tc.g)
 			dir, err := os.MkdirTemp("", "cci") // short: vici socket paths are limited to 107 bytes
 			if err != nil {
 				t.Fatal(err)

@@ -80,18 +80,18 @@ func TestGoldenFilesPassCloudInitSchema(t *testing.T) {
 }
 
 // renderedConfig renders g and reads the document back the way the lab
-// reads it.
-func renderedConfig(t *testing.T, g Gateway) cloudConfig {
+// reads it; ud is the document itself.
+func renderedConfig(t *testing.T, g Gateway) (ud []byte, cc cloudConfig) {
 	t.Helper()
 	ud, err := Render(g)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cc, err := parse(ud)
+	cc, err = parse(ud)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return cc
+	return ud, cc
 }
 
 // TestRenderContents checks what the server will actually do with the
@@ -99,7 +99,7 @@ func renderedConfig(t *testing.T, g Gateway) cloudConfig {
 func TestRenderContents(t *testing.T) {
 	for _, tc := range goldenCases() {
 		t.Run(tc.name, func(t *testing.T) {
-			cc := renderedConfig(t, tc.g)
+			_, cc := renderedConfig(t, tc.g)
 			if !cc.PackageUpdate {
 				t.Error("package_update is false: a fresh image would install from a stale package index")
 			}
