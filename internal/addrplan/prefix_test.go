@@ -41,6 +41,19 @@ func checkErr(t *testing.T, err error, attr string, want ...string) {
 	}
 }
 
+// checkCase checks err against a table case: an error on attr containing
+// every errWant, or none when errWant is nil. It reports whether the case
+// wanted an error, so one that did not can go on checking the result.
+func checkCase(t *testing.T, err error, attr string, errWant []string) bool {
+	t.Helper()
+	if errWant == nil {
+		checkErr(t, err, "")
+		return false
+	}
+	checkErr(t, err, attr, errWant...)
+	return true
+}
+
 func TestParsePrefix(t *testing.T) {
 	tests := []struct {
 		in      string
@@ -63,11 +76,9 @@ func TestParsePrefix(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
 			got, err := ParsePrefix("azure.remote_prefixes", tt.in)
-			if tt.errWant != nil {
-				checkErr(t, err, "azure.remote_prefixes", tt.errWant...)
+			if checkCase(t, err, "azure.remote_prefixes", tt.errWant) {
 				return
 			}
-			checkErr(t, err, "")
 			if got != mp(tt.want) {
 				t.Errorf("got %s, want %s", got, tt.want)
 			}
@@ -98,11 +109,9 @@ func TestParseAddr(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
 			got, err := ParseAddr(AttrGatewayIP, tt.in)
-			if tt.errWant != nil {
-				checkErr(t, err, AttrGatewayIP, tt.errWant...)
+			if checkCase(t, err, AttrGatewayIP, tt.errWant) {
 				return
 			}
-			checkErr(t, err, "")
 			if got.String() != tt.in {
 				t.Errorf("got %s", got)
 			}
@@ -250,11 +259,9 @@ func TestExpandToCover(t *testing.T) {
 				t.Errorf("ExpandToCover = %s, %v, %v; want %q, %v", grown, changed, ok, tt.grown, tt.changed)
 			}
 			g2, c2, err := ExpandNetworkRange(mp(tt.current), mp(tt.dest))
-			if tt.errWant != nil {
-				checkErr(t, err, AttrDestination, tt.errWant...)
+			if checkCase(t, err, AttrDestination, tt.errWant) {
 				return
 			}
-			checkErr(t, err, "")
 			if g2 != grown || c2 != changed {
 				t.Errorf("ExpandNetworkRange = %s, %v; want %s, %v", g2, c2, grown, changed)
 			}

@@ -33,11 +33,7 @@ func TestCheckNetworkRange(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.p.String(), func(t *testing.T) {
 			err := CheckNetworkRange(tt.p)
-			if tt.errWant == nil {
-				checkErr(t, err, "")
-				return
-			}
-			checkErr(t, err, AttrNetworkIPRange, tt.errWant...)
+			checkCase(t, err, AttrNetworkIPRange, tt.errWant)
 		})
 	}
 }
@@ -66,11 +62,7 @@ func TestCheckCovers(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := CheckCovers(mp(tt.network), prefixes(tt.azure...), AttrRemotePrefixes)
-			if tt.errWant == nil {
-				checkErr(t, err, "")
-				return
-			}
-			checkErr(t, err, AttrRemotePrefixes, tt.errWant...)
+			checkCase(t, err, AttrRemotePrefixes, tt.errWant)
 		})
 	}
 }
@@ -95,11 +87,7 @@ func TestCheckCoversExisting(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := CheckCoversExisting(mp(tt.network), prefixes(tt.azure...), AttrRemotePrefixes)
-			if tt.errWant == nil {
-				checkErr(t, err, "")
-				return
-			}
-			checkErr(t, err, AttrRemotePrefixes, tt.errWant...)
+			checkCase(t, err, AttrRemotePrefixes, tt.errWant)
 		})
 	}
 }
@@ -123,11 +111,7 @@ func TestCheckNoOverlap(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := CheckNoOverlap(prefixes(tt.a...), AttrLocalPrefixes, prefixes(tt.b...), AttrRemotePrefixes)
-			if tt.errWant == nil {
-				checkErr(t, err, "")
-				return
-			}
-			checkErr(t, err, AttrLocalPrefixes, tt.errWant...)
+			checkCase(t, err, AttrLocalPrefixes, tt.errWant)
 		})
 	}
 }

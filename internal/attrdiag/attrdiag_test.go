@@ -89,3 +89,12 @@ func TestAddMapped(t *testing.T) {
 		t.Errorf("got %+v", got)
 	}
 }
+
+// TestIncomplete pins the text users paste into a bug report.
+func TestIncomplete(t *testing.T) {
+	d := Incomplete("crosscloud_x", "at read time")
+	if d.Severity() != diag.SeverityError || d.Summary() != "Incomplete configuration" ||
+		d.Detail() != "Some arguments of crosscloud_x are still unknown at read time; this is a bug in the provider, please report it." {
+		t.Errorf("got %v %q: %q", d.Severity(), d.Summary(), d.Detail())
+	}
+}

@@ -61,14 +61,8 @@ func TestClientOptions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			o, err := ClientOptions(tt.cfg, "1.0.0")
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("error = %v, want %q", err, tt.wantErr)
-				}
+			if expectErr(t, err, tt.wantErr) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			rm := o.Cloud.Services[cloud.ResourceManager]
 			if rm.Endpoint != tt.wantEndpoint || rm.Audience != tt.wantAudience {
@@ -169,14 +163,8 @@ func TestNewAzureCredentialKinds(t *testing.T) {
 			cfg := base
 			tt.mod(&cfg)
 			az, err := NewAzure(cfg, "dev")
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("error = %v, want %q", err, tt.wantErr)
-				}
+			if expectErr(t, err, tt.wantErr) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if az.Kind != tt.want || az.Credential == nil || az.SubscriptionID != "sub" {
 				t.Errorf("got kind %s cred %T sub %s", az.Kind, az.Credential, az.SubscriptionID)

@@ -53,40 +53,40 @@ func New(o Options) *Clients {
 // HCloud returns the Hetzner Cloud client, or one error diagnostic naming
 // the provider attribute and environment variable that configure it.
 func (c *Clients) HCloud() (*hcloud.Client, diag.Diagnostics) {
-	var diags diag.Diagnostics
-	if c != nil && c.hcloud != nil {
-		return c.hcloud, nil
+	if c == nil {
+		c = &Clients{}
 	}
-	reason := ""
-	if c != nil {
-		reason = c.hcloudReason
-	}
-	diags.AddError("Hetzner Cloud is not configured", joinReason(reason,
+	return configured(c.hcloud, c.hcloudReason, "Hetzner Cloud is not configured",
 		"This resource manages Hetzner Cloud objects and needs an API token. "+
 			"Set hcloud.token in the crosscloud provider block (`hcloud = { token = ... }`), or export HCLOUD_TOKEN. "+
-			"Create a token in the Hetzner Cloud Console under Security > API tokens (read & write)."))
-	return nil, diags
+			"Create a token in the Hetzner Cloud Console under Security > API tokens (read & write).")
 }
 
 // Azure returns the Azure access, or one error diagnostic naming the
 // subscription attribute, its environment variable and the credential options.
 func (c *Clients) Azure() (*Azure, diag.Diagnostics) {
-	var diags diag.Diagnostics
-	if c != nil && c.azure != nil {
-		return c.azure, nil
+	if c == nil {
+		c = &Clients{}
 	}
-	reason := ""
-	if c != nil {
-		reason = c.azureReason
-	}
-	diags.AddError("Azure is not configured", joinReason(reason,
+	return configured(c.azure, c.azureReason, "Azure is not configured",
 		"This resource manages Azure objects and needs a subscription and a credential. "+
 			"Set azure.subscription_id in the crosscloud provider block (or export ARM_SUBSCRIPTION_ID) "+
 			"and choose exactly one credential: "+
 			"client_id + client_secret + tenant_id (ARM_CLIENT_ID, ARM_CLIENT_SECRET, ARM_TENANT_ID), "+
 			"use_oidc = true with oidc_token, client_id and tenant_id (ARM_USE_OIDC, ARM_OIDC_TOKEN), "+
 			"use_msi = true (ARM_USE_MSI), use_cli = true after `az login` (ARM_USE_CLI), "+
-			"or access_token (ARM_ACCESS_TOKEN, e.g. from crosscloud-sim's env file)."))
+			"or access_token (ARM_ACCESS_TOKEN, e.g. from crosscloud-sim's env file).")
+}
+
+// configured is what both accessors do: the client when the cloud is
+// configured, otherwise one error whose text is why not (when Configure
+// knew) followed by how to configure it.
+func configured[T any](client *T, reason, summary, help string) (*T, diag.Diagnostics) {
+	if client != nil {
+		return client, nil
+	}
+	var diags diag.Diagnostics
+	diags.AddError(summary, joinReason(reason, help))
 	return nil, diags
 }
 

@@ -16,22 +16,42 @@ func diagText(d diag.Diagnostics) string {
 	return b.String()
 }
 
+// notConfigured is a Clients whose accessor must refuse, and what its one
+// error diagnostic must mention.
+type notConfigured struct {
+	name   string
+	c      *Clients
+	expect []string
+}
+
 func TestHCloudNotConfigured(t *testing.T) {
-	tests := []struct {
-		name   string
-		c      *Clients
-		expect []string
-	}{
-		{"nil clients", nil, []string{"hcloud.token", "HCLOUD_TOKEN"}},
-		{"zero clients", &Clients{}, []string{"hcloud.token", "HCLOUD_TOKEN"}},
-		{"with reason", New(Options{HCloudUnavailable: "block unknown until apply"}),
-			[]string{"block unknown until apply", "hcloud.token", "HCLOUD_TOKEN"}},
-	}
+	testNotConfigured(t, "HCloud()", func(c *Clients) (bool, diag.Diagnostics) { got, d := c.HCloud(); return got != nil, d },
+		[]notConfigured{
+			{"nil clients", nil, []string{"hcloud.token", "HCLOUD_TOKEN"}},
+			{"zero clients", &Clients{}, []string{"hcloud.token", "HCLOUD_TOKEN"}},
+			{"with reason", New(Options{HCloudUnavailable: "block unknown until apply"}),
+				[]string{"block unknown until apply", "hcloud.token", "HCLOUD_TOKEN"}},
+		})
+}
+
+func TestAzureNotConfigured(t *testing.T) {
+	testNotConfigured(t, "Azure()", func(c *Clients) (bool, diag.Diagnostics) { got, d := c.Azure(); return got != nil, d },
+		[]notConfigured{
+			{"nil clients", nil, []string{"azure.subscription_id", "ARM_SUBSCRIPTION_ID", "use_cli", "use_msi", "use_oidc", "client_secret", "access_token"}},
+			{"with reason", New(Options{AzureUnavailable: "no credential is chosen"}),
+				[]string{"no credential is chosen", "azure.subscription_id", "ARM_SUBSCRIPTION_ID"}},
+		})
+}
+
+// testNotConfigured calls accessor (named name; it reports whether it
+// returned a client) on each case: no client, exactly one error, and every
+// expected word in it.
+func testNotConfigured(t *testing.T, name string, accessor func(*Clients) (bool, diag.Diagnostics), tests []notConfigured) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, d := tt.c.HCloud()
-			if got != nil {
-				t.Fatalf("HCloud() returned a client for an unconfigured provider")
+			got, d := accessor(tt.c)
+			if got {
+				t.Fatalf("%s returned a client for an unconfigured provider", name)
 			}
 			if len(d) != 1 || !d.HasError() {
 				t.Fatalf("want exactly one error diagnostic, got %d: %s", len(d), diagText(d))
@@ -46,33 +66,21 @@ func TestHCloudNotConfigured(t *testing.T) {
 	}
 }
 
-func TestAzureNotConfigured(t *testing.T) {
-	tests := []struct {
-		name   string
-		c      *Clients
-		expect []string
-	}{
-		{"nil clients", nil, []string{"azure.subscription_id", "ARM_SUBSCRIPTION_ID", "use_cli", "use_msi", "use_oidc", "client_secret", "access_token"}},
-		{"with reason", New(Options{AzureUnavailable: "no credential is chosen"}),
-			[]string{"no credential is chosen", "azure.subscription_id", "ARM_SUBSCRIPTION_ID"}},
+// expectErr fails t unless err is as a table case wants: containing want,
+// or nil when want is empty. It reports whether an error was wanted, so
+// the case can stop (or go on checking the error).
+func expectErr(t *testing.T, err error, want string) bool {
+	t.Helper()
+	if want == "" {
+		if err != nil {
+			t.Fatalf("unexpected error: %v", err)
+		}
+		return false
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, d := tt.c.Azure()
-			if got != nil {
-				t.Fatalf("Azure() returned access for an unconfigured provider")
-			}
-			if len(d) != 1 || !d.HasError() {
-				t.Fatalf("want exactly one error diagnostic, got %d: %s", len(d), diagText(d))
-			}
-			text := diagText(d)
-			for _, want := range tt.expect {
-				if !strings.Contains(text, want) {
-					t.Errorf("diagnostic does not mention %q:\n%s", want, text)
-				}
-			}
-		})
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("error = %v, want one containing %q", err, want)
 	}
+	return true
 }
 
 func TestConfiguredAccessors(t *testing.T) {

@@ -29,14 +29,8 @@ func TestParseEndpoint(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.raw, func(t *testing.T) {
 			_, err := ParseEndpoint(tt.raw)
-			if tt.wantErr == "" {
-				if err != nil {
-					t.Fatalf("unexpected error: %v", err)
-				}
+			if !expectErr(t, err, tt.wantErr) {
 				return
-			}
-			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Fatalf("error = %v, want one containing %q", err, tt.wantErr)
 			}
 			if strings.Contains(err.Error(), "pw@") {
 				t.Errorf("error reveals the password: %v", err)

@@ -49,9 +49,7 @@ func TestNewHCloudRejects(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := NewHCloud(tt.cfg, "dev")
-			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Fatalf("error = %v, want %q", err, tt.wantErr)
-			}
+			expectErr(t, err, tt.wantErr)
 		})
 	}
 }

@@ -59,14 +59,7 @@ func TestGatewayFilesApplyInNetns(t *testing.T) {
 	bin := requireLab(t)
 	for i, tc := range goldenCases() {
 		t.Run(tc.name, func(t *testing.T) {
-			ud, err := Render(tc.g)
-			if err != nil {
-				t.Fatal(err)
-			}
-			cc, err := parse(ud)
-			if err != nil {
-				t.Fatal(err)
-			}
+			_, cc := renderedConfig(t, tc.g)
 			dir, err := os.MkdirTemp("", "cci") // short: vici socket paths are limited to 107 bytes
 			if err != nil {
 				t.Fatal(err)
@@ -134,58 +127,8 @@ func TestGatewayFilesApplyInNetns(t *testing.T) {
 }
 
 func testCharonLoads(t *testing.T, bin, ns, dir, conf string, tc goldenCase) {
-	sock := filepath.Join(dir, "charon.vici")
-	logf := filepath.Join(dir, "charon.log")
-	// charon-systemd reads its own section and falls back to "charon".
-	section := filepath.Base(bin)
-	strongswanConf := filepath.Join(dir, "strongswan.conf")
-	if err := os.WriteFile(strongswanConf, []byte(fmt.Sprintf(`%s {
-  load_modular = yes
-  filelog {
-    test {
-      path = %s
-      default = 1
-      cfg = 2
-      flush_line = yes
-    }
-  }
-  plugins {
-    include /etc/strongswan.d/charon/*.conf
-    kernel-libipsec { load = yes }
-    vici { socket = unix://%s }
-  }
-}
-`, section, logf, sock)), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	// A private /run per daemon, as in the lab: charon's pid file path is
-	// fixed at compile time.
-	cmd := exec.Command("ip", "netns", "exec", ns, "unshare", "-m", "sh", "-c",
-		fmt.Sprintf("mount -t tmpfs tmpfs /run && STRONGSWAN_CONF=%s exec %s", strongswanConf, bin))
-	stderr := &strings.Builder{}
-	cmd.Stdout, cmd.Stderr = stderr, stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-		}
-	})
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		if _, err := os.Stat(sock); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("charon did not open %s within 10s; its output:\n%s", sock, stderr)
-		}
-	}
+	sock, _ := startTestCharonCmd(t, bin, ns, dir, "")
+	logf := filepath.Join(dir, "log")
 
 	uri := "unix://" + sock
 	name := tc.g.ConnectionName
@@ -251,4 +194,75 @@ func testCharonLoads(t *testing.T, bin, ns, dir, conf string, tc goldenCase) {
 		}
 	}
 	t.Errorf("charon log lacks the parsed proposals %q and %q:\n%s", tc.wantIKE, tc.wantESP, log)
+}
+
+// startTestCharonCmd starts charon in ns under a private /run (charon's
+// pid file path is fixed at compile time) with kernel-libipsec, logging to
+// dir/log, and returns its vici socket and process; the test's cleanup
+// stops it unless the test already has. extra is strongswan.conf text for
+// the charon section (timeouts).
+func startTestCharonCmd(t *testing.T, bin, ns, dir, extra string) (string, *exec.Cmd) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	sock := filepath.Join(dir, "v") // short: vici socket paths are limited to 107 bytes
+	conf := filepath.Join(dir, "strongswan.conf")
+	// charon-systemd reads its own section and falls back to "charon".
+	// cfg = 2 logs the proposals charon parsed, which testCharonLoads
+	// looks for.
+	if err := os.WriteFile(conf, []byte(fmt.Sprintf(`%s {
+  load_modular = yes
+  %s
+  filelog {
+    test {
+      path = %s
+      default = 1
+      cfg = 2
+      flush_line = yes
+    }
+  }
+  plugins {
+    include /etc/strongswan.d/charon/*.conf
+    kernel-libipsec { load = yes }
+    vici { socket = unix://%s }
+  }
+}
+`, filepath.Base(bin), extra, filepath.Join(dir, "log"), sock)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	output, err := os.Create(filepath.Join(dir, "output"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { output.Close() })
+	cmd := exec.Command("ip", "netns", "exec", ns, "unshare", "-m", "sh", "-c",
+		fmt.Sprintf("mount -t tmpfs tmpfs /run && STRONGSWAN_CONF=%s exec %s", conf, bin))
+	cmd.Stdout, cmd.Stderr = output, output
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState != nil {
+			return
+		}
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+	})
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if _, err := os.Stat(sock); err == nil {
+			return sock, cmd
+		}
+		if time.Now().After(deadline) {
+			out, _ := os.ReadFile(output.Name())
+			t.Fatalf("charon did not open %s in %s within 10s; its output:\n%s", sock, ns, out)
+		}
+	}
 }

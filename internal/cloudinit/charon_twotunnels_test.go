@@ -223,58 +223,6 @@ func startTestCharon(t *testing.T, bin, ns, dir, extra string) string {
 	return sock
 }
 
-func startTestCharonCmd(t *testing.T, bin, ns, dir, extra string) (string, *exec.Cmd) {
-	t.Helper()
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	sock := filepath.Join(dir, "v")
-	conf := filepath.Join(dir, "strongswan.conf")
-	if err := os.WriteFile(conf, []byte(fmt.Sprintf(`%s {
-  load_modular = yes
-  %s
-  filelog {
-    test {
-      path = %s
-      default = 1
-      flush_line = yes
-    }
-  }
-  plugins {
-    include /etc/strongswan.d/charon/*.conf
-    kernel-libipsec { load = yes }
-    vici { socket = unix://%s }
-  }
-}
-`, filepath.Base(bin), extra, filepath.Join(dir, "log"), sock)), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command("ip", "netns", "exec", ns, "unshare", "-m", "sh", "-c",
-		fmt.Sprintf("mount -t tmpfs tmpfs /run && STRONGSWAN_CONF=%s exec %s", conf, bin))
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if cmd.ProcessState != nil {
-			return
-		}
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-		}
-	})
-	waitFor(t, 10*time.Second, "charon's vici socket in "+ns, func() bool {
-		_, err := os.Stat(sock)
-		return err == nil
-	})
-	return sock, cmd
-}
-
 // child is one CHILD_SA as list-sas reports it.
 type child struct {
 	installed bool

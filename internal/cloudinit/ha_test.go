@@ -75,14 +75,7 @@ func TestRenderHAGolden(t *testing.T) {
 
 func TestRenderHAContents(t *testing.T) {
 	g := haGateway()
-	ud, err := Render(g)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cc, err := parse(ud)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ud, cc := renderedConfig(t, g)
 	for _, p := range []string{"keepalived", "curl", "strongswan-swanctl", "charon-systemd"} {
 		if !slices.Contains(cc.Packages, p) {
 			t.Errorf("packages %v lack %s", cc.Packages, p)

@@ -79,19 +79,27 @@ func TestGoldenFilesPassCloudInitSchema(t *testing.T) {
 	}
 }
 
+// renderedConfig renders g and reads the document back the way the lab
+// reads it; ud is the document itself.
+func renderedConfig(t *testing.T, g Gateway) (ud []byte, cc cloudConfig) {
+	t.Helper()
+	ud, err := Render(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cc, err = parse(ud)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ud, cc
+}
+
 // TestRenderContents checks what the server will actually do with the
 // rendered document, read back the way the lab reads it.
 func TestRenderContents(t *testing.T) {
 	for _, tc := range goldenCases() {
 		t.Run(tc.name, func(t *testing.T) {
-			ud, err := Render(tc.g)
-			if err != nil {
-				t.Fatal(err)
-			}
-			cc, err := parse(ud)
-			if err != nil {
-				t.Fatal(err)
-			}
+			_, cc := renderedConfig(t, tc.g)
 			if !cc.PackageUpdate {
 				t.Error("package_update is false: a fresh image would install from a stale package index")
 			}

@@ -6,7 +6,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	dsschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
-	ephschema "github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
 	rschema "github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/objectdefault"
@@ -92,7 +91,8 @@ func enumValidators(field string) []validator.String {
 // sources have no schema defaults, so the object and its fields are
 // Optional+Computed: null fields take the defaults during conversion and the
 // data source writes the effective policy back (ObjectOf), which lets a
-// configuration read e.g. `data.x.ipsec_policy.dh_group`.
+// configuration read e.g. `data.x.ipsec_policy.dh_group`. The ephemeral
+// twin of crosscloud_strongswan_config converts it, field for field.
 func DataSourceAttribute() dsschema.SingleNestedAttribute {
 	attrs := make(map[string]dsschema.Attribute, len(stringFields)+len(intFields))
 	for _, f := range stringFields {
@@ -109,31 +109,6 @@ func DataSourceAttribute() dsschema.SingleNestedAttribute {
 		}
 	}
 	return dsschema.SingleNestedAttribute{
-		Optional: true, Computed: true,
-		MarkdownDescription: attributeDescription + effectiveNote,
-		Attributes:          attrs,
-	}
-}
-
-// EphemeralAttribute is ipsec_policy for an ephemeral resource schema:
-// like DataSourceAttribute (no schema defaults; the effective policy is
-// returned), for the ephemeral twin of crosscloud_strongswan_config.
-func EphemeralAttribute() ephschema.SingleNestedAttribute {
-	attrs := make(map[string]ephschema.Attribute, len(stringFields)+len(intFields))
-	for _, f := range stringFields {
-		attrs[f.name] = ephschema.StringAttribute{
-			Optional: true, Computed: true,
-			MarkdownDescription: description(f.name),
-			Validators:          enumValidators(f.name),
-		}
-	}
-	for _, f := range intFields {
-		attrs[f.name] = ephschema.Int64Attribute{
-			Optional: true, Computed: true,
-			MarkdownDescription: description(f.name),
-		}
-	}
-	return ephschema.SingleNestedAttribute{
 		Optional: true, Computed: true,
 		MarkdownDescription: attributeDescription + effectiveNote,
 		Attributes:          attrs,

@@ -14,7 +14,11 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/attrdiag"
 )
 
 // DataSourceType is the data source's name in configurations.
@@ -97,34 +101,35 @@ func (d *dataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp 
 // the values known then; the allocation is tried too, so a plan that does
 // not fit fails before anything is applied.
 func (d *dataSource) ValidateConfig(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
-	var m model
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	_, _, _, diags := build(ctx, m)
+	_, _, diags := planned(ctx, req.Config)
 	resp.Diagnostics.Append(diags...)
 }
 
 // Read computes the plan.
 func (d *dataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	var m model
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	res, in, ok, diags := build(ctx, m)
+	m, ok, diags := planned(ctx, req.Config)
 	resp.Diagnostics.Append(diags...)
 	if !ok {
 		if !resp.Diagnostics.HasError() {
-			resp.Diagnostics.AddError("Incomplete configuration",
-				"Some arguments of "+DataSourceType+" are still unknown at read time; this is a bug in the provider, please report it.")
+			resp.Diagnostics.Append(attrdiag.Incomplete(DataSourceType, "at read time"))
 		}
 		return
 	}
-	resp.Diagnostics.Append(m.applyResult(in, res)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+// planned reads a configuration, runs every rule on it and, when every
+// value is known and the plan fits, fills in the outputs (ok = true).
+// ValidateConfig and Read share it.
+func planned(ctx context.Context, cfg tfsdk.Config) (m model, ok bool, diags diag.Diagnostics) {
+	diags = cfg.Get(ctx, &m)
+	if diags.HasError() {
+		return m, false, diags
+	}
+	res, in, ok, d := build(ctx, m)
+	diags.Append(d...)
+	if ok {
+		diags.Append(m.applyResult(in, res)...)
+	}
+	return m, ok && !diags.HasError(), diags
 }

@@ -2,7 +2,6 @@ package prefixplan_test
 
 import (
 	"fmt"
-	"os"
 	"regexp"
 	"testing"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/fwtest"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/provider"
 )
 
@@ -72,31 +72,25 @@ func TestAccPrefixPlan(t *testing.T) {
 // data source can use; here the plan's blocks become the tunnel's traffic
 // selectors, as in a real configuration.
 func TestAccPrefixPlan_feedsOtherData(t *testing.T) {
+	withTunnel := func(key string) string {
+		return config("172.16.0.0/12", `[{ name = "hetzner" }, { name = "azure" }]`) + fmt.Sprintf(`
+data "crosscloud_strongswan_config" "test" {
+  connection_name = "plan"
+  local_address   = "192.0.2.10"
+  remote_address  = "198.51.100.20"
+  local_prefixes  = [data.crosscloud_prefix_plan.test.prefixes["hetzner"]]
+  remote_prefixes = [data.crosscloud_prefix_plan.test.prefixes["azure"]]
+  shared_key      = %q
+}
+`, key)
+	}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: factories,
 		Steps: []resource.TestStep{{
-			Config: config("172.16.0.0/12", `[{ name = "hetzner" }, { name = "azure" }]`) + `
-data "crosscloud_strongswan_config" "test" {
-  connection_name = "plan"
-  local_address   = "192.0.2.10"
-  remote_address  = "198.51.100.20"
-  local_prefixes  = [data.crosscloud_prefix_plan.test.prefixes["hetzner"]]
-  remote_prefixes = [data.crosscloud_prefix_plan.test.prefixes["azure"]]
-  shared_key      = "plan-free_key"
-}
-`,
+			Config:      withTunnel("plan-free_key"),
 			ExpectError: regexp.MustCompile(`contains\s+a\s+hyphen`),
 		}, {
-			Config: config("172.16.0.0/12", `[{ name = "hetzner" }, { name = "azure" }]`) + `
-data "crosscloud_strongswan_config" "test" {
-  connection_name = "plan"
-  local_address   = "192.0.2.10"
-  remote_address  = "198.51.100.20"
-  local_prefixes  = [data.crosscloud_prefix_plan.test.prefixes["hetzner"]]
-  remote_prefixes = [data.crosscloud_prefix_plan.test.prefixes["azure"]]
-  shared_key      = "plan_key"
-}
-`,
+			Config: withTunnel("plan_key"),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue("data.crosscloud_strongswan_config.test", tfjsonpath.New("swanctl_conf"),
 					knownvalue.StringRegexp(regexp.MustCompile(`local_ts = 172\.16\.0\.0/13\n\s+remote_ts = 172\.24\.0\.0/13\n`))),
@@ -108,58 +102,34 @@ data "crosscloud_strongswan_config" "test" {
 // TestAccPrefixPlan_invalid: each rule is refused at plan time on the
 // attribute to change (Terraform prints its source line) with the reason.
 func TestAccPrefixPlan_invalid(t *testing.T) {
-	tests := []struct {
-		name, supernet, providers, want string
-	}{
-		{"supernet not RFC1918", "100.64.0.0/10", `[{ name = "a" }]`,
-			`Cannot plan prefixes(.|\n)*supernet\s+=(.|\n)*100\.64\.0\.0/10\s+is\s+not\s+private\s+address\s+space`},
-		{"supernet with host bits", "10.0.0.1/8", `[{ name = "a" }]`,
-			`Invalid supernet(.|\n)*supernet\s+=(.|\n)*did\s+you\s+mean\s+10\.0\.0\.0/8`},
-		{"too many providers", "10.0.0.0/24", `[for i in range(257) : { name = "p${i}" }]`,
-			`Cannot plan prefixes(.|\n)*providers\s+=(.|\n)*default\s+prefix\s+length\s+33\s+\(splitting\s+10\.0\.0\.0/24\s+into\s+512\s+blocks\)`},
-		{"blocks do not fit", "10.0.0.0/24", `[{ name = "a", prefix_length = 25 }, { name = "b", prefix_length = 25 }, { name = "c", prefix_length = 26 }]`,
-			`providers\s+=(.|\n)*do\s+not\s+fit\s+in\s+10\.0\.0\.0/24\s+\(320\s+addresses\s+requested,\s+256\s+available\)`},
-		{"duplicate names", "10.0.0.0/8", `[{ name = "azure" }, { name = "azure" }]`,
-			`Duplicate provider name(.|\n)*"azure"\s+is\s+already\s+the\s+name\s+of\s+providers\[0\]`},
-		{"invalid name", "10.0.0.0/8", `[{ name = "Azure West" }]`,
-			`Invalid provider name(.|\n)*"Azure West"\s+is\s+not\s+a\s+valid\s+name`},
-		{"prefix length larger than supernet", "10.0.0.0/16", `[{ name = "a", prefix_length = 8 }]`,
-			`Invalid prefix length(.|\n)*/8\s+is\s+larger\s+than\s+the\s+supernet\s+10\.0\.0\.0/16`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			resource.ParallelTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: factories,
-				Steps: []resource.TestStep{{
-					Config:      config(tt.supernet, tt.providers),
-					PlanOnly:    true,
-					ExpectError: regexp.MustCompile(tt.want),
-				}},
-			})
-		})
-	}
+	fwtest.RefusedAtPlan(t, factories, []fwtest.Refusal{
+		{Name: "supernet not RFC1918", Config: config("100.64.0.0/10", `[{ name = "a" }]`),
+			Want: `Cannot plan prefixes(.|\n)*supernet\s+=(.|\n)*100\.64\.0\.0/10\s+is\s+not\s+private\s+address\s+space`},
+		{Name: "supernet with host bits", Config: config("10.0.0.1/8", `[{ name = "a" }]`),
+			Want: `Invalid supernet(.|\n)*supernet\s+=(.|\n)*did\s+you\s+mean\s+10\.0\.0\.0/8`},
+		{Name: "too many providers", Config: config("10.0.0.0/24", `[for i in range(257) : { name = "p${i}" }]`),
+			Want: `Cannot plan prefixes(.|\n)*providers\s+=(.|\n)*default\s+prefix\s+length\s+33\s+\(splitting\s+10\.0\.0\.0/24\s+into\s+512\s+blocks\)`},
+		{Name: "blocks do not fit", Config: config("10.0.0.0/24", `[{ name = "a", prefix_length = 25 }, { name = "b", prefix_length = 25 }, { name = "c", prefix_length = 26 }]`),
+			Want: `providers\s+=(.|\n)*do\s+not\s+fit\s+in\s+10\.0\.0\.0/24\s+\(320\s+addresses\s+requested,\s+256\s+available\)`},
+		{Name: "duplicate names", Config: config("10.0.0.0/8", `[{ name = "azure" }, { name = "azure" }]`),
+			Want: `Duplicate provider name(.|\n)*"azure"\s+is\s+already\s+the\s+name\s+of\s+providers\[0\]`},
+		{Name: "invalid name", Config: config("10.0.0.0/8", `[{ name = "Azure West" }]`),
+			Want: `Invalid provider name(.|\n)*"Azure West"\s+is\s+not\s+a\s+valid\s+name`},
+		{Name: "prefix length larger than supernet", Config: config("10.0.0.0/16", `[{ name = "a", prefix_length = 8 }]`),
+			Want: `Invalid prefix length(.|\n)*/8\s+is\s+larger\s+than\s+the\s+supernet\s+10\.0\.0\.0/16`},
+	})
 }
 
 // TestAccPrefixPlan_example runs the documented example as is, so the
 // registry docs never show a configuration that fails or values it does not
 // produce.
 func TestAccPrefixPlan_example(t *testing.T) {
-	example, err := os.ReadFile("../../examples/data-sources/crosscloud_prefix_plan/data-source.tf")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories,
-		Steps: []resource.TestStep{{
-			Config: string(example),
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownOutputValue("prefixes", knownvalue.MapExact(map[string]knownvalue.Check{
-					"hetzner": knownvalue.StringExact("10.0.0.0/10"),
-					"azure":   knownvalue.StringExact("10.64.0.0/10"),
-					"onprem":  knownvalue.StringExact("10.128.0.0/16"),
-				})),
-				statecheck.ExpectKnownOutputValue("hetzner_network_ip_range", knownvalue.StringExact("10.0.0.0/8")),
-			},
-		}},
+	fwtest.Example(t, factories, "../../examples/data-sources/crosscloud_prefix_plan/data-source.tf", nil, map[string]knownvalue.Check{
+		"prefixes": knownvalue.MapExact(map[string]knownvalue.Check{
+			"hetzner": knownvalue.StringExact("10.0.0.0/10"),
+			"azure":   knownvalue.StringExact("10.64.0.0/10"),
+			"onprem":  knownvalue.StringExact("10.128.0.0/16"),
+		}),
+		"hetzner_network_ip_range": knownvalue.StringExact("10.0.0.0/8"),
 	})
 }

@@ -7,8 +7,9 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/fwtest"
 )
 
 // prov is one providers element; length 0 leaves prefix_length null, -1
@@ -39,18 +40,6 @@ func modelOf(supernet string, ps ...prov) model {
 	}
 }
 
-func errorsByPath(diags diag.Diagnostics) []string {
-	var out []string
-	for _, d := range diags.Errors() {
-		p := "<none>"
-		if wp, ok := d.(diag.DiagnosticWithPath); ok {
-			p = wp.Path().String()
-		}
-		out = append(out, p+": "+d.Detail())
-	}
-	return out
-}
-
 func TestBuildAndApply(t *testing.T) {
 	tests := []struct {
 		name         string
@@ -69,7 +58,7 @@ func TestBuildAndApply(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			res, in, ok, diags := build(context.Background(), tt.m)
 			if !ok || diags.HasError() {
-				t.Fatalf("build: %v", errorsByPath(diags))
+				t.Fatalf("build: %v", fwtest.ErrorsByPath(diags))
 			}
 			m := tt.m
 			if d := m.applyResult(in, res); d.HasError() {
@@ -126,15 +115,7 @@ func TestBuildErrorsOnAttributePaths(t *testing.T) {
 			if ok {
 				t.Error("ok = true for invalid input")
 			}
-			got := errorsByPath(diags)
-			if len(got) != len(tt.want) {
-				t.Fatalf("got errors %q, want %q", got, tt.want)
-			}
-			for i, w := range tt.want {
-				if !strings.HasPrefix(got[i], w) {
-					t.Errorf("error %d = %q, want prefix %q", i, got[i], w)
-				}
-			}
+			fwtest.ErrorPrefixes(t, diags, tt.want)
 		})
 	}
 }
@@ -155,18 +136,18 @@ func TestUnknownDefersPlan(t *testing.T) {
 	if ok {
 		t.Error("ok = true with an unknown prefix_length")
 	}
-	if got := errorsByPath(diags); len(got) != 1 || !strings.HasPrefix(got[0], "providers[2].name:") {
+	if got := fwtest.ErrorsByPath(diags); len(got) != 1 || !strings.HasPrefix(got[0], "providers[2].name:") {
 		t.Errorf("errors = %q, want only the duplicate name", got)
 	}
 
 	m = modelOf("10.0.0.0/8", prov{name: "a"})
 	m.Supernet = types.StringUnknown()
 	if _, _, ok, diags := build(context.Background(), m); ok || diags.HasError() {
-		t.Errorf("unknown supernet: ok %v, errors %v", ok, errorsByPath(diags))
+		t.Errorf("unknown supernet: ok %v, errors %v", ok, fwtest.ErrorsByPath(diags))
 	}
 	m = modelOf("10.0.0.0/8")
 	m.Providers = types.ListUnknown(types.ObjectType{AttrTypes: providerAttrTypes})
 	if _, _, ok, diags := build(context.Background(), m); ok || diags.HasError() {
-		t.Errorf("unknown providers: ok %v, errors %v", ok, errorsByPath(diags))
+		t.Errorf("unknown providers: ok %v, errors %v", ok, fwtest.ErrorsByPath(diags))
 	}
 }

@@ -1,29 +1,24 @@
 package prefixplan
 
 import (
-	"context"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/fwtest"
 )
 
 // TestSchema pins the contract (DESIGN.md, "Contracts") and that every attribute,
 // nested ones included, is documented for the registry docs.
 func TestSchema(t *testing.T) {
-	ctx := context.Background()
-	var resp datasource.SchemaResponse
-	NewDataSource().Schema(ctx, datasource.SchemaRequest{}, &resp)
-	if d := resp.Schema.ValidateImplementation(ctx); d.HasError() {
-		t.Fatalf("schema: %v", d)
-	}
+	s := fwtest.DataSourceSchema(t, NewDataSource())
 	want := map[string]string{"supernet": "required", "providers": "required",
 		"prefixes": "computed", "hetzner_network_ip_range": "computed", "id": "computed"}
-	if len(resp.Schema.Attributes) != len(want) {
-		t.Errorf("attributes = %d, want %d", len(resp.Schema.Attributes), len(want))
+	if len(s.Attributes) != len(want) {
+		t.Errorf("attributes = %d, want %d", len(s.Attributes), len(want))
 	}
 	for name, kind := range want {
-		a, ok := resp.Schema.Attributes[name]
+		a, ok := s.Attributes[name]
 		if !ok {
 			t.Fatalf("%s missing", name)
 		}
@@ -34,7 +29,7 @@ func TestSchema(t *testing.T) {
 			t.Errorf("%s has no description", name)
 		}
 	}
-	nested := resp.Schema.Attributes["providers"].(schema.ListNestedAttribute).NestedObject.Attributes
+	nested := s.Attributes["providers"].(schema.ListNestedAttribute).NestedObject.Attributes
 	for name, req := range map[string]bool{"name": true, "prefix_length": false} {
 		a := nested[name]
 		if a == nil || a.IsRequired() != req || a.GetMarkdownDescription() == "" {

@@ -8,18 +8,13 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/fwtest"
 )
 
 func TestSchemaIsValid(t *testing.T) {
 	ctx := context.Background()
-	var resp fwprovider.SchemaResponse
-	New("test")().Schema(ctx, fwprovider.SchemaRequest{}, &resp)
-	if resp.Diagnostics.HasError() {
-		t.Fatalf("schema diagnostics: %v", resp.Diagnostics)
-	}
-	if d := resp.Schema.ValidateImplementation(ctx); d.HasError() {
-		t.Fatalf("schema implementation: %v", d)
-	}
+	fwtest.ProviderSchema(t, New("test")())
 
 	// The protocol server is what Terraform and tfplugindocs see.
 	srv, err := providerserver.NewProtocol6WithError(New("test")())()
@@ -44,8 +39,7 @@ func TestSchemaIsValid(t *testing.T) {
 // everything is optional (no account needed for data sources) and that every
 // secret is Sensitive so Terraform hides it in plans and output.
 func TestSchemaAttributes(t *testing.T) {
-	var resp fwprovider.SchemaResponse
-	New("test")().Schema(context.Background(), fwprovider.SchemaRequest{}, &resp)
+	s := fwtest.ProviderSchema(t, New("test")())
 	want := map[string]map[string]bool{ // block -> attribute -> sensitive
 		"hcloud": {"token": true, "endpoint": false, "poll_interval": false},
 		"azure": {"subscription_id": false, "tenant_id": false, "client_id": false, "client_secret": true,
@@ -53,7 +47,7 @@ func TestSchemaAttributes(t *testing.T) {
 			"resource_manager_endpoint": false, "access_token": true, "poll_interval": false},
 	}
 	for block, attrs := range want {
-		b, ok := resp.Schema.Attributes[block].(schema.SingleNestedAttribute)
+		b, ok := s.Attributes[block].(schema.SingleNestedAttribute)
 		if !ok {
 			t.Fatalf("%s is not a SingleNestedAttribute", block)
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/attrdiag"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/cloudinit"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/policyattr"
 )
@@ -91,8 +92,7 @@ func rendered(ctx context.Context, cfg tfsdk.Config, when string) (model, diag.D
 	in, out, ok, d := build(ctx, m)
 	diags.Append(d...)
 	if !ok && !diags.HasError() {
-		diags.AddError("Incomplete configuration",
-			"Some arguments of "+DataSourceType+" are still unknown "+when+"; this is a bug in the provider, please report it.")
+		diags.Append(attrdiag.Incomplete(DataSourceType, when))
 	}
 	if !diags.HasError() {
 		m.applyOutputs(in, out)

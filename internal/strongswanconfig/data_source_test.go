@@ -4,7 +4,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/netip"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -19,6 +18,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/cloudinit"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/fwtest"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/provider"
 )
 
@@ -92,7 +92,11 @@ func originalGateway() cloudinit.Gateway {
 	}
 }
 
-func TestAccStrongswanConfig_defaults(t *testing.T) {
+// originalRendering is what cloudinit itself renders for originalGateway:
+// the swanctl.conf and the cloud-init user data both the data source and
+// its ephemeral twin must return for the default arguments.
+func originalRendering(t *testing.T) (conf, userData string) {
+	t.Helper()
 	g := originalGateway()
 	conf, err := cloudinit.SwanctlConf(g, true)
 	if err != nil {
@@ -102,6 +106,11 @@ func TestAccStrongswanConfig_defaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return conf, string(ud)
+}
+
+func TestAccStrongswanConfig_defaults(t *testing.T) {
+	conf, ud := originalRendering(t)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: factories,
 		Steps: []resource.TestStep{{
@@ -113,7 +122,7 @@ func TestAccStrongswanConfig_defaults(t *testing.T) {
 				expect("swanctl_conf_path", knownvalue.StringExact("/etc/swanctl/conf.d/hel1-weu.conf")),
 				expect("swanctl_conf", knownvalue.StringExact(conf)),
 				expect("swanctl_conf", knownvalue.StringRegexp(regexp.MustCompile(`secret = 0x`+hex.EncodeToString([]byte(testKey))))),
-				expect("cloud_init", knownvalue.StringExact(string(ud))),
+				expect("cloud_init", knownvalue.StringExact(ud)),
 				expect("dpd_timeout_seconds", knownvalue.Int64Exact(45)),
 				expect("allow_weak_crypto", knownvalue.Bool(false)),
 				expect("ipsec_policy", knownvalue.ObjectExact(map[string]knownvalue.Check{
@@ -186,72 +195,46 @@ func TestAccStrongswanConfig_unknownUntilApply(t *testing.T) {
 // source line of a top-level attribute; for fields inside ipsec_policy it
 // shows the block, so those messages start with the full attribute path.
 func TestAccStrongswanConfig_invalid(t *testing.T) {
-	tests := []struct {
-		name string
-		args args
-		want string // regexp; \s+ between words because Terraform wraps lines
-	}{
-		{"weak DH group", args{policy: `{ dh_group = "DHGroup2" }`},
-			`Invalid IPsec policy\s+with data\.crosscloud_strongswan_config\.test,(.|\n)*ipsec_policy\.dh_group:\s+DHGroup2\s+is\s+weak(.|\n)*set\s+allow_weak_crypto\s+=\s+true`},
-		{"GCM without matching integrity", args{policy: `{ ipsec_encryption = "GCMAES256", ipsec_integrity = "SHA256" }`},
-			`ipsec_policy\.ipsec_integrity:\s+ipsec_encryption\s+GCMAES256\s+needs\s+ipsec_integrity\s+GCMAES256`},
-		{"lifetime below Azure's minimum", args{policy: `{ sa_lifetime_seconds = 100 }`},
-			`ipsec_policy\.sa_lifetime_seconds:\s+100\s+s\s+is\s+below\s+Azure's\s+minimum\s+of\s+300`},
-		{"value Azure does not know", args{policy: `{ dh_group = "ecp384" }`},
-			`Attribute\s+ipsec_policy\.dh_group\s+value\s+must\s+be\s+one\s+of`},
-		{"shared key with a space", args{key: `"abc def"`},
-			`Invalid shared key\s+with data\.crosscloud_strongswan_config\.test,(.|\n)*shared_key\s+=(.|\n)*contains\s+a\s+space\s+at\s+byte\s+4`},
-		{"shared key too long", args{key: `"` + strings.Repeat("k", 129) + `"`},
-			`is\s+129\s+characters\s+long;\s+Azure\s+accepts\s+1\s+to\s+128`},
-		{"prefix with host bits", args{localPrefixes: `["10.0.1.5/24"]`},
-			`Invalid CIDR prefix(.|\n)*local_prefixes\s+=(.|\n)*10\.0\.1\.5/24\s+has\s+host\s+bits\s+set;\s+did\s+you\s+mean\s+10\.0\.1\.0/24\?`},
-		{"overlapping local and remote prefixes", args{localPrefixes: `["10.0.0.0/8"]`},
-			`remote_prefixes\s+=(.|\n)*10\.1\.0\.0/16\s+overlaps\s+local_prefixes\[0\]\s+10\.0\.0\.0/8`},
-		{"prefix containing the tunnel endpoint", args{localPrefixes: `["192.0.2.0/24"]`},
-			`local_prefixes\s+=(.|\n)*contains\s+the\s+tunnel\s+endpoint\s+192\.0\.2\.10`},
-		{"no remote prefixes", args{remotePrefixes: `[]`},
-			`remote_prefixes\s+=(.|\n)*is\s+empty:\s+the\s+tunnel\s+needs\s+at\s+least\s+one\s+prefix`},
-		{"invalid connection name", args{name: `"Hel1_WEU"`},
-			`connection_name\s+=(.|\n)*"Hel1_WEU"\s+is\s+not\s+usable\s+as\s+a\s+swanctl\s+connection`},
-		{"IPv6 address", args{local: `"2001:db8::1"`},
-			`Invalid IPv4 address(.|\n)*local_address\s+=(.|\n)*2001:db8::1\s+is\s+an\s+IPv6\s+address`},
-		{"same address on both ends", args{remote: `"192.0.2.10"`},
-			`remote_address\s+=(.|\n)*192\.0\.2\.10\s+equals\s+local_address`},
-		{"DPD timeout out of range", args{dpd: "5"},
-			`Invalid DPD timeout(.|\n)*dpd_timeout_seconds\s+=(.|\n)*5\s+is\s+outside\s+Azure's\s+range\s+9\.\.3600`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			resource.ParallelTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: factories,
-				Steps: []resource.TestStep{{
-					Config:      tt.args.hcl(),
-					PlanOnly:    true,
-					ExpectError: regexp.MustCompile(tt.want),
-				}},
-			})
-		})
-	}
+	fwtest.RefusedAtPlan(t, factories, []fwtest.Refusal{
+		{Name: "weak DH group", Config: args{policy: `{ dh_group = "DHGroup2" }`}.hcl(),
+			Want: `Invalid IPsec policy\s+with data\.crosscloud_strongswan_config\.test,(.|\n)*ipsec_policy\.dh_group:\s+DHGroup2\s+is\s+weak(.|\n)*set\s+allow_weak_crypto\s+=\s+true`},
+		{Name: "GCM without matching integrity", Config: args{policy: `{ ipsec_encryption = "GCMAES256", ipsec_integrity = "SHA256" }`}.hcl(),
+			Want: `ipsec_policy\.ipsec_integrity:\s+ipsec_encryption\s+GCMAES256\s+needs\s+ipsec_integrity\s+GCMAES256`},
+		{Name: "lifetime below Azure's minimum", Config: args{policy: `{ sa_lifetime_seconds = 100 }`}.hcl(),
+			Want: `ipsec_policy\.sa_lifetime_seconds:\s+100\s+s\s+is\s+below\s+Azure's\s+minimum\s+of\s+300`},
+		{Name: "value Azure does not know", Config: args{policy: `{ dh_group = "ecp384" }`}.hcl(),
+			Want: `Attribute\s+ipsec_policy\.dh_group\s+value\s+must\s+be\s+one\s+of`},
+		{Name: "shared key with a space", Config: args{key: `"abc def"`}.hcl(),
+			Want: `Invalid shared key\s+with data\.crosscloud_strongswan_config\.test,(.|\n)*shared_key\s+=(.|\n)*contains\s+a\s+space\s+at\s+byte\s+4`},
+		{Name: "shared key too long", Config: args{key: `"` + strings.Repeat("k", 129) + `"`}.hcl(),
+			Want: `is\s+129\s+characters\s+long;\s+Azure\s+accepts\s+1\s+to\s+128`},
+		{Name: "prefix with host bits", Config: args{localPrefixes: `["10.0.1.5/24"]`}.hcl(),
+			Want: `Invalid CIDR prefix(.|\n)*local_prefixes\s+=(.|\n)*10\.0\.1\.5/24\s+has\s+host\s+bits\s+set;\s+did\s+you\s+mean\s+10\.0\.1\.0/24\?`},
+		{Name: "overlapping local and remote prefixes", Config: args{localPrefixes: `["10.0.0.0/8"]`}.hcl(),
+			Want: `remote_prefixes\s+=(.|\n)*10\.1\.0\.0/16\s+overlaps\s+local_prefixes\[0\]\s+10\.0\.0\.0/8`},
+		{Name: "prefix containing the tunnel endpoint", Config: args{localPrefixes: `["192.0.2.0/24"]`}.hcl(),
+			Want: `local_prefixes\s+=(.|\n)*contains\s+the\s+tunnel\s+endpoint\s+192\.0\.2\.10`},
+		{Name: "no remote prefixes", Config: args{remotePrefixes: `[]`}.hcl(),
+			Want: `remote_prefixes\s+=(.|\n)*is\s+empty:\s+the\s+tunnel\s+needs\s+at\s+least\s+one\s+prefix`},
+		{Name: "invalid connection name", Config: args{name: `"Hel1_WEU"`}.hcl(),
+			Want: `connection_name\s+=(.|\n)*"Hel1_WEU"\s+is\s+not\s+usable\s+as\s+a\s+swanctl\s+connection`},
+		{Name: "IPv6 address", Config: args{local: `"2001:db8::1"`}.hcl(),
+			Want: `Invalid IPv4 address(.|\n)*local_address\s+=(.|\n)*2001:db8::1\s+is\s+an\s+IPv6\s+address`},
+		{Name: "same address on both ends", Config: args{remote: `"192.0.2.10"`}.hcl(),
+			Want: `remote_address\s+=(.|\n)*192\.0\.2\.10\s+equals\s+local_address`},
+		{Name: "DPD timeout out of range", Config: args{dpd: "5"}.hcl(),
+			Want: `Invalid DPD timeout(.|\n)*dpd_timeout_seconds\s+=(.|\n)*5\s+is\s+outside\s+Azure's\s+range\s+9\.\.3600`},
+	})
 }
 
 // TestAccStrongswanConfig_example runs the documented example as is.
 func TestAccStrongswanConfig_example(t *testing.T) {
-	example, err := os.ReadFile("../../examples/data-sources/crosscloud_strongswan_config/data-source.tf")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories,
-		Steps: []resource.TestStep{{
-			Config:          string(example),
-			ConfigVariables: config.Variables{"psk": config.StringVariable(testKey)},
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownOutputValue("ike_proposal", knownvalue.StringExact("aes256-sha384-ecp384")),
-				statecheck.ExpectKnownOutputValue("esp_proposal", knownvalue.StringExact("aes256gcm16-ecp384")),
-				statecheck.ExpectKnownOutputValue("swanctl_conf_path", knownvalue.StringExact("/etc/swanctl/conf.d/hel1-weu.conf")),
-				statecheck.ExpectKnownOutputValue("swanctl_conf", knownvalue.StringRegexp(regexp.MustCompile(`remote_ts = 10\.1\.0\.0/16`))),
-				statecheck.ExpectKnownOutputValue("cloud_init", knownvalue.StringRegexp(regexp.MustCompile(`^#cloud-config\n`))),
-			},
-		}},
-	})
+	fwtest.Example(t, factories, "../../examples/data-sources/crosscloud_strongswan_config/data-source.tf",
+		config.Variables{"psk": config.StringVariable(testKey)}, map[string]knownvalue.Check{
+			"ike_proposal":      knownvalue.StringExact("aes256-sha384-ecp384"),
+			"esp_proposal":      knownvalue.StringExact("aes256gcm16-ecp384"),
+			"swanctl_conf_path": knownvalue.StringExact("/etc/swanctl/conf.d/hel1-weu.conf"),
+			"swanctl_conf":      knownvalue.StringRegexp(regexp.MustCompile(`remote_ts = 10\.1\.0\.0/16`)),
+			"cloud_init":        knownvalue.StringRegexp(regexp.MustCompile(`^#cloud-config\n`)),
+		})
 }

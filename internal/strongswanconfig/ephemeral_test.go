@@ -20,7 +20,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
-	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/cloudinit"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/provider"
 )
 
@@ -41,14 +40,7 @@ func ephemeralHCL(a args) string {
 // topology, the proposals and the effective policy.
 func TestAccStrongswanConfigEphemeral_sameOutputs(t *testing.T) {
 	g := originalGateway()
-	conf, err := cloudinit.SwanctlConf(g, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ud, err := cloudinit.Render(g)
-	if err != nil {
-		t.Fatal(err)
-	}
+	conf, ud := originalRendering(t)
 	resource.ParallelTest(t, resource.TestCase{
 		TerraformVersionChecks:   atLeast110,
 		ProtoV6ProviderFactories: withEcho,
@@ -59,7 +51,7 @@ resource "echo" "out" {}
 `,
 			ConfigStateChecks: []statecheck.StateCheck{
 				echoed("swanctl_conf", knownvalue.StringExact(conf)),
-				echoed("cloud_init", knownvalue.StringExact(string(ud))),
+				echoed("cloud_init", knownvalue.StringExact(ud)),
 				echoed("swanctl_conf_path", knownvalue.StringExact("/etc/swanctl/conf.d/hel1-weu.conf")),
 				echoed("ike_proposal", knownvalue.StringExact(g.IKEProposal)),
 				echoed("esp_proposal", knownvalue.StringExact(g.ESPProposal)),

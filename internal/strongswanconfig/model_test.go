@@ -6,9 +6,9 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/fwtest"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/ipsec"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/policyattr"
 )
@@ -49,23 +49,10 @@ func policy(mutate func(*policyattr.Model)) types.Object {
 	return obj
 }
 
-// errorsByPath renders diagnostics as "path: detail" for matching.
-func errorsByPath(diags diag.Diagnostics) []string {
-	var out []string
-	for _, d := range diags.Errors() {
-		p := "<none>"
-		if wp, ok := d.(diag.DiagnosticWithPath); ok {
-			p = wp.Path().String()
-		}
-		out = append(out, p+": "+d.Detail())
-	}
-	return out
-}
-
 func TestBuildDefaults(t *testing.T) {
 	in, out, ok, diags := build(context.Background(), baseModel())
 	if !ok || diags.HasError() {
-		t.Fatalf("build failed: %v", errorsByPath(diags))
+		t.Fatalf("build failed: %v", fwtest.ErrorsByPath(diags))
 	}
 	if in.policy != ipsec.DefaultPolicy() || in.dpd != 45 || in.allowWeak {
 		t.Errorf("defaults not applied: policy %+v dpd %d allowWeak %v", in.policy, in.dpd, in.allowWeak)
@@ -139,15 +126,7 @@ func TestBuildErrorsOnAttributePaths(t *testing.T) {
 			m := baseModel()
 			tt.mutate(&m)
 			_, _, ok, diags := build(context.Background(), m)
-			got := errorsByPath(diags)
-			if len(got) != len(tt.want) {
-				t.Fatalf("got %d errors, want %d:\n%s", len(got), len(tt.want), strings.Join(got, "\n"))
-			}
-			for i, w := range tt.want {
-				if !strings.HasPrefix(got[i], w) {
-					t.Errorf("error %d = %q, want prefix %q", i, got[i], w)
-				}
-			}
+			fwtest.ErrorPrefixes(t, diags, tt.want)
 			wantOK := tt.want == nil && !strings.Contains(tt.name, "outsider")
 			if ok != wantOK {
 				t.Errorf("ok = %v, want %v", ok, wantOK)
@@ -222,15 +201,7 @@ func TestUnknownValuesSkipRules(t *testing.T) {
 			if ok {
 				t.Error("ok = true with unknown input: outputs would be rendered from guesses")
 			}
-			got := errorsByPath(diags)
-			if len(got) != len(tt.want) {
-				t.Fatalf("got errors %q, want %q", got, tt.want)
-			}
-			for i, w := range tt.want {
-				if !strings.HasPrefix(got[i], w) {
-					t.Errorf("error %d = %q, want prefix %q", i, got[i], w)
-				}
-			}
+			fwtest.ErrorPrefixes(t, diags, tt.want)
 		})
 	}
 }

@@ -1,6 +1,8 @@
 package strongswanconfig
 
 import (
+	"fmt"
+
 	dsschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	ephschema "github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -10,8 +12,8 @@ import (
 
 // The data source and the ephemeral resource take the same arguments and
 // return the same values; only the framework's schema types differ. The
-// attributes are therefore written once, here, in a neutral form, and each
-// flavour is generated from the table, so the two can never disagree.
+// attributes are therefore written once, here, as a table that makes the
+// data source schema, and the ephemeral schema is converted from that.
 
 type kind int
 
@@ -102,21 +104,42 @@ func dataSourceSchema(intro string) dsschema.Schema {
 	return dsschema.Schema{MarkdownDescription: intro, Attributes: attrs}
 }
 
-// ephemeralSchema is the table as an ephemeral resource schema.
+// ephemeralSchema is the data source schema as an ephemeral resource
+// schema, attribute for attribute, so the two can never disagree.
 func ephemeralSchema(intro string) ephschema.Schema {
-	attrs := map[string]ephschema.Attribute{policyattr.Name: policyattr.EphemeralAttribute()}
-	for _, s := range attrSpecs {
-		req, opt, comp := s.flags()
-		switch s.kind {
-		case kString:
-			attrs[s.name] = ephschema.StringAttribute{Required: req, Optional: opt, Computed: comp, Sensitive: s.sensitive, MarkdownDescription: s.desc}
-		case kBool:
-			attrs[s.name] = ephschema.BoolAttribute{Required: req, Optional: opt, Computed: comp, Sensitive: s.sensitive, MarkdownDescription: s.desc}
-		case kInt64:
-			attrs[s.name] = ephschema.Int64Attribute{Required: req, Optional: opt, Computed: comp, Sensitive: s.sensitive, MarkdownDescription: s.desc}
-		case kStringList:
-			attrs[s.name] = ephschema.ListAttribute{ElementType: types.StringType, Required: req, Optional: opt, Computed: comp, Sensitive: s.sensitive, MarkdownDescription: s.desc}
+	ds := dataSourceSchema(intro)
+	return ephschema.Schema{MarkdownDescription: ds.MarkdownDescription, Attributes: ephemeralAttrs(ds.Attributes)}
+}
+
+// ephemeralAttrs converts data source attributes to ephemeral ones. The
+// framework declares each attribute kind once per schema flavour with the
+// same fields, so a Go conversion copies every field, and a field added to
+// one flavour only stops the build instead of being dropped. A nested
+// object holds data source attributes and is converted member by member.
+// Only the kinds the table and ipsec_policy use are handled; another one
+// panics, which TestEphemeralSchemaMatchesDataSource reaches.
+func ephemeralAttrs(in map[string]dsschema.Attribute) map[string]ephschema.Attribute {
+	out := make(map[string]ephschema.Attribute, len(in))
+	for name, a := range in {
+		switch a := a.(type) {
+		case dsschema.StringAttribute:
+			out[name] = ephschema.StringAttribute(a)
+		case dsschema.BoolAttribute:
+			out[name] = ephschema.BoolAttribute(a)
+		case dsschema.Int64Attribute:
+			out[name] = ephschema.Int64Attribute(a)
+		case dsschema.ListAttribute:
+			out[name] = ephschema.ListAttribute(a)
+		case dsschema.SingleNestedAttribute:
+			out[name] = ephschema.SingleNestedAttribute{
+				Attributes: ephemeralAttrs(a.Attributes), CustomType: a.CustomType,
+				Required: a.Required, Optional: a.Optional, Computed: a.Computed, Sensitive: a.Sensitive,
+				Description: a.Description, MarkdownDescription: a.MarkdownDescription,
+				DeprecationMessage: a.DeprecationMessage, Validators: a.Validators,
+			}
+		default:
+			panic(fmt.Sprintf("strongswanconfig: no ephemeral form for attribute %s (%T)", name, a))
 		}
 	}
-	return ephschema.Schema{MarkdownDescription: intro, Attributes: attrs}
+	return out
 }

@@ -1,28 +1,25 @@
 package strongswanconfig
 
 import (
-	"context"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
+	ephschema "github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/fwtest"
 )
 
 // TestSchema pins what users and the registry docs rely on: a valid
 // schema, a description on every attribute (tfplugindocs renders them), and
 // every value that carries the shared key marked sensitive.
 func TestSchema(t *testing.T) {
-	ctx := context.Background()
-	var resp datasource.SchemaResponse
-	NewDataSource().Schema(ctx, datasource.SchemaRequest{}, &resp)
-	if d := resp.Schema.ValidateImplementation(ctx); d.HasError() {
-		t.Fatalf("schema: %v", d)
-	}
+	s := fwtest.DataSourceSchema(t, NewDataSource())
 	sensitive := map[string]bool{"shared_key": true, "swanctl_conf": true, "cloud_init": true}
 	required := map[string]bool{"connection_name": true, "local_address": true, "remote_address": true,
 		"local_prefixes": true, "remote_prefixes": true, "shared_key": true}
-	for name, a := range resp.Schema.Attributes {
+	for name, a := range s.Attributes {
 		if a.GetMarkdownDescription() == "" {
 			t.Errorf("%s has no description", name)
 		}
@@ -41,7 +38,7 @@ func TestSchema(t *testing.T) {
 		}
 	}
 	for _, out := range []string{"id", "swanctl_conf", "swanctl_conf_path", "cloud_init", "ike_proposal", "esp_proposal"} {
-		if a, ok := resp.Schema.Attributes[out]; !ok || !a.IsComputed() || a.IsOptional() {
+		if a, ok := s.Attributes[out]; !ok || !a.IsComputed() || a.IsOptional() {
 			t.Errorf("output %s must exist and be computed only", out)
 		}
 	}
@@ -51,27 +48,62 @@ func TestSchema(t *testing.T) {
 // with the same flags, so a configuration can switch between them by
 // changing one keyword.
 func TestEphemeralSchemaMatchesDataSource(t *testing.T) {
-	ctx := context.Background()
-	var ds datasource.SchemaResponse
-	NewDataSource().Schema(ctx, datasource.SchemaRequest{}, &ds)
-	var eph ephemeral.SchemaResponse
-	NewEphemeralResource().Schema(ctx, ephemeral.SchemaRequest{}, &eph)
-	if d := eph.Schema.ValidateImplementation(ctx); d.HasError() {
-		t.Fatalf("ephemeral schema: %v", d)
+	ds := fwtest.DataSourceSchema(t, NewDataSource())
+	eph := fwtest.EphemeralSchema(t, NewEphemeralResource())
+	if len(eph.Attributes) != len(ds.Attributes) {
+		t.Errorf("ephemeral has %d attributes, data source %d", len(eph.Attributes), len(ds.Attributes))
 	}
-	if len(eph.Schema.Attributes) != len(ds.Schema.Attributes) {
-		t.Errorf("ephemeral has %d attributes, data source %d", len(eph.Schema.Attributes), len(ds.Schema.Attributes))
-	}
-	for name, a := range ds.Schema.Attributes {
-		e, ok := eph.Schema.Attributes[name]
+	for name, a := range ds.Attributes {
+		e, ok := eph.Attributes[name]
 		if !ok {
 			t.Errorf("ephemeral lacks %s", name)
 			continue
 		}
-		if e.IsRequired() != a.IsRequired() || e.IsOptional() != a.IsOptional() || e.IsComputed() != a.IsComputed() ||
-			e.IsSensitive() != a.IsSensitive() || e.GetMarkdownDescription() != a.GetMarkdownDescription() ||
-			!e.GetType().Equal(a.GetType()) {
-			t.Errorf("%s differs between the data source and the ephemeral resource", name)
+		sameAttribute(t, name, a, e)
+	}
+	if eph.MarkdownDescription == "" || eph.MarkdownDescription == ds.MarkdownDescription {
+		t.Errorf("the ephemeral resource needs its own description, got %q", eph.MarkdownDescription)
+	}
+}
+
+// attribute is what the two schema flavours' attributes have in common.
+type attribute interface {
+	IsRequired() bool
+	IsOptional() bool
+	IsComputed() bool
+	IsSensitive() bool
+	GetMarkdownDescription() string
+	GetType() attr.Type
+}
+
+// sameAttribute fails unless a (data source) and e (ephemeral) carry the
+// same flags, description, type and validators, members of a nested
+// object included (ipsec_policy's enum validators must survive).
+func sameAttribute(t *testing.T, name string, a, e attribute) {
+	t.Helper()
+	if e.IsRequired() != a.IsRequired() || e.IsOptional() != a.IsOptional() || e.IsComputed() != a.IsComputed() ||
+		e.IsSensitive() != a.IsSensitive() || e.GetMarkdownDescription() != a.GetMarkdownDescription() ||
+		!e.GetType().Equal(a.GetType()) {
+		t.Errorf("%s differs between the data source and the ephemeral resource", name)
+	}
+	type stringValidated interface{ StringValidators() []validator.String }
+	if av, ok := a.(stringValidated); ok {
+		if ev, ok := e.(stringValidated); !ok || len(ev.StringValidators()) != len(av.StringValidators()) {
+			t.Errorf("%s: the ephemeral resource does not keep the data source's validators", name)
+		}
+	}
+	if an, ok := a.(schema.SingleNestedAttribute); ok {
+		en, ok := e.(ephschema.SingleNestedAttribute)
+		if !ok || len(en.Attributes) != len(an.Attributes) {
+			t.Errorf("%s: the ephemeral resource's nested object differs", name)
+			return
+		}
+		for sub, sa := range an.Attributes {
+			if se, ok := en.Attributes[sub]; ok {
+				sameAttribute(t, name+"."+sub, sa, se)
+			} else {
+				t.Errorf("ephemeral lacks %s.%s", name, sub)
+			}
 		}
 	}
 }
