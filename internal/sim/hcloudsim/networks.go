@@ -1,7 +1,6 @@
 package hcloudsim
 
 import (
-	"cmp"
 	"fmt"
 	"maps"
 	"net/http"
@@ -11,31 +10,16 @@ import (
 	"github.com/hetznercloud/hcloud-go/v2/hcloud/schema"
 )
 
-func (s *Server) network(id int64) (*schema.Network, *apiError) {
-	n, ok := s.st.Networks[id]
-	if !ok {
-		return nil, notFound("network", id)
-	}
-	return n, nil
-}
-
-func (s *Server) checkName(kind, name string, taken func(string) bool) *apiError {
-	if name == "" {
-		return invalidField("name", "a %s needs a name", kind)
-	}
-	if taken(name) {
-		return errf("uniqueness_error", "%s name %q is already used in this project; choose another name", kind, name)
-	}
-	return nil
-}
-
-func (s *Server) networkNameTaken(name string) bool {
-	for _, n := range s.st.Networks {
-		if n.Name == name {
-			return true
-		}
-	}
-	return false
+// networks is the kind of /networks (kind.go).
+var networks = &kindOf[schema.Network, schema.Network]{
+	typ: "network", label: "network",
+	items:      func(st *state) map[int64]*schema.Network { return st.Networks },
+	meta:       func(n *schema.Network) meta { return meta{n.ID, &n.Name, &n.Labels, n.Created} },
+	view:       func(_ *Server, n *schema.Network) schema.Network { return cloneNetwork(n) },
+	sorts:      []string{"name", "created"},
+	getBody:    func(v schema.Network) any { return schema.NetworkGetResponse{Network: v} },
+	updateBody: func(v schema.Network) any { return schema.NetworkUpdateResponse{Network: v} },
+	listBody:   func(page []schema.Network) any { return schema.NetworkListResponse{Networks: page} },
 }
 
 func createNetwork(c *call) (int, any, *apiError) {
@@ -43,11 +27,8 @@ func createNetwork(c *call) (int, any, *apiError) {
 	if err := c.decode(&req); err != nil {
 		return 0, nil, err
 	}
-	if err := checkLabels(req.Labels); err != nil {
-		return 0, nil, err
-	}
 	s := c.s
-	if err := s.checkName("network", req.Name, s.networkNameTaken); err != nil {
+	if err := networks.checkNew(s, req.Name, req.Labels); err != nil {
 		return 0, nil, err
 	}
 	rng, err := checkNetworkRange("ip_range", req.IPRange)
@@ -78,79 +59,24 @@ func createNetwork(c *call) (int, any, *apiError) {
 	return http.StatusCreated, schema.NetworkCreateResponse{Network: cloneNetwork(n)}, nil
 }
 
-func getNetwork(c *call, id int64) (int, any, *apiError) {
-	n, err := c.s.network(id)
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, schema.NetworkGetResponse{Network: cloneNetwork(n)}, nil
-}
-
-func listNetworks(c *call) (int, any, *apiError) {
-	f, err := parseFilter(c)
-	if err != nil {
-		return 0, nil, err
-	}
-	var out []schema.Network
-	for _, n := range c.s.st.Networks {
-		if f.match(n.Name, n.Labels) {
-			out = append(out, cloneNetwork(n))
+var updateNetwork = updater(networks,
+	func(req *schema.NetworkUpdateRequest) edit { return edit{nonEmpty(req.Name), req.Labels} },
+	func(n *schema.Network, req *schema.NetworkUpdateRequest) {
+		if req.ExposeRoutesToVSwitch != nil {
+			n.ExposeRoutesToVSwitch = *req.ExposeRoutesToVSwitch
 		}
-	}
-	return listResponse(c, out, map[string]func(a, b schema.Network) int{
-		"id":      func(a, b schema.Network) int { return cmp.Compare(a.ID, b.ID) },
-		"name":    func(a, b schema.Network) int { return cmp.Compare(a.Name, b.Name) },
-		"created": func(a, b schema.Network) int { return a.Created.Compare(b.Created) },
-	}, func(page []schema.Network, meta schema.MetaResponse) any {
-		return struct {
-			schema.NetworkListResponse
-			schema.MetaResponse
-		}{schema.NetworkListResponse{Networks: page}, meta}
 	})
-}
-
-func updateNetwork(c *call, id int64) (int, any, *apiError) {
-	var req schema.NetworkUpdateRequest
-	if err := c.decode(&req); err != nil {
-		return 0, nil, err
-	}
-	if err := checkLabels(req.Labels); err != nil {
-		return 0, nil, err
-	}
-	n, err := c.s.network(id)
-	if err != nil {
-		return 0, nil, err
-	}
-	if req.Name != "" && req.Name != n.Name {
-		if err := c.s.checkName("network", req.Name, c.s.networkNameTaken); err != nil {
-			return 0, nil, err
-		}
-		n.Name = req.Name
-	}
-	if req.Labels != nil {
-		n.Labels = labelsOrEmpty(req.Labels)
-	}
-	if req.ExposeRoutesToVSwitch != nil {
-		n.ExposeRoutesToVSwitch = *req.ExposeRoutesToVSwitch
-	}
-	return http.StatusOK, schema.NetworkUpdateResponse{Network: cloneNetwork(n)}, nil
-}
 
 // deleteNetwork follows the API reference: "Deletes a Network. Attached
 // resources will be detached automatically." Attached servers lose their
 // private_net entry (and get an hcloud.server.updated event).
-func deleteNetwork(c *call, id int64) (int, any, *apiError) {
-	s := c.s
-	n, err := s.network(id)
-	if err != nil {
-		return 0, nil, err
+var deleteNetwork = networks.deleter(func(c *call, n *schema.Network) *apiError {
+	if err := networks.deleteProtected(n.ID, n.Protection.Delete); err != nil {
+		return err
 	}
-	if n.Protection.Delete {
-		return 0, nil, errf("protected", "network %d is delete-protected; disable it with change_protection first", id)
-	}
-	if err := s.checkLocked("network", id); err != nil {
-		return 0, nil, err
-	}
+	return c.s.checkLocked("network", n.ID)
+}, func(c *call, n *schema.Network) {
+	s, id := c.s, n.ID
 	for _, sid := range n.Servers {
 		if r, ok := s.st.Servers[sid]; ok {
 			r.Server.PrivateNet = slices.DeleteFunc(r.Server.PrivateNet, func(p schema.ServerPrivateNet) bool { return p.Network == id })
@@ -162,12 +88,10 @@ func deleteNetwork(c *call, id int64) (int, any, *apiError) {
 			lb.PrivateNet = slices.DeleteFunc(lb.PrivateNet, func(p schema.LoadBalancerPrivateNet) bool { return p.Network == id })
 		}
 	}
-	delete(s.st.Networks, id)
 	c.emit("hcloud.network.deleted", id)
-	return http.StatusNoContent, nil, nil
-}
+})
 
-var networkActions = map[string]func(c *call, id int64) (int, any, *apiError){
+var networkActions = map[string]actionFunc{
 	"add_subnet":        networkAction(addSubnet),
 	"delete_subnet":     networkAction(deleteSubnet),
 	"add_route":         networkAction(addRoute),
@@ -180,21 +104,16 @@ var networkActions = map[string]func(c *call, id int64) (int, any, *apiError){
 // action runs, validate on a copy, and apply the copy only if the action is
 // going to succeed: at once, or when the action finishes for the route
 // actions under WithRealTimeFailover (realtime.go).
-func networkAction(f func(c *call, n *schema.Network, rng netip.Prefix) (string, *apiError)) func(c *call, id int64) (int, any, *apiError) {
-	return func(c *call, id int64) (int, any, *apiError) {
-		n, err := c.s.network(id)
-		if err != nil {
-			return 0, nil, err
-		}
-		if err := c.s.checkLocked("network", id); err != nil {
-			return 0, nil, err
-		}
+// The changes decode their own requests, after the lock check (noBody).
+func networkAction(f func(c *call, n *schema.Network, rng netip.Prefix) (string, *apiError)) actionFunc {
+	return act(networks, ifUnlocked, func(c *call, n *schema.Network, _ *noBody) (*actionRec, *apiError) {
+		id := n.ID
 		next := cloneNetwork(n)
 		command, err := f(c, &next, netip.MustParsePrefix(n.IPRange))
 		if err != nil {
-			return 0, nil, err
+			return nil, err
 		}
-		r := ref{ID: id, Type: "network"}
+		r := networks.ref(id)
 		a, ok := c.newAction(command, r, r)
 		if ok && c.s.realTime(command) {
 			c.deferEffect(a, effectRec{Network: id, Routes: next.Routes})
@@ -209,8 +128,8 @@ func networkAction(f func(c *call, n *schema.Network, rng netip.Prefix) (string,
 				c.emit("hcloud.network.updated", id)
 			}
 		}
-		return http.StatusCreated, actionResponse(a, c.now), nil
-	}
+		return a, nil
+	})
 }
 
 func addSubnet(c *call, n *schema.Network, rng netip.Prefix) (string, *apiError) {
