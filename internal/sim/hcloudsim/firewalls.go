@@ -197,13 +197,10 @@ func (s *Server) checkApply(f *schema.Firewall, res []schema.FirewallResource) (
 
 func createFirewall(c *call) (int, any, *apiError) {
 	var req schema.FirewallCreateRequest
-	if err := c.decode(&req); err != nil {
+	if err := firewalls.decodeNew(c, &req, &req.Name, &req.Labels); err != nil {
 		return 0, nil, err
 	}
 	s := c.s
-	if err := firewalls.checkNew(s, req.Name, req.Labels); err != nil {
-		return 0, nil, err
-	}
 	rules, err := checkRules(req.Rules)
 	if err != nil {
 		return 0, nil, err

@@ -45,6 +45,7 @@ var floatingIPs = &kindOf[schema.FloatingIP, schema.FloatingIP]{
 	meta:       func(f *schema.FloatingIP) meta { return meta{f.ID, &f.Name, &f.Labels, f.Created} },
 	view:       func(_ *Server, f *schema.FloatingIP) schema.FloatingIP { return cloneFloatingIP(f) },
 	sorts:      []string{"created"},
+	protected:  func(f *schema.FloatingIP) bool { return f.Protection.Delete },
 	getBody:    func(v schema.FloatingIP) any { return schema.FloatingIPGetResponse{FloatingIP: v} },
 	updateBody: func(v schema.FloatingIP) any { return schema.FloatingIPUpdateResponse{FloatingIP: v} },
 	listBody:   func(page []schema.FloatingIP) any { return schema.FloatingIPListResponse{FloatingIPs: page} },
@@ -174,9 +175,6 @@ var updateFloatingIP = updater(floatingIPs,
 // from 2026-05-01 on it must be unassigned first (must_be_unassigned), where
 // it used to be unassigned automatically.
 var deleteFloatingIP = floatingIPs.deleter(func(_ *call, f *schema.FloatingIP) *apiError {
-	if err := floatingIPs.deleteProtected(f.ID, f.Protection.Delete); err != nil {
-		return err
-	}
 	if f.Server != nil {
 		return errf("must_be_unassigned", "Floating IP %d is assigned to server %d; unassign it before deleting it", f.ID, *f.Server)
 	}

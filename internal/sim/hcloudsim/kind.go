@@ -31,6 +31,8 @@ type kindOf[T, V any] struct {
 	sorts []string
 	// match, when set, applies the list's kind-specific query parameters.
 	match func(q url.Values, v *T) bool
+	// protected, for the kinds that have protection.delete, reports it.
+	protected func(v *T) bool
 	// The response bodies, in hcloud-go's schema types.
 	getBody, updateBody func(v V) any
 	listBody            func(page []V) any
@@ -79,13 +81,17 @@ func (k *kindOf[T, V]) checkName(s *Server, name string) *apiError {
 	return nil
 }
 
-// checkNew is the validation every create with a mandatory name starts with:
-// the labels' syntax (checkLabels), then the name.
-func (k *kindOf[T, V]) checkNew(s *Server, name string, labels *map[string]string) *apiError {
-	if err := checkLabels(labels); err != nil {
+// decodeNew is how every create with a mandatory name starts: decode the
+// request, then check the labels' syntax (checkLabels) and the name. name
+// and labels point into req.
+func (k *kindOf[T, V]) decodeNew(c *call, req any, name *string, labels **map[string]string) *apiError {
+	if err := c.decode(req); err != nil {
 		return err
 	}
-	return k.checkName(s, name)
+	if err := checkLabels(*labels); err != nil {
+		return err
+	}
+	return k.checkName(c.s, *name)
 }
 
 // sorted returns the views of all resources, ordered by ID, for the lab.
@@ -195,11 +201,12 @@ func updater[T, V, R any](k *kindOf[T, V], fields func(req *R) edit, more func(v
 }
 
 // deleter builds DELETE /{kind}/{id} for the kinds whose delete is
-// immediate (204, no action): refuse, when set, may veto it before anything
-// changes; gone, when set, runs after the removal (detaching, events).
+// immediate (204, no action): after the protection check, refuse, when set,
+// may veto it before anything changes; gone, when set, runs after the
+// removal (detaching, events).
 func (k *kindOf[T, V]) deleter(refuse func(c *call, v *T) *apiError, gone func(c *call, v *T)) func(c *call, id int64) (int, any, *apiError) {
 	return func(c *call, id int64) (int, any, *apiError) {
-		v, err := k.find(c.s, id)
+		v, err := k.deletable(c.s, id)
 		if err != nil {
 			return 0, nil, err
 		}
@@ -216,13 +223,14 @@ func (k *kindOf[T, V]) deleter(refuse func(c *call, v *T) *apiError, gone func(c
 	}
 }
 
-// deleteProtected refuses to delete a resource whose protection.delete is
-// set, until change_protection clears it.
-func (k *kindOf[T, V]) deleteProtected(id int64, protected bool) *apiError {
-	if protected {
-		return errf("protected", "%s %d is delete-protected; disable it with change_protection first", k.label, id)
+// deletable looks up a resource to delete, refusing one whose
+// protection.delete is set until change_protection clears it.
+func (k *kindOf[T, V]) deletable(s *Server, id int64) (*T, *apiError) {
+	v, err := k.find(s, id)
+	if err == nil && k.protected != nil && k.protected(v) {
+		return nil, errf("protected", "%s %d is delete-protected; disable it with change_protection first", k.label, id)
 	}
-	return nil
+	return v, err
 }
 
 // ref is the action resource reference of resource id.

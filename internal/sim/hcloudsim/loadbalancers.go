@@ -34,11 +34,12 @@ var loadBalancerActions = map[string]actionFunc{
 // update is not emulated.
 var loadBalancers = &kindOf[schema.LoadBalancer, schema.LoadBalancer]{
 	typ: "load_balancer", label: "load balancer",
-	items:   func(st *state) map[int64]*schema.LoadBalancer { return st.LoadBalancers },
-	meta:    func(lb *schema.LoadBalancer) meta { return meta{lb.ID, &lb.Name, &lb.Labels, lb.Created} },
-	view:    func(_ *Server, lb *schema.LoadBalancer) schema.LoadBalancer { return loadBalancerView(lb) },
-	sorts:   []string{"name"},
-	getBody: func(v schema.LoadBalancer) any { return schema.LoadBalancerGetResponse{LoadBalancer: v} },
+	items:     func(st *state) map[int64]*schema.LoadBalancer { return st.LoadBalancers },
+	meta:      func(lb *schema.LoadBalancer) meta { return meta{lb.ID, &lb.Name, &lb.Labels, lb.Created} },
+	view:      func(_ *Server, lb *schema.LoadBalancer) schema.LoadBalancer { return loadBalancerView(lb) },
+	sorts:     []string{"name"},
+	protected: func(lb *schema.LoadBalancer) bool { return lb.Protection.Delete },
+	getBody:   func(v schema.LoadBalancer) any { return schema.LoadBalancerGetResponse{LoadBalancer: v} },
 	listBody: func(page []schema.LoadBalancer) any {
 		return schema.LoadBalancerListResponse{LoadBalancers: page}
 	},
@@ -131,11 +132,8 @@ func applyLoadBalancerAttach(lb *schema.LoadBalancer, p attachPlan) {
 // the load balancer's private IPs and its auto-deleted primary IPs.
 func deleteLoadBalancer(c *call, id int64) (int, any, *apiError) {
 	s := c.s
-	lb, err := loadBalancers.find(s, id)
+	lb, err := loadBalancers.deletable(s, id)
 	if err != nil {
-		return 0, nil, err
-	}
-	if err := loadBalancers.deleteProtected(id, lb.Protection.Delete); err != nil {
 		return 0, nil, err
 	}
 	a, ok := c.newAction("delete_load_balancer", ref{}, loadBalancers.ref(id))

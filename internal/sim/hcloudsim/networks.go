@@ -17,6 +17,7 @@ var networks = &kindOf[schema.Network, schema.Network]{
 	meta:       func(n *schema.Network) meta { return meta{n.ID, &n.Name, &n.Labels, n.Created} },
 	view:       func(_ *Server, n *schema.Network) schema.Network { return cloneNetwork(n) },
 	sorts:      []string{"name", "created"},
+	protected:  func(n *schema.Network) bool { return n.Protection.Delete },
 	getBody:    func(v schema.Network) any { return schema.NetworkGetResponse{Network: v} },
 	updateBody: func(v schema.Network) any { return schema.NetworkUpdateResponse{Network: v} },
 	listBody:   func(page []schema.Network) any { return schema.NetworkListResponse{Networks: page} },
@@ -24,13 +25,10 @@ var networks = &kindOf[schema.Network, schema.Network]{
 
 func createNetwork(c *call) (int, any, *apiError) {
 	var req schema.NetworkCreateRequest
-	if err := c.decode(&req); err != nil {
+	if err := networks.decodeNew(c, &req, &req.Name, &req.Labels); err != nil {
 		return 0, nil, err
 	}
 	s := c.s
-	if err := networks.checkNew(s, req.Name, req.Labels); err != nil {
-		return 0, nil, err
-	}
 	rng, err := checkNetworkRange("ip_range", req.IPRange)
 	if err != nil {
 		return 0, nil, err
@@ -71,9 +69,6 @@ var updateNetwork = updater(networks,
 // resources will be detached automatically." Attached servers lose their
 // private_net entry (and get an hcloud.server.updated event).
 var deleteNetwork = networks.deleter(func(c *call, n *schema.Network) *apiError {
-	if err := networks.deleteProtected(n.ID, n.Protection.Delete); err != nil {
-		return err
-	}
 	return c.s.checkLocked("network", n.ID)
 }, func(c *call, n *schema.Network) {
 	s, id := c.s, n.ID
@@ -103,13 +98,17 @@ var networkActions = map[string]actionFunc{
 // networkAction wraps a network change: look up, refuse while another
 // action runs, validate on a copy, and apply the copy only if the action is
 // going to succeed: at once, or when the action finishes for the route
-// actions under WithRealTimeFailover (realtime.go).
-// The changes decode their own requests, after the lock check (noBody).
-func networkAction(f func(c *call, n *schema.Network, rng netip.Prefix) (string, *apiError)) actionFunc {
+// actions under WithRealTimeFailover (realtime.go). Unlike other actions,
+// a network change reads its request R only after the lock check.
+func networkAction[R any](f func(c *call, n *schema.Network, rng netip.Prefix, req *R) (string, *apiError)) actionFunc {
 	return act(networks, ifUnlocked, func(c *call, n *schema.Network, _ *noBody) (*actionRec, *apiError) {
+		req := new(R)
+		if err := c.decode(req); err != nil {
+			return nil, err
+		}
 		id := n.ID
 		next := cloneNetwork(n)
-		command, err := f(c, &next, netip.MustParsePrefix(n.IPRange))
+		command, err := f(c, &next, netip.MustParsePrefix(n.IPRange), req)
 		if err != nil {
 			return nil, err
 		}
@@ -132,11 +131,7 @@ func networkAction(f func(c *call, n *schema.Network, rng netip.Prefix) (string,
 	})
 }
 
-func addSubnet(c *call, n *schema.Network, rng netip.Prefix) (string, *apiError) {
-	var req schema.NetworkActionAddSubnetRequest
-	if err := c.decode(&req); err != nil {
-		return "", err
-	}
+func addSubnet(c *call, n *schema.Network, rng netip.Prefix, req *schema.NetworkActionAddSubnetRequest) (string, *apiError) {
 	sub := schema.NetworkSubnet{Type: req.Type, IPRange: req.IPRange, NetworkZone: req.NetworkZone, VSwitchID: req.VSwitchID}
 	if sub.IPRange == "" {
 		p, ok := freeSubnet(rng, n)
@@ -176,11 +171,7 @@ func freeSubnet(rng netip.Prefix, n *schema.Network) (netip.Prefix, bool) {
 	return netip.Prefix{}, false
 }
 
-func deleteSubnet(c *call, n *schema.Network, _ netip.Prefix) (string, *apiError) {
-	var req schema.NetworkActionDeleteSubnetRequest
-	if err := c.decode(&req); err != nil {
-		return "", err
-	}
+func deleteSubnet(c *call, n *schema.Network, _ netip.Prefix, req *schema.NetworkActionDeleteSubnetRequest) (string, *apiError) {
 	p, err := parseCIDR("ip_range", req.IPRange)
 	if err != nil {
 		return "", err
@@ -201,11 +192,7 @@ func deleteSubnet(c *call, n *schema.Network, _ netip.Prefix) (string, *apiError
 	return "delete_subnet", nil
 }
 
-func addRoute(c *call, n *schema.Network, rng netip.Prefix) (string, *apiError) {
-	var req schema.NetworkActionAddRouteRequest
-	if err := c.decode(&req); err != nil {
-		return "", err
-	}
+func addRoute(c *call, n *schema.Network, rng netip.Prefix, req *schema.NetworkActionAddRouteRequest) (string, *apiError) {
 	r := schema.NetworkRoute{Destination: req.Destination, Gateway: req.Gateway}
 	if err := checkRoute("", rng, &r, n); err != nil {
 		return "", err
@@ -214,11 +201,7 @@ func addRoute(c *call, n *schema.Network, rng netip.Prefix) (string, *apiError) 
 	return "add_route", nil
 }
 
-func deleteRoute(c *call, n *schema.Network, _ netip.Prefix) (string, *apiError) {
-	var req schema.NetworkActionDeleteRouteRequest
-	if err := c.decode(&req); err != nil {
-		return "", err
-	}
+func deleteRoute(c *call, n *schema.Network, _ netip.Prefix, req *schema.NetworkActionDeleteRouteRequest) (string, *apiError) {
 	d, derr := netip.ParsePrefix(req.Destination)
 	gw, gerr := netip.ParseAddr(req.Gateway)
 	i := slices.IndexFunc(n.Routes, func(r schema.NetworkRoute) bool {
@@ -240,11 +223,7 @@ func deleteRoute(c *call, n *schema.Network, _ netip.Prefix) (string, *apiError)
 // 10.0.0.0/15, but 10.1.0.0/16 cannot grow at all: 10.1.0.0/15 is not a
 // network address. The base address stays, so does the network's first IP,
 // and with it every subnet's gateway.
-func changeIPRange(c *call, n *schema.Network, old netip.Prefix) (string, *apiError) {
-	var req schema.NetworkActionChangeIPRangeRequest
-	if err := c.decode(&req); err != nil {
-		return "", err
-	}
+func changeIPRange(c *call, n *schema.Network, old netip.Prefix, req *schema.NetworkActionChangeIPRangeRequest) (string, *apiError) {
 	p, err := parseCIDR("ip_range", req.IPRange)
 	switch {
 	case err != nil:
@@ -261,11 +240,7 @@ func changeIPRange(c *call, n *schema.Network, old netip.Prefix) (string, *apiEr
 	return "change_ip_range", nil
 }
 
-func changeNetworkProtection(c *call, n *schema.Network, _ netip.Prefix) (string, *apiError) {
-	var req schema.NetworkActionChangeProtectionRequest
-	if err := c.decode(&req); err != nil {
-		return "", err
-	}
+func changeNetworkProtection(c *call, n *schema.Network, _ netip.Prefix, req *schema.NetworkActionChangeProtectionRequest) (string, *apiError) {
 	if req.Delete != nil {
 		n.Protection.Delete = *req.Delete
 	}

@@ -98,13 +98,10 @@ func (s *Server) leavePlacementGroups(serverID int64) {
 
 func createPlacementGroup(c *call) (int, any, *apiError) {
 	var req schema.PlacementGroupCreateRequest
-	if err := c.decode(&req); err != nil {
+	if err := placementGroups.decodeNew(c, &req, &req.Name, &req.Labels); err != nil {
 		return 0, nil, err
 	}
 	s := c.s
-	if err := placementGroups.checkNew(s, req.Name, req.Labels); err != nil {
-		return 0, nil, err
-	}
 	if req.Type != placementGroupSpread {
 		return 0, nil, invalidField("type", "%q is not a placement group type; Hetzner offers only spread", req.Type)
 	}

@@ -16,9 +16,6 @@ var updatePrimaryIP = updater(primaryIPs,
 // the server powered off) first, which is why the provider creates primary
 // IPs separately from the gateway server.
 var deletePrimaryIP = primaryIPs.deleter(func(_ *call, p *schema.PrimaryIP) *apiError {
-	if err := primaryIPs.deleteProtected(p.ID, p.Protection.Delete); err != nil {
-		return err
-	}
 	if p.AssigneeID != nil {
 		return errf("primary_ip_assigned", "primary IP %d is assigned to server %d; unassign it (or delete the server) first", p.ID, *p.AssigneeID)
 	}

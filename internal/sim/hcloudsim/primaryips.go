@@ -44,10 +44,11 @@ func (s *Server) allocIPv6() string {
 // by ip=.
 var primaryIPs = &kindOf[schema.PrimaryIP, schema.PrimaryIP]{
 	typ: "primary_ip", label: "primary IP",
-	items: func(st *state) map[int64]*schema.PrimaryIP { return st.PrimaryIPs },
-	meta:  func(p *schema.PrimaryIP) meta { return meta{p.ID, &p.Name, &p.Labels, p.Created} },
-	view:  func(_ *Server, p *schema.PrimaryIP) schema.PrimaryIP { return clonePrimaryIP(p) },
-	sorts: []string{"created"},
+	items:     func(st *state) map[int64]*schema.PrimaryIP { return st.PrimaryIPs },
+	meta:      func(p *schema.PrimaryIP) meta { return meta{p.ID, &p.Name, &p.Labels, p.Created} },
+	view:      func(_ *Server, p *schema.PrimaryIP) schema.PrimaryIP { return clonePrimaryIP(p) },
+	sorts:     []string{"created"},
+	protected: func(p *schema.PrimaryIP) bool { return p.Protection.Delete },
 	match: func(q url.Values, p *schema.PrimaryIP) bool {
 		ip := q.Get("ip")
 		return ip == "" || ip == p.IP
@@ -162,13 +163,10 @@ func clonePrimaryIP(p *schema.PrimaryIP) schema.PrimaryIP {
 
 func createPrimaryIP(c *call) (int, any, *apiError) {
 	var req schema.PrimaryIPCreateRequest
-	if err := c.decode(&req); err != nil {
+	if err := primaryIPs.decodeNew(c, &req, &req.Name, &req.Labels); err != nil {
 		return 0, nil, err
 	}
 	s := c.s
-	if err := primaryIPs.checkNew(s, req.Name, req.Labels); err != nil {
-		return 0, nil, err
-	}
 	if req.Type != "ipv4" && req.Type != "ipv6" {
 		return 0, nil, invalidField("type", "%q is not a primary IP type; use ipv4 or ipv6", req.Type)
 	}

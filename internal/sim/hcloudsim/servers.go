@@ -24,10 +24,11 @@ var hostnameRE = regexp.MustCompile(`^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])
 // status= (any of several).
 var servers = &kindOf[serverRec, schema.Server]{
 	typ: "server", label: "server",
-	items: func(st *state) map[int64]*serverRec { return st.Servers },
-	meta:  func(r *serverRec) meta { return meta{r.Server.ID, &r.Server.Name, &r.Server.Labels, r.Server.Created} },
-	view:  (*Server).serverView,
-	sorts: []string{"name", "created"},
+	items:     func(st *state) map[int64]*serverRec { return st.Servers },
+	meta:      func(r *serverRec) meta { return meta{r.Server.ID, &r.Server.Name, &r.Server.Labels, r.Server.Created} },
+	view:      (*Server).serverView,
+	sorts:     []string{"name", "created"},
+	protected: func(r *serverRec) bool { return r.Server.Protection.Delete },
 	match: func(q url.Values, r *serverRec) bool {
 		statuses := q["status"]
 		return len(statuses) == 0 || slices.Contains(statuses, r.Server.Status)
@@ -68,13 +69,10 @@ func (s *Server) serverView(r *serverRec) schema.Server {
 
 func createServer(c *call) (int, any, *apiError) {
 	var req schema.ServerCreateRequest
-	if err := c.decode(&req); err != nil {
+	if err := servers.decodeNew(c, &req, &req.Name, &req.Labels); err != nil {
 		return 0, nil, err
 	}
 	s := c.s
-	if err := servers.checkNew(s, req.Name, req.Labels); err != nil {
-		return 0, nil, err
-	}
 	if !hostnameRE.MatchString(req.Name) || len(req.Name) > 253 {
 		return 0, nil, invalidField("name", "%q is not a valid hostname (letters, digits, hyphens, dots)", req.Name)
 	}
@@ -240,11 +238,8 @@ var updateServer = updater(servers,
 // auto_delete and unassigns the rest.
 func deleteServer(c *call, id int64) (int, any, *apiError) {
 	s := c.s
-	r, err := servers.find(s, id)
+	r, err := servers.deletable(s, id)
 	if err != nil {
-		return 0, nil, err
-	}
-	if err := servers.deleteProtected(id, r.Server.Protection.Delete); err != nil {
 		return 0, nil, err
 	}
 	a, ok := c.newAction("delete_server", ref{}, servers.ref(id))

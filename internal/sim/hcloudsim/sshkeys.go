@@ -58,13 +58,10 @@ func cloneSSHKey(k *schema.SSHKey) schema.SSHKey {
 
 func createSSHKey(c *call) (int, any, *apiError) {
 	var req schema.SSHKeyCreateRequest
-	if err := c.decode(&req); err != nil {
+	if err := sshKeys.decodeNew(c, &req, &req.Name, &req.Labels); err != nil {
 		return 0, nil, err
 	}
 	s := c.s
-	if err := sshKeys.checkNew(s, req.Name, req.Labels); err != nil {
-		return 0, nil, err
-	}
 	fp, err := fingerprint(req.PublicKey)
 	if err != nil {
 		return 0, nil, err
