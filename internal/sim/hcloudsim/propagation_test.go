@@ -252,9 +252,8 @@ func TestNetworkMembersIncludeLoadBalancers(t *testing.T) {
 	if err != nil || f.client.Action.WaitFor(ctx(t), res.Action) != nil {
 		t.Fatalf("delete load balancer: %v", err)
 	}
-	if a, err := f.attachIP(t, other, n, "10.0.1.1"); err != nil || f.client.Action.WaitFor(ctx(t), a) != nil {
-		t.Fatalf("the deleted load balancer's IP: %v", err)
-	}
+	a, err := f.attachIP(t, other, n, "10.0.1.1")
+	f.mustWait(t, "the deleted load balancer's IP", a, err)
 }
 
 // change_ip_range keeps the base address: a range may only get a shorter
