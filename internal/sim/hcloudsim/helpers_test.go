@@ -226,3 +226,28 @@ func wantCodes(t *testing.T, cases []codeCase) {
 		t.Run(tc.name, func(t *testing.T) { wantCode(t, tc.err(), tc.code) })
 	}
 }
+
+// restore loads the project saved from src into f's emulator, as a restart
+// with -state-file does.
+func (f *fixture) restore(t testing.TB, src *Server) {
+	t.Helper()
+	data, err := src.MarshalState()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.sim.UnmarshalState(data); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// startServer creates a server in nbg1 and returns at once, for tests that
+// move a fake clock past its actions themselves.
+func (f *fixture) startServer(t testing.TB, name string) hcloud.ServerCreateResult {
+	t.Helper()
+	res, _, err := f.client.Server.Create(ctx(t), hcloud.ServerCreateOpts{Name: name, ServerType: &hcloud.ServerType{Name: "cx23"},
+		Image: &hcloud.Image{Name: "debian-12"}, Location: &hcloud.Location{Name: "nbg1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}

@@ -188,14 +188,8 @@ func TestPlacementGroupsSurviveRestart(t *testing.T) {
 	f := newFixture(t)
 	g := f.mustPlacementGroup(t, "pg")
 	s := f.mustServer(t, hcloud.ServerCreateOpts{Name: "s", PlacementGroup: g})
-	data, err := f.sim.MarshalState()
-	if err != nil {
-		t.Fatal(err)
-	}
 	f2 := newFixture(t)
-	if err := f2.sim.UnmarshalState(data); err != nil {
-		t.Fatal(err)
-	}
+	f2.restore(t, f.sim)
 	got, _, err := f2.client.Server.GetByID(ctx(t), s.ID)
 	if err != nil || got.PlacementGroup == nil || got.PlacementGroup.ID != g.ID {
 		t.Fatalf("after restart the server shows %+v (%v), want group %d", got, err, g.ID)

@@ -132,14 +132,8 @@ func TestPersistenceRoundTrip(t *testing.T) {
 	f := newFixture(t)
 	n := f.mustNetwork(t, "net", "10.0.0.0/16", "10.0.1.0/24")
 	s := f.mustServer(t, hcloud.ServerCreateOpts{Name: "gw", Networks: []*hcloud.Network{n}, UserData: "#cloud-config\n"})
-	data, err := f.sim.MarshalState()
-	if err != nil {
-		t.Fatal(err)
-	}
 	g := newFixture(t)
-	if err := g.sim.UnmarshalState(data); err != nil {
-		t.Fatal(err)
-	}
+	g.restore(t, f.sim)
 	if !slices.Equal(f.sim.Resources(), g.sim.Resources()) {
 		t.Fatalf("resources differ:\n%v\n%v", f.sim.Resources(), g.sim.Resources())
 	}
