@@ -26,8 +26,8 @@ type kindOf[T, V any] struct {
 	meta  func(v *T) meta
 	// view is the API's copy of v, sharing nothing with state.
 	view func(s *Server, v *T) V
-	// sorts are the sort keys the kind's list takes besides id ("name",
-	// "created"), as the API reference lists them per resource.
+	// sorts are the sort keys the kind's list takes besides id: "name",
+	// "created" or both.
 	sorts []string
 	// match, when set, applies the list's kind-specific query parameters.
 	match func(q url.Values, v *T) bool

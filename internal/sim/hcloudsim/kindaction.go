@@ -6,8 +6,8 @@ import "net/http"
 type actionFunc = func(c *call, id int64) (int, any, *apiError)
 
 // Whether an action's preamble refuses a resource that a running action
-// locks (checkLocked). Commands that check the lock later, after other
-// validation, say evenIfLocked and call checkLocked themselves.
+// locks (checkLocked). evenIfLocked commands do not; one of them (a Floating
+// IP's assign) checks the lock itself, after validating the target server.
 const (
 	ifUnlocked   = true
 	evenIfLocked = false

@@ -94,9 +94,9 @@ func (s *Server) checkPublicNet(pn schema.ServerCreatePublicNet, loc string) *ap
 		if !x.enabled {
 			return invalidField(field, "primary IP %d given but enable_%s is false", x.id, x.typ)
 		}
-		p, ok := s.st.PrimaryIPs[x.id]
-		if !ok {
-			return notFound("primary_ip", x.id)
+		p, err := primaryIPs.find(s, x.id)
+		if err != nil {
+			return err
 		}
 		if p.Type != x.typ {
 			return errf("primary_ip_version_mismatch", "primary IP %d is %s, but public_net.%s needs an %s address", x.id, p.Type, x.typ, x.typ)

@@ -101,14 +101,14 @@ func createServer(c *call) (int, any, *apiError) {
 		return 0, nil, err
 	}
 	for _, k := range req.SSHKeys {
-		if _, ok := s.st.SSHKeys[k]; !ok {
-			return 0, nil, notFound("ssh_key", k)
+		if _, err := sshKeys.find(s, k); err != nil {
+			return 0, nil, err
 		}
 	}
 	var fws []int64
 	for _, f := range req.Firewalls {
-		if _, ok := s.st.Firewalls[f.Firewall]; !ok {
-			return 0, nil, notFound("firewall", f.Firewall)
+		if _, err := firewalls.find(s, f.Firewall); err != nil {
+			return 0, nil, err
 		}
 		fws = append(fws, f.Firewall)
 	}
