@@ -237,24 +237,13 @@ func actionList(resType string, rid int64) handlerFunc {
 			}
 			out = append(out, a.view(c.now))
 		}
-		err := sortItems(out, q["sort"], map[string]func(a, b schema.Action) int{
+		return listResponse(c, out, map[string]func(a, b schema.Action) int{
 			"id":       func(a, b schema.Action) int { return cmp.Compare(a.ID, b.ID) },
 			"command":  func(a, b schema.Action) int { return cmp.Compare(a.Command, b.Command) },
 			"status":   func(a, b schema.Action) int { return cmp.Compare(a.Status, b.Status) },
 			"started":  func(a, b schema.Action) int { return a.Started.Compare(b.Started) },
 			"finished": func(a, b schema.Action) int { return cmpTimePtr(a.Finished, b.Finished) },
-		})
-		if err != nil {
-			return 0, nil, err
-		}
-		page, meta, err := paginate(c, out)
-		if err != nil {
-			return 0, nil, err
-		}
-		return http.StatusOK, struct {
-			schema.ActionListResponse
-			schema.MetaResponse
-		}{schema.ActionListResponse{Actions: page}, meta}, nil
+		}, func(page []schema.Action) any { return schema.ActionListResponse{Actions: page} })
 	}
 }
 

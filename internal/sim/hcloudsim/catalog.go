@@ -210,12 +210,7 @@ func listLocations(c *call) (int, any, *apiError) {
 	return listResponse(c, out, map[string]func(a, b schema.Location) int{
 		"id":   func(a, b schema.Location) int { return cmp.Compare(a.ID, b.ID) },
 		"name": func(a, b schema.Location) int { return cmp.Compare(a.Name, b.Name) },
-	}, func(page []schema.Location, meta schema.MetaResponse) any {
-		return struct {
-			schema.LocationListResponse
-			schema.MetaResponse
-		}{schema.LocationListResponse{Locations: page}, meta}
-	})
+	}, func(page []schema.Location) any { return schema.LocationListResponse{Locations: page} })
 }
 
 func getLocation(c *call, id int64) (int, any, *apiError) {
@@ -238,12 +233,7 @@ func listServerTypes(c *call) (int, any, *apiError) {
 	return listResponse(c, out, map[string]func(a, b schema.ServerType) int{
 		"id":   func(a, b schema.ServerType) int { return cmp.Compare(a.ID, b.ID) },
 		"name": func(a, b schema.ServerType) int { return cmp.Compare(a.Name, b.Name) },
-	}, func(page []schema.ServerType, meta schema.MetaResponse) any {
-		return struct {
-			schema.ServerTypeListResponse
-			schema.MetaResponse
-		}{schema.ServerTypeListResponse{ServerTypes: page}, meta}
-	})
+	}, func(page []schema.ServerType) any { return schema.ServerTypeListResponse{ServerTypes: page} })
 }
 
 func getServerType(c *call, id int64) (int, any, *apiError) {
@@ -266,12 +256,7 @@ func listImages(c *call) (int, any, *apiError) {
 	return listResponse(c, out, map[string]func(a, b schema.Image) int{
 		"id":   func(a, b schema.Image) int { return cmp.Compare(a.ID, b.ID) },
 		"name": func(a, b schema.Image) int { return cmp.Compare(*a.Name, *b.Name) },
-	}, func(page []schema.Image, meta schema.MetaResponse) any {
-		return struct {
-			schema.ImageListResponse
-			schema.MetaResponse
-		}{schema.ImageListResponse{Images: page}, meta}
-	})
+	}, func(page []schema.Image) any { return schema.ImageListResponse{Images: page} })
 }
 
 func getImage(c *call, id int64) (int, any, *apiError) {

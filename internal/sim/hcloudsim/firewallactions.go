@@ -3,7 +3,6 @@ package hcloudsim
 import (
 	"iter"
 	"maps"
-	"net/http"
 	"slices"
 
 	"github.com/hetznercloud/hcloud-go/v2/hcloud/schema"
@@ -11,50 +10,23 @@ import (
 
 func mapsKeys[K comparable, V any](m map[K]V) iter.Seq[K] { return maps.Keys(m) }
 
-func updateFirewall(c *call, id int64) (int, any, *apiError) {
-	var req schema.FirewallUpdateRequest
-	if err := c.decode(&req); err != nil {
-		return 0, nil, err
-	}
-	if err := checkLabels(req.Labels); err != nil {
-		return 0, nil, err
-	}
-	f, err := c.s.firewall(id)
-	if err != nil {
-		return 0, nil, err
-	}
-	if req.Name != nil && *req.Name != f.Name {
-		if err := c.s.checkName("firewall", *req.Name, c.s.firewallNameTaken); err != nil {
-			return 0, nil, err
-		}
-		f.Name = *req.Name
-	}
-	if req.Labels != nil {
-		f.Labels = labelsOrEmpty(req.Labels)
-	}
-	return http.StatusOK, schema.FirewallUpdateResponse{Firewall: c.s.firewallView(f)}, nil
-}
+var updateFirewall = updater(firewalls,
+	func(req *schema.FirewallUpdateRequest) edit { return edit{req.Name, req.Labels} }, nil)
 
 // deleteFirewall refuses a firewall that is still applied
 // ("Firewall must not be in use to be deleted", hcloud-go resource_in_use),
 // including to a deleted server it still lists (propagation.go).
-func deleteFirewall(c *call, id int64) (int, any, *apiError) {
-	f, err := c.s.firewall(id)
-	if err != nil {
-		return 0, nil, err
-	}
+var deleteFirewall = firewalls.deleter(func(_ *call, f *schema.Firewall) *apiError {
 	if len(f.AppliedTo) > 0 {
-		return 0, nil, errf("resource_in_use", "firewall %d is still applied to %d resource(s); remove it from them first", id, len(f.AppliedTo))
+		return errf("resource_in_use", "firewall %d is still applied to %d resource(s); remove it from them first", f.ID, len(f.AppliedTo))
 	}
-	delete(c.s.st.Firewalls, id)
-	c.emit("hcloud.firewall.deleted", id)
-	return http.StatusNoContent, nil, nil
-}
+	return nil
+}, func(c *call, f *schema.Firewall) { c.emit("hcloud.firewall.deleted", f.ID) })
 
-var firewallActions = map[string]func(c *call, id int64) (int, any, *apiError){
-	"set_rules":             setFirewallRules,
-	"apply_to_resources":    applyFirewall,
-	"remove_from_resources": removeFirewall,
+var firewallActions = map[string]actionFunc{
+	"set_rules":             actAll(firewalls, evenIfLocked, setFirewallRules),
+	"apply_to_resources":    actAll(firewalls, evenIfLocked, applyFirewall),
+	"remove_from_resources": actAll(firewalls, evenIfLocked, removeFirewall),
 }
 
 // firewallActionsResponse is the {"actions":[...]} body all three firewall
@@ -71,62 +43,37 @@ func viewAll(acts []*actionRec) []schema.Action {
 	return out
 }
 
-func setFirewallRules(c *call, id int64) (int, any, *apiError) {
-	var req schema.FirewallActionSetRulesRequest
-	if err := c.decode(&req); err != nil {
-		return 0, nil, err
-	}
-	f, err := c.s.firewall(id)
-	if err != nil {
-		return 0, nil, err
-	}
+func setFirewallRules(c *call, f *schema.Firewall, req *schema.FirewallActionSetRulesRequest) ([]*actionRec, *apiError) {
 	rules, err := checkRules(req.Rules)
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	a, ok := c.newAction("set_firewall_rules", ref{}, ref{ID: id, Type: "firewall"})
+	a, ok := c.newAction("set_firewall_rules", ref{}, firewalls.ref(f.ID))
 	if ok {
 		f.Rules = rules
-		c.emit("hcloud.firewall.updated", id)
+		c.emit("hcloud.firewall.updated", f.ID)
 	}
-	return http.StatusCreated, firewallActionsResponse(a), nil
+	return []*actionRec{a}, nil
 }
 
-func applyFirewall(c *call, id int64) (int, any, *apiError) {
-	var req schema.FirewallActionApplyToResourcesRequest
-	if err := c.decode(&req); err != nil {
-		return 0, nil, err
-	}
-	s := c.s
-	f, err := s.firewall(id)
+func applyFirewall(c *call, f *schema.Firewall, req *schema.FirewallActionApplyToResourcesRequest) ([]*actionRec, *apiError) {
+	res, err := c.s.checkApply(f, req.ApplyTo)
 	if err != nil {
-		return 0, nil, err
-	}
-	res, err := s.checkApply(f, req.ApplyTo)
-	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	var acts []*actionRec
 	for _, x := range res {
-		a, ok := c.newAction("apply_firewall", ref{}, ref{ID: id, Type: "firewall"}, targetRef(x))
+		a, ok := c.newAction("apply_firewall", ref{}, firewalls.ref(f.ID), targetRef(x))
 		if ok {
 			f.AppliedTo = append(f.AppliedTo, x)
 		}
 		acts = append(acts, a)
 	}
-	c.emit("hcloud.firewall.updated", id)
-	return http.StatusCreated, firewallActionsResponse(acts...), nil
+	c.emit("hcloud.firewall.updated", f.ID)
+	return acts, nil
 }
 
-func removeFirewall(c *call, id int64) (int, any, *apiError) {
-	var req schema.FirewallActionRemoveFromResourcesRequest
-	if err := c.decode(&req); err != nil {
-		return 0, nil, err
-	}
-	f, err := c.s.firewall(id)
-	if err != nil {
-		return 0, nil, err
-	}
+func removeFirewall(c *call, f *schema.Firewall, req *schema.FirewallActionRemoveFromResourcesRequest) ([]*actionRec, *apiError) {
 	idx := make([]int, 0, len(req.RemoveFrom))
 	for _, x := range req.RemoveFrom {
 		// A server that no longer exists (deleted, but still listed while
@@ -138,7 +85,7 @@ func removeFirewall(c *call, id int64) (int, any, *apiError) {
 		// both.
 		if x.Server != nil {
 			if _, ok := c.s.st.Servers[x.Server.ID]; !ok {
-				return 0, nil, errf("firewall_resource_not_found", "server %d not found", x.Server.ID)
+				return nil, errf("firewall_resource_not_found", "server %d not found", x.Server.ID)
 			}
 		}
 		i := slices.IndexFunc(f.AppliedTo, func(a schema.FirewallResource) bool {
@@ -160,7 +107,7 @@ func removeFirewall(c *call, id int64) (int, any, *apiError) {
 		keep[i] = true
 	}
 	for _, i := range idx {
-		a, ok := c.newAction("remove_firewall", ref{}, ref{ID: id, Type: "firewall"}, targetRef(f.AppliedTo[i]))
+		a, ok := c.newAction("remove_firewall", ref{}, firewalls.ref(f.ID), targetRef(f.AppliedTo[i]))
 		if ok {
 			keep[i] = false
 		}
@@ -173,6 +120,6 @@ func removeFirewall(c *call, id int64) (int, any, *apiError) {
 		}
 	}
 	f.AppliedTo = next
-	c.emit("hcloud.firewall.updated", id)
-	return http.StatusCreated, firewallActionsResponse(acts...), nil
+	c.emit("hcloud.firewall.updated", f.ID)
+	return acts, nil
 }

@@ -1,7 +1,6 @@
 package hcloudsim
 
 import (
-	"cmp"
 	"fmt"
 	"net/http"
 	"net/netip"
@@ -19,21 +18,16 @@ import (
 // and port); the emulator enforces the 50 entries.
 const maxRulesPerFirewall = 50
 
-func (s *Server) firewall(id int64) (*schema.Firewall, *apiError) {
-	f, ok := s.st.Firewalls[id]
-	if !ok {
-		return nil, notFound("firewall", id)
-	}
-	return f, nil
-}
-
-func (s *Server) firewallNameTaken(name string) bool {
-	for _, f := range s.st.Firewalls {
-		if f.Name == name {
-			return true
-		}
-	}
-	return false
+// firewalls is the kind of /firewalls (kind.go).
+var firewalls = &kindOf[schema.Firewall, schema.Firewall]{
+	typ: "firewall", label: "firewall",
+	items:      func(st *state) map[int64]*schema.Firewall { return st.Firewalls },
+	meta:       func(f *schema.Firewall) meta { return meta{f.ID, &f.Name, &f.Labels, f.Created} },
+	view:       (*Server).firewallView,
+	sorts:      []string{"name", "created"},
+	getBody:    func(v schema.Firewall) any { return schema.FirewallGetResponse{Firewall: v} },
+	updateBody: func(v schema.Firewall) any { return schema.FirewallUpdateResponse{Firewall: v} },
+	listBody:   func(page []schema.Firewall) any { return schema.FirewallListResponse{Firewalls: page} },
 }
 
 func serverResource(id int64) schema.FirewallResource {
@@ -203,16 +197,10 @@ func (s *Server) checkApply(f *schema.Firewall, res []schema.FirewallResource) (
 
 func createFirewall(c *call) (int, any, *apiError) {
 	var req schema.FirewallCreateRequest
-	if err := c.decode(&req); err != nil {
-		return 0, nil, err
-	}
-	if err := checkLabels(req.Labels); err != nil {
+	if err := firewalls.decodeNew(c, &req, &req.Name, &req.Labels); err != nil {
 		return 0, nil, err
 	}
 	s := c.s
-	if err := s.checkName("firewall", req.Name, s.firewallNameTaken); err != nil {
-		return 0, nil, err
-	}
 	rules, err := checkRules(req.Rules)
 	if err != nil {
 		return 0, nil, err
@@ -225,7 +213,7 @@ func createFirewall(c *call) (int, any, *apiError) {
 	f.ID = s.st.nextID("firewall")
 	s.st.Firewalls[f.ID] = f
 	actions := []schema.Action{}
-	fref := ref{ID: f.ID, Type: "firewall"}
+	fref := firewalls.ref(f.ID)
 	if len(rules) > 0 {
 		a, _ := c.newAction("set_firewall_rules", ref{}, fref)
 		a.Fail = false // the create itself is synchronous
@@ -246,35 +234,4 @@ func targetRef(res schema.FirewallResource) ref {
 		return ref{ID: res.Server.ID, Type: "server"}
 	}
 	return ref{Type: "label_selector"}
-}
-
-func getFirewall(c *call, id int64) (int, any, *apiError) {
-	f, err := c.s.firewall(id)
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, schema.FirewallGetResponse{Firewall: c.s.firewallView(f)}, nil
-}
-
-func listFirewalls(c *call) (int, any, *apiError) {
-	flt, err := parseFilter(c)
-	if err != nil {
-		return 0, nil, err
-	}
-	var out []schema.Firewall
-	for _, f := range c.s.st.Firewalls {
-		if flt.match(f.Name, f.Labels) {
-			out = append(out, c.s.firewallView(f))
-		}
-	}
-	return listResponse(c, out, map[string]func(a, b schema.Firewall) int{
-		"id":      func(a, b schema.Firewall) int { return cmp.Compare(a.ID, b.ID) },
-		"name":    func(a, b schema.Firewall) int { return cmp.Compare(a.Name, b.Name) },
-		"created": func(a, b schema.Firewall) int { return a.Created.Compare(b.Created) },
-	}, func(page []schema.Firewall, meta schema.MetaResponse) any {
-		return struct {
-			schema.FirewallListResponse
-			schema.MetaResponse
-		}{schema.FirewallListResponse{Firewalls: page}, meta}
-	})
 }

@@ -1,16 +1,15 @@
 package hcloudsim
 
 import (
-	"net/http"
-
 	"github.com/hetznercloud/hcloud-go/v2/hcloud/schema"
 )
 
-var floatingIPActions = map[string]func(c *call, id int64) (int, any, *apiError){
-	"assign":            assignFloatingIP,
-	"unassign":          unassignFloatingIP,
-	"change_dns_ptr":    changeFloatingIPDNSPtr,
-	"change_protection": changeFloatingIPProtection,
+var floatingIPActions = map[string]actionFunc{
+	// assign checks the lock itself, after the target server.
+	"assign":            act(floatingIPs, evenIfLocked, assignFloatingIP),
+	"unassign":          act(floatingIPs, ifUnlocked, unassignFloatingIP),
+	"change_dns_ptr":    act(floatingIPs, evenIfLocked, changeFloatingIPDNSPtr),
+	"change_protection": act(floatingIPs, evenIfLocked, changeFloatingIPProtection),
 }
 
 // assignFloatingIP points the address at a server. Moving it from one
@@ -25,29 +24,21 @@ var floatingIPActions = map[string]func(c *call, id int64) (int, any, *apiError)
 // served one after the other, so the later claim lands last. Under
 // WithRealTimeFailover the address moves when the
 // action finishes (realtime.go).
-func assignFloatingIP(c *call, id int64) (int, any, *apiError) {
-	var req schema.FloatingIPActionAssignRequest
-	if err := c.decode(&req); err != nil {
-		return 0, nil, err
-	}
-	s := c.s
-	f, err := s.floatingIP(id)
-	if err != nil {
-		return 0, nil, err
-	}
+func assignFloatingIP(c *call, f *schema.FloatingIP, req *schema.FloatingIPActionAssignRequest) (*actionRec, *apiError) {
+	s, id := c.s, f.ID
 	if req.Server == 0 {
-		return 0, nil, invalidField("server", "name the server to assign the Floating IP to")
+		return nil, invalidField("server", "name the server to assign the Floating IP to")
 	}
 	if _, err := s.lockedServer(req.Server); err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	if err := s.checkLocked("floating_ip", id); err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	if f.Server != nil && *f.Server == req.Server {
-		return 0, nil, errf("floating_ip_assigned", "Floating IP %d is already assigned to server %d", id, req.Server)
+		return nil, errf("floating_ip_assigned", "Floating IP %d is already assigned to server %d", id, req.Server)
 	}
-	fref := ref{ID: id, Type: "floating_ip"}
+	fref := floatingIPs.ref(id)
 	a, ok := c.newAction("assign_floating_ip", fref, fref, ref{ID: req.Server, Type: "server"})
 	if ok && s.realTime("assign_floating_ip") {
 		sid := req.Server
@@ -61,18 +52,12 @@ func assignFloatingIP(c *call, id int64) (int, any, *apiError) {
 		c.emit("hcloud.floating_ip.updated", id)
 		c.emit("hcloud.server.updated", sid)
 	}
-	return http.StatusCreated, actionResponse(a, c.now), nil
+	return a, nil
 }
 
-func unassignFloatingIP(c *call, id int64) (int, any, *apiError) {
-	f, err := c.s.floatingIP(id)
-	if err != nil {
-		return 0, nil, err
-	}
-	if err := c.s.checkLocked("floating_ip", id); err != nil {
-		return 0, nil, err
-	}
-	fref := ref{ID: id, Type: "floating_ip"}
+func unassignFloatingIP(c *call, f *schema.FloatingIP, _ *noBody) (*actionRec, *apiError) {
+	id := f.ID
+	fref := floatingIPs.ref(id)
 	refs := []ref{fref}
 	if f.Server != nil {
 		refs = append(refs, ref{ID: *f.Server, Type: "server"})
@@ -85,22 +70,14 @@ func unassignFloatingIP(c *call, id int64) (int, any, *apiError) {
 		f.Server = nil
 		c.emit("hcloud.floating_ip.updated", id)
 	}
-	return http.StatusCreated, actionResponse(a, c.now), nil
+	return a, nil
 }
 
-func changeFloatingIPDNSPtr(c *call, id int64) (int, any, *apiError) {
-	var req schema.FloatingIPActionChangeDNSPtrRequest
-	if err := c.decode(&req); err != nil {
-		return 0, nil, err
-	}
-	f, err := c.s.floatingIP(id)
-	if err != nil {
-		return 0, nil, err
-	}
+func changeFloatingIPDNSPtr(c *call, f *schema.FloatingIP, req *schema.FloatingIPActionChangeDNSPtrRequest) (*actionRec, *apiError) {
 	if req.IP != f.IP && f.Type == "ipv4" {
-		return 0, nil, invalidField("ip", "%q is not the address of Floating IP %d (%s)", req.IP, id, f.IP)
+		return nil, invalidField("ip", "%q is not the address of Floating IP %d (%s)", req.IP, f.ID, f.IP)
 	}
-	a, ok := c.newAction("change_dns_ptr", ref{}, ref{ID: id, Type: "floating_ip"})
+	a, ok := c.newAction("change_dns_ptr", ref{}, floatingIPs.ref(f.ID))
 	if ok {
 		ptr := ""
 		if req.DNSPtr != nil {
@@ -117,21 +94,13 @@ func changeFloatingIPDNSPtr(c *call, id int64) (int, any, *apiError) {
 		}
 		f.DNSPtr = kept
 	}
-	return http.StatusCreated, actionResponse(a, c.now), nil
+	return a, nil
 }
 
-func changeFloatingIPProtection(c *call, id int64) (int, any, *apiError) {
-	var req schema.FloatingIPActionChangeProtectionRequest
-	if err := c.decode(&req); err != nil {
-		return 0, nil, err
-	}
-	f, err := c.s.floatingIP(id)
-	if err != nil {
-		return 0, nil, err
-	}
-	a, ok := c.newAction("change_protection", ref{}, ref{ID: id, Type: "floating_ip"})
+func changeFloatingIPProtection(c *call, f *schema.FloatingIP, req *schema.FloatingIPActionChangeProtectionRequest) (*actionRec, *apiError) {
+	a, ok := c.newAction("change_protection", ref{}, floatingIPs.ref(f.ID))
 	if ok && req.Delete != nil {
 		f.Protection.Delete = *req.Delete
 	}
-	return http.StatusCreated, actionResponse(a, c.now), nil
+	return a, nil
 }

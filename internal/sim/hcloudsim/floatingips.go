@@ -1,7 +1,6 @@
 package hcloudsim
 
 import (
-	"cmp"
 	"maps"
 	"net/http"
 	"net/netip"
@@ -39,21 +38,17 @@ func (s *Server) allocFloatingIPv4() (string, *apiError) {
 	return "", errf("resource_limit_exceeded", "the emulator's Floating IPv4 pool %s is exhausted; delete unused Floating IPs", floatingPool)
 }
 
-func (s *Server) floatingIP(id int64) (*schema.FloatingIP, *apiError) {
-	f, ok := s.st.FloatingIPs[id]
-	if !ok {
-		return nil, notFound("floating_ip", id)
-	}
-	return f, nil
-}
-
-func (s *Server) floatingIPNameTaken(name string) bool {
-	for _, f := range s.st.FloatingIPs {
-		if f.Name == name {
-			return true
-		}
-	}
-	return false
+// floatingIPs is the kind of /floating_ips (kind.go).
+var floatingIPs = &kindOf[schema.FloatingIP, schema.FloatingIP]{
+	typ: "floating_ip", label: "Floating IP",
+	items:      func(st *state) map[int64]*schema.FloatingIP { return st.FloatingIPs },
+	meta:       func(f *schema.FloatingIP) meta { return meta{f.ID, &f.Name, &f.Labels, f.Created} },
+	view:       func(_ *Server, f *schema.FloatingIP) schema.FloatingIP { return cloneFloatingIP(f) },
+	sorts:      []string{"created"},
+	protected:  func(f *schema.FloatingIP) bool { return f.Protection.Delete },
+	getBody:    func(v schema.FloatingIP) any { return schema.FloatingIPGetResponse{FloatingIP: v} },
+	updateBody: func(v schema.FloatingIP) any { return schema.FloatingIPUpdateResponse{FloatingIP: v} },
+	listBody:   func(page []schema.FloatingIP) any { return schema.FloatingIPListResponse{FloatingIPs: page} },
 }
 
 // cloneFloatingIP is the API view of f: maps and slices copied so a caller
@@ -99,7 +94,7 @@ func createFloatingIP(c *call) (int, any, *apiError) {
 		name = *req.Name
 	}
 	if name != "" {
-		if err := s.checkName("Floating IP", name, s.floatingIPNameTaken); err != nil {
+		if err := floatingIPs.checkName(s, name); err != nil {
 			return 0, nil, err
 		}
 	}
@@ -166,90 +161,30 @@ func createFloatingIP(c *call) (int, any, *apiError) {
 	return http.StatusCreated, resp, nil
 }
 
-func getFloatingIP(c *call, id int64) (int, any, *apiError) {
-	f, err := c.s.floatingIP(id)
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, schema.FloatingIPGetResponse{FloatingIP: cloneFloatingIP(f)}, nil
-}
-
-func listFloatingIPs(c *call) (int, any, *apiError) {
-	flt, err := parseFilter(c)
-	if err != nil {
-		return 0, nil, err
-	}
-	var out []schema.FloatingIP
-	for _, f := range c.s.st.FloatingIPs {
-		if flt.match(f.Name, f.Labels) {
-			out = append(out, cloneFloatingIP(f))
+// updateFloatingIP also sets the description when the request has one.
+var updateFloatingIP = updater(floatingIPs,
+	func(req *schema.FloatingIPUpdateRequest) edit { return edit{nonEmpty(req.Name), req.Labels} },
+	func(f *schema.FloatingIP, req *schema.FloatingIPUpdateRequest) {
+		if req.Description != "" {
+			d := req.Description
+			f.Description = &d
 		}
-	}
-	return listResponse(c, out, map[string]func(a, b schema.FloatingIP) int{
-		"id":      func(a, b schema.FloatingIP) int { return cmp.Compare(a.ID, b.ID) },
-		"created": func(a, b schema.FloatingIP) int { return a.Created.Compare(b.Created) },
-	}, func(page []schema.FloatingIP, meta schema.MetaResponse) any {
-		return struct {
-			schema.FloatingIPListResponse
-			schema.MetaResponse
-		}{schema.FloatingIPListResponse{FloatingIPs: page}, meta}
 	})
-}
-
-func updateFloatingIP(c *call, id int64) (int, any, *apiError) {
-	var req schema.FloatingIPUpdateRequest
-	if err := c.decode(&req); err != nil {
-		return 0, nil, err
-	}
-	if err := checkLabels(req.Labels); err != nil {
-		return 0, nil, err
-	}
-	f, err := c.s.floatingIP(id)
-	if err != nil {
-		return 0, nil, err
-	}
-	if req.Name != "" && req.Name != f.Name {
-		if err := c.s.checkName("Floating IP", req.Name, c.s.floatingIPNameTaken); err != nil {
-			return 0, nil, err
-		}
-		f.Name = req.Name
-	}
-	if req.Description != "" {
-		d := req.Description
-		f.Description = &d
-	}
-	if req.Labels != nil {
-		f.Labels = labelsOrEmpty(req.Labels)
-	}
-	return http.StatusOK, schema.FloatingIPUpdateResponse{FloatingIP: cloneFloatingIP(f)}, nil
-}
 
 // deleteFloatingIP refuses an assigned address: the API reference says that
 // from 2026-05-01 on it must be unassigned first (must_be_unassigned), where
 // it used to be unassigned automatically.
-func deleteFloatingIP(c *call, id int64) (int, any, *apiError) {
-	f, err := c.s.floatingIP(id)
-	if err != nil {
-		return 0, nil, err
-	}
-	if f.Protection.Delete {
-		return 0, nil, errf("protected", "Floating IP %d is delete-protected; disable it with change_protection first", id)
-	}
+var deleteFloatingIP = floatingIPs.deleter(func(_ *call, f *schema.FloatingIP) *apiError {
 	if f.Server != nil {
-		return 0, nil, errf("must_be_unassigned", "Floating IP %d is assigned to server %d; unassign it before deleting it", id, *f.Server)
+		return errf("must_be_unassigned", "Floating IP %d is assigned to server %d; unassign it before deleting it", f.ID, *f.Server)
 	}
-	delete(c.s.st.FloatingIPs, id)
-	return http.StatusNoContent, nil, nil
-}
+	return nil
+}, nil)
 
 // FloatingIPs returns copies of all Floating IPs, ordered by ID, for the
 // lab, which routes each to the server it is assigned to.
 func (s *Server) FloatingIPs() []schema.FloatingIP {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]schema.FloatingIP, 0, len(s.st.FloatingIPs))
-	for _, id := range slices.Sorted(maps.Keys(s.st.FloatingIPs)) {
-		out = append(out, cloneFloatingIP(s.st.FloatingIPs[id]))
-	}
-	return out
+	return floatingIPs.sorted(s)
 }

@@ -89,9 +89,7 @@ func TestFloatingIPDeleteRules(t *testing.T) {
 	wantCode(t, err, "must_be_unassigned")
 
 	act, _, err := f.client.FloatingIP.ChangeProtection(ctx(t), fip, hcloud.FloatingIPChangeProtectionOpts{Delete: hcloud.Ptr(true)})
-	if err != nil || f.client.Action.WaitFor(ctx(t), act) != nil {
-		t.Fatalf("protect: %v", err)
-	}
+	f.mustWait(t, "protect", act, err)
 	res2, _, err := f.client.Server.DeleteWithResult(ctx(t), a)
 	if err != nil || f.client.Action.WaitFor(ctx(t), res2.Action) != nil {
 		t.Fatalf("delete server: %v", err)

@@ -194,3 +194,60 @@ func snapshotNetwork(t testing.TB, s *Server, id int64) schema.Network {
 	}
 	return n
 }
+
+// waited is the outcome of a request that answers with an action: the
+// request's error, else the action's once it has finished.
+func (f *fixture) waited(t testing.TB, a *hcloud.Action, err error) error {
+	if err != nil {
+		return err
+	}
+	return f.client.Action.WaitFor(ctx(t), a)
+}
+
+// mustWait fails unless such a request and its action both succeeded.
+func (f *fixture) mustWait(t testing.TB, what string, a *hcloud.Action, err error) {
+	t.Helper()
+	if err := f.waited(t, a, err); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// codeCase is a request that must be refused with code.
+type codeCase struct {
+	name string
+	err  func() error
+	code hcloud.ErrorCode
+}
+
+// wantCodes runs each case as a subtest (wantCode).
+func wantCodes(t *testing.T, cases []codeCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) { wantCode(t, tc.err(), tc.code) })
+	}
+}
+
+// restore loads the project saved from src into f's emulator, as a restart
+// with -state-file does.
+func (f *fixture) restore(t testing.TB, src *Server) {
+	t.Helper()
+	data, err := src.MarshalState()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.sim.UnmarshalState(data); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// startServer creates a server in nbg1 and returns at once, for tests that
+// move a fake clock past its actions themselves.
+func (f *fixture) startServer(t testing.TB, name string) hcloud.ServerCreateResult {
+	t.Helper()
+	res, _, err := f.client.Server.Create(ctx(t), hcloud.ServerCreateOpts{Name: name, ServerType: &hcloud.ServerType{Name: "cx23"},
+		Image: &hcloud.Image{Name: "debian-12"}, Location: &hcloud.Location{Name: "nbg1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}

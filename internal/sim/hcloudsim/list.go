@@ -1,6 +1,7 @@
 package hcloudsim
 
 import (
+	"encoding/json"
 	"net/http"
 	"slices"
 	"strconv"
@@ -111,11 +112,9 @@ func (f filter) match(name string, labels map[string]string) bool {
 	return (f.name == "" || f.name == name) && f.sel.matches(labels)
 }
 
-// listResponse sorts and pages items; wrap builds the body, typically
-// struct{ schema.XListResponse; schema.MetaResponse } so the JSON carries the
-// resource key and "meta" side by side.
-func listResponse[T any](c *call, items []T, keys map[string]func(a, b T) int,
-	wrap func(page []T, meta schema.MetaResponse) any) (int, any, *apiError) {
+// listResponse sorts and pages items; body builds the list part of the
+// answer, an hcloud-go schema.XListResponse, which gets "meta" beside it.
+func listResponse[T any](c *call, items []T, keys map[string]func(a, b T) int, body func(page []T) any) (int, any, *apiError) {
 	if err := sortItems(items, c.r.URL.Query()["sort"], keys); err != nil {
 		return 0, nil, err
 	}
@@ -123,5 +122,27 @@ func listResponse[T any](c *call, items []T, keys map[string]func(a, b T) int,
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, wrap(page, meta), nil
+	return http.StatusOK, paged{body(page), meta}, nil
+}
+
+// paged is a list answer: the schema.XListResponse's resource key and
+// "meta" side by side in one object. hcloud-go's list response types carry
+// no meta, and Go cannot embed a type parameter, so the two objects are
+// joined when encoded.
+type paged struct {
+	list any
+	meta schema.MetaResponse
+}
+
+func (p paged) MarshalJSON() ([]byte, error) {
+	list, err := json.Marshal(p.list)
+	if err != nil {
+		return nil, err
+	}
+	meta, err := json.Marshal(p.meta)
+	if err != nil {
+		return nil, err
+	}
+	// Both are non-empty objects: {"floating_ips":[...]} and {"meta":{...}}.
+	return append(append(list[:len(list)-1], ','), meta[1:]...), nil
 }

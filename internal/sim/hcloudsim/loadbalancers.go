@@ -1,7 +1,6 @@
 package hcloudsim
 
 import (
-	"cmp"
 	"maps"
 	"net/http"
 	"slices"
@@ -26,26 +25,24 @@ var loadBalancerTypes = []schema.LoadBalancerType{
 	{ID: 3, Name: "lb31", Description: "LB31", MaxConnections: 40000, MaxServices: 30, MaxTargets: 150, MaxAssignedCertificates: 50, Prices: []schema.PricingLoadBalancerTypePrice{}},
 }
 
-var loadBalancerActions = map[string]func(c *call, id int64) (int, any, *apiError){
-	"attach_to_network":   attachLoadBalancer,
-	"detach_from_network": detachLoadBalancer,
+var loadBalancerActions = map[string]actionFunc{
+	"attach_to_network":   act(loadBalancers, ifUnlocked, attachLoadBalancer),
+	"detach_from_network": act(loadBalancers, evenIfLocked, detachLoadBalancer),
 }
 
-func (s *Server) loadBalancer(id int64) (*schema.LoadBalancer, *apiError) {
-	lb, ok := s.st.LoadBalancers[id]
-	if !ok {
-		return nil, notFound("load_balancer", id)
-	}
-	return lb, nil
-}
-
-func (s *Server) loadBalancerNameTaken(name string) bool {
-	for _, lb := range s.st.LoadBalancers {
-		if lb.Name == name {
-			return true
-		}
-	}
-	return false
+// loadBalancers is the kind of /load_balancers (kind.go); the API's
+// update is not emulated.
+var loadBalancers = &kindOf[schema.LoadBalancer, schema.LoadBalancer]{
+	typ: "load_balancer", label: "load balancer",
+	items:     func(st *state) map[int64]*schema.LoadBalancer { return st.LoadBalancers },
+	meta:      func(lb *schema.LoadBalancer) meta { return meta{lb.ID, &lb.Name, &lb.Labels, lb.Created} },
+	view:      func(_ *Server, lb *schema.LoadBalancer) schema.LoadBalancer { return loadBalancerView(lb) },
+	sorts:     []string{"name"},
+	protected: func(lb *schema.LoadBalancer) bool { return lb.Protection.Delete },
+	getBody:   func(v schema.LoadBalancer) any { return schema.LoadBalancerGetResponse{LoadBalancer: v} },
+	listBody: func(page []schema.LoadBalancer) any {
+		return schema.LoadBalancerListResponse{LoadBalancers: page}
+	},
 }
 
 func loadBalancerView(lb *schema.LoadBalancer) schema.LoadBalancer {
@@ -62,7 +59,7 @@ func createLoadBalancer(c *call) (int, any, *apiError) {
 		return 0, nil, err
 	}
 	s := c.s
-	if err := s.checkName("load balancer", req.Name, s.loadBalancerNameTaken); err != nil {
+	if err := loadBalancers.checkName(s, req.Name); err != nil {
 		return 0, nil, err
 	}
 	i := slices.IndexFunc(loadBalancerTypes, func(t schema.LoadBalancerType) bool {
@@ -98,7 +95,7 @@ func createLoadBalancer(c *call) (int, any, *apiError) {
 		PrivateNet: []schema.LoadBalancerPrivateNet{}}
 	var plan attachPlan
 	if req.Network != nil {
-		n, err := s.network(*req.Network)
+		n, err := networks.find(s, *req.Network)
 		if err != nil {
 			return 0, nil, err
 		}
@@ -120,7 +117,7 @@ func createLoadBalancer(c *call) (int, any, *apiError) {
 		applyLoadBalancerAttach(lb, plan)
 	}
 	s.st.LoadBalancers[lb.ID] = lb
-	r := ref{ID: lb.ID, Type: "load_balancer"}
+	r := loadBalancers.ref(lb.ID)
 	a, _ := c.newAction("create_load_balancer", r, r)
 	a.Fail = false
 	return http.StatusCreated, schema.LoadBalancerCreateResponse{LoadBalancer: loadBalancerView(lb), Action: a.view(c.now)}, nil
@@ -131,49 +128,15 @@ func applyLoadBalancerAttach(lb *schema.LoadBalancer, p attachPlan) {
 	p.network.LoadBalancers = append(p.network.LoadBalancers, lb.ID)
 }
 
-func getLoadBalancer(c *call, id int64) (int, any, *apiError) {
-	lb, err := c.s.loadBalancer(id)
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, schema.LoadBalancerGetResponse{LoadBalancer: loadBalancerView(lb)}, nil
-}
-
-func listLoadBalancers(c *call) (int, any, *apiError) {
-	f, err := parseFilter(c)
-	if err != nil {
-		return 0, nil, err
-	}
-	var out []schema.LoadBalancer
-	for _, lb := range c.s.st.LoadBalancers {
-		if f.match(lb.Name, lb.Labels) {
-			out = append(out, loadBalancerView(lb))
-		}
-	}
-	return listResponse(c, out, map[string]func(a, b schema.LoadBalancer) int{
-		"id":   func(a, b schema.LoadBalancer) int { return cmp.Compare(a.ID, b.ID) },
-		"name": func(a, b schema.LoadBalancer) int { return cmp.Compare(a.Name, b.Name) },
-	}, func(page []schema.LoadBalancer, meta schema.MetaResponse) any {
-		return struct {
-			schema.LoadBalancerListResponse
-			schema.MetaResponse
-		}{schema.LoadBalancerListResponse{LoadBalancers: page}, meta}
-	})
-}
-
 // deleteLoadBalancer answers with an action (hcloud-go v2.52.0) and frees
 // the load balancer's private IPs and its auto-deleted primary IPs.
 func deleteLoadBalancer(c *call, id int64) (int, any, *apiError) {
 	s := c.s
-	lb, err := s.loadBalancer(id)
+	lb, err := loadBalancers.deletable(s, id)
 	if err != nil {
 		return 0, nil, err
 	}
-	if lb.Protection.Delete {
-		return 0, nil, errf("protected", "load balancer %d is delete-protected", id)
-	}
-	r := ref{ID: id, Type: "load_balancer"}
-	a, ok := c.newAction("delete_load_balancer", ref{}, r)
+	a, ok := c.newAction("delete_load_balancer", ref{}, loadBalancers.ref(id))
 	if ok {
 		for _, pn := range lb.PrivateNet {
 			if n, ok := s.st.Networks[pn.Network]; ok {
@@ -194,59 +157,40 @@ func deleteLoadBalancer(c *call, id int64) (int, any, *apiError) {
 	return http.StatusCreated, actionResponse(a, c.now), nil
 }
 
-func attachLoadBalancer(c *call, id int64) (int, any, *apiError) {
-	var req schema.LoadBalancerActionAttachToNetworkRequest
-	if err := c.decode(&req); err != nil {
-		return 0, nil, err
-	}
-	s := c.s
-	lb, err := s.loadBalancer(id)
+func attachLoadBalancer(c *call, lb *schema.LoadBalancer, req *schema.LoadBalancerActionAttachToNetworkRequest) (*actionRec, *apiError) {
+	s, id := c.s, lb.ID
+	n, err := networks.find(s, req.Network)
 	if err != nil {
-		return 0, nil, err
-	}
-	if err := s.checkLocked("load_balancer", id); err != nil {
-		return 0, nil, err
-	}
-	n, err := s.network(req.Network)
-	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	if slices.ContainsFunc(lb.PrivateNet, func(p schema.LoadBalancerPrivateNet) bool { return p.Network == n.ID }) {
-		return 0, nil, errf("load_balancer_already_attached", "load balancer %d is already attached to network %d", id, n.ID)
+		return nil, errf("load_balancer_already_attached", "load balancer %d is already attached to network %d", id, n.ID)
 	}
 	plan, err := s.planIP(n, lb.Location, req.IP, nil)
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	r := ref{ID: id, Type: "load_balancer"}
-	a, ok := c.newAction("attach_to_network", r, r, ref{ID: n.ID, Type: "network"})
+	r := loadBalancers.ref(id)
+	a, ok := c.newAction("attach_to_network", r, r, networks.ref(n.ID))
 	if ok {
 		applyLoadBalancerAttach(lb, plan)
 	}
-	return http.StatusCreated, actionResponse(a, c.now), nil
+	return a, nil
 }
 
-func detachLoadBalancer(c *call, id int64) (int, any, *apiError) {
-	var req schema.LoadBalancerActionDetachFromNetworkRequest
-	if err := c.decode(&req); err != nil {
-		return 0, nil, err
-	}
-	s := c.s
-	lb, err := s.loadBalancer(id)
-	if err != nil {
-		return 0, nil, err
-	}
+func detachLoadBalancer(c *call, lb *schema.LoadBalancer, req *schema.LoadBalancerActionDetachFromNetworkRequest) (*actionRec, *apiError) {
+	s, id := c.s, lb.ID
 	i := slices.IndexFunc(lb.PrivateNet, func(p schema.LoadBalancerPrivateNet) bool { return p.Network == req.Network })
 	if i < 0 {
-		return 0, nil, errf("load_balancer_not_attached_to_network", "load balancer %d is not attached to network %d", id, req.Network)
+		return nil, errf("load_balancer_not_attached_to_network", "load balancer %d is not attached to network %d", id, req.Network)
 	}
-	r := ref{ID: id, Type: "load_balancer"}
-	a, ok := c.newAction("detach_from_network", r, r, ref{ID: req.Network, Type: "network"})
+	r := loadBalancers.ref(id)
+	a, ok := c.newAction("detach_from_network", r, r, networks.ref(req.Network))
 	if ok {
 		lb.PrivateNet = slices.Delete(lb.PrivateNet, i, i+1)
 		if n, ok := s.st.Networks[req.Network]; ok {
 			n.LoadBalancers = slices.DeleteFunc(n.LoadBalancers, func(x int64) bool { return x == id })
 		}
 	}
-	return http.StatusCreated, actionResponse(a, c.now), nil
+	return a, nil
 }

@@ -15,7 +15,7 @@ import (
 // otherwise; the emulator never reports "updating" or "error".
 func listMembers(c *call, id int64) (int, any, *apiError) {
 	s := c.s
-	n, err := s.network(id)
+	n, err := networks.find(s, id)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -78,10 +78,5 @@ func listMembers(c *call, id int64) (int, any, *apiError) {
 		"ip": func(a, b schema.NetworkMember) int {
 			return netip.MustParseAddr(a.IP).Compare(netip.MustParseAddr(b.IP))
 		},
-	}, func(page []schema.NetworkMember, meta schema.MetaResponse) any {
-		return struct {
-			schema.NetworkMemberListResponse
-			schema.MetaResponse
-		}{schema.NetworkMemberListResponse{Members: page}, meta}
-	})
+	}, func(page []schema.NetworkMember) any { return schema.NetworkMemberListResponse{Members: page} })
 }

@@ -1,7 +1,6 @@
 package hcloudsim
 
 import (
-	"cmp"
 	"fmt"
 	"maps"
 	"net/http"
@@ -11,45 +10,25 @@ import (
 	"github.com/hetznercloud/hcloud-go/v2/hcloud/schema"
 )
 
-func (s *Server) network(id int64) (*schema.Network, *apiError) {
-	n, ok := s.st.Networks[id]
-	if !ok {
-		return nil, notFound("network", id)
-	}
-	return n, nil
-}
-
-func (s *Server) checkName(kind, name string, taken func(string) bool) *apiError {
-	if name == "" {
-		return invalidField("name", "a %s needs a name", kind)
-	}
-	if taken(name) {
-		return errf("uniqueness_error", "%s name %q is already used in this project; choose another name", kind, name)
-	}
-	return nil
-}
-
-func (s *Server) networkNameTaken(name string) bool {
-	for _, n := range s.st.Networks {
-		if n.Name == name {
-			return true
-		}
-	}
-	return false
+// networks is the kind of /networks (kind.go).
+var networks = &kindOf[schema.Network, schema.Network]{
+	typ: "network", label: "network",
+	items:      func(st *state) map[int64]*schema.Network { return st.Networks },
+	meta:       func(n *schema.Network) meta { return meta{n.ID, &n.Name, &n.Labels, n.Created} },
+	view:       func(_ *Server, n *schema.Network) schema.Network { return cloneNetwork(n) },
+	sorts:      []string{"name", "created"},
+	protected:  func(n *schema.Network) bool { return n.Protection.Delete },
+	getBody:    func(v schema.Network) any { return schema.NetworkGetResponse{Network: v} },
+	updateBody: func(v schema.Network) any { return schema.NetworkUpdateResponse{Network: v} },
+	listBody:   func(page []schema.Network) any { return schema.NetworkListResponse{Networks: page} },
 }
 
 func createNetwork(c *call) (int, any, *apiError) {
 	var req schema.NetworkCreateRequest
-	if err := c.decode(&req); err != nil {
-		return 0, nil, err
-	}
-	if err := checkLabels(req.Labels); err != nil {
+	if err := networks.decodeNew(c, &req, &req.Name, &req.Labels); err != nil {
 		return 0, nil, err
 	}
 	s := c.s
-	if err := s.checkName("network", req.Name, s.networkNameTaken); err != nil {
-		return 0, nil, err
-	}
 	rng, err := checkNetworkRange("ip_range", req.IPRange)
 	if err != nil {
 		return 0, nil, err
@@ -78,79 +57,21 @@ func createNetwork(c *call) (int, any, *apiError) {
 	return http.StatusCreated, schema.NetworkCreateResponse{Network: cloneNetwork(n)}, nil
 }
 
-func getNetwork(c *call, id int64) (int, any, *apiError) {
-	n, err := c.s.network(id)
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, schema.NetworkGetResponse{Network: cloneNetwork(n)}, nil
-}
-
-func listNetworks(c *call) (int, any, *apiError) {
-	f, err := parseFilter(c)
-	if err != nil {
-		return 0, nil, err
-	}
-	var out []schema.Network
-	for _, n := range c.s.st.Networks {
-		if f.match(n.Name, n.Labels) {
-			out = append(out, cloneNetwork(n))
+var updateNetwork = updater(networks,
+	func(req *schema.NetworkUpdateRequest) edit { return edit{nonEmpty(req.Name), req.Labels} },
+	func(n *schema.Network, req *schema.NetworkUpdateRequest) {
+		if req.ExposeRoutesToVSwitch != nil {
+			n.ExposeRoutesToVSwitch = *req.ExposeRoutesToVSwitch
 		}
-	}
-	return listResponse(c, out, map[string]func(a, b schema.Network) int{
-		"id":      func(a, b schema.Network) int { return cmp.Compare(a.ID, b.ID) },
-		"name":    func(a, b schema.Network) int { return cmp.Compare(a.Name, b.Name) },
-		"created": func(a, b schema.Network) int { return a.Created.Compare(b.Created) },
-	}, func(page []schema.Network, meta schema.MetaResponse) any {
-		return struct {
-			schema.NetworkListResponse
-			schema.MetaResponse
-		}{schema.NetworkListResponse{Networks: page}, meta}
 	})
-}
-
-func updateNetwork(c *call, id int64) (int, any, *apiError) {
-	var req schema.NetworkUpdateRequest
-	if err := c.decode(&req); err != nil {
-		return 0, nil, err
-	}
-	if err := checkLabels(req.Labels); err != nil {
-		return 0, nil, err
-	}
-	n, err := c.s.network(id)
-	if err != nil {
-		return 0, nil, err
-	}
-	if req.Name != "" && req.Name != n.Name {
-		if err := c.s.checkName("network", req.Name, c.s.networkNameTaken); err != nil {
-			return 0, nil, err
-		}
-		n.Name = req.Name
-	}
-	if req.Labels != nil {
-		n.Labels = labelsOrEmpty(req.Labels)
-	}
-	if req.ExposeRoutesToVSwitch != nil {
-		n.ExposeRoutesToVSwitch = *req.ExposeRoutesToVSwitch
-	}
-	return http.StatusOK, schema.NetworkUpdateResponse{Network: cloneNetwork(n)}, nil
-}
 
 // deleteNetwork follows the API reference: "Deletes a Network. Attached
 // resources will be detached automatically." Attached servers lose their
 // private_net entry (and get an hcloud.server.updated event).
-func deleteNetwork(c *call, id int64) (int, any, *apiError) {
-	s := c.s
-	n, err := s.network(id)
-	if err != nil {
-		return 0, nil, err
-	}
-	if n.Protection.Delete {
-		return 0, nil, errf("protected", "network %d is delete-protected; disable it with change_protection first", id)
-	}
-	if err := s.checkLocked("network", id); err != nil {
-		return 0, nil, err
-	}
+var deleteNetwork = networks.deleter(func(c *call, n *schema.Network) *apiError {
+	return c.s.checkLocked("network", n.ID)
+}, func(c *call, n *schema.Network) {
+	s, id := c.s, n.ID
 	for _, sid := range n.Servers {
 		if r, ok := s.st.Servers[sid]; ok {
 			r.Server.PrivateNet = slices.DeleteFunc(r.Server.PrivateNet, func(p schema.ServerPrivateNet) bool { return p.Network == id })
@@ -162,12 +83,10 @@ func deleteNetwork(c *call, id int64) (int, any, *apiError) {
 			lb.PrivateNet = slices.DeleteFunc(lb.PrivateNet, func(p schema.LoadBalancerPrivateNet) bool { return p.Network == id })
 		}
 	}
-	delete(s.st.Networks, id)
 	c.emit("hcloud.network.deleted", id)
-	return http.StatusNoContent, nil, nil
-}
+})
 
-var networkActions = map[string]func(c *call, id int64) (int, any, *apiError){
+var networkActions = map[string]actionFunc{
 	"add_subnet":        networkAction(addSubnet),
 	"delete_subnet":     networkAction(deleteSubnet),
 	"add_route":         networkAction(addRoute),
@@ -179,22 +98,21 @@ var networkActions = map[string]func(c *call, id int64) (int, any, *apiError){
 // networkAction wraps a network change: look up, refuse while another
 // action runs, validate on a copy, and apply the copy only if the action is
 // going to succeed: at once, or when the action finishes for the route
-// actions under WithRealTimeFailover (realtime.go).
-func networkAction(f func(c *call, n *schema.Network, rng netip.Prefix) (string, *apiError)) func(c *call, id int64) (int, any, *apiError) {
-	return func(c *call, id int64) (int, any, *apiError) {
-		n, err := c.s.network(id)
-		if err != nil {
-			return 0, nil, err
+// actions under WithRealTimeFailover (realtime.go). Unlike other actions,
+// a network change reads its request R only after the lock check.
+func networkAction[R any](f func(c *call, n *schema.Network, rng netip.Prefix, req *R) (string, *apiError)) actionFunc {
+	return act(networks, ifUnlocked, func(c *call, n *schema.Network, _ *noBody) (*actionRec, *apiError) {
+		req := new(R)
+		if err := c.decode(req); err != nil {
+			return nil, err
 		}
-		if err := c.s.checkLocked("network", id); err != nil {
-			return 0, nil, err
-		}
+		id := n.ID
 		next := cloneNetwork(n)
-		command, err := f(c, &next, netip.MustParsePrefix(n.IPRange))
+		command, err := f(c, &next, netip.MustParsePrefix(n.IPRange), req)
 		if err != nil {
-			return 0, nil, err
+			return nil, err
 		}
-		r := ref{ID: id, Type: "network"}
+		r := networks.ref(id)
 		a, ok := c.newAction(command, r, r)
 		if ok && c.s.realTime(command) {
 			c.deferEffect(a, effectRec{Network: id, Routes: next.Routes})
@@ -209,15 +127,11 @@ func networkAction(f func(c *call, n *schema.Network, rng netip.Prefix) (string,
 				c.emit("hcloud.network.updated", id)
 			}
 		}
-		return http.StatusCreated, actionResponse(a, c.now), nil
-	}
+		return a, nil
+	})
 }
 
-func addSubnet(c *call, n *schema.Network, rng netip.Prefix) (string, *apiError) {
-	var req schema.NetworkActionAddSubnetRequest
-	if err := c.decode(&req); err != nil {
-		return "", err
-	}
+func addSubnet(c *call, n *schema.Network, rng netip.Prefix, req *schema.NetworkActionAddSubnetRequest) (string, *apiError) {
 	sub := schema.NetworkSubnet{Type: req.Type, IPRange: req.IPRange, NetworkZone: req.NetworkZone, VSwitchID: req.VSwitchID}
 	if sub.IPRange == "" {
 		p, ok := freeSubnet(rng, n)
@@ -257,11 +171,7 @@ func freeSubnet(rng netip.Prefix, n *schema.Network) (netip.Prefix, bool) {
 	return netip.Prefix{}, false
 }
 
-func deleteSubnet(c *call, n *schema.Network, _ netip.Prefix) (string, *apiError) {
-	var req schema.NetworkActionDeleteSubnetRequest
-	if err := c.decode(&req); err != nil {
-		return "", err
-	}
+func deleteSubnet(c *call, n *schema.Network, _ netip.Prefix, req *schema.NetworkActionDeleteSubnetRequest) (string, *apiError) {
 	p, err := parseCIDR("ip_range", req.IPRange)
 	if err != nil {
 		return "", err
@@ -282,11 +192,7 @@ func deleteSubnet(c *call, n *schema.Network, _ netip.Prefix) (string, *apiError
 	return "delete_subnet", nil
 }
 
-func addRoute(c *call, n *schema.Network, rng netip.Prefix) (string, *apiError) {
-	var req schema.NetworkActionAddRouteRequest
-	if err := c.decode(&req); err != nil {
-		return "", err
-	}
+func addRoute(c *call, n *schema.Network, rng netip.Prefix, req *schema.NetworkActionAddRouteRequest) (string, *apiError) {
 	r := schema.NetworkRoute{Destination: req.Destination, Gateway: req.Gateway}
 	if err := checkRoute("", rng, &r, n); err != nil {
 		return "", err
@@ -295,11 +201,7 @@ func addRoute(c *call, n *schema.Network, rng netip.Prefix) (string, *apiError) 
 	return "add_route", nil
 }
 
-func deleteRoute(c *call, n *schema.Network, _ netip.Prefix) (string, *apiError) {
-	var req schema.NetworkActionDeleteRouteRequest
-	if err := c.decode(&req); err != nil {
-		return "", err
-	}
+func deleteRoute(c *call, n *schema.Network, _ netip.Prefix, req *schema.NetworkActionDeleteRouteRequest) (string, *apiError) {
 	d, derr := netip.ParsePrefix(req.Destination)
 	gw, gerr := netip.ParseAddr(req.Gateway)
 	i := slices.IndexFunc(n.Routes, func(r schema.NetworkRoute) bool {
@@ -321,11 +223,7 @@ func deleteRoute(c *call, n *schema.Network, _ netip.Prefix) (string, *apiError)
 // 10.0.0.0/15, but 10.1.0.0/16 cannot grow at all: 10.1.0.0/15 is not a
 // network address. The base address stays, so does the network's first IP,
 // and with it every subnet's gateway.
-func changeIPRange(c *call, n *schema.Network, old netip.Prefix) (string, *apiError) {
-	var req schema.NetworkActionChangeIPRangeRequest
-	if err := c.decode(&req); err != nil {
-		return "", err
-	}
+func changeIPRange(c *call, n *schema.Network, old netip.Prefix, req *schema.NetworkActionChangeIPRangeRequest) (string, *apiError) {
 	p, err := parseCIDR("ip_range", req.IPRange)
 	switch {
 	case err != nil:
@@ -342,11 +240,7 @@ func changeIPRange(c *call, n *schema.Network, old netip.Prefix) (string, *apiEr
 	return "change_ip_range", nil
 }
 
-func changeNetworkProtection(c *call, n *schema.Network, _ netip.Prefix) (string, *apiError) {
-	var req schema.NetworkActionChangeProtectionRequest
-	if err := c.decode(&req); err != nil {
-		return "", err
-	}
+func changeNetworkProtection(c *call, n *schema.Network, _ netip.Prefix, req *schema.NetworkActionChangeProtectionRequest) (string, *apiError) {
 	if req.Delete != nil {
 		n.Protection.Delete = *req.Delete
 	}

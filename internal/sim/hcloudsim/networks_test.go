@@ -54,9 +54,7 @@ func TestNetworkSubnetRules(t *testing.T) {
 	f := newFixture(t)
 	n := f.mustNetwork(t, "net", "10.0.0.0/16", "10.0.1.0/24")
 	a, _, err := f.client.Network.AddRoute(ctx(t), n, hcloud.NetworkAddRouteOpts{Route: hcloud.NetworkRoute{Destination: cidr("10.0.200.0/24"), Gateway: net.ParseIP("10.0.1.5")}})
-	if err != nil || f.client.Action.WaitFor(ctx(t), a) != nil {
-		t.Fatalf("add route: %v", err)
-	}
+	f.mustWait(t, "add route", a, err)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, _, err := f.client.Network.AddSubnet(ctx(t), n, hcloud.NetworkAddSubnetOpts{Subnet: tc.sub})
@@ -65,9 +63,7 @@ func TestNetworkSubnetRules(t *testing.T) {
 	}
 	t.Run("valid subnet gets the network's first IP as gateway", func(t *testing.T) {
 		a, _, err := f.client.Network.AddSubnet(ctx(t), n, hcloud.NetworkAddSubnetOpts{Subnet: hcloud.NetworkSubnet{Type: "cloud", IPRange: cidr("10.0.2.0/24"), NetworkZone: "eu-central"}})
-		if err != nil || f.client.Action.WaitFor(ctx(t), a) != nil {
-			t.Fatalf("add subnet: %v", err)
-		}
+		f.mustWait(t, "add subnet", a, err)
 		got := snapshotNetwork(t, f.sim, n.ID)
 		if len(got.Subnets) != 2 || got.Subnets[1].Gateway != "10.0.0.1" {
 			t.Fatalf("subnets = %+v, want second with gateway 10.0.0.1", got.Subnets)
@@ -93,9 +89,7 @@ func TestNetworkRouteRules(t *testing.T) {
 		return a, err
 	}
 	a, err := add("10.0.64.0/18", "10.0.1.5")
-	if err != nil || f.client.Action.WaitFor(ctx(t), a) != nil {
-		t.Fatalf("add route: %v", err)
-	}
+	f.mustWait(t, "add route", a, err)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := add(tc.dest, tc.gw)
@@ -107,9 +101,7 @@ func TestNetworkRouteRules(t *testing.T) {
 	}
 	t.Run("0.0.0.0/0 is accepted", func(t *testing.T) {
 		a, err := add("0.0.0.0/0", "10.0.1.5")
-		if err != nil || f.client.Action.WaitFor(ctx(t), a) != nil {
-			t.Fatalf("default route refused: %v", err)
-		}
+		f.mustWait(t, "default route refused", a, err)
 		if got := snapshotNetwork(t, f.sim, n.ID).Routes; len(got) != 2 || got[1].Destination != "0.0.0.0/0" {
 			t.Fatalf("routes = %+v", got)
 		}
@@ -117,13 +109,9 @@ func TestNetworkRouteRules(t *testing.T) {
 	t.Run("RFC1918 destination outside the range is accepted", func(t *testing.T) {
 		// The current reference text has no containment rule (netrules.go).
 		a, err := add("10.1.0.0/16", "10.0.1.5")
-		if err != nil || f.client.Action.WaitFor(ctx(t), a) != nil {
-			t.Fatalf("out-of-range destination refused: %v", err)
-		}
+		f.mustWait(t, "out-of-range destination refused", a, err)
 		a, _, err = f.client.Network.DeleteRoute(ctx(t), n, hcloud.NetworkDeleteRouteOpts{Route: hcloud.NetworkRoute{Destination: cidr("10.1.0.0/16"), Gateway: net.ParseIP("10.0.1.5")}})
-		if err != nil || f.client.Action.WaitFor(ctx(t), a) != nil {
-			t.Fatalf("delete route: %v", err)
-		}
+		f.mustWait(t, "delete route", a, err)
 	})
 	t.Run("gateway 172.31.1.1 refused", func(t *testing.T) {
 		n2 := f.mustNetwork(t, "big", "172.16.0.0/12", "172.16.1.0/24")
@@ -132,9 +120,7 @@ func TestNetworkRouteRules(t *testing.T) {
 	})
 	t.Run("delete route removes it", func(t *testing.T) {
 		a, _, err := f.client.Network.DeleteRoute(ctx(t), n, hcloud.NetworkDeleteRouteOpts{Route: hcloud.NetworkRoute{Destination: cidr("0.0.0.0/0"), Gateway: net.ParseIP("10.0.1.5")}})
-		if err != nil || f.client.Action.WaitFor(ctx(t), a) != nil {
-			t.Fatalf("delete route: %v", err)
-		}
+		f.mustWait(t, "delete route", a, err)
 		if got := snapshotNetwork(t, f.sim, n.ID).Routes; len(got) != 1 {
 			t.Fatalf("routes after delete = %+v", got)
 		}
@@ -160,9 +146,7 @@ func TestNetworkChangeIPRange(t *testing.T) {
 				wantField(t, err, "ip_range")
 				return
 			}
-			if err != nil || f.client.Action.WaitFor(ctx(t), a) != nil {
-				t.Fatalf("change_ip_range: %v", err)
-			}
+			f.mustWait(t, "change_ip_range", a, err)
 			got := snapshotNetwork(t, f.sim, n.ID)
 			if got.IPRange != tc.rng || got.Subnets[0].IPRange != "10.0.1.0/24" {
 				t.Fatalf("network after grow = %+v", got)
@@ -220,17 +204,13 @@ func TestDeleteProtection(t *testing.T) {
 	f := newFixture(t)
 	n := f.mustNetwork(t, "net", "10.0.0.0/16")
 	a, _, err := f.client.Network.ChangeProtection(ctx(t), n, hcloud.NetworkChangeProtectionOpts{Delete: hcloud.Ptr(true)})
-	if err != nil || f.client.Action.WaitFor(ctx(t), a) != nil {
-		t.Fatalf("change_protection: %v", err)
-	}
+	f.mustWait(t, "change_protection", a, err)
 	_, err = f.client.Network.Delete(ctx(t), n)
 	wantCode(t, err, hcloud.ErrorCodeProtected)
 
 	s := f.mustServer(t, hcloud.ServerCreateOpts{Name: "vm"})
 	a, _, err = f.client.Server.ChangeProtection(ctx(t), s, hcloud.ServerChangeProtectionOpts{Delete: hcloud.Ptr(true), Rebuild: hcloud.Ptr(true)})
-	if err != nil || f.client.Action.WaitFor(ctx(t), a) != nil {
-		t.Fatalf("server change_protection: %v", err)
-	}
+	f.mustWait(t, "server change_protection", a, err)
 	_, _, err = f.client.Server.DeleteWithResult(ctx(t), s)
 	wantCode(t, err, hcloud.ErrorCodeProtected)
 	if len(f.sim.Networks()) != 1 || len(f.sim.Servers()) != 1 {
@@ -329,9 +309,7 @@ func TestDeleteSubnetWithServers(t *testing.T) {
 	_, _, err := f.client.Network.DeleteSubnet(ctx(t), n, hcloud.NetworkDeleteSubnetOpts{Subnet: hcloud.NetworkSubnet{IPRange: cidr("10.0.1.0/24")}})
 	wantCode(t, err, hcloud.ErrorCodeServiceError)
 	a, _, err := f.client.Network.DeleteSubnet(ctx(t), n, hcloud.NetworkDeleteSubnetOpts{Subnet: hcloud.NetworkSubnet{IPRange: cidr("10.0.2.0/24")}})
-	if err != nil || f.client.Action.WaitFor(ctx(t), a) != nil {
-		t.Fatalf("deleting an empty subnet: %v", err)
-	}
+	f.mustWait(t, "deleting an empty subnet", a, err)
 	if got := snapshotNetwork(t, f.sim, n.ID).Subnets; len(got) != 1 || got[0].IPRange != "10.0.1.0/24" || s.ID == 0 {
 		t.Fatalf("subnets = %+v", got)
 	}

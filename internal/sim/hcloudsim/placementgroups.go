@@ -1,9 +1,9 @@
 package hcloudsim
 
 import (
-	"cmp"
 	"maps"
 	"net/http"
+	"net/url"
 	"slices"
 
 	"github.com/hetznercloud/hcloud-go/v2/hcloud/schema"
@@ -29,25 +29,29 @@ const (
 func init() {
 	// Registered here rather than in serveractions.go so that placement
 	// groups stay in one file.
-	serverActions["add_to_placement_group"] = addToPlacementGroup
-	serverActions["remove_from_placement_group"] = removeFromPlacementGroup
+	serverActions["add_to_placement_group"] = act(servers, ifUnlocked, addToPlacementGroup)
+	serverActions["remove_from_placement_group"] = act(servers, ifUnlocked, removeFromPlacementGroup)
 }
 
-func (s *Server) placementGroup(id int64) (*schema.PlacementGroup, *apiError) {
-	g, ok := s.st.PlacementGroups[id]
-	if !ok {
-		return nil, notFound("placement_group", id)
-	}
-	return g, nil
-}
-
-func (s *Server) placementGroupNameTaken(name string) bool {
-	for _, g := range s.st.PlacementGroups {
-		if g.Name == name {
-			return true
-		}
-	}
-	return false
+// placementGroups is the kind of /placement_groups (kind.go); its list
+// also filters by type=.
+var placementGroups = &kindOf[schema.PlacementGroup, schema.PlacementGroup]{
+	typ: "placement_group", label: "placement group",
+	items: func(st *state) map[int64]*schema.PlacementGroup { return st.PlacementGroups },
+	meta:  func(g *schema.PlacementGroup) meta { return meta{g.ID, &g.Name, &g.Labels, g.Created} },
+	view:  func(_ *Server, g *schema.PlacementGroup) schema.PlacementGroup { return clonePlacementGroup(g) },
+	sorts: []string{"name", "created"},
+	match: func(q url.Values, g *schema.PlacementGroup) bool {
+		typ := q.Get("type")
+		return typ == "" || g.Type == typ
+	},
+	getBody: func(v schema.PlacementGroup) any { return schema.PlacementGroupGetResponse{PlacementGroup: v} },
+	updateBody: func(v schema.PlacementGroup) any {
+		return schema.PlacementGroupUpdateResponse{PlacementGroup: v}
+	},
+	listBody: func(page []schema.PlacementGroup) any {
+		return schema.PlacementGroupListResponse{PlacementGroups: page}
+	},
 }
 
 // clonePlacementGroup is the API view of g, sharing nothing with state.
@@ -73,7 +77,7 @@ func (s *Server) placementGroupOf(id int64) *schema.PlacementGroup {
 // checkJoin validates that one more server may join group gid; it changes
 // nothing, so createServer can call it before anything is written.
 func (s *Server) checkJoin(gid int64) (*schema.PlacementGroup, *apiError) {
-	g, err := s.placementGroup(gid)
+	g, err := placementGroups.find(s, gid)
 	if err != nil {
 		return nil, err
 	}
@@ -94,16 +98,10 @@ func (s *Server) leavePlacementGroups(serverID int64) {
 
 func createPlacementGroup(c *call) (int, any, *apiError) {
 	var req schema.PlacementGroupCreateRequest
-	if err := c.decode(&req); err != nil {
-		return 0, nil, err
-	}
-	if err := checkLabels(req.Labels); err != nil {
+	if err := placementGroups.decodeNew(c, &req, &req.Name, &req.Labels); err != nil {
 		return 0, nil, err
 	}
 	s := c.s
-	if err := s.checkName("placement group", req.Name, s.placementGroupNameTaken); err != nil {
-		return 0, nil, err
-	}
 	if req.Type != placementGroupSpread {
 		return 0, nil, invalidField("type", "%q is not a placement group type; Hetzner offers only spread", req.Type)
 	}
@@ -119,78 +117,19 @@ func createPlacementGroup(c *call) (int, any, *apiError) {
 	return http.StatusCreated, schema.PlacementGroupCreateResponse{PlacementGroup: clonePlacementGroup(g)}, nil
 }
 
-func getPlacementGroup(c *call, id int64) (int, any, *apiError) {
-	g, err := c.s.placementGroup(id)
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, schema.PlacementGroupGetResponse{PlacementGroup: clonePlacementGroup(g)}, nil
-}
-
-func listPlacementGroups(c *call) (int, any, *apiError) {
-	flt, err := parseFilter(c)
-	if err != nil {
-		return 0, nil, err
-	}
-	typ := c.r.URL.Query().Get("type")
-	var out []schema.PlacementGroup
-	for _, g := range c.s.st.PlacementGroups {
-		if flt.match(g.Name, g.Labels) && (typ == "" || g.Type == typ) {
-			out = append(out, clonePlacementGroup(g))
-		}
-	}
-	return listResponse(c, out, map[string]func(a, b schema.PlacementGroup) int{
-		"id":      func(a, b schema.PlacementGroup) int { return cmp.Compare(a.ID, b.ID) },
-		"name":    func(a, b schema.PlacementGroup) int { return cmp.Compare(a.Name, b.Name) },
-		"created": func(a, b schema.PlacementGroup) int { return a.Created.Compare(b.Created) },
-	}, func(page []schema.PlacementGroup, meta schema.MetaResponse) any {
-		return struct {
-			schema.PlacementGroupListResponse
-			schema.MetaResponse
-		}{schema.PlacementGroupListResponse{PlacementGroups: page}, meta}
-	})
-}
-
-func updatePlacementGroup(c *call, id int64) (int, any, *apiError) {
-	var req schema.PlacementGroupUpdateRequest
-	if err := c.decode(&req); err != nil {
-		return 0, nil, err
-	}
-	if err := checkLabels(req.Labels); err != nil {
-		return 0, nil, err
-	}
-	g, err := c.s.placementGroup(id)
-	if err != nil {
-		return 0, nil, err
-	}
-	if req.Name != nil && *req.Name != g.Name {
-		if err := c.s.checkName("placement group", *req.Name, c.s.placementGroupNameTaken); err != nil {
-			return 0, nil, err
-		}
-		g.Name = *req.Name
-	}
-	if req.Labels != nil {
-		g.Labels = labelsOrEmpty(req.Labels)
-	}
-	return http.StatusOK, schema.PlacementGroupUpdateResponse{PlacementGroup: clonePlacementGroup(g)}, nil
-}
+var updatePlacementGroup = updater(placementGroups,
+	func(req *schema.PlacementGroupUpdateRequest) edit { return edit{req.Name, req.Labels} }, nil)
 
 // deletePlacementGroup refuses a group that still has servers. Whether
 // Hetzner does is unverified (docs/facts/hetzner.md): refusing is the
 // stricter reading, under which only a delete order that also works on the
 // permissive reading (servers first) passes.
-func deletePlacementGroup(c *call, id int64) (int, any, *apiError) {
-	g, err := c.s.placementGroup(id)
-	if err != nil {
-		return 0, nil, err
-	}
+var deletePlacementGroup = placementGroups.deleter(func(_ *call, g *schema.PlacementGroup) *apiError {
 	if len(g.Servers) > 0 {
-		return 0, nil, errf("resource_in_use", "placement group %d still has servers %v; delete them or remove them from the group first", id, g.Servers)
+		return errf("resource_in_use", "placement group %d still has servers %v; delete them or remove them from the group first", g.ID, g.Servers)
 	}
-	delete(c.s.st.PlacementGroups, id)
-	c.emit("hcloud.placement_group.deleted", id)
-	return http.StatusNoContent, nil, nil
-}
+	return nil
+}, func(c *call, g *schema.PlacementGroup) { c.emit("hcloud.placement_group.deleted", g.ID) })
 
 // unprocessable answers code with 422, the status the API reference gives
 // the placement group actions' errors (statusByCode has server_not_stopped
@@ -204,66 +143,51 @@ func unprocessable(code, format string, args ...any) *apiError {
 // addToPlacementGroup moves an existing server into a group: only while it
 // is off, and only when it is in no group yet (API reference, "Add a Server
 // to a Placement Group").
-func addToPlacementGroup(c *call, id int64) (int, any, *apiError) {
-	var req schema.ServerActionAddToPlacementGroupRequest
-	if err := c.decode(&req); err != nil {
-		return 0, nil, err
-	}
-	s := c.s
-	r, err := s.lockedServer(id)
-	if err != nil {
-		return 0, nil, err
-	}
+func addToPlacementGroup(c *call, r *serverRec, req *schema.ServerActionAddToPlacementGroupRequest) (*actionRec, *apiError) {
+	s, id := c.s, r.Server.ID
 	if req.PlacementGroup == 0 {
-		return 0, nil, invalidField("placement_group", "give the ID of the placement group to add the server to")
+		return nil, invalidField("placement_group", "give the ID of the placement group to add the server to")
 	}
 	if cur := s.placementGroupOf(id); cur != nil {
-		return 0, nil, unprocessable("already_in_placement_group", "server %d is already in placement group %d", id, cur.ID)
+		return nil, unprocessable("already_in_placement_group", "server %d is already in placement group %d", id, cur.ID)
 	}
 	if r.Server.Status != "off" {
-		return 0, nil, unprocessable("server_not_stopped", "server %d is %s; power it off before adding it to a placement group", id, r.Server.Status)
+		return nil, unprocessable("server_not_stopped", "server %d is %s; power it off before adding it to a placement group", id, r.Server.Status)
 	}
 	g, err := s.checkJoin(req.PlacementGroup)
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	sref := ref{ID: id, Type: "server"}
+	sref := servers.ref(id)
 	a, ok := c.newAction("add_to_placement_group", sref, sref, ref{ID: g.ID, Type: "placement_group"})
 	if ok {
 		g.Servers = append(g.Servers, id)
 		c.emit("hcloud.server.updated", id)
 	}
-	return http.StatusCreated, actionResponse(a, c.now), nil
+	return a, nil
 }
 
 // removeFromPlacementGroup takes a server out of its group. The API lists
 // no errors for it; refusing a server in no group is the emulator's reading
 // (unverified).
-func removeFromPlacementGroup(c *call, id int64) (int, any, *apiError) {
-	s := c.s
-	if _, err := s.lockedServer(id); err != nil {
-		return 0, nil, err
-	}
+func removeFromPlacementGroup(c *call, r *serverRec, _ *noBody) (*actionRec, *apiError) {
+	s, id := c.s, r.Server.ID
 	cur := s.placementGroupOf(id)
 	if cur == nil {
-		return 0, nil, invalidField("placement_group", "server %d is in no placement group", id)
+		return nil, invalidField("placement_group", "server %d is in no placement group", id)
 	}
-	sref := ref{ID: id, Type: "server"}
+	sref := servers.ref(id)
 	a, ok := c.newAction("remove_from_placement_group", sref, sref, ref{ID: cur.ID, Type: "placement_group"})
 	if ok {
 		s.leavePlacementGroups(id)
 		c.emit("hcloud.server.updated", id)
 	}
-	return http.StatusCreated, actionResponse(a, c.now), nil
+	return a, nil
 }
 
 // PlacementGroups returns copies of all placement groups, ordered by ID.
 func (s *Server) PlacementGroups() []schema.PlacementGroup {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]schema.PlacementGroup, 0, len(s.st.PlacementGroups))
-	for _, id := range slices.Sorted(maps.Keys(s.st.PlacementGroups)) {
-		out = append(out, clonePlacementGroup(s.st.PlacementGroups[id]))
-	}
-	return out
+	return placementGroups.sorted(s)
 }

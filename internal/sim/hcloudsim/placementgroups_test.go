@@ -163,13 +163,9 @@ func TestAddToPlacementGroupNeedsStoppedServer(t *testing.T) {
 		t.Errorf("server_not_stopped answered with %v, want 422 as the API reference lists", he.Response())
 	}
 	off, _, err := f.client.Server.Poweroff(ctx(t), s)
-	if err != nil || f.client.Action.WaitFor(ctx(t), off) != nil {
-		t.Fatalf("poweroff: %v", err)
-	}
+	f.mustWait(t, "poweroff", off, err)
 	a, _, err := f.client.Server.AddToPlacementGroup(ctx(t), s, g)
-	if err != nil || f.client.Action.WaitFor(ctx(t), a) != nil {
-		t.Fatalf("add a stopped server: %v", err)
-	}
+	f.mustWait(t, "add a stopped server", a, err)
 	if got := f.members(t, g.ID); !slices.Equal(got, []int64{s.ID}) {
 		t.Fatalf("group holds %v after add, want [%d]", got, s.ID)
 	}
@@ -177,9 +173,7 @@ func TestAddToPlacementGroupNeedsStoppedServer(t *testing.T) {
 	wantCode(t, err, "already_in_placement_group")
 
 	a, _, err = f.client.Server.RemoveFromPlacementGroup(ctx(t), s)
-	if err != nil || f.client.Action.WaitFor(ctx(t), a) != nil {
-		t.Fatalf("remove: %v", err)
-	}
+	f.mustWait(t, "remove", a, err)
 	got, _, _ := f.client.Server.GetByID(ctx(t), s.ID)
 	if got.PlacementGroup != nil || len(f.members(t, g.ID)) != 0 {
 		t.Fatalf("after remove the server shows %+v and the group holds %v", got.PlacementGroup, f.members(t, g.ID))
@@ -194,14 +188,8 @@ func TestPlacementGroupsSurviveRestart(t *testing.T) {
 	f := newFixture(t)
 	g := f.mustPlacementGroup(t, "pg")
 	s := f.mustServer(t, hcloud.ServerCreateOpts{Name: "s", PlacementGroup: g})
-	data, err := f.sim.MarshalState()
-	if err != nil {
-		t.Fatal(err)
-	}
 	f2 := newFixture(t)
-	if err := f2.sim.UnmarshalState(data); err != nil {
-		t.Fatal(err)
-	}
+	f2.restore(t, f.sim)
 	got, _, err := f2.client.Server.GetByID(ctx(t), s.ID)
 	if err != nil || got.PlacementGroup == nil || got.PlacementGroup.ID != g.ID {
 		t.Fatalf("after restart the server shows %+v (%v), want group %d", got, err, g.ID)

@@ -132,14 +132,8 @@ func TestPersistenceRoundTrip(t *testing.T) {
 	f := newFixture(t)
 	n := f.mustNetwork(t, "net", "10.0.0.0/16", "10.0.1.0/24")
 	s := f.mustServer(t, hcloud.ServerCreateOpts{Name: "gw", Networks: []*hcloud.Network{n}, UserData: "#cloud-config\n"})
-	data, err := f.sim.MarshalState()
-	if err != nil {
-		t.Fatal(err)
-	}
 	g := newFixture(t)
-	if err := g.sim.UnmarshalState(data); err != nil {
-		t.Fatal(err)
-	}
+	g.restore(t, f.sim)
 	if !slices.Equal(f.sim.Resources(), g.sim.Resources()) {
 		t.Fatalf("resources differ:\n%v\n%v", f.sim.Resources(), g.sim.Resources())
 	}
@@ -161,9 +155,7 @@ func TestEventsAndStats(t *testing.T) {
 	n := f.mustNetwork(t, "net", "10.0.0.0/16", "10.0.1.0/24")
 	s := f.mustServer(t, hcloud.ServerCreateOpts{Name: "gw", Networks: []*hcloud.Network{n}})
 	a, _, err := f.client.Network.AddRoute(ctx(t), n, hcloud.NetworkAddRouteOpts{Route: hcloud.NetworkRoute{Destination: cidr("10.0.100.0/24"), Gateway: s.PrivateNet[0].IP}})
-	if err != nil || f.client.Action.WaitFor(ctx(t), a) != nil {
-		t.Fatal(err)
-	}
+	f.mustWait(t, "add route", a, err)
 	before := f.env.Stats.Snapshot().MutationsTotal
 	_, _, err = f.client.Network.AddRoute(ctx(t), n, hcloud.NetworkAddRouteOpts{Route: hcloud.NetworkRoute{Destination: cidr("10.0.100.0/24"), Gateway: s.PrivateNet[0].IP}})
 	wantField(t, err, "destination")
@@ -182,9 +174,7 @@ func TestActionEndpoints(t *testing.T) {
 	f := newFixture(t)
 	n := f.mustNetwork(t, "net", "10.0.0.0/16", "10.0.1.0/24")
 	a, _, err := f.client.Network.AddRoute(ctx(t), n, hcloud.NetworkAddRouteOpts{Route: hcloud.NetworkRoute{Destination: cidr("10.0.100.0/24"), Gateway: net.ParseIP("10.0.1.5")}})
-	if err != nil || f.client.Action.WaitFor(ctx(t), a) != nil {
-		t.Fatal(err)
-	}
+	f.mustWait(t, "add route", a, err)
 	for _, path := range []string{"/actions/%d", "/networks/actions/%d", "/networks/1/actions/%d"} {
 		var body schema.ActionGetResponse
 		req, _ := http.NewRequest(http.MethodGet, f.url+fmt.Sprintf(path, a.ID), nil)

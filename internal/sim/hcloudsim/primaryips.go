@@ -1,10 +1,10 @@
 package hcloudsim
 
 import (
-	"cmp"
 	"fmt"
 	"net/http"
 	"net/netip"
+	"net/url"
 
 	"github.com/hetznercloud/hcloud-go/v2/hcloud/schema"
 )
@@ -40,13 +40,22 @@ func (s *Server) allocIPv6() string {
 	return fmt.Sprintf("2001:db8:%x:%x::/64", n>>16, n&0xffff)
 }
 
-func (s *Server) primaryIPNameTaken(name string) bool {
-	for _, p := range s.st.PrimaryIPs {
-		if p.Name == name {
-			return true
-		}
-	}
-	return false
+// primaryIPs is the kind of /primary_ips (kind.go); its list also filters
+// by ip=.
+var primaryIPs = &kindOf[schema.PrimaryIP, schema.PrimaryIP]{
+	typ: "primary_ip", label: "primary IP",
+	items:     func(st *state) map[int64]*schema.PrimaryIP { return st.PrimaryIPs },
+	meta:      func(p *schema.PrimaryIP) meta { return meta{p.ID, &p.Name, &p.Labels, p.Created} },
+	view:      func(_ *Server, p *schema.PrimaryIP) schema.PrimaryIP { return clonePrimaryIP(p) },
+	sorts:     []string{"created"},
+	protected: func(p *schema.PrimaryIP) bool { return p.Protection.Delete },
+	match: func(q url.Values, p *schema.PrimaryIP) bool {
+		ip := q.Get("ip")
+		return ip == "" || ip == p.IP
+	},
+	getBody:    func(v schema.PrimaryIP) any { return schema.PrimaryIPGetResponse{PrimaryIP: v} },
+	updateBody: func(v schema.PrimaryIP) any { return schema.PrimaryIPUpdateResponse{PrimaryIP: v} },
+	listBody:   func(page []schema.PrimaryIP) any { return schema.PrimaryIPListResponse{PrimaryIPs: page} },
 }
 
 // newPrimaryIP allocates an address of type typ in loc.
@@ -85,9 +94,9 @@ func (s *Server) checkPublicNet(pn schema.ServerCreatePublicNet, loc string) *ap
 		if !x.enabled {
 			return invalidField(field, "primary IP %d given but enable_%s is false", x.id, x.typ)
 		}
-		p, ok := s.st.PrimaryIPs[x.id]
-		if !ok {
-			return notFound("primary_ip", x.id)
+		p, err := primaryIPs.find(s, x.id)
+		if err != nil {
+			return err
 		}
 		if p.Type != x.typ {
 			return errf("primary_ip_version_mismatch", "primary IP %d is %s, but public_net.%s needs an %s address", x.id, p.Type, x.typ, x.typ)
@@ -152,26 +161,12 @@ func clonePrimaryIP(p *schema.PrimaryIP) schema.PrimaryIP {
 	return v
 }
 
-func (s *Server) primaryIP(id int64) (*schema.PrimaryIP, *apiError) {
-	p, ok := s.st.PrimaryIPs[id]
-	if !ok {
-		return nil, notFound("primary_ip", id)
-	}
-	return p, nil
-}
-
 func createPrimaryIP(c *call) (int, any, *apiError) {
 	var req schema.PrimaryIPCreateRequest
-	if err := c.decode(&req); err != nil {
-		return 0, nil, err
-	}
-	if err := checkLabels(req.Labels); err != nil {
+	if err := primaryIPs.decodeNew(c, &req, &req.Name, &req.Labels); err != nil {
 		return 0, nil, err
 	}
 	s := c.s
-	if err := s.checkName("primary IP", req.Name, s.primaryIPNameTaken); err != nil {
-		return 0, nil, err
-	}
 	if req.Type != "ipv4" && req.Type != "ipv6" {
 		return 0, nil, invalidField("type", "%q is not a primary IP type; use ipv4 or ipv6", req.Type)
 	}
@@ -182,7 +177,7 @@ func createPrimaryIP(c *call) (int, any, *apiError) {
 	var loc schema.Location
 	switch {
 	case req.AssigneeID != nil:
-		r, err := s.server(*req.AssigneeID)
+		r, err := servers.find(s, *req.AssigneeID)
 		if err != nil {
 			return 0, nil, err
 		}
@@ -206,8 +201,7 @@ func createPrimaryIP(c *call) (int, any, *apiError) {
 	}
 	resp := schema.PrimaryIPCreateResponse{}
 	if target != nil {
-		pref := ref{ID: p.ID, Type: "primary_ip"}
-		a, _ := c.newAction("create_primary_ip", ref{}, pref, ref{ID: target.Server.ID, Type: "server"})
+		a, _ := c.newAction("create_primary_ip", ref{}, primaryIPs.ref(p.ID), servers.ref(target.Server.ID))
 		a.Fail = false // creation itself is synchronous; only the action shows it
 		s.setServerIP(target, p)
 		view := a.view(c.now)
@@ -241,35 +235,4 @@ func (s *Server) setServerIP(r *serverRec, p *schema.PrimaryIP) {
 	} else {
 		r.Server.PublicNet.IPv6 = schema.ServerPublicNetIPv6{ID: p.ID, IP: p.IP, DNSPtr: []schema.ServerPublicNetIPv6DNSPtr{}}
 	}
-}
-
-func getPrimaryIP(c *call, id int64) (int, any, *apiError) {
-	p, err := c.s.primaryIP(id)
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, schema.PrimaryIPGetResponse{PrimaryIP: clonePrimaryIP(p)}, nil
-}
-
-func listPrimaryIPs(c *call) (int, any, *apiError) {
-	f, err := parseFilter(c)
-	if err != nil {
-		return 0, nil, err
-	}
-	ip := c.r.URL.Query().Get("ip")
-	var out []schema.PrimaryIP
-	for _, p := range c.s.st.PrimaryIPs {
-		if f.match(p.Name, p.Labels) && (ip == "" || ip == p.IP) {
-			out = append(out, clonePrimaryIP(p))
-		}
-	}
-	return listResponse(c, out, map[string]func(a, b schema.PrimaryIP) int{
-		"id":      func(a, b schema.PrimaryIP) int { return cmp.Compare(a.ID, b.ID) },
-		"created": func(a, b schema.PrimaryIP) int { return a.Created.Compare(b.Created) },
-	}, func(page []schema.PrimaryIP, meta schema.MetaResponse) any {
-		return struct {
-			schema.PrimaryIPListResponse
-			schema.MetaResponse
-		}{schema.PrimaryIPListResponse{PrimaryIPs: page}, meta}
-	})
 }

@@ -31,11 +31,7 @@ func (f *fixture) settleAction(t *testing.T, fc *fakeClock, acts ...*hcloud.Acti
 // createServer creates a server without waiting on the clock.
 func (f *fixture) createServer(t *testing.T, fc *fakeClock, name string) *hcloud.Server {
 	t.Helper()
-	res, _, err := f.client.Server.Create(ctx(t), hcloud.ServerCreateOpts{Name: name, ServerType: &hcloud.ServerType{Name: "cx23"},
-		Image: &hcloud.Image{Name: "debian-12"}, Location: &hcloud.Location{Name: "nbg1"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := f.startServer(t, name)
 	f.settleAction(t, fc, append([]*hcloud.Action{res.Action}, res.NextActions...)...)
 	return res.Server
 }
@@ -72,13 +68,7 @@ func TestSubnetTakesServersOnlyAfterPropagation(t *testing.T) {
 		}
 	}
 	// A restarted emulator keeps the delay (it is part of the saved project).
-	saved, err := f.sim.MarshalState()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := f.sim.UnmarshalState(saved); err != nil {
-		t.Fatal(err)
-	}
+	f.restore(t, f.sim)
 	if _, err := f.attachIP(t, s, n, "10.0.1.5"); !hcloud.IsError(err, hcloud.ErrorCodeNoSubnetAvailable) {
 		t.Fatalf("attach after a restart: %v, want no_subnet_available", err)
 	}
@@ -252,9 +242,8 @@ func TestNetworkMembersIncludeLoadBalancers(t *testing.T) {
 	if err != nil || f.client.Action.WaitFor(ctx(t), res.Action) != nil {
 		t.Fatalf("delete load balancer: %v", err)
 	}
-	if a, err := f.attachIP(t, other, n, "10.0.1.1"); err != nil || f.client.Action.WaitFor(ctx(t), a) != nil {
-		t.Fatalf("the deleted load balancer's IP: %v", err)
-	}
+	a, err := f.attachIP(t, other, n, "10.0.1.1")
+	f.mustWait(t, "the deleted load balancer's IP", a, err)
 }
 
 // change_ip_range keeps the base address: a range may only get a shorter

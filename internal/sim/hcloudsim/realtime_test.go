@@ -83,11 +83,7 @@ func TestRealTimeFailoverDurations(t *testing.T) {
 // mustServerAt creates a server, moving the fake clock past its create.
 func (f *fixture) mustServerAt(t *testing.T, fc *fakeClock, name string) *hcloud.Server {
 	t.Helper()
-	res, _, err := f.client.Server.Create(ctx(t), hcloud.ServerCreateOpts{Name: name, ServerType: &hcloud.ServerType{Name: "cx23"},
-		Image: &hcloud.Image{Name: "debian-12"}, Location: &hcloud.Location{Name: "nbg1"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := f.startServer(t, name)
 	fc.advance(time.Second)
 	return res.Server
 }

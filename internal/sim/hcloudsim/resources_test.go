@@ -27,16 +27,9 @@ func TestPrimaryIPRules(t *testing.T) {
 	}
 	assign := func(p *hcloud.PrimaryIP) error {
 		a, _, err := f.client.PrimaryIP.Assign(ctx(t), hcloud.PrimaryIPAssignOpts{ID: p.ID, AssigneeType: "server", AssigneeID: s.ID})
-		if err != nil {
-			return err
-		}
-		return f.client.Action.WaitFor(ctx(t), a)
+		return f.waited(t, a, err)
 	}
-	tests := []struct {
-		name string
-		err  func() error
-		code hcloud.ErrorCode
-	}{
+	wantCodes(t, []codeCase{
 		{"assign to a running server", func() error { return assign(spare) }, hcloud.ErrorCodeServerNotStopped},
 		{"delete an assigned IP", func() error { _, err := f.client.PrimaryIP.Delete(ctx(t), v4); return err }, hcloud.ErrorCodePrimaryIPAssigned},
 		{"use an assigned IP for a second server", func() error {
@@ -44,23 +37,16 @@ func TestPrimaryIPRules(t *testing.T) {
 				Location: &hcloud.Location{Name: "nbg1"}, PublicNet: &hcloud.ServerCreatePublicNet{EnableIPv4: true, IPv4: v4}})
 			return err
 		}, hcloud.ErrorCodePrimaryIPAssigned},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) { wantCode(t, tc.err(), tc.code) })
-	}
+	})
 	a, _, err := f.client.Server.Poweroff(ctx(t), s)
-	if err != nil || f.client.Action.WaitFor(ctx(t), a) != nil {
-		t.Fatal(err)
-	}
+	f.mustWait(t, "poweroff", a, err)
 	wantCode(t, assign(spare), hcloud.ErrorCodeServerHasIPv4)
 	v6 := create("gw-v6", hcloud.PrimaryIPTypeIPv6, false)
 	if err := assign(v6); err != nil {
 		t.Fatalf("assign ipv6 to stopped server: %v", err)
 	}
 	a, _, err = f.client.PrimaryIP.Unassign(ctx(t), v4.ID)
-	if err != nil || f.client.Action.WaitFor(ctx(t), a) != nil {
-		t.Fatalf("unassign: %v", err)
-	}
+	f.mustWait(t, "unassign", a, err)
 	dr, _, err := f.client.Server.DeleteWithResult(ctx(t), s)
 	if err != nil || f.client.Action.WaitFor(ctx(t), dr.Action) != nil {
 		t.Fatal(err)

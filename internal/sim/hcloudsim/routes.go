@@ -16,27 +16,27 @@ type kind struct {
 	update  func(c *call, id int64) (int, any, *apiError)
 	del     func(c *call, id int64) (int, any, *apiError)
 	// actions are POST /{kind}/{id}/actions/{command}.
-	actions map[string]func(c *call, id int64) (int, any, *apiError)
+	actions map[string]actionFunc
 }
 
 func buildKinds() map[string]*kind {
 	return map[string]*kind{
-		"networks": {resType: "network", list: listNetworks, create: createNetwork,
-			get: getNetwork, update: updateNetwork, del: deleteNetwork, actions: networkActions},
-		"servers": {resType: "server", list: listServers, create: createServer,
-			get: getServer, update: updateServer, del: deleteServer, actions: serverActions},
-		"primary_ips": {resType: "primary_ip", list: listPrimaryIPs, create: createPrimaryIP,
-			get: getPrimaryIP, update: updatePrimaryIP, del: deletePrimaryIP, actions: primaryIPActions},
-		"floating_ips": {resType: "floating_ip", list: listFloatingIPs, create: createFloatingIP,
-			get: getFloatingIP, update: updateFloatingIP, del: deleteFloatingIP, actions: floatingIPActions},
-		"firewalls": {resType: "firewall", list: listFirewalls, create: createFirewall,
-			get: getFirewall, update: updateFirewall, del: deleteFirewall, actions: firewallActions},
-		"placement_groups": {resType: "placement_group", list: listPlacementGroups, create: createPlacementGroup,
-			get: getPlacementGroup, update: updatePlacementGroup, del: deletePlacementGroup},
-		"ssh_keys": {resType: "ssh_key", list: listSSHKeys, create: createSSHKey,
-			get: getSSHKey, update: updateSSHKey, del: deleteSSHKey},
-		"load_balancers": {resType: "load_balancer", list: listLoadBalancers, create: createLoadBalancer,
-			get: getLoadBalancer, del: deleteLoadBalancer, actions: loadBalancerActions},
+		"networks": {resType: networks.typ, list: networks.list, create: createNetwork,
+			get: networks.get, update: updateNetwork, del: deleteNetwork, actions: networkActions},
+		"servers": {resType: servers.typ, list: servers.list, create: createServer,
+			get: servers.get, update: updateServer, del: deleteServer, actions: serverActions},
+		"primary_ips": {resType: primaryIPs.typ, list: primaryIPs.list, create: createPrimaryIP,
+			get: primaryIPs.get, update: updatePrimaryIP, del: deletePrimaryIP, actions: primaryIPActions},
+		"floating_ips": {resType: floatingIPs.typ, list: floatingIPs.list, create: createFloatingIP,
+			get: floatingIPs.get, update: updateFloatingIP, del: deleteFloatingIP, actions: floatingIPActions},
+		"firewalls": {resType: firewalls.typ, list: firewalls.list, create: createFirewall,
+			get: firewalls.get, update: updateFirewall, del: deleteFirewall, actions: firewallActions},
+		"placement_groups": {resType: placementGroups.typ, list: placementGroups.list, create: createPlacementGroup,
+			get: placementGroups.get, update: updatePlacementGroup, del: deletePlacementGroup},
+		"ssh_keys": {resType: sshKeys.typ, list: sshKeys.list, create: createSSHKey,
+			get: sshKeys.get, update: updateSSHKey, del: deleteSSHKey},
+		"load_balancers": {resType: loadBalancers.typ, list: loadBalancers.list, create: createLoadBalancer,
+			get: loadBalancers.get, del: deleteLoadBalancer, actions: loadBalancerActions},
 		"server_types": {list: listServerTypes, get: getServerType},
 		"locations":    {list: listLocations, get: getLocation},
 		"images":       {list: listImages, get: getImage},

@@ -2,47 +2,45 @@ package hcloudsim
 
 import (
 	"fmt"
-	"net/http"
 	"net/netip"
 	"slices"
 
 	"github.com/hetznercloud/hcloud-go/v2/hcloud/schema"
 )
 
-var serverActions = map[string]func(c *call, id int64) (int, any, *apiError){
-	"poweron":             powerAction("start_server", "starting", "running"),
-	"poweroff":            powerAction("stop_server", "stopping", "off"),
-	"shutdown":            powerAction("shutdown_server", "stopping", "off"),
-	"reboot":              powerAction("reboot_server", "running", "running"),
-	"attach_to_network":   attachToNetwork,
-	"detach_from_network": detachFromNetwork,
-	"change_protection":   changeServerProtection,
+var serverActions = map[string]actionFunc{
+	"poweron":             act(servers, ifUnlocked, powerAction("start_server", "starting", "running")),
+	"poweroff":            act(servers, ifUnlocked, powerAction("stop_server", "stopping", "off")),
+	"shutdown":            act(servers, ifUnlocked, powerAction("shutdown_server", "stopping", "off")),
+	"reboot":              act(servers, ifUnlocked, powerAction("reboot_server", "running", "running")),
+	"attach_to_network":   act(servers, ifUnlocked, attachToNetwork),
+	"detach_from_network": act(servers, ifUnlocked, detachFromNetwork),
+	"change_protection":   act(servers, evenIfLocked, changeServerProtection),
 }
 
 // lockedServer looks a server up and refuses it while one of its actions
 // (create, power, network change) is still running, as the API does.
 func (s *Server) lockedServer(id int64) (*serverRec, *apiError) {
-	r, err := s.server(id)
+	r, err := servers.find(s, id)
 	if err != nil {
 		return nil, err
 	}
 	return r, s.checkLocked("server", id)
 }
 
-func powerAction(command, during, after string) func(c *call, id int64) (int, any, *apiError) {
-	return func(c *call, id int64) (int, any, *apiError) {
-		r, err := c.s.lockedServer(id)
-		if err != nil {
-			return 0, nil, err
-		}
-		sref := ref{ID: id, Type: "server"}
+// powerAction is a power command: the server shows during while the
+// action runs and after once it succeeded.
+func powerAction(command, during, after string) func(c *call, r *serverRec, _ *noBody) (*actionRec, *apiError) {
+	return func(c *call, r *serverRec, _ *noBody) (*actionRec, *apiError) {
+		id := r.Server.ID
+		sref := servers.ref(id)
 		a, ok := c.newAction(command, sref, sref)
 		if ok {
 			r.Server.Status = during
 			a.ServerID, a.ServerStatus = id, after
 			c.emit("hcloud.server.updated", id)
 		}
-		return http.StatusCreated, actionResponse(a, c.now), nil
+		return a, nil
 	}
 }
 
@@ -56,7 +54,7 @@ type attachPlan struct {
 // planAttach validates attaching server r to network nid and picks its IP
 // (planIP). pending holds attachments planned earlier in the same request.
 func (s *Server) planAttach(r *serverRec, nid int64, ip *string, aliases []*string, pending []attachPlan) (attachPlan, *apiError) {
-	n, err := s.network(nid)
+	n, err := networks.find(s, nid)
 	if err != nil {
 		return attachPlan{}, err
 	}
@@ -193,48 +191,32 @@ func (s *Server) applyAttach(r *serverRec, p attachPlan) {
 	p.network.Servers = append(p.network.Servers, id)
 }
 
-func attachToNetwork(c *call, id int64) (int, any, *apiError) {
-	var req schema.ServerActionAttachToNetworkRequest
-	if err := c.decode(&req); err != nil {
-		return 0, nil, err
-	}
-	s := c.s
-	r, err := s.lockedServer(id)
-	if err != nil {
-		return 0, nil, err
-	}
+func attachToNetwork(c *call, r *serverRec, req *schema.ServerActionAttachToNetworkRequest) (*actionRec, *apiError) {
+	s, id := c.s, r.Server.ID
 	if req.Network == 0 {
-		return 0, nil, invalidField("network", "give the ID of the network to attach to")
+		return nil, invalidField("network", "give the ID of the network to attach to")
 	}
 	plan, err := s.planAttach(r, req.Network, req.IP, req.AliasIPs, nil)
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	sref := ref{ID: id, Type: "server"}
-	a, ok := c.newAction("attach_to_network", sref, sref, ref{ID: req.Network, Type: "network"})
+	sref := servers.ref(id)
+	a, ok := c.newAction("attach_to_network", sref, sref, networks.ref(req.Network))
 	if ok {
 		s.applyAttach(r, plan)
 		c.emit("hcloud.server.updated", id)
 	}
-	return http.StatusCreated, actionResponse(a, c.now), nil
+	return a, nil
 }
 
-func detachFromNetwork(c *call, id int64) (int, any, *apiError) {
-	var req schema.ServerActionDetachFromNetworkRequest
-	if err := c.decode(&req); err != nil {
-		return 0, nil, err
-	}
-	s := c.s
-	r, err := s.lockedServer(id)
-	if err != nil {
-		return 0, nil, err
-	}
+func detachFromNetwork(c *call, r *serverRec, req *schema.ServerActionDetachFromNetworkRequest) (*actionRec, *apiError) {
+	s, id := c.s, r.Server.ID
 	i := slices.IndexFunc(r.Server.PrivateNet, func(p schema.ServerPrivateNet) bool { return p.Network == req.Network })
 	if i < 0 {
-		return 0, nil, invalidField("network", "server %d is not attached to network %d", id, req.Network)
+		return nil, invalidField("network", "server %d is not attached to network %d", id, req.Network)
 	}
-	sref := ref{ID: id, Type: "server"}
-	a, ok := c.newAction("detach_from_network", sref, sref, ref{ID: req.Network, Type: "network"})
+	sref := servers.ref(id)
+	a, ok := c.newAction("detach_from_network", sref, sref, networks.ref(req.Network))
 	if ok {
 		r.Server.PrivateNet = slices.Delete(r.Server.PrivateNet, i, i+1)
 		if n, ok := s.st.Networks[req.Network]; ok {
@@ -242,20 +224,11 @@ func detachFromNetwork(c *call, id int64) (int, any, *apiError) {
 		}
 		c.emit("hcloud.server.updated", id)
 	}
-	return http.StatusCreated, actionResponse(a, c.now), nil
+	return a, nil
 }
 
-func changeServerProtection(c *call, id int64) (int, any, *apiError) {
-	var req schema.ServerActionChangeProtectionRequest
-	if err := c.decode(&req); err != nil {
-		return 0, nil, err
-	}
-	r, err := c.s.server(id)
-	if err != nil {
-		return 0, nil, err
-	}
-	sref := ref{ID: id, Type: "server"}
-	a, ok := c.newAction("change_protection", ref{}, sref)
+func changeServerProtection(c *call, r *serverRec, req *schema.ServerActionChangeProtectionRequest) (*actionRec, *apiError) {
+	a, ok := c.newAction("change_protection", ref{}, servers.ref(r.Server.ID))
 	if ok {
 		if req.Delete != nil {
 			r.Server.Protection.Delete = *req.Delete
@@ -264,5 +237,5 @@ func changeServerProtection(c *call, id int64) (int, any, *apiError) {
 			r.Server.Protection.Rebuild = *req.Rebuild
 		}
 	}
-	return http.StatusCreated, actionResponse(a, c.now), nil
+	return a, nil
 }

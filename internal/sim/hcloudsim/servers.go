@@ -1,10 +1,10 @@
 package hcloudsim
 
 import (
-	"cmp"
 	"fmt"
 	"maps"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"time"
@@ -20,21 +20,22 @@ const maxFirewallsPerServer = 5
 
 var hostnameRE = regexp.MustCompile(`^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$`)
 
-func (s *Server) server(id int64) (*serverRec, *apiError) {
-	r, ok := s.st.Servers[id]
-	if !ok {
-		return nil, notFound("server", id)
-	}
-	return r, nil
-}
-
-func (s *Server) serverNameTaken(name string) bool {
-	for _, r := range s.st.Servers {
-		if r.Server.Name == name {
-			return true
-		}
-	}
-	return false
+// servers is the kind of /servers (kind.go); its list also filters by
+// status= (any of several).
+var servers = &kindOf[serverRec, schema.Server]{
+	typ: "server", label: "server",
+	items:     func(st *state) map[int64]*serverRec { return st.Servers },
+	meta:      func(r *serverRec) meta { return meta{r.Server.ID, &r.Server.Name, &r.Server.Labels, r.Server.Created} },
+	view:      (*Server).serverView,
+	sorts:     []string{"name", "created"},
+	protected: func(r *serverRec) bool { return r.Server.Protection.Delete },
+	match: func(q url.Values, r *serverRec) bool {
+		statuses := q["status"]
+		return len(statuses) == 0 || slices.Contains(statuses, r.Server.Status)
+	},
+	getBody:    func(v schema.Server) any { return schema.ServerGetResponse{Server: v} },
+	updateBody: func(v schema.Server) any { return schema.ServerUpdateResponse{Server: v} },
+	listBody:   func(page []schema.Server) any { return schema.ServerListResponse{Servers: page} },
 }
 
 // serverView copies a server and fills in what is derived from other
@@ -68,16 +69,10 @@ func (s *Server) serverView(r *serverRec) schema.Server {
 
 func createServer(c *call) (int, any, *apiError) {
 	var req schema.ServerCreateRequest
-	if err := c.decode(&req); err != nil {
-		return 0, nil, err
-	}
-	if err := checkLabels(req.Labels); err != nil {
+	if err := servers.decodeNew(c, &req, &req.Name, &req.Labels); err != nil {
 		return 0, nil, err
 	}
 	s := c.s
-	if err := s.checkName("server", req.Name, s.serverNameTaken); err != nil {
-		return 0, nil, err
-	}
 	if !hostnameRE.MatchString(req.Name) || len(req.Name) > 253 {
 		return 0, nil, invalidField("name", "%q is not a valid hostname (letters, digits, hyphens, dots)", req.Name)
 	}
@@ -106,14 +101,14 @@ func createServer(c *call) (int, any, *apiError) {
 		return 0, nil, err
 	}
 	for _, k := range req.SSHKeys {
-		if _, ok := s.st.SSHKeys[k]; !ok {
-			return 0, nil, notFound("ssh_key", k)
+		if _, err := sshKeys.find(s, k); err != nil {
+			return 0, nil, err
 		}
 	}
 	var fws []int64
 	for _, f := range req.Firewalls {
-		if _, ok := s.st.Firewalls[f.Firewall]; !ok {
-			return 0, nil, notFound("firewall", f.Firewall)
+		if _, err := firewalls.find(s, f.Firewall); err != nil {
+			return 0, nil, err
 		}
 		fws = append(fws, f.Firewall)
 	}
@@ -235,76 +230,19 @@ func (s *Server) serverLocation(name string, pn schema.ServerCreatePublicNet, ty
 	return loc, nil
 }
 
-func getServer(c *call, id int64) (int, any, *apiError) {
-	r, err := c.s.server(id)
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, schema.ServerGetResponse{Server: c.s.serverView(r)}, nil
-}
-
-func listServers(c *call) (int, any, *apiError) {
-	f, err := parseFilter(c)
-	if err != nil {
-		return 0, nil, err
-	}
-	statuses := c.r.URL.Query()["status"]
-	var out []schema.Server
-	for _, r := range c.s.st.Servers {
-		if f.match(r.Server.Name, r.Server.Labels) && (len(statuses) == 0 || slices.Contains(statuses, r.Server.Status)) {
-			out = append(out, c.s.serverView(r))
-		}
-	}
-	return listResponse(c, out, map[string]func(a, b schema.Server) int{
-		"id":      func(a, b schema.Server) int { return cmp.Compare(a.ID, b.ID) },
-		"name":    func(a, b schema.Server) int { return cmp.Compare(a.Name, b.Name) },
-		"created": func(a, b schema.Server) int { return a.Created.Compare(b.Created) },
-	}, func(page []schema.Server, meta schema.MetaResponse) any {
-		return struct {
-			schema.ServerListResponse
-			schema.MetaResponse
-		}{schema.ServerListResponse{Servers: page}, meta}
-	})
-}
-
-func updateServer(c *call, id int64) (int, any, *apiError) {
-	var req schema.ServerUpdateRequest
-	if err := c.decode(&req); err != nil {
-		return 0, nil, err
-	}
-	if err := checkLabels(req.Labels); err != nil {
-		return 0, nil, err
-	}
-	r, err := c.s.server(id)
-	if err != nil {
-		return 0, nil, err
-	}
-	if req.Name != "" && req.Name != r.Server.Name {
-		if err := c.s.checkName("server", req.Name, c.s.serverNameTaken); err != nil {
-			return 0, nil, err
-		}
-		r.Server.Name = req.Name
-	}
-	if req.Labels != nil {
-		r.Server.Labels = labelsOrEmpty(req.Labels)
-	}
-	return http.StatusOK, schema.ServerUpdateResponse{Server: c.s.serverView(r)}, nil
-}
+var updateServer = updater(servers,
+	func(req *schema.ServerUpdateRequest) edit { return edit{nonEmpty(req.Name), req.Labels} }, nil)
 
 // deleteServer removes the server, detaches it from networks and
 // firewalls (both after a propagation delay), deletes its primary IPs with
 // auto_delete and unassigns the rest.
 func deleteServer(c *call, id int64) (int, any, *apiError) {
 	s := c.s
-	r, err := s.server(id)
+	r, err := servers.deletable(s, id)
 	if err != nil {
 		return 0, nil, err
 	}
-	if r.Server.Protection.Delete {
-		return 0, nil, errf("protected", "server %d is delete-protected; disable it with change_protection first", id)
-	}
-	sref := ref{ID: id, Type: "server"}
-	a, ok := c.newAction("delete_server", ref{}, sref)
+	a, ok := c.newAction("delete_server", ref{}, servers.ref(id))
 	if ok {
 		for _, pn := range r.Server.PrivateNet {
 			if n, ok := s.st.Networks[pn.Network]; ok {

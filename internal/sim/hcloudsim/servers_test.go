@@ -56,16 +56,9 @@ func TestAttachToNetworkRules(t *testing.T) {
 			opts.AliasIPs = append(opts.AliasIPs, parseIP(a))
 		}
 		a, _, err := f.client.Server.AttachToNetwork(ctx(t), srv, opts)
-		if err != nil {
-			return err
-		}
-		return f.client.Action.WaitFor(ctx(t), a)
+		return f.waited(t, a, err)
 	}
-	tests := []struct {
-		name string
-		err  func() error
-		code hcloud.ErrorCode
-	}{
+	wantCodes(t, []codeCase{
 		{"ip taken by another server", func() error { return attach(s, n, first.PrivateNet[0].IP.String()) }, hcloud.ErrorCodeIPNotAvailable},
 		{"ip outside every subnet", func() error { return attach(s, n, "10.0.9.9") }, hcloud.ErrorCodeInvalidInput},
 		{"network gateway is not a host", func() error { return attach(s, n, "10.0.0.1") }, hcloud.ErrorCodeInvalidInput},
@@ -73,10 +66,7 @@ func TestAttachToNetworkRules(t *testing.T) {
 		{"no subnet in the server's zone", func() error { return attach(us, n, "") }, hcloud.ErrorCodeNoSubnetAvailable},
 		{"already attached", func() error { return attach(first, n, "") }, hcloud.ErrorCodeServerAlreadyAttached},
 		{"overlapping networks", func() error { return attach(first, other, "") }, hcloud.ErrorCodeNetworksOverlap},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) { wantCode(t, tc.err(), tc.code) })
-	}
+	})
 	t.Run("pinned ip and alias ips", func(t *testing.T) {
 		if err := attach(s, n, "10.0.1.50", "10.0.1.51"); err != nil {
 			t.Fatal(err)
@@ -88,9 +78,7 @@ func TestAttachToNetworkRules(t *testing.T) {
 	})
 	t.Run("detach frees the ip", func(t *testing.T) {
 		a, _, err := f.client.Server.DetachFromNetwork(ctx(t), s, hcloud.ServerDetachFromNetworkOpts{Network: n})
-		if err != nil || f.client.Action.WaitFor(ctx(t), a) != nil {
-			t.Fatalf("detach: %v", err)
-		}
+		f.mustWait(t, "detach", a, err)
 		if err := attach(first, n, ""); err == nil {
 			t.Fatal("still attached twice")
 		}
@@ -188,9 +176,7 @@ func TestServerLifecycle(t *testing.T) {
 		{func() (*hcloud.Action, *hcloud.Response, error) { return f.client.Server.Poweroff(ctx(t), s) }, hcloud.ServerStatusOff},
 	} {
 		a, _, err := step.do()
-		if err != nil || f.client.Action.WaitFor(ctx(t), a) != nil {
-			t.Fatalf("%v: %v", step.want, err)
-		}
+		f.mustWait(t, string(step.want), a, err)
 		if got, _, _ := f.client.Server.GetByID(ctx(t), s.ID); got.Status != step.want {
 			t.Fatalf("after %s want %s, got %s", a.Command, step.want, got.Status)
 		}

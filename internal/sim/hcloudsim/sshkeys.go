@@ -1,11 +1,11 @@
 package hcloudsim
 
 import (
-	"cmp"
 	"crypto/md5"
 	"encoding/base64"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -33,21 +33,21 @@ func fingerprint(pub string) (string, *apiError) {
 	return strings.Join(parts, ":"), nil
 }
 
-func (s *Server) sshKey(id int64) (*schema.SSHKey, *apiError) {
-	k, ok := s.st.SSHKeys[id]
-	if !ok {
-		return nil, notFound("ssh_key", id)
-	}
-	return k, nil
-}
-
-func (s *Server) sshKeyNameTaken(name string) bool {
-	for _, k := range s.st.SSHKeys {
-		if k.Name == name {
-			return true
-		}
-	}
-	return false
+// sshKeys is the kind of /ssh_keys (kind.go); its list also filters by
+// fingerprint=.
+var sshKeys = &kindOf[schema.SSHKey, schema.SSHKey]{
+	typ: "ssh_key", label: "SSH key",
+	items: func(st *state) map[int64]*schema.SSHKey { return st.SSHKeys },
+	meta:  func(k *schema.SSHKey) meta { return meta{k.ID, &k.Name, &k.Labels, k.Created} },
+	view:  func(_ *Server, k *schema.SSHKey) schema.SSHKey { return cloneSSHKey(k) },
+	sorts: []string{"name"},
+	match: func(q url.Values, k *schema.SSHKey) bool {
+		fp := q.Get("fingerprint")
+		return fp == "" || fp == k.Fingerprint
+	},
+	getBody:    func(v schema.SSHKey) any { return schema.SSHKeyGetResponse{SSHKey: v} },
+	updateBody: func(v schema.SSHKey) any { return schema.SSHKeyUpdateResponse{SSHKey: v} },
+	listBody:   func(page []schema.SSHKey) any { return schema.SSHKeyListResponse{SSHKeys: page} },
 }
 
 func cloneSSHKey(k *schema.SSHKey) schema.SSHKey {
@@ -58,16 +58,10 @@ func cloneSSHKey(k *schema.SSHKey) schema.SSHKey {
 
 func createSSHKey(c *call) (int, any, *apiError) {
 	var req schema.SSHKeyCreateRequest
-	if err := c.decode(&req); err != nil {
-		return 0, nil, err
-	}
-	if err := checkLabels(req.Labels); err != nil {
+	if err := sshKeys.decodeNew(c, &req, &req.Name, &req.Labels); err != nil {
 		return 0, nil, err
 	}
 	s := c.s
-	if err := s.checkName("SSH key", req.Name, s.sshKeyNameTaken); err != nil {
-		return 0, nil, err
-	}
 	fp, err := fingerprint(req.PublicKey)
 	if err != nil {
 		return 0, nil, err
@@ -84,65 +78,7 @@ func createSSHKey(c *call) (int, any, *apiError) {
 	return http.StatusCreated, schema.SSHKeyCreateResponse{SSHKey: cloneSSHKey(k)}, nil
 }
 
-func getSSHKey(c *call, id int64) (int, any, *apiError) {
-	k, err := c.s.sshKey(id)
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, schema.SSHKeyGetResponse{SSHKey: cloneSSHKey(k)}, nil
-}
+var updateSSHKey = updater(sshKeys,
+	func(req *schema.SSHKeyUpdateRequest) edit { return edit{nonEmpty(req.Name), req.Labels} }, nil)
 
-func listSSHKeys(c *call) (int, any, *apiError) {
-	f, err := parseFilter(c)
-	if err != nil {
-		return 0, nil, err
-	}
-	fp := c.r.URL.Query().Get("fingerprint")
-	var out []schema.SSHKey
-	for _, k := range c.s.st.SSHKeys {
-		if f.match(k.Name, k.Labels) && (fp == "" || fp == k.Fingerprint) {
-			out = append(out, cloneSSHKey(k))
-		}
-	}
-	return listResponse(c, out, map[string]func(a, b schema.SSHKey) int{
-		"id":   func(a, b schema.SSHKey) int { return cmp.Compare(a.ID, b.ID) },
-		"name": func(a, b schema.SSHKey) int { return cmp.Compare(a.Name, b.Name) },
-	}, func(page []schema.SSHKey, meta schema.MetaResponse) any {
-		return struct {
-			schema.SSHKeyListResponse
-			schema.MetaResponse
-		}{schema.SSHKeyListResponse{SSHKeys: page}, meta}
-	})
-}
-
-func updateSSHKey(c *call, id int64) (int, any, *apiError) {
-	var req schema.SSHKeyUpdateRequest
-	if err := c.decode(&req); err != nil {
-		return 0, nil, err
-	}
-	if err := checkLabels(req.Labels); err != nil {
-		return 0, nil, err
-	}
-	k, err := c.s.sshKey(id)
-	if err != nil {
-		return 0, nil, err
-	}
-	if req.Name != "" && req.Name != k.Name {
-		if err := c.s.checkName("SSH key", req.Name, c.s.sshKeyNameTaken); err != nil {
-			return 0, nil, err
-		}
-		k.Name = req.Name
-	}
-	if req.Labels != nil {
-		k.Labels = labelsOrEmpty(req.Labels)
-	}
-	return http.StatusOK, schema.SSHKeyUpdateResponse{SSHKey: cloneSSHKey(k)}, nil
-}
-
-func deleteSSHKey(c *call, id int64) (int, any, *apiError) {
-	if _, err := c.s.sshKey(id); err != nil {
-		return 0, nil, err
-	}
-	delete(c.s.st.SSHKeys, id)
-	return http.StatusNoContent, nil, nil
-}
+var deleteSSHKey = sshKeys.deleter(nil, nil)

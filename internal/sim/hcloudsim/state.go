@@ -122,8 +122,10 @@ func (s *Server) Resources() []simenv.Resource {
 	add := func(typ string, id int64, name string) {
 		out = append(out, simenv.Resource{Cloud: simenv.CloudHCloud, Type: typ, ID: strconv.FormatInt(id, 10), Name: name})
 	}
+	for _, k := range stored {
+		k.each(s, add)
+	}
 	for _, n := range s.st.Networks {
-		add("network", n.ID, n.Name)
 		// Subnets and routes live inside their network; listed on their
 		// own, a subnet or route a destroy left in a network that outlives
 		// the link shows up as an orphan.
@@ -135,27 +137,6 @@ func (s *Server) Resources() []simenv.Resource {
 			out = append(out, simenv.Resource{Cloud: simenv.CloudHCloud, Type: "network_route",
 				ID: strconv.FormatInt(n.ID, 10) + "/" + r.Destination, Name: r.Destination + " via " + r.Gateway})
 		}
-	}
-	for _, r := range s.st.Servers {
-		add("server", r.Server.ID, r.Server.Name)
-	}
-	for _, p := range s.st.PrimaryIPs {
-		add("primary_ip", p.ID, p.Name)
-	}
-	for _, f := range s.st.FloatingIPs {
-		add("floating_ip", f.ID, f.Name)
-	}
-	for _, f := range s.st.Firewalls {
-		add("firewall", f.ID, f.Name)
-	}
-	for _, k := range s.st.SSHKeys {
-		add("ssh_key", k.ID, k.Name)
-	}
-	for _, g := range s.st.PlacementGroups {
-		add("placement_group", g.ID, g.Name)
-	}
-	for _, lb := range s.st.LoadBalancers {
-		add("load_balancer", lb.ID, lb.Name)
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Type != out[j].Type {
@@ -186,11 +167,7 @@ func (s *Server) Network(id int64) (schema.Network, bool) {
 func (s *Server) Networks() []schema.Network {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]schema.Network, 0, len(s.st.Networks))
-	for _, id := range slices.Sorted(maps.Keys(s.st.Networks)) {
-		out = append(out, cloneNetwork(s.st.Networks[id]))
-	}
-	return out
+	return networks.sorted(s)
 }
 
 // Server returns a copy of one server as the API shows it, for the lab,
@@ -211,11 +188,7 @@ func (s *Server) Servers() []schema.Server {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.settle(s.env.Clock.Now())
-	out := make([]schema.Server, 0, len(s.st.Servers))
-	for _, id := range slices.Sorted(maps.Keys(s.st.Servers)) {
-		out = append(out, s.serverView(s.st.Servers[id]))
-	}
-	return out
+	return servers.sorted(s)
 }
 
 // UserData returns the cloud-init user data a server was created with; the
