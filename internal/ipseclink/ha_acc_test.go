@@ -26,27 +26,11 @@ func (s site) haConfig(ha string) string { return s.haConfigWith(ha, "") }
 
 // haConfigWith is haConfig with top-level arguments of the link.
 func (s site) haConfigWith(ha, top string) string {
-	return s.sim.ProviderConfig() + fmt.Sprintf(`
-resource "crosscloud_ipsec_link" "main" {
-  name = "hel1-weu"
-  hetzner = {
-    network_ip_range = "10.0.0.0/12"
-    gateway_subnet   = "10.0.1.0/24"
-    location         = "hel1"
-    high_availability = {
+	return s.sim.ProviderConfig() + s.hcl(linkHCL{args: "  " + top, hetzner: fmt.Sprintf(`    high_availability = {
       hcloud_token_wo = %q
       %s
     }
-  }
-  azure = {
-    resource_group_name   = "rg-net"
-    location              = "westeurope"
-    virtual_network_id    = %q
-    gateway_subnet_prefix = "10.1.255.0/27"
-  }
-  %s
-}
-`, haToken, ha, s.vnetID, top)
+`, haToken, ha)})
 }
 
 func attrInt(st *terraform.State, name string) int64 {

@@ -18,23 +18,7 @@ import (
 // configIn is the original topology with the gateway in location and
 // hetznerExtra added to the hetzner block (one attribute a line).
 func (s site) configIn(location, hetznerExtra, extra string) string {
-	return s.sim.ProviderConfig() + fmt.Sprintf(`
-resource "crosscloud_ipsec_link" "main" {
-  name = "ash-weu"
-  hetzner = {
-    network_ip_range = "10.0.0.0/12"
-    gateway_subnet   = "10.0.1.0/24"
-    location         = %q
-%s  }
-  azure = {
-    resource_group_name   = "rg-net"
-    location              = "westeurope"
-    virtual_network_id    = %q
-    gateway_subnet_prefix = "10.1.255.0/27"
-  }
-%s
-}
-`, location, hetznerExtra, s.vnetID, extra)
+	return s.sim.ProviderConfig() + s.hcl(linkHCL{name: "ash-weu", location: location, hetzner: hetznerExtra, args: extra})
 }
 
 // liveServer reads the gateway server as Hetzner has it.

@@ -1,6 +1,7 @@
 package ipseclink_test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -44,14 +45,30 @@ func newSite(t *testing.T, opts ...simtest.Option) site {
 // config is the original topology as one link; extra goes inside the
 // resource block.
 func (s site) config(extra string) string {
-	return s.sim.ProviderConfig() + fmt.Sprintf(`
+	return s.sim.ProviderConfig() + s.hcl(linkHCL{args: extra})
+}
+
+// linkHCL varies the original topology's crosscloud_ipsec_link "main"; the
+// zero value is that topology as it is. Extra arguments are one a line,
+// indented as they stand.
+type linkHCL struct {
+	name, location string // of the link and its gateway; "hel1-weu" and "hel1" when empty
+	hetzner        string // more arguments of the hetzner block, each line ending in "\n"
+	args           string // more arguments of the resource
+}
+
+// hcl is the resource block alone, so that one definition of the topology
+// serves under every provider block (the emulator's, or the CLI's with
+// credentials from the environment).
+func (s site) hcl(l linkHCL) string {
+	return fmt.Sprintf(`
 resource "crosscloud_ipsec_link" "main" {
-  name = "hel1-weu"
+  name = %q
   hetzner = {
     network_ip_range = "10.0.0.0/12"
     gateway_subnet   = "10.0.1.0/24"
-    location         = "hel1"
-  }
+    location         = %q
+%s  }
   azure = {
     resource_group_name   = "rg-net"
     location              = "westeurope"
@@ -60,7 +77,7 @@ resource "crosscloud_ipsec_link" "main" {
   }
 %s
 }
-`, s.vnetID, extra)
+`, cmp.Or(l.name, "hel1-weu"), cmp.Or(l.location, "hel1"), l.hetzner, s.vnetID, l.args)
 }
 
 // leftovers lists what the link left in the emulator beyond the user's own
