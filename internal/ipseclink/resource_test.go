@@ -104,6 +104,18 @@ func (s site) checkDestroyed(t *testing.T) resource.TestCheckFunc {
 	}
 }
 
+// run is how most tests here run: steps against the in-process provider,
+// in parallel with the other tests (each has its own emulator), and after
+// the destroy the check that the link left nothing behind.
+func (s site) run(t *testing.T, steps []resource.TestStep) {
+	t.Helper()
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories,
+		CheckDestroy:             s.checkDestroyed(t),
+		Steps:                    steps,
+	})
+}
+
 // route returns the Hetzner network route for dest, as Hetzner has it.
 func (s site) route(t *testing.T, networkID int64, dest string) (string, bool) {
 	n, _, err := s.sim.HCloud().Network.GetByID(context.Background(), networkID)
@@ -126,42 +138,38 @@ func networkID(st *terraform.State) int64 {
 
 func TestAccLinkOriginalTopology(t *testing.T) {
 	s := newSite(t)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories,
-		CheckDestroy:             s.checkDestroyed(t),
-		Steps: []resource.TestStep{{
-			Config: s.config(""),
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue(addr, tfjsonpath.New("connection_status"), knownvalue.StringExact("Connected")),
-				statecheck.ExpectKnownValue(addr, tfjsonpath.New("hetzner_private_ip"), knownvalue.StringExact("10.0.1.1")),
-				statecheck.ExpectKnownValue(addr, tfjsonpath.New("azure").AtMapKey("remote_prefixes"), knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("10.1.0.0/16")})),
-				statecheck.ExpectKnownValue(addr, tfjsonpath.New("hetzner").AtMapKey("local_prefixes"), knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("10.0.1.0/24")})),
-				statecheck.ExpectKnownValue(addr, tfjsonpath.New("drift"), knownvalue.ListSizeExact(0)),
-				statecheck.ExpectSensitiveValue(addr, tfjsonpath.New("shared_key")),
-			},
-			Check: func(st *terraform.State) error {
-				// The lesson of the original setup: one network-level route to the gateway.
-				gw, ok := s.route(t, networkID(st), "10.1.0.0/16")
-				if !ok || gw != "10.0.1.1" {
-					return fmt.Errorf("route 10.1.0.0/16 -> %q (found %v), want 10.0.1.1", gw, ok)
-				}
-				attrs := st.RootModule().Resources[addr].Primary.Attributes
-				if strings.Contains(attrs["swanctl_conf"], attrs["shared_key"]) || strings.Contains(attrs["swanctl_conf"], "secret") {
-					return fmt.Errorf("swanctl_conf must not carry the secret")
-				}
-				return checkFirewall(t, s, attrs)
-			},
-		}, {
-			ResourceName:      addr,
-			ImportState:       true,
-			ImportStateVerify: true,
-			ImportStateIdFunc: func(st *terraform.State) (string, error) { return st.RootModule().Resources[addr].Primary.ID, nil },
-			// created_resources is verified too: the import finds that the
-			// link created the GatewaySubnet (the VNet's tag) as well as
-			// its network and gateway, so destroy after it removes all.
-			ImportStateVerifyIgnore: []string{"timeouts"},
-		}},
-	})
+	s.run(t, []resource.TestStep{{
+		Config: s.config(""),
+		ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue(addr, tfjsonpath.New("connection_status"), knownvalue.StringExact("Connected")),
+			statecheck.ExpectKnownValue(addr, tfjsonpath.New("hetzner_private_ip"), knownvalue.StringExact("10.0.1.1")),
+			statecheck.ExpectKnownValue(addr, tfjsonpath.New("azure").AtMapKey("remote_prefixes"), knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("10.1.0.0/16")})),
+			statecheck.ExpectKnownValue(addr, tfjsonpath.New("hetzner").AtMapKey("local_prefixes"), knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("10.0.1.0/24")})),
+			statecheck.ExpectKnownValue(addr, tfjsonpath.New("drift"), knownvalue.ListSizeExact(0)),
+			statecheck.ExpectSensitiveValue(addr, tfjsonpath.New("shared_key")),
+		},
+		Check: func(st *terraform.State) error {
+			// The lesson of the original setup: one network-level route to the gateway.
+			gw, ok := s.route(t, networkID(st), "10.1.0.0/16")
+			if !ok || gw != "10.0.1.1" {
+				return fmt.Errorf("route 10.1.0.0/16 -> %q (found %v), want 10.0.1.1", gw, ok)
+			}
+			attrs := st.RootModule().Resources[addr].Primary.Attributes
+			if strings.Contains(attrs["swanctl_conf"], attrs["shared_key"]) || strings.Contains(attrs["swanctl_conf"], "secret") {
+				return fmt.Errorf("swanctl_conf must not carry the secret")
+			}
+			return checkFirewall(t, s, attrs)
+		},
+	}, {
+		ResourceName:      addr,
+		ImportState:       true,
+		ImportStateVerify: true,
+		ImportStateIdFunc: func(st *terraform.State) (string, error) { return st.RootModule().Resources[addr].Primary.ID, nil },
+		// created_resources is verified too: the import finds that the
+		// link created the GatewaySubnet (the VNet's tag) as well as
+		// its network and gateway, so destroy after it removes all.
+		ImportStateVerifyIgnore: []string{"timeouts"},
+	}})
 }
 
 // checkFirewall: IKE and ESP open to the Azure gateway only, SSH closed.

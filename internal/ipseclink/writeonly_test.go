@@ -86,50 +86,46 @@ func TestAccLinkWriteOnlyKey(t *testing.T) {
 		statecheck.ExpectKnownValue(addr, tfjsonpath.New("shared_key_wo"), knownvalue.Null()),
 	}
 	inPlace := resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)}}
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories,
-		CheckDestroy:             s.checkDestroyed(t),
-		Steps: []resource.TestStep{{
-			Config: s.config(fmt.Sprintf("  shared_key = %q\n", woKeyA)),
-			Check: resource.ComposeTestCheckFunc(remember(&server, "hetzner_server_id"),
-				remember(&connID, "azure_connection_id"), remember(&gwID, "azure_gateway_id")),
-		}, {
-			// Migration: the same key, now write-only.
-			Config:            s.config(woConfig(woKeyA, 1)),
-			ConfigPlanChecks:  inPlace,
-			ConfigStateChecks: append(healthy(), noKeyInState...),
-			Check: resource.ComposeTestCheckFunc(s.keyOnBothSides(t, woKeyA, ""),
-				resource.TestCheckResourceAttrPtr(addr, "hetzner_server_id", &server)),
-		}, {
-			// Nothing changed: no diff, although state holds no key.
-			Config:   s.config(woConfig(woKeyA, 1)),
-			PlanOnly: true,
-		}, {
-			PreConfig: func() {
-				ctx := context.Background()
-				p, err := s.armFactory(t).NewVirtualNetworkGatewayConnectionsClient().BeginSetSharedKey(ctx, "rg-net", "hel1-weu-conn",
-					armnetwork.ConnectionSharedKey{Value: hcloud.Ptr("someoneElsesKey")}, nil)
-				if err == nil {
-					_, err = p.PollUntilDone(ctx, simtest.PollOptions())
-				}
-				if err != nil {
-					t.Fatal(err)
-				}
-			},
-			Config:            s.config(woConfig(woKeyA, 1)),
-			ConfigPlanChecks:  inPlace,
-			ConfigStateChecks: append(healthy(), noKeyInState...),
-			Check:             s.keyOnBothSides(t, woKeyA, ""),
-		}, {
-			// Rotation.
-			Config:            s.config(woConfig(woKeyB, 2)),
-			ConfigPlanChecks:  inPlace,
-			ConfigStateChecks: append(healthy(), noKeyInState...),
-			Check: resource.ComposeTestCheckFunc(s.keyOnBothSides(t, woKeyB, woKeyA),
-				resource.TestCheckResourceAttrPtr(addr, "azure_connection_id", &connID),
-				resource.TestCheckResourceAttrPtr(addr, "azure_gateway_id", &gwID)),
-		}},
-	})
+	s.run(t, []resource.TestStep{{
+		Config: s.config(fmt.Sprintf("  shared_key = %q\n", woKeyA)),
+		Check: resource.ComposeTestCheckFunc(remember(&server, "hetzner_server_id"),
+			remember(&connID, "azure_connection_id"), remember(&gwID, "azure_gateway_id")),
+	}, {
+		// Migration: the same key, now write-only.
+		Config:            s.config(woConfig(woKeyA, 1)),
+		ConfigPlanChecks:  inPlace,
+		ConfigStateChecks: append(healthy(), noKeyInState...),
+		Check: resource.ComposeTestCheckFunc(s.keyOnBothSides(t, woKeyA, ""),
+			resource.TestCheckResourceAttrPtr(addr, "hetzner_server_id", &server)),
+	}, {
+		// Nothing changed: no diff, although state holds no key.
+		Config:   s.config(woConfig(woKeyA, 1)),
+		PlanOnly: true,
+	}, {
+		PreConfig: func() {
+			ctx := context.Background()
+			p, err := s.armFactory(t).NewVirtualNetworkGatewayConnectionsClient().BeginSetSharedKey(ctx, "rg-net", "hel1-weu-conn",
+				armnetwork.ConnectionSharedKey{Value: hcloud.Ptr("someoneElsesKey")}, nil)
+			if err == nil {
+				_, err = p.PollUntilDone(ctx, simtest.PollOptions())
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		},
+		Config:            s.config(woConfig(woKeyA, 1)),
+		ConfigPlanChecks:  inPlace,
+		ConfigStateChecks: append(healthy(), noKeyInState...),
+		Check:             s.keyOnBothSides(t, woKeyA, ""),
+	}, {
+		// Rotation.
+		Config:            s.config(woConfig(woKeyB, 2)),
+		ConfigPlanChecks:  inPlace,
+		ConfigStateChecks: append(healthy(), noKeyInState...),
+		Check: resource.ComposeTestCheckFunc(s.keyOnBothSides(t, woKeyB, woKeyA),
+			resource.TestCheckResourceAttrPtr(addr, "azure_connection_id", &connID),
+			resource.TestCheckResourceAttrPtr(addr, "azure_gateway_id", &gwID)),
+	}})
 }
 
 // shared_key and shared_key_wo exclude each other, and a version needs the
