@@ -47,7 +47,7 @@ func (r *resourceImpl) applyPlan(ctx context.Context, from tfsdk.Plan, timeout t
 	diags.Append(st.Set(ctx, &plan)...)
 }
 
-// apply is Create and Update: re-check the rules against the live network
+// apply is the work of applyPlan: re-check the rules against the live network
 // (the plan may not have known network_id, and the network may have changed
 // since), grow the range when asked, then add or move the route. Every step
 // is idempotent, so re-applying after a failure converges.
