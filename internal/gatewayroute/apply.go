@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"net/netip"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hetznercloud/hcloud-go/v2/hcloud"
 
@@ -15,50 +17,37 @@ import (
 )
 
 func (r *resourceImpl) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan model
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	rt, d := plan.parse()
-	resp.Diagnostics.Append(d...)
-	timeout, td := plan.Timeouts.Create(ctx, defaultTimeout)
-	ctx, cancel, hc, ok := r.begin(ctx, timeout, td, &resp.Diagnostics)
-	defer cancel()
-	if !ok {
-		return
-	}
-	resp.Diagnostics.Append(apply(ctx, hc, &plan, rt, netip.Prefix{})...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	r.applyPlan(ctx, req.Plan, timeouts.Value.Create, false, &resp.State, &resp.Diagnostics)
 }
 
 func (r *resourceImpl) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	// Only the gateway or expand_network_ip_range can change in place: the
+	// route being updated is this resource's own.
+	r.applyPlan(ctx, req.Plan, timeouts.Value.Update, true, &resp.State, &resp.Diagnostics)
+}
+
+// applyPlan is the body of Create and Update, which differ only in their
+// timeout and in whether the route at the destination is already this
+// resource's own (update), which liveCheck must then not count as a conflict.
+func (r *resourceImpl) applyPlan(ctx context.Context, from tfsdk.Plan, timeout timeoutOf, update bool, st *tfsdk.State, diags *diag.Diagnostics) {
 	var plan model
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	rt, d := plan.parse()
-	resp.Diagnostics.Append(d...)
-	timeout, td := plan.Timeouts.Update(ctx, defaultTimeout)
-	ctx, cancel, hc, ok := r.begin(ctx, timeout, td, &resp.Diagnostics)
+	ctx, cancel, rt, hc, ok := r.open(ctx, from, &plan, timeout, diags)
 	defer cancel()
 	if !ok {
 		return
 	}
-	// Only the gateway or expand_network_ip_range can change in place: the
-	// route being updated is this resource's own.
-	resp.Diagnostics.Append(apply(ctx, hc, &plan, rt, rt.Destination)...)
-	if resp.Diagnostics.HasError() {
+	var own netip.Prefix
+	if update {
+		own = rt.Destination
+	}
+	diags.Append(apply(ctx, hc, &plan, rt, own)...)
+	if diags.HasError() {
 		return
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	diags.Append(st.Set(ctx, &plan)...)
 }
 
-// apply is Create and Update: re-check the rules against the live network
+// apply is the work of applyPlan: re-check the rules against the live network
 // (the plan may not have known network_id, and the network may have changed
 // since), grow the range when asked, then add or move the route. Every step
 // is idempotent, so re-applying after a failure converges.

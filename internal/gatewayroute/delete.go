@@ -3,6 +3,7 @@ package gatewayroute
 import (
 	"context"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/hetzner"
@@ -11,15 +12,8 @@ import (
 // Delete removes the route. The network's range stays as it is: Hetzner
 // cannot shrink it.
 func (r *resourceImpl) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state model
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	rt, d := state.parse()
-	resp.Diagnostics.Append(d...)
-	timeout, td := state.Timeouts.Delete(ctx, defaultTimeout)
-	ctx, cancel, hc, ok := r.begin(ctx, timeout, td, &resp.Diagnostics)
+	// Only the route is needed: the model read from state is not kept.
+	ctx, cancel, rt, hc, ok := r.open(ctx, req.State, new(model), timeouts.Value.Delete, &resp.Diagnostics)
 	defer cancel()
 	if !ok {
 		return

@@ -147,19 +147,26 @@ func TestHolderWarning(t *testing.T) {
 // wantAttrErrors asserts one error per attribute, each containing its text.
 func wantAttrErrors(t *testing.T, diags diag.Diagnostics, want map[string]string) {
 	t.Helper()
-	if got := diags.ErrorsCount(); got != len(want) {
-		t.Fatalf("want %d errors, got %d: %v", len(want), got, diags)
+	wantOnAttrs(t, "error", diags.Errors(), diags, want)
+}
+
+// wantOnAttrs asserts that got, the errors or the warnings (kind) of all,
+// are one per attribute of want, each containing its text.
+func wantOnAttrs(t *testing.T, kind string, got, all diag.Diagnostics, want map[string]string) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("want %d %ss, got %d: %v", len(want), kind, len(got), all)
 	}
 	for attr, part := range want {
 		found := false
-		for _, d := range diags.Errors() {
+		for _, d := range got {
 			wp, ok := d.(diag.DiagnosticWithPath)
 			if ok && wp.Path().Equal(path.Root(attr)) && strings.Contains(d.Detail(), part) {
 				found = true
 			}
 		}
 		if !found {
-			t.Errorf("no error on %s containing %q in %v", attr, part, diags)
+			t.Errorf("no %s on %s containing %q in %v", kind, attr, part, all)
 		}
 	}
 }

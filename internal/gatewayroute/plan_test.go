@@ -3,7 +3,6 @@ package gatewayroute
 import (
 	"context"
 	"net"
-	"strings"
 	"testing"
 	"time"
 
@@ -99,21 +98,8 @@ func TestModifyPlanWarnsAndPlansGrowthWithoutChangingAnything(t *testing.T) {
 	wantWarnings(t, resp.Diagnostics, map[string]string{"expand_network_ip_range": "can only grow"})
 }
 
+// wantWarnings asserts one warning per attribute, each containing its text.
 func wantWarnings(t *testing.T, diags diag.Diagnostics, want map[string]string) {
 	t.Helper()
-	if got := diags.WarningsCount(); got != len(want) {
-		t.Fatalf("want %d warnings, got %d: %v", len(want), got, diags)
-	}
-	for attrName, part := range want {
-		found := false
-		for _, d := range diags.Warnings() {
-			wp, ok := d.(diag.DiagnosticWithPath)
-			if ok && wp.Path().Equal(path.Root(attrName)) && strings.Contains(d.Detail(), part) {
-				found = true
-			}
-		}
-		if !found {
-			t.Errorf("no warning on %s containing %q in %v", attrName, part, diags)
-		}
-	}
+	wantOnAttrs(t, "warning", diags.Warnings(), diags, want)
 }

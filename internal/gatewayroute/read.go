@@ -3,6 +3,7 @@ package gatewayroute
 import (
 	"context"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -14,14 +15,7 @@ import (
 // as an update, a grown range refreshes network_ip_range.
 func (r *resourceImpl) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state model
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	rt, d := state.parse()
-	resp.Diagnostics.Append(d...)
-	timeout, td := state.Timeouts.Read(ctx, defaultTimeout)
-	ctx, cancel, hc, ok := r.begin(ctx, timeout, td, &resp.Diagnostics)
+	ctx, cancel, rt, hc, ok := r.open(ctx, req.State, &state, timeouts.Value.Read, &resp.Diagnostics)
 	defer cancel()
 	if !ok {
 		return

@@ -116,19 +116,38 @@ func (r *resourceImpl) Configure(_ context.Context, req resource.ConfigureReques
 	r.clients = c
 }
 
-// begin is every operation's preamble, as in ipseclink: it builds the
-// Hetzner client and bounds ctx by the operation's timeout; ok is false once
-// diags holds an error (including ones the caller appended before, such as
-// the model's parse errors), and nothing may run then.
-func (r *resourceImpl) begin(ctx context.Context, timeout time.Duration, td diag.Diagnostics, diags *diag.Diagnostics) (context.Context, context.CancelFunc, *hcloud.Client, bool) {
-	diags.Append(td...)
+// getter is what req.Plan (tfsdk.Plan) and req.State (tfsdk.State) have in
+// common, so that one preamble serves the operations that read either.
+type getter interface {
+	Get(ctx context.Context, target any) diag.Diagnostics
+}
+
+// timeoutOf picks the operation's entry of the timeouts block: one of the
+// method expressions timeouts.Value.Create, .Read, .Update or .Delete.
+type timeoutOf func(timeouts.Value, context.Context, time.Duration) (time.Duration, diag.Diagnostics)
+
+// open is every operation's preamble, as in ipseclink: it reads m from the
+// plan or the state, parses it, builds the Hetzner client and bounds ctx by
+// the operation's own timeout. The parse, timeout and client diagnostics are
+// all appended before the one check, so a user sees every one of them at
+// once. ok is false once diags holds an error, and nothing may run then;
+// cancel is always safe to defer.
+func (r *resourceImpl) open(ctx context.Context, from getter, m *model, timeout timeoutOf, diags *diag.Diagnostics) (context.Context, context.CancelFunc, route, *hcloud.Client, bool) {
+	diags.Append(from.Get(ctx, m)...)
+	if diags.HasError() {
+		return ctx, func() {}, route{}, nil, false
+	}
+	rt, d := m.parse()
+	diags.Append(d...)
+	t, d := timeout(m.Timeouts, ctx, defaultTimeout)
+	diags.Append(d...)
 	hc, d := r.clients.HCloud()
 	diags.Append(d...)
 	if diags.HasError() {
-		return ctx, func() {}, nil, false
+		return ctx, func() {}, route{}, nil, false
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	return ctx, cancel, hc, true
+	ctx, cancel := context.WithTimeout(ctx, t)
+	return ctx, cancel, rt, hc, true
 }
 
 // ImportState takes "<network_id>/<destination>"; Read then fills in the

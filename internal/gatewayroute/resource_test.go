@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	"github.com/hetznercloud/hcloud-go/v2/hcloud"
 
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/hetzner"
 )
@@ -75,30 +76,23 @@ func TestAccGatewayRoute_expand(t *testing.T) {
 }
 
 func TestAccGatewayRoute_driftRouteDeleted(t *testing.T) {
-	a := newAcc(t)
-	n := a.network("10.0.0.0/12", "10.0.1.0/24")
-	cfg := a.config(n.ID, "10.1.0.0/16", "10.0.1.1", "")
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories(),
-		Steps: []resource.TestStep{
-			{Config: cfg},
-			{
-				PreConfig: func() {
-					if err := hetzner.DeleteRoute(context.Background(), a.hc, n.ID, mustPrefix("10.1.0.0/16")); err != nil {
-						t.Fatal(err)
-					}
-				},
-				Config: cfg,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionCreate),
-				}},
-				Check: a.checkLive(n.ID, "10.0.0.0/12", map[string]string{"10.1.0.0/16": "10.0.1.1"}),
-			},
-		},
+	testDriftRepaired(t, plancheck.ResourceActionCreate, func(a *acc, n *hcloud.Network) {
+		if err := hetzner.DeleteRoute(context.Background(), a.hc, n.ID, mustPrefix("10.1.0.0/16")); err != nil {
+			t.Fatal(err)
+		}
 	})
 }
 
 func TestAccGatewayRoute_driftGatewayChanged(t *testing.T) {
+	testDriftRepaired(t, plancheck.ResourceActionUpdate, func(a *acc, n *hcloud.Network) {
+		a.setRoute(n.ID, "10.1.0.0/16", "10.0.1.7")
+	})
+}
+
+// testDriftRepaired creates the route 10.1.0.0/16 via 10.0.1.1, lets drift
+// change it outside Terraform, and expects the next plan to repair it with
+// want, after which Hetzner has the route as configured again.
+func testDriftRepaired(t *testing.T, want plancheck.ResourceActionType, drift func(*acc, *hcloud.Network)) {
 	a := newAcc(t)
 	n := a.network("10.0.0.0/12", "10.0.1.0/24")
 	cfg := a.config(n.ID, "10.1.0.0/16", "10.0.1.1", "")
@@ -107,10 +101,10 @@ func TestAccGatewayRoute_driftGatewayChanged(t *testing.T) {
 		Steps: []resource.TestStep{
 			{Config: cfg},
 			{
-				PreConfig: func() { a.setRoute(n.ID, "10.1.0.0/16", "10.0.1.7") },
+				PreConfig: func() { drift(a, n) },
 				Config:    cfg,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+					plancheck.ExpectResourceAction(addr, want),
 				}},
 				Check: a.checkLive(n.ID, "10.0.0.0/12", map[string]string{"10.1.0.0/16": "10.0.1.1"}),
 			},

@@ -14,12 +14,7 @@ import (
 
 func (r *resourceImpl) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state model
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	timeout, td := state.Timeouts.Delete(ctx, defaultDelete)
-	ctx, cancel, c, ok := r.begin(ctx, timeout, td, &resp.Diagnostics)
+	ctx, cancel, c, ok := r.open(ctx, req.State, &state, deleteTimeout, &resp.Diagnostics)
 	defer cancel()
 	if !ok {
 		return

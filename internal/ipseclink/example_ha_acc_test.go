@@ -31,19 +31,15 @@ func TestAccExampleHighAvailability(t *testing.T) {
 		t.Fatalf("the example's layout changed; update exampleBlocks:\n%s", body)
 	}
 	s := newSite(t)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories,
-		CheckDestroy:             s.checkDestroyed(t),
-		Steps: []resource.TestStep{{
-			Config: s.sim.ProviderConfig() + body,
-			ConfigVariables: config.Variables{
-				"azure_virtual_network_id": config.StringVariable(s.vnetID),
-				"gateway_hcloud_token":     config.StringVariable(haToken),
-			},
-			ConfigStateChecks: append(healthy(),
-				statecheck.ExpectKnownValue(addr, tfjsonpath.New("hetzner_standby_private_ip"), knownvalue.StringExact("10.0.1.2")),
-				statecheck.ExpectKnownOutputValue("active_server_id", knownvalue.NotNull()),
-				statecheck.ExpectKnownOutputValue("azure_gateway_public_ips", knownvalue.ListSizeExact(2))),
-		}},
-	})
+	s.run(t, []resource.TestStep{{
+		Config: s.sim.ProviderConfig() + body,
+		ConfigVariables: config.Variables{
+			"azure_virtual_network_id": config.StringVariable(s.vnetID),
+			"gateway_hcloud_token":     config.StringVariable(haToken),
+		},
+		ConfigStateChecks: append(healthy(),
+			statecheck.ExpectKnownValue(addr, tfjsonpath.New("hetzner_standby_private_ip"), knownvalue.StringExact("10.0.1.2")),
+			statecheck.ExpectKnownOutputValue("active_server_id", knownvalue.NotNull()),
+			statecheck.ExpectKnownOutputValue("azure_gateway_public_ips", knownvalue.ListSizeExact(2))),
+	}})
 }

@@ -26,27 +26,11 @@ func (s site) haConfig(ha string) string { return s.haConfigWith(ha, "") }
 
 // haConfigWith is haConfig with top-level arguments of the link.
 func (s site) haConfigWith(ha, top string) string {
-	return s.sim.ProviderConfig() + fmt.Sprintf(`
-resource "crosscloud_ipsec_link" "main" {
-  name = "hel1-weu"
-  hetzner = {
-    network_ip_range = "10.0.0.0/12"
-    gateway_subnet   = "10.0.1.0/24"
-    location         = "hel1"
-    high_availability = {
+	return s.sim.ProviderConfig() + s.hcl(linkHCL{args: "  " + top, hetzner: fmt.Sprintf(`    high_availability = {
       hcloud_token_wo = %q
       %s
     }
-  }
-  azure = {
-    resource_group_name   = "rg-net"
-    location              = "westeurope"
-    virtual_network_id    = %q
-    gateway_subnet_prefix = "10.1.255.0/27"
-  }
-  %s
-}
-`, haToken, ha, s.vnetID, top)
+`, haToken, ha)})
 }
 
 func attrInt(st *terraform.State, name string) int64 {
@@ -65,110 +49,106 @@ func TestAccLinkHighAvailability(t *testing.T) {
 	ctx := context.Background()
 	hc := s.sim.HCloud()
 	var primary, standby, fipID int64
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories,
-		CheckDestroy:             s.checkDestroyed(t),
-		Steps: []resource.TestStep{{
-			Config: s.haConfig(`standby_location = "fsn1"`),
-			ConfigStateChecks: append(healthy(),
-				statecheck.ExpectKnownValue(addr, tfjsonpath.New("hetzner_private_ip"), knownvalue.StringExact("10.0.1.1")),
-				statecheck.ExpectKnownValue(addr, tfjsonpath.New("hetzner_standby_private_ip"), knownvalue.StringExact("10.0.1.2"))),
-			Check: func(st *terraform.State) error {
-				a := st.RootModule().Resources[addr].Primary.Attributes
-				primary, standby, fipID = attrInt(st, "hetzner_server_id"), attrInt(st, "hetzner_standby_server_id"), attrInt(st, "hetzner_floating_ip_id")
-				for k, v := range a {
-					if strings.Contains(v, haToken) {
-						return fmt.Errorf("state attribute %s carries the API token", k)
+	s.run(t, []resource.TestStep{{
+		Config: s.haConfig(`standby_location = "fsn1"`),
+		ConfigStateChecks: append(healthy(),
+			statecheck.ExpectKnownValue(addr, tfjsonpath.New("hetzner_private_ip"), knownvalue.StringExact("10.0.1.1")),
+			statecheck.ExpectKnownValue(addr, tfjsonpath.New("hetzner_standby_private_ip"), knownvalue.StringExact("10.0.1.2"))),
+		Check: func(st *terraform.State) error {
+			a := st.RootModule().Resources[addr].Primary.Attributes
+			primary, standby, fipID = attrInt(st, "hetzner_server_id"), attrInt(st, "hetzner_standby_server_id"), attrInt(st, "hetzner_floating_ip_id")
+			for k, v := range a {
+				if strings.Contains(v, haToken) {
+					return fmt.Errorf("state attribute %s carries the API token", k)
+				}
+			}
+			fip, _, err := hc.FloatingIP.GetByID(ctx, fipID)
+			if err != nil || fip == nil {
+				return fmt.Errorf("floating IP %d: %v", fipID, err)
+			}
+			if a["hetzner_public_ipv4"] != fip.IP.String() || fip.HomeLocation.Name != "hel1" {
+				return fmt.Errorf("hetzner_public_ipv4 %s, want the Floating IP %s homed in hel1 (home %s)", a["hetzner_public_ipv4"], fip.IP, fip.HomeLocation.Name)
+			}
+			if fip.Server == nil || fip.Server.ID != primary || attrInt(st, "hetzner_active_server_id") != primary {
+				return fmt.Errorf("the Floating IP should start on the primary %d (holder %v, active %s)", primary, fip.Server, a["hetzner_active_server_id"])
+			}
+			for id, loc := range map[int64]string{primary: "hel1", standby: "fsn1"} {
+				srv, _, err := hc.Server.GetByID(ctx, id)
+				if err != nil || srv == nil || srv.Location.Name != loc {
+					return fmt.Errorf("server %d should run in %s: %v %v", id, loc, srv, err)
+				}
+				ud, _ := s.sim.HCloudSim().UserData(id)
+				for _, want := range []string{"keepalived", "local_addrs = " + fip.IP.String(), "remote_addrs = " + a["azure_gateway_public_ip"], "remote_addrs = " + a["azure_gateway_second_public_ip"], haToken} {
+					if !strings.Contains(ud, want) {
+						return fmt.Errorf("server %d's user_data lacks %q", id, want)
 					}
 				}
-				fip, _, err := hc.FloatingIP.GetByID(ctx, fipID)
-				if err != nil || fip == nil {
-					return fmt.Errorf("floating IP %d: %v", fipID, err)
+			}
+			if gw, ok := s.route(t, networkID(st), "10.1.0.0/16"); !ok || gw != "10.0.1.1" {
+				return fmt.Errorf("route 10.1.0.0/16 -> %q, want the active server 10.0.1.1", gw)
+			}
+			return checkHAAzure(t, s, a, fip.IP)
+		},
+	}, {
+		// The servers fail over on their own: the standby's agent
+		// moves the Floating IP, then the route. Not drift.
+		PreConfig: func() {
+			failOver(t, hc, fipID, standby, networkIDOf(t, s), "10.0.1.1", "10.0.1.2")
+		},
+		RefreshState: true,
+		Check: func(st *terraform.State) error {
+			if d := st.RootModule().Resources[addr].Primary.Attributes["drift.#"]; d != "0" {
+				return fmt.Errorf("a failover the pair made is reported as %s drift entries: %v", d, st.RootModule().Resources[addr].Primary.Attributes)
+			}
+			if got := attrInt(st, "hetzner_active_server_id"); got != standby {
+				return fmt.Errorf("hetzner_active_server_id %d, want the standby %d after its failover", got, standby)
+			}
+			return nil
+		},
+	}, {
+		Config:             s.haConfig(`standby_location = "fsn1"`),
+		PlanOnly:           true,
+		ExpectNonEmptyPlan: false,
+	}, {
+		// Both servers lost: the refresh says so and the plan
+		// repairs it.
+		PreConfig: func() {
+			for _, id := range []int64{primary, standby} {
+				if _, _, err := hc.Server.DeleteWithResult(ctx, &hcloud.Server{ID: id}); err != nil {
+					t.Fatal(err)
 				}
-				if a["hetzner_public_ipv4"] != fip.IP.String() || fip.HomeLocation.Name != "hel1" {
-					return fmt.Errorf("hetzner_public_ipv4 %s, want the Floating IP %s homed in hel1 (home %s)", a["hetzner_public_ipv4"], fip.IP, fip.HomeLocation.Name)
+			}
+		},
+		RefreshState:       true,
+		ExpectNonEmptyPlan: true,
+		Check: func(st *terraform.State) error {
+			d := st.RootModule().Resources[addr].Primary.Attributes
+			got := fmt.Sprint(d["drift.0"], " | ", d["drift.1"], " | ", d["drift.2"])
+			for _, want := range []string{fmt.Sprintf("gateway server %d was deleted", primary), fmt.Sprintf("standby gateway server %d was deleted", standby), "is not assigned"} {
+				if !strings.Contains(got, want) {
+					return fmt.Errorf("drift %q lacks %q", got, want)
 				}
-				if fip.Server == nil || fip.Server.ID != primary || attrInt(st, "hetzner_active_server_id") != primary {
-					return fmt.Errorf("the Floating IP should start on the primary %d (holder %v, active %s)", primary, fip.Server, a["hetzner_active_server_id"])
-				}
-				for id, loc := range map[int64]string{primary: "hel1", standby: "fsn1"} {
-					srv, _, err := hc.Server.GetByID(ctx, id)
-					if err != nil || srv == nil || srv.Location.Name != loc {
-						return fmt.Errorf("server %d should run in %s: %v %v", id, loc, srv, err)
-					}
-					ud, _ := s.sim.HCloudSim().UserData(id)
-					for _, want := range []string{"keepalived", "local_addrs = " + fip.IP.String(), "remote_addrs = " + a["azure_gateway_public_ip"], "remote_addrs = " + a["azure_gateway_second_public_ip"], haToken} {
-						if !strings.Contains(ud, want) {
-							return fmt.Errorf("server %d's user_data lacks %q", id, want)
-						}
-					}
-				}
-				if gw, ok := s.route(t, networkID(st), "10.1.0.0/16"); !ok || gw != "10.0.1.1" {
-					return fmt.Errorf("route 10.1.0.0/16 -> %q, want the active server 10.0.1.1", gw)
-				}
-				return checkHAAzure(t, s, a, fip.IP)
-			},
-		}, {
-			// The servers fail over on their own: the standby's agent
-			// moves the Floating IP, then the route. Not drift.
-			PreConfig: func() {
-				failOver(t, hc, fipID, standby, networkIDOf(t, s), "10.0.1.1", "10.0.1.2")
-			},
-			RefreshState: true,
-			Check: func(st *terraform.State) error {
-				if d := st.RootModule().Resources[addr].Primary.Attributes["drift.#"]; d != "0" {
-					return fmt.Errorf("a failover the pair made is reported as %s drift entries: %v", d, st.RootModule().Resources[addr].Primary.Attributes)
-				}
-				if got := attrInt(st, "hetzner_active_server_id"); got != standby {
-					return fmt.Errorf("hetzner_active_server_id %d, want the standby %d after its failover", got, standby)
-				}
-				return nil
-			},
-		}, {
-			Config:             s.haConfig(`standby_location = "fsn1"`),
-			PlanOnly:           true,
-			ExpectNonEmptyPlan: false,
-		}, {
-			// Both servers lost: the refresh says so and the plan
-			// repairs it.
-			PreConfig: func() {
-				for _, id := range []int64{primary, standby} {
-					if _, _, err := hc.Server.DeleteWithResult(ctx, &hcloud.Server{ID: id}); err != nil {
-						t.Fatal(err)
-					}
-				}
-			},
-			RefreshState:       true,
-			ExpectNonEmptyPlan: true,
-			Check: func(st *terraform.State) error {
-				d := st.RootModule().Resources[addr].Primary.Attributes
-				got := fmt.Sprint(d["drift.0"], " | ", d["drift.1"], " | ", d["drift.2"])
-				for _, want := range []string{fmt.Sprintf("gateway server %d was deleted", primary), fmt.Sprintf("standby gateway server %d was deleted", standby), "is not assigned"} {
-					if !strings.Contains(got, want) {
-						return fmt.Errorf("drift %q lacks %q", got, want)
-					}
-				}
-				return nil
-			},
-		}, {
-			Config: s.haConfig(`standby_location = "fsn1"`),
-			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-				plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
-			}},
-			ConfigStateChecks: append(healthy(),
-				statecheck.ExpectKnownValue(addr, tfjsonpath.New("hetzner_private_ip"), knownvalue.StringExact("10.0.1.1")),
-				statecheck.ExpectKnownValue(addr, tfjsonpath.New("hetzner_standby_private_ip"), knownvalue.StringExact("10.0.1.2"))),
-			Check: func(st *terraform.State) error {
-				if attrInt(st, "hetzner_floating_ip_id") != fipID {
-					return fmt.Errorf("the Floating IP (Azure's peer) must survive losing both servers")
-				}
-				if gw, ok := s.route(t, networkID(st), "10.1.0.0/16"); !ok || gw != "10.0.1.1" {
-					return fmt.Errorf("route -> %q, want the primary 10.0.1.1, which holds the Floating IP again", gw)
-				}
-				return nil
-			},
+			}
+			return nil
+		},
+	}, {
+		Config: s.haConfig(`standby_location = "fsn1"`),
+		ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+			plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
 		}},
-	})
+		ConfigStateChecks: append(healthy(),
+			statecheck.ExpectKnownValue(addr, tfjsonpath.New("hetzner_private_ip"), knownvalue.StringExact("10.0.1.1")),
+			statecheck.ExpectKnownValue(addr, tfjsonpath.New("hetzner_standby_private_ip"), knownvalue.StringExact("10.0.1.2"))),
+		Check: func(st *terraform.State) error {
+			if attrInt(st, "hetzner_floating_ip_id") != fipID {
+				return fmt.Errorf("the Floating IP (Azure's peer) must survive losing both servers")
+			}
+			if gw, ok := s.route(t, networkID(st), "10.1.0.0/16"); !ok || gw != "10.0.1.1" {
+				return fmt.Errorf("route -> %q, want the primary 10.0.1.1, which holds the Floating IP again", gw)
+			}
+			return nil
+		},
+	}})
 }
 
 // failOver does what the standby's agent does: assign the Floating IP to

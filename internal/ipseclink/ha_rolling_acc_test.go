@@ -195,37 +195,33 @@ func TestAccLinkHARollingReplacement(t *testing.T) {
 		holder = attrInt(st, "hetzner_active_server_id")
 	}
 	var azureSince time.Time
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories,
-		CheckDestroy:             s.checkDestroyed(t),
-		Steps: []resource.TestStep{{
-			Config:            s.haConfig(`standby_location = "fsn1"`),
-			ConfigStateChecks: healthy(),
-			Check: func(st *terraform.State) error {
-				remember(st)
-				fipID = attrInt(st, "hetzner_floating_ip_id")
-				return nil
-			},
-		}, {
-			PreConfig: func() {
-				agents = startPairAgents(hc, fipID, networkIDOf(t, s))
-			},
-			Config:            s.haConfig("standby_location = \"fsn1\"\n      hcloud_token_wo_version = 2"),
-			ConfigStateChecks: healthy(),
-			Check: func(st *terraform.State) error {
-				err := checkRolled(t, s, agents, st, before, holder, fipID, time.Time{})
-				remember(st)
-				azureSince = time.Now()
-				return err
-			},
-		}, {
-			Config:            s.haConfigWith("standby_location = \"fsn1\"\n      hcloud_token_wo_version = 2", "dpd_timeout_seconds = 60"),
-			ConfigStateChecks: healthy(),
-			Check: func(st *terraform.State) error {
-				return checkRolled(t, s, agents, st, before, holder, fipID, azureSince)
-			},
-		}},
-	})
+	s.run(t, []resource.TestStep{{
+		Config:            s.haConfig(`standby_location = "fsn1"`),
+		ConfigStateChecks: healthy(),
+		Check: func(st *terraform.State) error {
+			remember(st)
+			fipID = attrInt(st, "hetzner_floating_ip_id")
+			return nil
+		},
+	}, {
+		PreConfig: func() {
+			agents = startPairAgents(hc, fipID, networkIDOf(t, s))
+		},
+		Config:            s.haConfig("standby_location = \"fsn1\"\n      hcloud_token_wo_version = 2"),
+		ConfigStateChecks: healthy(),
+		Check: func(st *terraform.State) error {
+			err := checkRolled(t, s, agents, st, before, holder, fipID, time.Time{})
+			remember(st)
+			azureSince = time.Now()
+			return err
+		},
+	}, {
+		Config:            s.haConfigWith("standby_location = \"fsn1\"\n      hcloud_token_wo_version = 2", "dpd_timeout_seconds = 60"),
+		ConfigStateChecks: healthy(),
+		Check: func(st *terraform.State) error {
+			return checkRolled(t, s, agents, st, before, holder, fipID, azureSince)
+		},
+	}})
 }
 
 // checkRolled checks one roll from the servers before (primary, standby),
@@ -305,46 +301,42 @@ func TestAccLinkHARollingWaitsForReady(t *testing.T) {
 		}
 	}()
 	rolled := s.haConfig("standby_location = \"fsn1\"\n      hcloud_token_wo_version = 2")
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories,
-		CheckDestroy:             s.checkDestroyed(t),
-		Steps: []resource.TestStep{{
-			Config: s.haConfig(`standby_location = "fsn1"`),
-			Check: func(st *terraform.State) error {
-				primary, standby, fipID = attrInt(st, "hetzner_server_id"), attrInt(st, "hetzner_standby_server_id"), attrInt(st, "hetzner_floating_ip_id")
-				return nil
-			},
-		}, {
-			PreConfig: func() {
-				previous := ipseclink.SetReadyBudget(4 * time.Second)
-				t.Cleanup(func() { ipseclink.SetReadyBudget(previous) })
-			},
-			Config:      rolled,
-			ExpectError: regexp.MustCompile(`holds the Floating IP and was not replaced, so the\s+tunnel stays up(.|\s)*has not\s+reported ready`),
-		}, {
-			PreConfig: func() {
-				if srv, _, err := hc.Server.GetByID(ctx, primary); err != nil || srv == nil {
-					t.Fatalf("the active server %d was deleted although its replacement never became ready (%v)", primary, err)
-				}
-				if b, _, err := hc.Server.GetByName(ctx, "hel1-weu-gw-b"); err != nil || b == nil || b.ID == standby {
-					t.Fatalf("the passive server should have been replaced first: %v %v", b, err)
-				}
-				if fip, _, err := hc.FloatingIP.GetByID(ctx, fipID); err != nil || fip.Server == nil || fip.Server.ID != primary {
-					t.Fatalf("the Floating IP left the active server: %v %v", fip, err)
-				}
-				if gw, ok := s.route(t, networkIDOf(t, s), "10.1.0.0/16"); !ok || gw != "10.0.1.1" {
-					t.Fatalf("route -> %q, want the active server 10.0.1.1", gw)
-				}
-				agents = startPairAgents(hc, fipID, networkIDOf(t, s))
-			},
-			Config:            rolled,
-			ConfigStateChecks: healthy(),
-			Check: func(st *terraform.State) error {
-				if attrInt(st, "hetzner_server_id") == primary {
-					return fmt.Errorf("the second apply did not finish the roll: server %d is still the old one", primary)
-				}
-				return nil
-			},
-		}},
-	})
+	s.run(t, []resource.TestStep{{
+		Config: s.haConfig(`standby_location = "fsn1"`),
+		Check: func(st *terraform.State) error {
+			primary, standby, fipID = attrInt(st, "hetzner_server_id"), attrInt(st, "hetzner_standby_server_id"), attrInt(st, "hetzner_floating_ip_id")
+			return nil
+		},
+	}, {
+		PreConfig: func() {
+			previous := ipseclink.SetReadyBudget(4 * time.Second)
+			t.Cleanup(func() { ipseclink.SetReadyBudget(previous) })
+		},
+		Config:      rolled,
+		ExpectError: regexp.MustCompile(`holds the Floating IP and was not replaced, so the\s+tunnel stays up(.|\s)*has not\s+reported ready`),
+	}, {
+		PreConfig: func() {
+			if srv, _, err := hc.Server.GetByID(ctx, primary); err != nil || srv == nil {
+				t.Fatalf("the active server %d was deleted although its replacement never became ready (%v)", primary, err)
+			}
+			if b, _, err := hc.Server.GetByName(ctx, "hel1-weu-gw-b"); err != nil || b == nil || b.ID == standby {
+				t.Fatalf("the passive server should have been replaced first: %v %v", b, err)
+			}
+			if fip, _, err := hc.FloatingIP.GetByID(ctx, fipID); err != nil || fip.Server == nil || fip.Server.ID != primary {
+				t.Fatalf("the Floating IP left the active server: %v %v", fip, err)
+			}
+			if gw, ok := s.route(t, networkIDOf(t, s), "10.1.0.0/16"); !ok || gw != "10.0.1.1" {
+				t.Fatalf("route -> %q, want the active server 10.0.1.1", gw)
+			}
+			agents = startPairAgents(hc, fipID, networkIDOf(t, s))
+		},
+		Config:            rolled,
+		ConfigStateChecks: healthy(),
+		Check: func(st *terraform.State) error {
+			if attrInt(st, "hetzner_server_id") == primary {
+				return fmt.Errorf("the second apply did not finish the roll: server %d is still the old one", primary)
+			}
+			return nil
+		},
+	}})
 }

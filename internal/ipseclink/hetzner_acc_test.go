@@ -18,23 +18,7 @@ import (
 // configIn is the original topology with the gateway in location and
 // hetznerExtra added to the hetzner block (one attribute a line).
 func (s site) configIn(location, hetznerExtra, extra string) string {
-	return s.sim.ProviderConfig() + fmt.Sprintf(`
-resource "crosscloud_ipsec_link" "main" {
-  name = "ash-weu"
-  hetzner = {
-    network_ip_range = "10.0.0.0/12"
-    gateway_subnet   = "10.0.1.0/24"
-    location         = %q
-%s  }
-  azure = {
-    resource_group_name   = "rg-net"
-    location              = "westeurope"
-    virtual_network_id    = %q
-    gateway_subnet_prefix = "10.1.255.0/27"
-  }
-%s
-}
-`, location, hetznerExtra, s.vnetID, extra)
+	return s.sim.ProviderConfig() + s.hcl(linkHCL{name: "ash-weu", location: location, hetzner: hetznerExtra, args: extra})
 }
 
 // liveServer reads the gateway server as Hetzner has it.
@@ -56,34 +40,30 @@ func (s site) liveServer(t *testing.T, st *terraform.State) *hcloud.Server {
 // counts the refusals, so the delay really was met.
 func TestAccLinkInAshWithTheDefaults(t *testing.T) {
 	s := newSite(t)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories,
-		CheckDestroy:             s.checkDestroyed(t),
-		Steps: []resource.TestStep{{
-			Config: s.configIn("ash", "", ""),
-			ConfigStateChecks: append(healthy(),
-				statecheck.ExpectKnownValue(addr, tfjsonpath.New("hetzner").AtMapKey("server_type"), knownvalue.StringExact("cpx22")),
-				statecheck.ExpectKnownValue(addr, tfjsonpath.New("hetzner").AtMapKey("network_zone"), knownvalue.StringExact("us-east")),
-				statecheck.ExpectKnownValue(addr, tfjsonpath.New("hetzner_private_ip"), knownvalue.StringExact("10.0.1.1"))),
-			Check: func(st *terraform.State) error {
-				srv := s.liveServer(t, st)
-				if srv.ServerType.Name != "cpx22" || srv.Location.Name != "ash" {
-					return fmt.Errorf("gateway server is %s in %s, want cpx22 in ash", srv.ServerType.Name, srv.Location.Name)
-				}
-				n, _, err := s.sim.HCloud().Network.GetByID(context.Background(), networkID(st))
-				if err != nil || n == nil || len(n.Subnets) != 1 || n.Subnets[0].NetworkZone != hcloud.NetworkZoneUSEast {
-					return fmt.Errorf("network %v (%v): want one subnet in us-east", n, err)
-				}
-				if got := s.sim.HCloudSim().Answered("no_subnet_available"); got == 0 {
-					return fmt.Errorf("no attach was refused with no_subnet_available: the first attach after add_subnet did not meet the delay")
-				}
-				return nil
-			},
-		}, {
-			Config:   s.configIn("ash", "", ""),
-			PlanOnly: true, // the computed zone and the default type are stable
-		}},
-	})
+	s.run(t, []resource.TestStep{{
+		Config: s.configIn("ash", "", ""),
+		ConfigStateChecks: append(healthy(),
+			statecheck.ExpectKnownValue(addr, tfjsonpath.New("hetzner").AtMapKey("server_type"), knownvalue.StringExact("cpx22")),
+			statecheck.ExpectKnownValue(addr, tfjsonpath.New("hetzner").AtMapKey("network_zone"), knownvalue.StringExact("us-east")),
+			statecheck.ExpectKnownValue(addr, tfjsonpath.New("hetzner_private_ip"), knownvalue.StringExact("10.0.1.1"))),
+		Check: func(st *terraform.State) error {
+			srv := s.liveServer(t, st)
+			if srv.ServerType.Name != "cpx22" || srv.Location.Name != "ash" {
+				return fmt.Errorf("gateway server is %s in %s, want cpx22 in ash", srv.ServerType.Name, srv.Location.Name)
+			}
+			n, _, err := s.sim.HCloud().Network.GetByID(context.Background(), networkID(st))
+			if err != nil || n == nil || len(n.Subnets) != 1 || n.Subnets[0].NetworkZone != hcloud.NetworkZoneUSEast {
+				return fmt.Errorf("network %v (%v): want one subnet in us-east", n, err)
+			}
+			if got := s.sim.HCloudSim().Answered("no_subnet_available"); got == 0 {
+				return fmt.Errorf("no attach was refused with no_subnet_available: the first attach after add_subnet did not meet the delay")
+			}
+			return nil
+		},
+	}, {
+		Config:   s.configIn("ash", "", ""),
+		PlanOnly: true, // the computed zone and the default type are stable
+	}})
 }
 
 // A server replacement (here: a new image) meets resource_unavailable and
@@ -98,51 +78,47 @@ func TestAccLinkReplacesServerUnderCapacityFaults(t *testing.T) {
 		first, primaryIP = a["hetzner_server_id"], a["hetzner_primary_ip_id"]
 		return nil
 	}
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories,
-		CheckDestroy:             s.checkDestroyed(t),
-		Steps: []resource.TestStep{{
-			Config: s.configIn("hel1", "", ""),
-			Check:  remember,
-		}, {
-			PreConfig: func() {
-				for code, n := range map[string]int{"resource_unavailable": 2, "placement_error": 1} {
-					if err := s.sim.HCloudSim().FailServerCreates(code, n); err != nil {
-						t.Fatal(err)
-					}
+	s.run(t, []resource.TestStep{{
+		Config: s.configIn("hel1", "", ""),
+		Check:  remember,
+	}, {
+		PreConfig: func() {
+			for code, n := range map[string]int{"resource_unavailable": 2, "placement_error": 1} {
+				if err := s.sim.HCloudSim().FailServerCreates(code, n); err != nil {
+					t.Fatal(err)
 				}
-			},
-			Config:            s.configIn("hel1", "    image            = \"ubuntu-24.04\"\n", ""),
-			ConfigStateChecks: healthy(),
-			Check: func(st *terraform.State) error {
-				a := st.RootModule().Resources[addr].Primary.Attributes
-				if a["hetzner_server_id"] == first || a["hetzner_primary_ip_id"] != primaryIP || a["hetzner_private_ip"] != "10.0.1.1" {
-					return fmt.Errorf("after the replacement: server %s (was %s), primary IP %s (was %s), private IP %s",
-						a["hetzner_server_id"], first, a["hetzner_primary_ip_id"], primaryIP, a["hetzner_private_ip"])
-				}
-				if img := s.liveServer(t, st).Image; img == nil || img.Name != "ubuntu-24.04" {
-					return fmt.Errorf("replacement runs image %v", img)
-				}
-				hs := s.sim.HCloudSim()
-				if ru, pe := hs.Answered("resource_unavailable"), hs.Answered("placement_error"); ru != 2 || pe != 1 {
-					return fmt.Errorf("the creates met %d resource_unavailable and %d placement_error, want the 2 and 1 injected", ru, pe)
-				}
-				return remember(st)
-			},
-		}, {
-			Config:      s.configIn("hel1", "    image            = \"ubuntu-24.04\"\n    server_type      = \"cpx11\"\n", ""),
-			ExpectError: regexp.MustCompile(`(?s)Error: Gateway server cannot be ordered.*hetzner.server_type: server type cpx11 is\s+deprecated\s+in\s+hel1.*offered\s+in\s+hel1\s+now:`),
-		}, {
-			PreConfig: func() {
-				srv, _, err := s.sim.HCloud().Server.GetByName(context.Background(), "ash-weu-gw")
-				if err != nil || srv == nil || fmt.Sprint(srv.ID) != first {
-					t.Errorf("after the refused plan the gateway server is %v (%v), want %s untouched", srv, err, first)
-				}
-			},
-			Config:   s.configIn("hel1", "    image            = \"ubuntu-24.04\"\n", ""),
-			PlanOnly: true,
-		}},
-	})
+			}
+		},
+		Config:            s.configIn("hel1", "    image            = \"ubuntu-24.04\"\n", ""),
+		ConfigStateChecks: healthy(),
+		Check: func(st *terraform.State) error {
+			a := st.RootModule().Resources[addr].Primary.Attributes
+			if a["hetzner_server_id"] == first || a["hetzner_primary_ip_id"] != primaryIP || a["hetzner_private_ip"] != "10.0.1.1" {
+				return fmt.Errorf("after the replacement: server %s (was %s), primary IP %s (was %s), private IP %s",
+					a["hetzner_server_id"], first, a["hetzner_primary_ip_id"], primaryIP, a["hetzner_private_ip"])
+			}
+			if img := s.liveServer(t, st).Image; img == nil || img.Name != "ubuntu-24.04" {
+				return fmt.Errorf("replacement runs image %v", img)
+			}
+			hs := s.sim.HCloudSim()
+			if ru, pe := hs.Answered("resource_unavailable"), hs.Answered("placement_error"); ru != 2 || pe != 1 {
+				return fmt.Errorf("the creates met %d resource_unavailable and %d placement_error, want the 2 and 1 injected", ru, pe)
+			}
+			return remember(st)
+		},
+	}, {
+		Config:      s.configIn("hel1", "    image            = \"ubuntu-24.04\"\n    server_type      = \"cpx11\"\n", ""),
+		ExpectError: regexp.MustCompile(`(?s)Error: Gateway server cannot be ordered.*hetzner.server_type: server type cpx11 is\s+deprecated\s+in\s+hel1.*offered\s+in\s+hel1\s+now:`),
+	}, {
+		PreConfig: func() {
+			srv, _, err := s.sim.HCloud().Server.GetByName(context.Background(), "ash-weu-gw")
+			if err != nil || srv == nil || fmt.Sprint(srv.ID) != first {
+				t.Errorf("after the refused plan the gateway server is %v (%v), want %s untouched", srv, err, first)
+			}
+		},
+		Config:   s.configIn("hel1", "    image            = \"ubuntu-24.04\"\n", ""),
+		PlanOnly: true,
+	}})
 }
 
 // The catalogue checks name the attribute and list what is offered, before
@@ -172,28 +148,24 @@ func TestAccLinkUnorderableTypeBlocksOnlyReplacements(t *testing.T) {
 	s := newSite(t)
 	var first string
 	typ := "    server_type      = \"cx23\"\n"
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories,
-		CheckDestroy:             s.checkDestroyed(t),
-		Steps: []resource.TestStep{{
-			Config: s.configIn("hel1", typ, ""),
-			Check: func(st *terraform.State) error {
-				first = st.RootModule().Resources[addr].Primary.Attributes["hetzner_server_id"]
-				return nil
-			},
-		}, {
-			PreConfig:         func() { s.sim.HCloudSim().SetAvailable("cx23", "hel1", false) },
-			Config:            s.configIn("hel1", typ+"    ssh_allowed_cidrs = [\"203.0.113.0/24\"]\n", ""),
-			ConfigStateChecks: healthy(),
-			Check: func(st *terraform.State) error {
-				if id := st.RootModule().Resources[addr].Primary.Attributes["hetzner_server_id"]; id != first {
-					return fmt.Errorf("an SSH change replaced the server (%s -> %s)", first, id)
-				}
-				return nil
-			},
-		}, {
-			Config:      s.configIn("hel1", typ+"    ssh_allowed_cidrs = [\"203.0.113.0/24\"]\n    image = \"debian-13\"\n", ""),
-			ExpectError: regexp.MustCompile(`(?s)Error: Gateway server cannot be ordered.*cx23 is currently not\s+available\s+in\s+hel1`),
-		}},
-	})
+	s.run(t, []resource.TestStep{{
+		Config: s.configIn("hel1", typ, ""),
+		Check: func(st *terraform.State) error {
+			first = st.RootModule().Resources[addr].Primary.Attributes["hetzner_server_id"]
+			return nil
+		},
+	}, {
+		PreConfig:         func() { s.sim.HCloudSim().SetAvailable("cx23", "hel1", false) },
+		Config:            s.configIn("hel1", typ+"    ssh_allowed_cidrs = [\"203.0.113.0/24\"]\n", ""),
+		ConfigStateChecks: healthy(),
+		Check: func(st *terraform.State) error {
+			if id := st.RootModule().Resources[addr].Primary.Attributes["hetzner_server_id"]; id != first {
+				return fmt.Errorf("an SSH change replaced the server (%s -> %s)", first, id)
+			}
+			return nil
+		},
+	}, {
+		Config:      s.configIn("hel1", typ+"    ssh_allowed_cidrs = [\"203.0.113.0/24\"]\n    image = \"debian-13\"\n", ""),
+		ExpectError: regexp.MustCompile(`(?s)Error: Gateway server cannot be ordered.*cx23 is currently not\s+available\s+in\s+hel1`),
+	}})
 }

@@ -52,50 +52,46 @@ func TestAccLinkUpdatePolicyAndKeyInPlace(t *testing.T) {
   }
   shared_key = "rotated0Key0With0Enough0Length"
 `
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories,
-		CheckDestroy:             s.checkDestroyed(t),
-		Steps: []resource.TestStep{{
-			Config: s.config(""),
-			Check: resource.ComposeTestCheckFunc(remember(&server, "hetzner_server_id"),
-				remember(&primaryIP, "hetzner_public_ipv4"), remember(&connID, "azure_connection_id")),
-		}, {
-			Config: s.config(policy),
-			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-				plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
-			}},
-			ConfigStateChecks: append(healthy(),
-				statecheck.ExpectKnownValue(addr, tfjsonpath.New("hetzner_private_ip"), knownvalue.StringExact("10.0.1.1"))),
-			Check: func(st *terraform.State) error {
-				a := st.RootModule().Resources[addr].Primary.Attributes
-				if a["hetzner_server_id"] == server {
-					return fmt.Errorf("a new policy must reach the gateway: the server (%s) was not replaced", server)
-				}
-				if a["hetzner_public_ipv4"] != primaryIP || a["azure_connection_id"] != connID {
-					return fmt.Errorf("the public IP (%s -> %s) and connection must survive an update", primaryIP, a["hetzner_public_ipv4"])
-				}
-				if !regexp.MustCompile(`proposals = aes256-sha256-modp2048\n`).MatchString(a["swanctl_conf"]) {
-					return fmt.Errorf("swanctl_conf does not carry the new proposal:\n%s", a["swanctl_conf"])
-				}
-				ctx := context.Background()
-				rid := "hel1-weu-conn"
-				conns := s.armFactory(t).NewVirtualNetworkGatewayConnectionsClient()
-				got, err := conns.Get(ctx, "rg-net", rid, nil)
-				if err != nil {
-					return err
-				}
-				pol := got.Properties.IPSecPolicies[0]
-				if *pol.DhGroup != armnetwork.DhGroupDHGroup14 || *pol.PfsGroup != armnetwork.PfsGroupNone {
-					return fmt.Errorf("Azure policy not updated: dh=%s pfs=%s", *pol.DhGroup, *pol.PfsGroup)
-				}
-				key, err := conns.GetSharedKey(ctx, "rg-net", rid, nil)
-				if err != nil || *key.Value != "rotated0Key0With0Enough0Length" {
-					return fmt.Errorf("Azure shared key not rotated: %v", err)
-				}
-				return nil
-			},
+	s.run(t, []resource.TestStep{{
+		Config: s.config(""),
+		Check: resource.ComposeTestCheckFunc(remember(&server, "hetzner_server_id"),
+			remember(&primaryIP, "hetzner_public_ipv4"), remember(&connID, "azure_connection_id")),
+	}, {
+		Config: s.config(policy),
+		ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+			plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
 		}},
-	})
+		ConfigStateChecks: append(healthy(),
+			statecheck.ExpectKnownValue(addr, tfjsonpath.New("hetzner_private_ip"), knownvalue.StringExact("10.0.1.1"))),
+		Check: func(st *terraform.State) error {
+			a := st.RootModule().Resources[addr].Primary.Attributes
+			if a["hetzner_server_id"] == server {
+				return fmt.Errorf("a new policy must reach the gateway: the server (%s) was not replaced", server)
+			}
+			if a["hetzner_public_ipv4"] != primaryIP || a["azure_connection_id"] != connID {
+				return fmt.Errorf("the public IP (%s -> %s) and connection must survive an update", primaryIP, a["hetzner_public_ipv4"])
+			}
+			if !regexp.MustCompile(`proposals = aes256-sha256-modp2048\n`).MatchString(a["swanctl_conf"]) {
+				return fmt.Errorf("swanctl_conf does not carry the new proposal:\n%s", a["swanctl_conf"])
+			}
+			ctx := context.Background()
+			rid := "hel1-weu-conn"
+			conns := s.armFactory(t).NewVirtualNetworkGatewayConnectionsClient()
+			got, err := conns.Get(ctx, "rg-net", rid, nil)
+			if err != nil {
+				return err
+			}
+			pol := got.Properties.IPSecPolicies[0]
+			if *pol.DhGroup != armnetwork.DhGroupDHGroup14 || *pol.PfsGroup != armnetwork.PfsGroupNone {
+				return fmt.Errorf("Azure policy not updated: dh=%s pfs=%s", *pol.DhGroup, *pol.PfsGroup)
+			}
+			key, err := conns.GetSharedKey(ctx, "rg-net", rid, nil)
+			if err != nil || *key.Value != "rotated0Key0With0Enough0Length" {
+				return fmt.Errorf("Azure shared key not rotated: %v", err)
+			}
+			return nil
+		},
+	}})
 }
 
 // Every sub-resource changed or deleted outside Terraform is drift: the
@@ -132,45 +128,41 @@ func TestAccLinkRepairsOutOfBandChanges(t *testing.T) {
 			}),
 		}
 	}
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories,
-		CheckDestroy:             s.checkDestroyed(t),
-		Steps: []resource.TestStep{
-			{Config: s.config(""), Check: ids},
-			repair("deleted route", func() error {
-				a, _, err := hc.Network.DeleteRoute(ctx, &hcloud.Network{ID: netID}, hcloud.NetworkDeleteRouteOpts{
-					Route: hcloud.NetworkRoute{Destination: mustNet("10.1.0.0/16"), Gateway: net.ParseIP("10.0.1.1")}})
-				if err == nil {
-					err = hc.Action.WaitFor(ctx, a)
-				}
-				return err
-			}),
-			repair("opened firewall", func() error {
-				_, _, err := hc.Firewall.SetRules(ctx, &hcloud.Firewall{ID: fwID}, hcloud.FirewallSetRulesOpts{Rules: []hcloud.FirewallRule{{
-					Direction: hcloud.FirewallRuleDirectionIn, Protocol: hcloud.FirewallRuleProtocolTCP, Port: hcloud.Ptr("22"),
-					SourceIPs: []net.IPNet{*mustNet("0.0.0.0/0")}}}})
-				return err
-			}),
-			repair("deleted gateway server", func() error {
-				_, _, err := hc.Server.DeleteWithResult(ctx, &hcloud.Server{ID: serverID})
-				return err
-			}),
-			repair("deleted connection", func() error {
-				p, err := s.armFactory(t).NewVirtualNetworkGatewayConnectionsClient().BeginDelete(ctx, "rg-net", "hel1-weu-conn", nil)
-				if err == nil {
-					_, err = p.PollUntilDone(ctx, simtest.PollOptions())
-				}
-				return err
-			}),
-			repair("rotated shared key", func() error {
-				p, err := s.armFactory(t).NewVirtualNetworkGatewayConnectionsClient().BeginSetSharedKey(ctx, "rg-net", "hel1-weu-conn",
-					armnetwork.ConnectionSharedKey{Value: hcloud.Ptr("someoneElsesKey")}, nil)
-				if err == nil {
-					_, err = p.PollUntilDone(ctx, simtest.PollOptions())
-				}
-				return err
-			}),
-		},
+	s.run(t, []resource.TestStep{
+		{Config: s.config(""), Check: ids},
+		repair("deleted route", func() error {
+			a, _, err := hc.Network.DeleteRoute(ctx, &hcloud.Network{ID: netID}, hcloud.NetworkDeleteRouteOpts{
+				Route: hcloud.NetworkRoute{Destination: mustNet("10.1.0.0/16"), Gateway: net.ParseIP("10.0.1.1")}})
+			if err == nil {
+				err = hc.Action.WaitFor(ctx, a)
+			}
+			return err
+		}),
+		repair("opened firewall", func() error {
+			_, _, err := hc.Firewall.SetRules(ctx, &hcloud.Firewall{ID: fwID}, hcloud.FirewallSetRulesOpts{Rules: []hcloud.FirewallRule{{
+				Direction: hcloud.FirewallRuleDirectionIn, Protocol: hcloud.FirewallRuleProtocolTCP, Port: hcloud.Ptr("22"),
+				SourceIPs: []net.IPNet{*mustNet("0.0.0.0/0")}}}})
+			return err
+		}),
+		repair("deleted gateway server", func() error {
+			_, _, err := hc.Server.DeleteWithResult(ctx, &hcloud.Server{ID: serverID})
+			return err
+		}),
+		repair("deleted connection", func() error {
+			p, err := s.armFactory(t).NewVirtualNetworkGatewayConnectionsClient().BeginDelete(ctx, "rg-net", "hel1-weu-conn", nil)
+			if err == nil {
+				_, err = p.PollUntilDone(ctx, simtest.PollOptions())
+			}
+			return err
+		}),
+		repair("rotated shared key", func() error {
+			p, err := s.armFactory(t).NewVirtualNetworkGatewayConnectionsClient().BeginSetSharedKey(ctx, "rg-net", "hel1-weu-conn",
+				armnetwork.ConnectionSharedKey{Value: hcloud.Ptr("someoneElsesKey")}, nil)
+			if err == nil {
+				_, err = p.PollUntilDone(ctx, simtest.PollOptions())
+			}
+			return err
+		}),
 	})
 }
 

@@ -36,12 +36,7 @@ func driftList(found []string) types.List { return listOfStrings(found) }
 
 func (r *resourceImpl) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state model
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	timeout, td := state.Timeouts.Read(ctx, defaultRead)
-	ctx, cancel, c, ok := r.begin(ctx, timeout, td, &resp.Diagnostics)
+	ctx, cancel, c, ok := r.open(ctx, req.State, &state, readTimeout, &resp.Diagnostics)
 	defer cancel()
 	if !ok {
 		return

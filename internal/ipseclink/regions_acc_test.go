@@ -47,20 +47,16 @@ func (s site) zonesOf(t *testing.T) []string {
 // (a zoned one is refused there), and the AZ SKU gateway stays regional.
 func TestAccLinkInARegionWithoutZones(t *testing.T) {
 	s := newSiteIn(t, "ukwest")
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories,
-		CheckDestroy:             s.checkDestroyed(t),
-		Steps: []resource.TestStep{{
-			Config:            s.configAt("ukwest", ""),
-			ConfigStateChecks: healthy(),
-			Check: func(*terraform.State) error {
-				if z := s.zonesOf(t); len(z) != 0 {
-					return fmt.Errorf("public IP in ukwest has zones %v, want none", z)
-				}
-				return nil
-			},
-		}},
-	})
+	s.run(t, []resource.TestStep{{
+		Config:            s.configAt("ukwest", ""),
+		ConfigStateChecks: healthy(),
+		Check: func(*terraform.State) error {
+			if z := s.zonesOf(t); len(z) != 0 {
+				return fmt.Errorf("public IP in ukwest has zones %v, want none", z)
+			}
+			return nil
+		},
+	}})
 }
 
 // "West Europe" is westeurope: the link builds there with a zone-redundant
@@ -68,29 +64,25 @@ func TestAccLinkInARegionWithoutZones(t *testing.T) {
 // plan after an import (which reads ARM's "westeurope").
 func TestAccLinkLocationSpelling(t *testing.T) {
 	s := newSite(t)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories,
-		CheckDestroy:             s.checkDestroyed(t),
-		Steps: []resource.TestStep{{
-			Config:            s.configAt("West Europe", ""),
-			ConfigStateChecks: healthy(),
-			Check: func(*terraform.State) error {
-				if z := s.zonesOf(t); !slices.Equal(z, []string{"1", "2", "3"}) {
-					return fmt.Errorf("public IP in westeurope has zones %v, want 1, 2 and 3", z)
-				}
-				return nil
-			},
-		}, {
-			Config:   s.configAt("westeurope", ""),
-			PlanOnly: true,
-		}, {
-			Config:            s.configAt("West Europe", ""),
-			ResourceName:      addr,
-			ImportState:       true,
-			ImportStateKind:   resource.ImportBlockWithID, // the plan with the import block must be a no-op
-			ImportStateIdFunc: func(st *terraform.State) (string, error) { return st.RootModule().Resources[addr].Primary.ID, nil },
-		}},
-	})
+	s.run(t, []resource.TestStep{{
+		Config:            s.configAt("West Europe", ""),
+		ConfigStateChecks: healthy(),
+		Check: func(*terraform.State) error {
+			if z := s.zonesOf(t); !slices.Equal(z, []string{"1", "2", "3"}) {
+				return fmt.Errorf("public IP in westeurope has zones %v, want 1, 2 and 3", z)
+			}
+			return nil
+		},
+	}, {
+		Config:   s.configAt("westeurope", ""),
+		PlanOnly: true,
+	}, {
+		Config:            s.configAt("West Europe", ""),
+		ResourceName:      addr,
+		ImportState:       true,
+		ImportStateKind:   resource.ImportBlockWithID, // the plan with the import block must be a no-op
+		ImportStateIdFunc: func(st *terraform.State) (string, error) { return st.RootModule().Resources[addr].Primary.ID, nil },
+	}})
 }
 
 // refusedAtPlan runs config as a plan that must fail with want and change
@@ -162,13 +154,9 @@ func must(t *testing.T, err error) {
 func TestAccLinkDualStackVNet(t *testing.T) {
 	s := site{sim: newSite(t).sim}
 	s.vnetID = s.sim.CreateVNet(t, "rg-net", "dual", "westeurope", []string{"10.1.0.0/16", "fd00:db8:1::/48"}, map[string]string{"vm": "10.1.1.0/24"})
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories,
-		CheckDestroy:             s.checkDestroyed(t),
-		Steps: []resource.TestStep{{
-			Config: s.config(""),
-			ConfigStateChecks: append(healthy(), statecheck.ExpectKnownValue(addr, tfjsonpath.New("azure").AtMapKey("remote_prefixes"),
-				knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("10.1.0.0/16")}))),
-		}},
-	})
+	s.run(t, []resource.TestStep{{
+		Config: s.config(""),
+		ConfigStateChecks: append(healthy(), statecheck.ExpectKnownValue(addr, tfjsonpath.New("azure").AtMapKey("remote_prefixes"),
+			knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("10.1.0.0/16")}))),
+	}})
 }

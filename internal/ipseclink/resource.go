@@ -11,9 +11,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/azure"
@@ -81,11 +83,58 @@ func (r *resourceImpl) clouds() (clouds, diag.Diagnostics) {
 	return clouds{hc: hc, az: ac}, diags
 }
 
-// begin is every operation's preamble: it builds the adapters and bounds
-// ctx by the operation's timeout; ok is false once diags holds an error
-// (including ones the caller appended before), and nothing may run then.
-func (r *resourceImpl) begin(ctx context.Context, timeout time.Duration, td diag.Diagnostics, diags *diag.Diagnostics) (context.Context, context.CancelFunc, clouds, bool) {
-	diags.Append(td...)
+// opTimeout is an operation's own timeout: its entry of the timeouts block
+// (one of the method expressions timeouts.Value.Create, .Read, .Update or
+// .Delete) and the default when that entry is unset.
+type opTimeout struct {
+	of  func(timeouts.Value, context.Context, time.Duration) (time.Duration, diag.Diagnostics)
+	def time.Duration
+}
+
+var (
+	createTimeout = opTimeout{timeouts.Value.Create, defaultCreate}
+	readTimeout   = opTimeout{timeouts.Value.Read, defaultRead}
+	updateTimeout = opTimeout{timeouts.Value.Update, defaultUpdate}
+	deleteTimeout = opTimeout{timeouts.Value.Delete, defaultDelete}
+)
+
+// getter is what req.Plan (tfsdk.Plan) and req.State (tfsdk.State) have in
+// common, so that one preamble serves the operations that read either.
+type getter interface {
+	Get(ctx context.Context, target any) diag.Diagnostics
+}
+
+// open is every operation's preamble: it reads m from the plan or the
+// state, then begins the operation. ok is false once diags holds an error
+// (including ones the caller appended before), and nothing may run then;
+// cancel is always safe to defer.
+func (r *resourceImpl) open(ctx context.Context, from getter, m *model, t opTimeout, diags *diag.Diagnostics) (context.Context, context.CancelFunc, clouds, bool) {
+	diags.Append(from.Get(ctx, m)...)
+	if diags.HasError() {
+		return ctx, func() {}, clouds{}, false
+	}
+	return r.begin(ctx, m, t, diags)
+}
+
+// openSpec is open for Create and Update, which also need the plan's spec.
+// It is built before begin, so that a configuration error is reported
+// together with a bad timeout or a missing cloud, not hidden by them.
+func (r *resourceImpl) openSpec(ctx context.Context, plan tfsdk.Plan, m *model, t opTimeout, diags *diag.Diagnostics) (context.Context, context.CancelFunc, clouds, spec, bool) {
+	diags.Append(plan.Get(ctx, m)...)
+	if diags.HasError() {
+		return ctx, func() {}, clouds{}, spec{}, false
+	}
+	s, d := buildSpec(ctx, m)
+	diags.Append(d...)
+	ctx, cancel, c, ok := r.begin(ctx, m, t, diags)
+	return ctx, cancel, c, s, ok
+}
+
+// begin builds the adapters and bounds ctx by the operation's timeout as m
+// sets it; see open for ok and cancel.
+func (r *resourceImpl) begin(ctx context.Context, m *model, t opTimeout, diags *diag.Diagnostics) (context.Context, context.CancelFunc, clouds, bool) {
+	timeout, d := t.of(m.Timeouts, ctx, t.def)
+	diags.Append(d...)
 	c, d := r.clouds()
 	diags.Append(d...)
 	if diags.HasError() {
@@ -97,14 +146,7 @@ func (r *resourceImpl) begin(ctx context.Context, timeout time.Duration, td diag
 
 func (r *resourceImpl) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan model
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	s, d := buildSpec(ctx, &plan)
-	resp.Diagnostics.Append(d...)
-	timeout, td := plan.Timeouts.Create(ctx, defaultCreate)
-	ctx, cancel, c, ok := r.begin(ctx, timeout, td, &resp.Diagnostics)
+	ctx, cancel, c, s, ok := r.openSpec(ctx, req.Plan, &plan, createTimeout, &resp.Diagnostics)
 	defer cancel()
 	if !ok {
 		return
@@ -161,15 +203,9 @@ type stateSetter interface {
 
 func (r *resourceImpl) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan, state model
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	// openSpec's error check covers this Get too.
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	s, d := buildSpec(ctx, &plan)
-	resp.Diagnostics.Append(d...)
-	timeout, td := plan.Timeouts.Update(ctx, defaultUpdate)
-	ctx, cancel, c, ok := r.begin(ctx, timeout, td, &resp.Diagnostics)
+	ctx, cancel, c, s, ok := r.openSpec(ctx, req.Plan, &plan, updateTimeout, &resp.Diagnostics)
 	defer cancel()
 	if !ok {
 		return

@@ -1,6 +1,7 @@
 package ipseclink_test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -44,14 +45,30 @@ func newSite(t *testing.T, opts ...simtest.Option) site {
 // config is the original topology as one link; extra goes inside the
 // resource block.
 func (s site) config(extra string) string {
-	return s.sim.ProviderConfig() + fmt.Sprintf(`
+	return s.sim.ProviderConfig() + s.hcl(linkHCL{args: extra})
+}
+
+// linkHCL varies the original topology's crosscloud_ipsec_link "main"; the
+// zero value is that topology as it is. Extra arguments are one a line,
+// indented as they stand.
+type linkHCL struct {
+	name, location string // of the link and its gateway; "hel1-weu" and "hel1" when empty
+	hetzner        string // more arguments of the hetzner block, each line ending in "\n"
+	args           string // more arguments of the resource
+}
+
+// hcl is the resource block alone, so that one definition of the topology
+// serves under every provider block (the emulator's, or the CLI's with
+// credentials from the environment).
+func (s site) hcl(l linkHCL) string {
+	return fmt.Sprintf(`
 resource "crosscloud_ipsec_link" "main" {
-  name = "hel1-weu"
+  name = %q
   hetzner = {
     network_ip_range = "10.0.0.0/12"
     gateway_subnet   = "10.0.1.0/24"
-    location         = "hel1"
-  }
+    location         = %q
+%s  }
   azure = {
     resource_group_name   = "rg-net"
     location              = "westeurope"
@@ -60,7 +77,7 @@ resource "crosscloud_ipsec_link" "main" {
   }
 %s
 }
-`, s.vnetID, extra)
+`, cmp.Or(l.name, "hel1-weu"), cmp.Or(l.location, "hel1"), l.hetzner, s.vnetID, l.args)
 }
 
 // leftovers lists what the link left in the emulator beyond the user's own
@@ -87,6 +104,18 @@ func (s site) checkDestroyed(t *testing.T) resource.TestCheckFunc {
 	}
 }
 
+// run is how most tests here run: steps against the in-process provider,
+// in parallel with the other tests (each has its own emulator), and after
+// the destroy the check that the link left nothing behind.
+func (s site) run(t *testing.T, steps []resource.TestStep) {
+	t.Helper()
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: factories,
+		CheckDestroy:             s.checkDestroyed(t),
+		Steps:                    steps,
+	})
+}
+
 // route returns the Hetzner network route for dest, as Hetzner has it.
 func (s site) route(t *testing.T, networkID int64, dest string) (string, bool) {
 	n, _, err := s.sim.HCloud().Network.GetByID(context.Background(), networkID)
@@ -109,42 +138,38 @@ func networkID(st *terraform.State) int64 {
 
 func TestAccLinkOriginalTopology(t *testing.T) {
 	s := newSite(t)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories,
-		CheckDestroy:             s.checkDestroyed(t),
-		Steps: []resource.TestStep{{
-			Config: s.config(""),
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue(addr, tfjsonpath.New("connection_status"), knownvalue.StringExact("Connected")),
-				statecheck.ExpectKnownValue(addr, tfjsonpath.New("hetzner_private_ip"), knownvalue.StringExact("10.0.1.1")),
-				statecheck.ExpectKnownValue(addr, tfjsonpath.New("azure").AtMapKey("remote_prefixes"), knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("10.1.0.0/16")})),
-				statecheck.ExpectKnownValue(addr, tfjsonpath.New("hetzner").AtMapKey("local_prefixes"), knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("10.0.1.0/24")})),
-				statecheck.ExpectKnownValue(addr, tfjsonpath.New("drift"), knownvalue.ListSizeExact(0)),
-				statecheck.ExpectSensitiveValue(addr, tfjsonpath.New("shared_key")),
-			},
-			Check: func(st *terraform.State) error {
-				// The lesson of the original setup: one network-level route to the gateway.
-				gw, ok := s.route(t, networkID(st), "10.1.0.0/16")
-				if !ok || gw != "10.0.1.1" {
-					return fmt.Errorf("route 10.1.0.0/16 -> %q (found %v), want 10.0.1.1", gw, ok)
-				}
-				attrs := st.RootModule().Resources[addr].Primary.Attributes
-				if strings.Contains(attrs["swanctl_conf"], attrs["shared_key"]) || strings.Contains(attrs["swanctl_conf"], "secret") {
-					return fmt.Errorf("swanctl_conf must not carry the secret")
-				}
-				return checkFirewall(t, s, attrs)
-			},
-		}, {
-			ResourceName:      addr,
-			ImportState:       true,
-			ImportStateVerify: true,
-			ImportStateIdFunc: func(st *terraform.State) (string, error) { return st.RootModule().Resources[addr].Primary.ID, nil },
-			// created_resources is verified too: the import finds that the
-			// link created the GatewaySubnet (the VNet's tag) as well as
-			// its network and gateway, so destroy after it removes all.
-			ImportStateVerifyIgnore: []string{"timeouts"},
-		}},
-	})
+	s.run(t, []resource.TestStep{{
+		Config: s.config(""),
+		ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue(addr, tfjsonpath.New("connection_status"), knownvalue.StringExact("Connected")),
+			statecheck.ExpectKnownValue(addr, tfjsonpath.New("hetzner_private_ip"), knownvalue.StringExact("10.0.1.1")),
+			statecheck.ExpectKnownValue(addr, tfjsonpath.New("azure").AtMapKey("remote_prefixes"), knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("10.1.0.0/16")})),
+			statecheck.ExpectKnownValue(addr, tfjsonpath.New("hetzner").AtMapKey("local_prefixes"), knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("10.0.1.0/24")})),
+			statecheck.ExpectKnownValue(addr, tfjsonpath.New("drift"), knownvalue.ListSizeExact(0)),
+			statecheck.ExpectSensitiveValue(addr, tfjsonpath.New("shared_key")),
+		},
+		Check: func(st *terraform.State) error {
+			// The lesson of the original setup: one network-level route to the gateway.
+			gw, ok := s.route(t, networkID(st), "10.1.0.0/16")
+			if !ok || gw != "10.0.1.1" {
+				return fmt.Errorf("route 10.1.0.0/16 -> %q (found %v), want 10.0.1.1", gw, ok)
+			}
+			attrs := st.RootModule().Resources[addr].Primary.Attributes
+			if strings.Contains(attrs["swanctl_conf"], attrs["shared_key"]) || strings.Contains(attrs["swanctl_conf"], "secret") {
+				return fmt.Errorf("swanctl_conf must not carry the secret")
+			}
+			return checkFirewall(t, s, attrs)
+		},
+	}, {
+		ResourceName:      addr,
+		ImportState:       true,
+		ImportStateVerify: true,
+		ImportStateIdFunc: func(st *terraform.State) (string, error) { return st.RootModule().Resources[addr].Primary.ID, nil },
+		// created_resources is verified too: the import finds that the
+		// link created the GatewaySubnet (the VNet's tag) as well as
+		// its network and gateway, so destroy after it removes all.
+		ImportStateVerifyIgnore: []string{"timeouts"},
+	}})
 }
 
 // checkFirewall: IKE and ESP open to the Azure gateway only, SSH closed.

@@ -46,23 +46,19 @@ resource "crosscloud_ipsec_link" "second" {
 		}
 		return nil
 	}
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories,
-		CheckDestroy:             s.checkDestroyed(t),
-		Steps: []resource.TestStep{{
-			Config: s.config("") + second,
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue("crosscloud_ipsec_link.second", tfjsonpath.New("connection_status"), knownvalue.StringExact("Connected")),
-				statecheck.CompareValuePairs(addr, tfjsonpath.New("azure_gateway_id"), "crosscloud_ipsec_link.second", tfjsonpath.New("azure_gateway_id"), compareEqual{}),
-				statecheck.ExpectKnownValue("crosscloud_ipsec_link.second", tfjsonpath.New("azure_public_ip_id"), knownvalue.Null()),
-			},
-			Check: oneGateway,
-		}, {
-			Config:            s.config(""),
-			ConfigStateChecks: healthy(),
-			Check:             oneGateway,
-		}},
-	})
+	s.run(t, []resource.TestStep{{
+		Config: s.config("") + second,
+		ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue("crosscloud_ipsec_link.second", tfjsonpath.New("connection_status"), knownvalue.StringExact("Connected")),
+			statecheck.CompareValuePairs(addr, tfjsonpath.New("azure_gateway_id"), "crosscloud_ipsec_link.second", tfjsonpath.New("azure_gateway_id"), compareEqual{}),
+			statecheck.ExpectKnownValue("crosscloud_ipsec_link.second", tfjsonpath.New("azure_public_ip_id"), knownvalue.Null()),
+		},
+		Check: oneGateway,
+	}, {
+		Config:            s.config(""),
+		ConfigStateChecks: healthy(),
+		Check:             oneGateway,
+	}})
 }
 
 type compareEqual struct{}
@@ -124,32 +120,24 @@ resource "crosscloud_ipsec_link" "main" {
 // the next apply converges without ever holding two gateways.
 func TestAccLinkTimeoutThenResume(t *testing.T) {
 	s := newSite(t, simtest.WithTimeScale(0.002)) // gateway ~5.4 s
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories,
-		CheckDestroy:             s.checkDestroyed(t),
-		Steps: []resource.TestStep{{
-			Config:      s.config(`  timeouts = { create = "2s" }`),
-			ExpectError: regexp.MustCompile(`(?s)Creating the link failed.*(deadline|context)`),
-		}, {
-			Config:            s.config(""),
-			ConfigStateChecks: healthy(),
-			Check: func(*terraform.State) error {
-				if n := s.gateways(t); n != 1 {
-					return fmt.Errorf("%d gateways after a timed-out and a resumed apply, want 1", n)
-				}
-				return nil
-			},
-		}},
-	})
+	s.run(t, []resource.TestStep{{
+		Config:      s.config(`  timeouts = { create = "2s" }`),
+		ExpectError: regexp.MustCompile(`(?s)Creating the link failed.*(deadline|context)`),
+	}, {
+		Config:            s.config(""),
+		ConfigStateChecks: healthy(),
+		Check: func(*terraform.State) error {
+			if n := s.gateways(t); n != 1 {
+				return fmt.Errorf("%d gateways after a timed-out and a resumed apply, want 1", n)
+			}
+			return nil
+		},
+	}})
 }
 
 // The emulator injects 5xx, 429 and dropped connections; retries absorb
 // them and destroy still leaves nothing behind.
 func TestAccLinkSurvivesInjectedFaults(t *testing.T) {
 	s := newSite(t, simtest.WithFaults("error_rate=0.04,rate_limit_rate=0.04,drop_rate=0.02,seed=11"))
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories,
-		CheckDestroy:             s.checkDestroyed(t),
-		Steps:                    []resource.TestStep{{Config: s.config(""), ConfigStateChecks: healthy()}},
-	})
+	s.run(t, []resource.TestStep{{Config: s.config(""), ConfigStateChecks: healthy()}})
 }

@@ -83,16 +83,9 @@ func TestAccLinkSecretsStayOutOfTraceLogs(t *testing.T) {
 				statecheck.ExpectSensitiveValue(addr, tfjsonpath.New("shared_key"))),
 		}},
 	})
-	data, err := os.ReadFile(logPath)
-	if err != nil {
-		t.Fatalf("TF_LOG_PATH: %v", err)
-	}
-	log := string(data)
-	checkProviderLogged(t, "the trace log", log)
-	if !strings.Contains(log, "[TRACE]") || !strings.Contains(log, "ApplyResourceChange") {
+	if log := checkTraceLog(t, logPath, s.secrets()); !strings.Contains(log, "[TRACE]") || !strings.Contains(log, "ApplyResourceChange") {
 		t.Errorf("the trace log (%d bytes) lacks the terraform CLI's trace of the apply", len(log))
 	}
-	checkNoSecrets(t, "the trace log", log, s.secrets())
 }
 
 // The way a user meets it: the provider binary under the terraform CLI with
@@ -101,77 +94,40 @@ func TestAccLinkSecretsStayOutOfTraceLogs(t *testing.T) {
 // only the state does (where Terraform keeps sensitive values).
 func TestAccLinkSecretsStayOutOfCLIOutput(t *testing.T) {
 	s := newSite(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	ws, logPath := s.traceWorkspace(ctx, t)
-	cfg := fmt.Sprintf(`terraform {
-  required_providers {
-    crosscloud = { source = "crosscloud-tf/crosscloud" }
-  }
-}
-
-provider "crosscloud" {}
-
-resource "crosscloud_ipsec_link" "main" {
-  name       = "hel1-weu"
-  shared_key = %q
-  hetzner = {
-    network_ip_range = "10.0.0.0/12"
-    gateway_subnet   = "10.0.1.0/24"
-    location         = "hel1"
-  }
-  azure = {
-    resource_group_name   = "rg-net"
-    location              = "westeurope"
-    virtual_network_id    = %q
-    gateway_subnet_prefix = "10.1.255.0/27"
-  }
-}
-`, fixedKey, s.vnetID)
-	if err := ws.WriteConfig(cfg); err != nil {
-		t.Fatal(err)
-	}
-	var out strings.Builder
+	c := s.startCLI(t, cliProvider+s.hcl(linkHCL{args: fmt.Sprintf("  shared_key = %q", fixedKey)}))
 	for _, args := range [][]string{
 		{"plan", "-input=false"},
 		{"apply", "-auto-approve", "-input=false"},
 		{"show"},
 		{"plan", "-input=false", "-detailed-exitcode"},
 	} {
-		r := ws.Run(ctx, args...)
-		if err := r.Err(); err != nil {
-			t.Fatal(err)
-		}
-		out.WriteString(r.Stdout + r.Stderr)
-		if args[0] == "plan" && !strings.Contains(r.Stdout, "No changes.") &&
-			!strings.Contains(r.Stdout, "shared_key") {
-			t.Errorf("terraform %s shows no shared_key line:\n%s", strings.Join(args, " "), r.Stdout)
+		if stdout := c.run(args...); args[0] == "plan" && !strings.Contains(stdout, "No changes.") &&
+			!strings.Contains(stdout, "shared_key") {
+			t.Errorf("terraform %s shows no shared_key line:\n%s", strings.Join(args, " "), stdout)
 		}
 	}
-	if !strings.Contains(out.String(), "(sensitive value)") {
-		t.Errorf("the CLI output never shows shared_key as a sensitive value:\n%s", out.String())
+	if !strings.Contains(c.out.String(), "(sensitive value)") {
+		t.Errorf("the CLI output never shows shared_key as a sensitive value:\n%s", c.out.String())
 	}
-	state, err := os.ReadFile(filepath.Join(ws.Dir, "terraform.tfstate"))
+	state, err := os.ReadFile(filepath.Join(c.ws.Dir, "terraform.tfstate"))
 	if err != nil || !strings.Contains(string(state), fixedKey) {
 		t.Fatalf("the state does not hold the configured key (%v): the link did not use it", err)
 	}
-	r := ws.Run(ctx, "destroy", "-auto-approve", "-input=false")
-	if err := r.Err(); err != nil {
-		t.Fatal(err)
-	}
-	out.WriteString(r.Stdout + r.Stderr)
-	if left := s.leftovers(t); len(left) > 0 {
-		t.Errorf("destroy left resources behind: %v", left)
-	}
-	checkNoSecrets(t, "the terraform CLI output", out.String(), s.secrets())
+	c.destroyWithoutSecrets(s, s.secrets())
+}
 
-	data, err := os.ReadFile(logPath)
+// checkTraceLog checks that the trace log at path holds the provider's
+// output and none of secrets; it returns the log for further checks.
+func checkTraceLog(t *testing.T, path string, secrets map[string]string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatalf("TF_LOG_PATH: %v", err)
 	}
 	log := string(data)
 	checkProviderLogged(t, "the trace log", log)
-	checkNoSecrets(t, "the trace log", log, s.secrets())
+	checkNoSecrets(t, "the trace log", log, secrets)
+	return log
 }
 
 // buildProvider compiles this tree's provider into a directory of t's, the
@@ -209,4 +165,70 @@ func (s *site) traceWorkspace(ctx context.Context, t *testing.T) (*harness.Works
 	}
 	ws.Env = append(ws.Env, "TF_LOG=trace", "TF_LOG_PATH="+logPath)
 	return ws, logPath
+}
+
+// cliProvider heads a configuration for the real terraform CLI: the
+// provider at the address dev_overrides points at this tree's build, with
+// its settings from the environment traceWorkspace sets.
+const cliProvider = `terraform {
+  required_providers {
+    crosscloud = { source = "crosscloud-tf/crosscloud" }
+  }
+}
+
+provider "crosscloud" {}
+`
+
+// cli is a terraform CLI session in a trace workspace; it keeps everything
+// the CLI printed, for the secret checks.
+type cli struct {
+	t       *testing.T
+	ctx     context.Context
+	ws      *harness.Workspace
+	logPath string
+	out     strings.Builder
+}
+
+// startCLI opens a trace workspace holding cfg; the session has five
+// minutes.
+func (s *site) startCLI(t *testing.T, cfg string) *cli {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	t.Cleanup(cancel)
+	ws, logPath := s.traceWorkspace(ctx, t)
+	c := &cli{t: t, ctx: ctx, ws: ws, logPath: logPath}
+	c.write(cfg)
+	return c
+}
+
+func (c *cli) write(cfg string) {
+	c.t.Helper()
+	if err := c.ws.WriteConfig(cfg); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+// run runs terraform with args, fails the test if terraform fails, and
+// returns what it printed on stdout.
+func (c *cli) run(args ...string) string {
+	c.t.Helper()
+	r := c.ws.Run(c.ctx, args...)
+	if err := r.Err(); err != nil {
+		c.t.Fatal(err)
+	}
+	c.out.WriteString(r.Stdout + r.Stderr)
+	return r.Stdout
+}
+
+// destroyWithoutSecrets destroys the link, checks that it left nothing
+// behind, and that neither the CLI output nor the trace log carries any of
+// secrets.
+func (c *cli) destroyWithoutSecrets(s site, secrets map[string]string) {
+	c.t.Helper()
+	c.run("destroy", "-auto-approve", "-input=false")
+	if left := s.leftovers(c.t); len(left) > 0 {
+		c.t.Errorf("destroy left resources behind: %v", left)
+	}
+	checkNoSecrets(c.t, "the terraform CLI output", c.out.String(), secrets)
+	checkTraceLog(c.t, c.logPath, secrets)
 }

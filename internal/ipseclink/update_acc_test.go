@@ -46,22 +46,18 @@ func TestAccLinkLocalPrefixesChangeInPlace(t *testing.T) {
 			return nil
 		}
 	}
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories,
-		CheckDestroy:             s.checkDestroyed(t),
-		Steps: []resource.TestStep{{
-			Config:            s.withLocalPrefixes("10.0.1.0/24"),
-			ConfigStateChecks: healthy(),
-			Check:             lngPrefixes("10.0.1.0/24"),
-		}, {
-			Config: s.withLocalPrefixes("10.0.1.0/24", "10.0.2.0/24"),
-			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-				plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
-			}},
-			ConfigStateChecks: healthy(),
-			Check:             lngPrefixes("10.0.1.0/24", "10.0.2.0/24"),
+	s.run(t, []resource.TestStep{{
+		Config:            s.withLocalPrefixes("10.0.1.0/24"),
+		ConfigStateChecks: healthy(),
+		Check:             lngPrefixes("10.0.1.0/24"),
+	}, {
+		Config: s.withLocalPrefixes("10.0.1.0/24", "10.0.2.0/24"),
+		ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+			plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
 		}},
-	})
+		ConfigStateChecks: healthy(),
+		Check:             lngPrefixes("10.0.1.0/24", "10.0.2.0/24"),
+	}})
 }
 
 // Three links reusing one gateway, applied in one run, all connect: the
@@ -90,24 +86,20 @@ resource "crosscloud_ipsec_link" %q {
 	connected := func(name string) statecheck.StateCheck {
 		return statecheck.ExpectKnownValue("crosscloud_ipsec_link."+name, tfjsonpath.New("connection_status"), knownvalue.StringExact("Connected"))
 	}
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories,
-		CheckDestroy:             s.checkDestroyed(t),
-		Steps: []resource.TestStep{{
-			Config: s.config("") + reuse("fsn1-weu", "10.32.1.0/24", "fsn1") + reuse("nbg1-weu", "10.48.1.0/24", "nbg1"),
-			ConfigStateChecks: append(healthy(), connected("fsn1-weu"), connected("nbg1-weu"),
-				statecheck.CompareValuePairs(addr, tfjsonpath.New("azure_gateway_id"), "crosscloud_ipsec_link.nbg1-weu", tfjsonpath.New("azure_gateway_id"), compareEqual{})),
-			Check: func(*terraform.State) error {
-				if n := s.gateways(t); n != 1 {
-					return fmt.Errorf("%d gateways, want the one shared gateway", n)
-				}
-				if n := len(s.sim.Find(t, "azure", "Microsoft.Network/connections")); n != 3 {
-					return fmt.Errorf("%d connections, want 3", n)
-				}
-				return nil
-			},
-		}},
-	})
+	s.run(t, []resource.TestStep{{
+		Config: s.config("") + reuse("fsn1-weu", "10.32.1.0/24", "fsn1") + reuse("nbg1-weu", "10.48.1.0/24", "nbg1"),
+		ConfigStateChecks: append(healthy(), connected("fsn1-weu"), connected("nbg1-weu"),
+			statecheck.CompareValuePairs(addr, tfjsonpath.New("azure_gateway_id"), "crosscloud_ipsec_link.nbg1-weu", tfjsonpath.New("azure_gateway_id"), compareEqual{})),
+		Check: func(*terraform.State) error {
+			if n := s.gateways(t); n != 1 {
+				return fmt.Errorf("%d gateways, want the one shared gateway", n)
+			}
+			if n := len(s.sim.Find(t, "azure", "Microsoft.Network/connections")); n != 3 {
+				return fmt.Errorf("%d connections, want 3", n)
+			}
+			return nil
+		},
+	}})
 }
 
 // A new shared_key reaches both sides: Azure's connection carries it (set
@@ -117,35 +109,31 @@ resource "crosscloud_ipsec_link" %q {
 func TestAccLinkKeyRotation(t *testing.T) {
 	s := newSite(t)
 	var server string
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories,
-		CheckDestroy:             s.checkDestroyed(t),
-		Steps: []resource.TestStep{{
-			Config: s.config(`  shared_key = "first0Key0For0The0Rotation"`),
-			Check:  remember(&server, "hetzner_server_id"),
-		}, {
-			Config: s.config(`  shared_key = "second0Key0For0The0Rotation"`),
-			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-				plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
-			}},
-			ConfigStateChecks: healthy(),
-			Check: func(st *terraform.State) error {
-				conns := s.armFactory(t).NewVirtualNetworkGatewayConnectionsClient()
-				key, err := conns.GetSharedKey(context.Background(), "rg-net", "hel1-weu-conn", nil)
-				if err != nil || *key.Value != "second0Key0For0The0Rotation" {
-					return fmt.Errorf("Azure key after the rotation: %v", err)
-				}
-				got, err := conns.Get(context.Background(), "rg-net", "hel1-weu-conn", nil)
-				if err != nil || *got.Properties.ProvisioningState != "Succeeded" {
-					return fmt.Errorf("connection after the rotation: %v %v", err, got.Properties)
-				}
-				if st.RootModule().Resources[addr].Primary.Attributes["hetzner_server_id"] == server {
-					return fmt.Errorf("the gateway server (%s) still runs the old key", server)
-				}
-				return nil
-			},
+	s.run(t, []resource.TestStep{{
+		Config: s.config(`  shared_key = "first0Key0For0The0Rotation"`),
+		Check:  remember(&server, "hetzner_server_id"),
+	}, {
+		Config: s.config(`  shared_key = "second0Key0For0The0Rotation"`),
+		ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+			plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
 		}},
-	})
+		ConfigStateChecks: healthy(),
+		Check: func(st *terraform.State) error {
+			conns := s.armFactory(t).NewVirtualNetworkGatewayConnectionsClient()
+			key, err := conns.GetSharedKey(context.Background(), "rg-net", "hel1-weu-conn", nil)
+			if err != nil || *key.Value != "second0Key0For0The0Rotation" {
+				return fmt.Errorf("Azure key after the rotation: %v", err)
+			}
+			got, err := conns.Get(context.Background(), "rg-net", "hel1-weu-conn", nil)
+			if err != nil || *got.Properties.ProvisioningState != "Succeeded" {
+				return fmt.Errorf("connection after the rotation: %v %v", err, got.Properties)
+			}
+			if st.RootModule().Resources[addr].Primary.Attributes["hetzner_server_id"] == server {
+				return fmt.Errorf("the gateway server (%s) still runs the old key", server)
+			}
+			return nil
+		},
+	}})
 }
 
 // connection_mode is ResponderOnly unless set; Azure fixes it when the
@@ -167,25 +155,21 @@ func TestAccLinkConnectionMode(t *testing.T) {
 		}
 	}
 	var gateway string
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories,
-		CheckDestroy:             s.checkDestroyed(t),
-		Steps: []resource.TestStep{{
-			Config:            s.config(""),
-			ConfigStateChecks: healthy(),
-			Check:             resource.ComposeTestCheckFunc(modeIs("ResponderOnly"), remember(&gateway, "azure_gateway_id")),
-		}, {
-			Config: withMode("Default"),
-			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-				plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
-			}},
-			ConfigStateChecks: healthy(),
-			Check: resource.ComposeTestCheckFunc(modeIs("Default"), func(st *terraform.State) error {
-				if got := st.RootModule().Resources[addr].Primary.Attributes["azure_gateway_id"]; got != gateway {
-					return fmt.Errorf("gateway %s replaced by %s for a connection mode change", gateway, got)
-				}
-				return nil
-			}),
+	s.run(t, []resource.TestStep{{
+		Config:            s.config(""),
+		ConfigStateChecks: healthy(),
+		Check:             resource.ComposeTestCheckFunc(modeIs("ResponderOnly"), remember(&gateway, "azure_gateway_id")),
+	}, {
+		Config: withMode("Default"),
+		ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+			plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
 		}},
-	})
+		ConfigStateChecks: healthy(),
+		Check: resource.ComposeTestCheckFunc(modeIs("Default"), func(st *terraform.State) error {
+			if got := st.RootModule().Resources[addr].Primary.Attributes["azure_gateway_id"]; got != gateway {
+				return fmt.Errorf("gateway %s replaced by %s for a connection mode change", gateway, got)
+			}
+			return nil
+		}),
+	}})
 }

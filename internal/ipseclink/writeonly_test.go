@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v9"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -87,50 +86,46 @@ func TestAccLinkWriteOnlyKey(t *testing.T) {
 		statecheck.ExpectKnownValue(addr, tfjsonpath.New("shared_key_wo"), knownvalue.Null()),
 	}
 	inPlace := resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)}}
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: factories,
-		CheckDestroy:             s.checkDestroyed(t),
-		Steps: []resource.TestStep{{
-			Config: s.config(fmt.Sprintf("  shared_key = %q\n", woKeyA)),
-			Check: resource.ComposeTestCheckFunc(remember(&server, "hetzner_server_id"),
-				remember(&connID, "azure_connection_id"), remember(&gwID, "azure_gateway_id")),
-		}, {
-			// Migration: the same key, now write-only.
-			Config:            s.config(woConfig(woKeyA, 1)),
-			ConfigPlanChecks:  inPlace,
-			ConfigStateChecks: append(healthy(), noKeyInState...),
-			Check: resource.ComposeTestCheckFunc(s.keyOnBothSides(t, woKeyA, ""),
-				resource.TestCheckResourceAttrPtr(addr, "hetzner_server_id", &server)),
-		}, {
-			// Nothing changed: no diff, although state holds no key.
-			Config:   s.config(woConfig(woKeyA, 1)),
-			PlanOnly: true,
-		}, {
-			PreConfig: func() {
-				ctx := context.Background()
-				p, err := s.armFactory(t).NewVirtualNetworkGatewayConnectionsClient().BeginSetSharedKey(ctx, "rg-net", "hel1-weu-conn",
-					armnetwork.ConnectionSharedKey{Value: hcloud.Ptr("someoneElsesKey")}, nil)
-				if err == nil {
-					_, err = p.PollUntilDone(ctx, simtest.PollOptions())
-				}
-				if err != nil {
-					t.Fatal(err)
-				}
-			},
-			Config:            s.config(woConfig(woKeyA, 1)),
-			ConfigPlanChecks:  inPlace,
-			ConfigStateChecks: append(healthy(), noKeyInState...),
-			Check:             s.keyOnBothSides(t, woKeyA, ""),
-		}, {
-			// Rotation.
-			Config:            s.config(woConfig(woKeyB, 2)),
-			ConfigPlanChecks:  inPlace,
-			ConfigStateChecks: append(healthy(), noKeyInState...),
-			Check: resource.ComposeTestCheckFunc(s.keyOnBothSides(t, woKeyB, woKeyA),
-				resource.TestCheckResourceAttrPtr(addr, "azure_connection_id", &connID),
-				resource.TestCheckResourceAttrPtr(addr, "azure_gateway_id", &gwID)),
-		}},
-	})
+	s.run(t, []resource.TestStep{{
+		Config: s.config(fmt.Sprintf("  shared_key = %q\n", woKeyA)),
+		Check: resource.ComposeTestCheckFunc(remember(&server, "hetzner_server_id"),
+			remember(&connID, "azure_connection_id"), remember(&gwID, "azure_gateway_id")),
+	}, {
+		// Migration: the same key, now write-only.
+		Config:            s.config(woConfig(woKeyA, 1)),
+		ConfigPlanChecks:  inPlace,
+		ConfigStateChecks: append(healthy(), noKeyInState...),
+		Check: resource.ComposeTestCheckFunc(s.keyOnBothSides(t, woKeyA, ""),
+			resource.TestCheckResourceAttrPtr(addr, "hetzner_server_id", &server)),
+	}, {
+		// Nothing changed: no diff, although state holds no key.
+		Config:   s.config(woConfig(woKeyA, 1)),
+		PlanOnly: true,
+	}, {
+		PreConfig: func() {
+			ctx := context.Background()
+			p, err := s.armFactory(t).NewVirtualNetworkGatewayConnectionsClient().BeginSetSharedKey(ctx, "rg-net", "hel1-weu-conn",
+				armnetwork.ConnectionSharedKey{Value: hcloud.Ptr("someoneElsesKey")}, nil)
+			if err == nil {
+				_, err = p.PollUntilDone(ctx, simtest.PollOptions())
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		},
+		Config:            s.config(woConfig(woKeyA, 1)),
+		ConfigPlanChecks:  inPlace,
+		ConfigStateChecks: append(healthy(), noKeyInState...),
+		Check:             s.keyOnBothSides(t, woKeyA, ""),
+	}, {
+		// Rotation.
+		Config:            s.config(woConfig(woKeyB, 2)),
+		ConfigPlanChecks:  inPlace,
+		ConfigStateChecks: append(healthy(), noKeyInState...),
+		Check: resource.ComposeTestCheckFunc(s.keyOnBothSides(t, woKeyB, woKeyA),
+			resource.TestCheckResourceAttrPtr(addr, "azure_connection_id", &connID),
+			resource.TestCheckResourceAttrPtr(addr, "azure_gateway_id", &gwID)),
+	}})
 }
 
 // shared_key and shared_key_wo exclude each other, and a version needs the
@@ -165,67 +160,28 @@ func TestAccLinkWriteOnlyKeyConflicts(t *testing.T) {
 // output, nor the trace log; in plain or in the hex form swanctl uses.
 func TestAccLinkWriteOnlyKeyStaysOutOfStatePlanAndLogs(t *testing.T) {
 	s := newSite(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	ws, logPath := s.traceWorkspace(ctx, t)
-	cfg := fmt.Sprintf(`terraform {
-  required_providers {
-    crosscloud = { source = "crosscloud-tf/crosscloud" }
-  }
-}
-
-provider "crosscloud" {}
-
+	cfg := cliProvider + `
 ephemeral "crosscloud_shared_key" "psk" {}
-
-resource "crosscloud_ipsec_link" "main" {
-  name                  = "hel1-weu"
-  shared_key_wo         = ephemeral.crosscloud_shared_key.psk.value
-  shared_key_wo_version = 1
-  hetzner = {
-    network_ip_range = "10.0.0.0/12"
-    gateway_subnet   = "10.0.1.0/24"
-    location         = "hel1"
-  }
-  azure = {
-    resource_group_name   = "rg-net"
-    location              = "westeurope"
-    virtual_network_id    = %q
-    gateway_subnet_prefix = "10.1.255.0/27"
-  }
-}
-`, s.vnetID)
-	if err := ws.WriteConfig(cfg); err != nil {
-		t.Fatal(err)
-	}
-	var out strings.Builder
-	run := func(args ...string) string {
-		r := ws.Run(ctx, args...)
-		if err := r.Err(); err != nil {
-			t.Fatal(err)
-		}
-		out.WriteString(r.Stdout + r.Stderr)
-		return r.Stdout
-	}
-	run("apply", "-auto-approve", "-input=false")
+` + s.hcl(linkHCL{args: `  shared_key_wo         = ephemeral.crosscloud_shared_key.psk.value
+  shared_key_wo_version = 1`})
+	c := s.startCLI(t, cfg)
+	c.run("apply", "-auto-approve", "-input=false")
 	key := s.azureKey(t)
 	if len(key) < 32 {
 		t.Fatalf("Azure's key %q is not the ephemeral resource's (64 characters by default)", key)
 	}
-	if plan := run("plan", "-input=false"); !strings.Contains(plan, "No changes.") {
+	if plan := c.run("plan", "-input=false"); !strings.Contains(plan, "No changes.") {
 		t.Errorf("a fresh ephemeral value must not make a diff (write-only values are not compared):\n%s", plan)
 	}
 	// A saved plan with a change in it: the version bump.
-	if err := ws.WriteConfig(strings.Replace(cfg, "shared_key_wo_version = 1", "shared_key_wo_version = 2", 1)); err != nil {
-		t.Fatal(err)
-	}
-	run("plan", "-input=false", "-out=tfplan")
-	planJSON := run("show", "-json", "tfplan")
+	c.write(strings.Replace(cfg, "shared_key_wo_version = 1", "shared_key_wo_version = 2", 1))
+	c.run("plan", "-input=false", "-out=tfplan")
+	planJSON := c.run("show", "-json", "tfplan")
 	if !strings.Contains(planJSON, `"shared_key_wo_version":2`) {
 		t.Fatalf("the plan JSON does not show the version bump: the check below would be vacuous")
 	}
-	run("show", "-json")
-	state, err := os.ReadFile(filepath.Join(ws.Dir, "terraform.tfstate"))
+	c.run("show", "-json")
+	state, err := os.ReadFile(filepath.Join(c.ws.Dir, "terraform.tfstate"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,15 +191,5 @@ resource "crosscloud_ipsec_link" "main" {
 	checkNoSecrets(t, "the state file", string(state), secrets)
 	checkNoSecrets(t, "the plan JSON", planJSON, secrets)
 
-	run("destroy", "-auto-approve", "-input=false")
-	if left := s.leftovers(t); len(left) > 0 {
-		t.Errorf("destroy left resources behind: %v", left)
-	}
-	checkNoSecrets(t, "the terraform CLI output", out.String(), secrets)
-	data, err := os.ReadFile(logPath)
-	if err != nil {
-		t.Fatalf("TF_LOG_PATH: %v", err)
-	}
-	checkProviderLogged(t, "the trace log", string(data))
-	checkNoSecrets(t, "the trace log", string(data), secrets)
+	c.destroyWithoutSecrets(s, secrets)
 }
