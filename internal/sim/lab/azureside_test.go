@@ -193,9 +193,7 @@ func TestAzureConfigModesAndErrors(t *testing.T) {
 // TestAzureConfigLoadsIntoCharon proves strongSwan itself accepts every
 // translation (a typo in a keyword would only show here or in a dead tunnel).
 func TestAzureConfigLoadsIntoCharon(t *testing.T) {
-	requireLab(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
+	ctx := labContext(t, 20*time.Second)
 	prefix := testPrefix("l")
 	if err := AddNS(ctx, prefix, prefix+"load"); err != nil {
 		t.Fatal(err)
