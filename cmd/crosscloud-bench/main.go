@@ -18,14 +18,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"slices"
 	"strings"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/cmd/internal/cli"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/harness"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/azuresim"
 )
@@ -96,11 +94,7 @@ func requests(d harness.StatsDelta) Requests {
 	return Requests{HCloud: d.HCloud, Azure: d.Azure, Total: d.Total}
 }
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
-}
+func main() { cli.Main(run) }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("crosscloud-bench", flag.ContinueOnError)

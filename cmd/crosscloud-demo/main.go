@@ -20,12 +20,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/cmd/internal/cli"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/harness"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/lab"
 )
@@ -41,9 +40,7 @@ const (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	os.Exit(run(ctx, os.Args[1:], os.Stdout))
+	cli.Main(func(ctx context.Context, args []string, stdout, _ io.Writer) int { return run(ctx, args, stdout) })
 }
 
 // demo carries what the steps share.

@@ -15,11 +15,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/cmd/internal/cli"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/azuresim"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/hcloudsim"
@@ -35,11 +33,7 @@ var newDataPlane = func(logger *slog.Logger, prefix string) sim.DataPlaneFunc {
 	return labsync.New(labsync.Options{Logger: logger, Prefix: prefix})
 }
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
-}
+func main() { cli.Main(run) }
 
 // run is main without the process globals, so exit codes are testable:
 // 0 after a clean shutdown, 1 when the emulator fails, 2 for bad flags.

@@ -65,15 +65,10 @@ type StateResponse struct {
 // (cloud, type, name, id), so that two reads of an unchanged emulator are
 // byte-identical and tests can compare them. Valid after Start.
 func (s *Sim) Resources() []simenv.Resource {
-	res := slices.Concat(s.hcloud.Resources(), s.azure.Resources())
-	if res == nil {
-		res = []simenv.Resource{} // JSON [] rather than null
-	}
-	slices.SortFunc(res, func(a, b simenv.Resource) int {
+	return merged(s.hcloud.Resources(), s.azure.Resources(), func(a, b simenv.Resource) int {
 		return cmp.Or(cmp.Compare(a.Cloud, b.Cloud), cmp.Compare(a.Type, b.Type),
 			cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
 	})
-	return res
 }
 
 // OperationsResponse is the body of GET /_sim/operations.
@@ -86,14 +81,20 @@ type OperationsResponse struct {
 // apply made the provider wait. Ties are broken by cloud and ID, so two reads
 // of an unchanged emulator are byte-identical. Valid after Start.
 func (s *Sim) Operations() []simenv.Operation {
-	ops := slices.Concat(s.hcloud.Operations(), s.azure.Operations())
-	if ops == nil {
-		ops = []simenv.Operation{} // JSON [] rather than null
-	}
-	slices.SortFunc(ops, func(a, b simenv.Operation) int {
+	return merged(s.hcloud.Operations(), s.azure.Operations(), func(a, b simenv.Operation) int {
 		return cmp.Or(a.Start.Compare(b.Start), cmp.Compare(a.Cloud, b.Cloud), cmp.Compare(a.ID, b.ID))
 	})
-	return ops
+}
+
+// merged is the two clouds' lists as one in order, empty rather than nil
+// so that the /_sim endpoints answer JSON [] rather than null.
+func merged[T any](hcloud, azure []T, order func(a, b T) int) []T {
+	all := slices.Concat(hcloud, azure)
+	if all == nil {
+		all = []T{}
+	}
+	slices.SortFunc(all, order)
+	return all
 }
 
 // Stats is the request counters of both clouds (GET /_sim/stats).

@@ -107,11 +107,18 @@ func done[T any](t testing.TB, p *runtime.Poller[T], err error) T {
 // *azcore.ResponseError).
 func armCode(t testing.TB, err error) string {
 	t.Helper()
+	return responseError(t, err).ErrorCode
+}
+
+// responseError is err as the SDK's *azcore.ResponseError, failing the
+// test when it is none: armCode and status read it.
+func responseError(t testing.TB, err error) *azcore.ResponseError {
+	t.Helper()
 	var re *azcore.ResponseError
 	if !errors.As(err, &re) {
 		t.Fatalf("want *azcore.ResponseError, got %T: %v", err, err)
 	}
-	return re.ErrorCode
+	return re
 }
 
 var ctx = context.Background()
@@ -248,9 +255,5 @@ func (f *fixture) eventually(what string, cond func() bool) {
 // status is the HTTP status of an ARM error (and fails when it is none).
 func status(t testing.TB, err error) int {
 	t.Helper()
-	var re *azcore.ResponseError
-	if !errors.As(err, &re) {
-		t.Fatalf("want *azcore.ResponseError, got %T: %v", err, err)
-	}
-	return re.StatusCode
+	return responseError(t, err).StatusCode
 }

@@ -11,13 +11,7 @@ import (
 
 // Connections returns every connection, whatever its provisioningState.
 func (s *Server) Connections() []armnetwork.VirtualNetworkGatewayConnection {
-	var out []armnetwork.VirtualNetworkGatewayConnection
-	s.withLock(func() {
-		for _, c := range listIn(s.st.connections(), "") {
-			out = append(out, *c)
-		}
-	})
-	return out
+	return snapshots(s, (*state).connections)
 }
 
 // Gateway returns the virtual network gateway with the given ARM ID.
@@ -38,13 +32,7 @@ func (s *Server) PublicIP(id string) (armnetwork.PublicIPAddress, bool) {
 
 // VirtualNetworks returns every VNet with its subnets (probe hosts go in them).
 func (s *Server) VirtualNetworks() []armnetwork.VirtualNetwork {
-	var out []armnetwork.VirtualNetwork
-	s.withLock(func() {
-		for _, v := range listIn(s.st.vnets(), "") {
-			out = append(out, *v)
-		}
-	})
-	return out
+	return snapshots(s, (*state).vnets)
 }
 
 // SharedKey returns the pre-shared key in force on a connection.
@@ -74,4 +62,15 @@ func snapshot[T any](s *Server, pick func(*state) map[string]*T, id string) (T, 
 		}
 	})
 	return out, ok
+}
+
+// snapshots copies every resource of the map pick selects, in ID order.
+func snapshots[T any](s *Server, pick func(*state) map[string]*T) []T {
+	var out []T
+	s.withLock(func() {
+		for _, v := range listIn(pick(s.st), "") {
+			out = append(out, *v)
+		}
+	})
+	return out
 }

@@ -17,9 +17,7 @@ import (
 // real gateway reaches api.hetzner.cloud, and the request arrives as sent
 // (path and bearer token); a lab built without an API serves nothing there.
 func TestLabServesTheCloudAPIToGateways(t *testing.T) {
-	requireLab(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
+	ctx := labContext(t, 60*time.Second)
 	got := make(chan string, 1)
 	topo := originTopology(testPrefix("a"))
 	topo.API = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -3,6 +3,7 @@ package lab
 import (
 	"context"
 	"encoding/hex"
+	"fmt"
 	"net/netip"
 	"regexp"
 	"strings"
@@ -34,15 +35,22 @@ func TestIKEProposal(t *testing.T) {
 		{"AES256", "SHA256", "ECP521", "", "dhGroup"},
 	} {
 		got, err := IPsecPolicy{IKEEncryption: tc.enc, IKEIntegrity: tc.integ, DHGroup: tc.dh}.IKEProposal()
-		if tc.want == "" {
-			if err == nil || !strings.Contains(err.Error(), tc.errField) {
-				t.Errorf("IKEProposal(%s,%s,%s) = %q, %v; want an error naming %s", tc.enc, tc.integ, tc.dh, got, err, tc.errField)
-			}
-			continue
+		checkProposal(t, fmt.Sprintf("IKEProposal(%s,%s,%s)", tc.enc, tc.integ, tc.dh), got, err, tc.want, tc.errField)
+	}
+}
+
+// checkProposal checks one proposal table case: with want "" an error
+// naming errField, otherwise got.
+func checkProposal(t *testing.T, call, got string, err error, want, errField string) {
+	t.Helper()
+	if want == "" {
+		if err == nil || !strings.Contains(err.Error(), errField) {
+			t.Errorf("%s = %q, %v; want an error naming %s", call, got, err, errField)
 		}
-		if err != nil || got != tc.want {
-			t.Errorf("IKEProposal(%s,%s,%s) = %q, %v; want %q", tc.enc, tc.integ, tc.dh, got, err, tc.want)
-		}
+		return
+	}
+	if err != nil || got != want {
+		t.Errorf("%s = %q, %v; want %q", call, got, err, want)
 	}
 }
 
@@ -72,15 +80,7 @@ func TestESPProposal(t *testing.T) {
 	} {
 		p := IPsecPolicy{IPsecEncryption: tc.enc, IPsecIntegrity: tc.integ, PFSGroup: tc.pfs, DHGroup: tc.dh}
 		got, err := p.ESPProposal()
-		if tc.want == "" {
-			if err == nil || !strings.Contains(err.Error(), tc.errField) {
-				t.Errorf("ESPProposal(%s,%s,%s) = %q, %v; want an error naming %s", tc.enc, tc.integ, tc.pfs, got, err, tc.errField)
-			}
-			continue
-		}
-		if err != nil || got != tc.want {
-			t.Errorf("ESPProposal(%s,%s,%s) = %q, %v; want %q", tc.enc, tc.integ, tc.pfs, got, err, tc.want)
-		}
+		checkProposal(t, fmt.Sprintf("ESPProposal(%s,%s,%s)", tc.enc, tc.integ, tc.pfs), got, err, tc.want, tc.errField)
 	}
 }
 
@@ -193,9 +193,7 @@ func TestAzureConfigModesAndErrors(t *testing.T) {
 // TestAzureConfigLoadsIntoCharon proves strongSwan itself accepts every
 // translation (a typo in a keyword would only show here or in a dead tunnel).
 func TestAzureConfigLoadsIntoCharon(t *testing.T) {
-	requireLab(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
+	ctx := labContext(t, 20*time.Second)
 	prefix := testPrefix("l")
 	if err := AddNS(ctx, prefix, prefix+"load"); err != nil {
 		t.Fatal(err)

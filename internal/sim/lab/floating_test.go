@@ -1,7 +1,6 @@
 package lab
 
 import (
-	"context"
 	"net/netip"
 	"strings"
 	"testing"
@@ -13,14 +12,8 @@ import (
 // are reported in, and the new holder only receives traffic once its own OS
 // configures the address, as on Hetzner.
 func TestLabFloatingIPMoves(t *testing.T) {
-	requireLab(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	l, err := Build(ctx, originTopology(testPrefix("f")))
-	if err != nil {
-		t.Fatalf("Build: %v", err)
-	}
-	defer l.Close(context.Background())
+	ctx := labContext(t, 60*time.Second)
+	l := buildOrigin(t, ctx, testPrefix("f"))
 
 	fip := netip.MustParseAddr("192.0.2.129")
 	a := Server{Name: "gw", PublicIP: hzGatewayPub, PrivateIP: netip.MustParseAddr("10.0.1.1"), IsGateway: true}

@@ -22,9 +22,7 @@ const firstBootLimit = 5 * time.Minute
 // clamping a SYN that crosses the tunnel (seen at the far end), forwarding
 // on, traffic both ways.
 func TestLabGatewayBootsLikeHetzner(t *testing.T) {
-	requireLab(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 12*time.Minute)
-	defer cancel()
+	ctx := labContext(t, 12*time.Minute)
 	img := gatewayImage(t, ctx)
 	l := startTunnel(t, ctx, testPrefix("e"), gcmPolicy)
 	gwNS, _ := l.ServerNS("gw")
@@ -115,9 +113,7 @@ func checkGateway(t *testing.T, ctx context.Context, l *Lab, m *Machine, st Boot
 // package Debian does not have: cloud-init reports the error, the lab shows
 // it, and the tunnel never comes up.
 func TestLabGatewayFirstBootFails(t *testing.T) {
-	requireLab(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
+	ctx := labContext(t, 10*time.Minute)
 	img := gatewayImage(t, ctx)
 	l := startTunnel(t, ctx, testPrefix("f"), gcmPolicy)
 	ud := strings.Replace(fixture(t), "  - nftables\n", "  - nftables\n  - crosscloud-no-such-package\n", 1)

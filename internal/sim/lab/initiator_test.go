@@ -15,25 +15,7 @@ import (
 // charon: who initiates does not depend on how the server booted.
 func startModeTunnel(t *testing.T, ctx context.Context, prefix, mode string, hetznerInitiates bool) (*Lab, *Charon) {
 	t.Helper()
-	if err := Sweep(ctx, prefix); err != nil {
-		t.Fatalf("sweep before start: %v", err)
-	}
-	l, err := Build(ctx, originTopology(prefix))
-	if err != nil {
-		t.Fatalf("Build: %v", err)
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			l.mu.Lock()
-			for _, c := range l.charons {
-				t.Logf("charon %s log:\n%s", c.NS, c.tail())
-			}
-			l.mu.Unlock()
-		}
-		if err := l.Close(context.Background()); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	})
+	l := buildOrigin(t, ctx, prefix)
 	files, err := ParseUserData(fixture(t))
 	if err != nil {
 		t.Fatal(err)

@@ -100,10 +100,32 @@ func azureConn(policy *IPsecPolicy) AzureConnection {
 	}
 }
 
+// labContext is how a lab test with a time budget begins: it skips unless
+// the lab can run here (requireLab) and gives the whole test limit.
+func labContext(t *testing.T, limit time.Duration) context.Context {
+	t.Helper()
+	requireLab(t)
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	t.Cleanup(cancel)
+	return ctx
+}
+
 // startTunnel builds the origin topology with the Azure connection loaded
-// and returns the lab. Close runs at cleanup, and every test checks that it
-// left nothing: namespaces, mounts, processes.
+// and returns the lab.
 func startTunnel(t *testing.T, ctx context.Context, prefix string, policy *IPsecPolicy) *Lab {
+	t.Helper()
+	l := buildOrigin(t, ctx, prefix)
+	if err := l.SetAzureConnection(ctx, azureConn(policy)); err != nil {
+		t.Fatalf("SetAzureConnection: %v", err)
+	}
+	return l
+}
+
+// buildOrigin sweeps what an earlier run under prefix left and builds the
+// origin topology. Close runs at cleanup, and every test checks that it
+// left nothing: namespaces, mounts, processes; a failed test shows each
+// charon's log and machine's journal.
+func buildOrigin(t *testing.T, ctx context.Context, prefix string) *Lab {
 	t.Helper()
 	if err := Sweep(ctx, prefix); err != nil {
 		t.Fatalf("sweep before start: %v", err)
@@ -140,9 +162,6 @@ func startTunnel(t *testing.T, ctx context.Context, prefix string, policy *IPsec
 			t.Errorf("namespaces left after Close: %v", left)
 		}
 	})
-	if err := l.SetAzureConnection(ctx, azureConn(policy)); err != nil {
-		t.Fatalf("SetAzureConnection: %v", err)
-	}
 	return l
 }
 

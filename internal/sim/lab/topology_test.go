@@ -60,15 +60,9 @@ func routerRoutes(t *testing.T, ctx context.Context, l *Lab) []string {
 }
 
 func TestLabBuildServersAndRoutes(t *testing.T) {
-	requireLab(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+	ctx := labContext(t, 30*time.Second)
 	prefix := testPrefix("b")
-	l, err := Build(ctx, originTopology(prefix))
-	if err != nil {
-		t.Fatalf("Build: %v", err)
-	}
-	defer l.Close(context.Background())
+	l := buildOrigin(t, ctx, prefix)
 
 	var hosts []string
 	for _, h := range l.Hosts() {

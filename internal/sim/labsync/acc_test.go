@@ -15,27 +15,11 @@ import (
 
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/ipsec"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/provider"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simtest"
 )
 
 // providerConfig points the provider at the in-process emulator.
-func (ls *labSim) providerConfig() string {
-	e := ls.env
-	return fmt.Sprintf(`provider "crosscloud" {
-  hcloud = {
-    token         = %q
-    endpoint      = %q
-    poll_interval = %q
-  }
-  azure = {
-    subscription_id           = %q
-    tenant_id                 = %q
-    access_token              = %q
-    resource_manager_endpoint = %q
-  }
-}
-`, e["HCLOUD_TOKEN"], e["HCLOUD_ENDPOINT"], e["HCLOUD_POLL_INTERVAL"],
-		e["ARM_SUBSCRIPTION_ID"], e["ARM_TENANT_ID"], e["ARM_ACCESS_TOKEN"], e["ARM_RESOURCE_MANAGER_ENDPOINT"])
-}
+func (ls *labSim) providerConfig() string { return simtest.ProviderConfigFor(ls.env) }
 
 // originLink is examples/quickstart: the topology of docs/facts/origin.md as one link.
 func originLink(vnetID string) string {

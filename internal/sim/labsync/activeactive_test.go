@@ -1,17 +1,11 @@
 package labsync
 
 import (
-	"context"
-	"net"
 	"net/netip"
 	"os"
 	"testing"
 	"time"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v9"
-	"github.com/hetznercloud/hcloud-go/v2/hcloud"
-
-	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/cloudinit"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/harness"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/ipsec"
 )
@@ -28,7 +22,6 @@ import (
 // IKE DELETE, so the gateway learns of it by dead peer detection only);
 // the default, stop, is a graceful shutdown that deletes its SAs.
 func TestLabAzureInstanceFailover(t *testing.T) {
-	requireLab(t)
 	mode := os.Getenv("CC_AZURE_INSTANCE_FAILURE")
 	if mode == "" {
 		mode = "stop"
@@ -36,67 +29,20 @@ func TestLabAzureInstanceFailover(t *testing.T) {
 	if mode != "stop" && mode != "crash" {
 		t.Fatalf("CC_AZURE_INSTANCE_FAILURE=%q: use stop or crash", mode)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
-	defer cancel()
-	ls := startLabSim(t, "i")
-	cred, opts := ls.arm()
-	must := func(err error, what string) {
-		t.Helper()
-		if err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	vnetID := ls.createVNet(t, true)
-	factory, err := armnetwork.NewClientFactory(ls.env["ARM_SUBSCRIPTION_ID"], cred, opts)
-	must(err, "armnetwork")
-	gw, azIPs := ls.createActiveActiveGateway(t, ctx, factory, vnetID)
-
-	hc := ls.hcloud()
-	_, rng, _ := net.ParseCIDR("10.0.0.0/12")
-	_, sn, _ := net.ParseCIDR("10.0.1.0/24")
-	network, _, err := hc.Network.Create(ctx, hcloud.NetworkCreateOpts{Name: "net", IPRange: rng,
-		Subnets: []hcloud.NetworkSubnet{{Type: hcloud.NetworkSubnetTypeCloud, IPRange: sn, NetworkZone: hcloud.NetworkZoneEUCentral}}})
-	must(err, "network")
-	pr, _, err := hc.PrimaryIP.Create(ctx, hcloud.PrimaryIPCreateOpts{Name: "gw-ipv4", Type: hcloud.PrimaryIPTypeIPv4,
-		AssigneeType: "server", Location: "nbg1", AutoDelete: new(false)})
-	must(err, "primary IP")
-	hzIP := netip.MustParseAddr(pr.PrimaryIP.IP.String())
-	ud := renderTwoTunnelUserData(t, hzIP, azIPs)
-	created, _, err := hc.Server.Create(ctx, hcloud.ServerCreateOpts{Name: "gw", ServerType: &hcloud.ServerType{Name: "cx23"},
-		Image: &hcloud.Image{Name: "debian-12"}, Location: &hcloud.Location{Name: "nbg1"}, UserData: ud,
-		PublicNet: &hcloud.ServerCreatePublicNet{EnableIPv4: true, IPv4: pr.PrimaryIP}})
-	must(err, "server")
-	must(hc.Action.WaitFor(ctx, append(created.NextActions, created.Action)...), "server create")
-	act, _, err := hc.Server.AttachToNetwork(ctx, created.Server, hcloud.ServerAttachToNetworkOpts{Network: network, IP: net.ParseIP("10.0.1.1")})
-	must(err, "attach")
-	must(hc.Action.WaitFor(ctx, act), "attach")
-	_, dst, _ := net.ParseCIDR("10.1.0.0/16")
-	act, _, err = hc.Network.AddRoute(ctx, network, hcloud.NetworkAddRouteOpts{Route: hcloud.NetworkRoute{Destination: dst, Gateway: net.ParseIP("10.0.1.1")}})
-	must(err, "route")
-	must(hc.Action.WaitFor(ctx, act), "route")
+	ctx, ls := startLabTest(t, "i", 30*time.Minute)
+	gw, azIPs := ls.createGateway(t, ctx, true)
+	hzIP := ls.createHetznerGateway(t, ctx, func(hz netip.Addr) string { return renderUserData(t, hz, ipsec.DefaultPolicy(), azIPs...) })
 	ls.waitImage(t)
 
-	lp, err := factory.NewLocalNetworkGatewaysClient().BeginCreateOrUpdate(ctx, rg, "lng", armnetwork.LocalNetworkGateway{Location: new(loc),
-		Properties: &armnetwork.LocalNetworkGatewayPropertiesFormat{GatewayIPAddress: new(hzIP.String()),
-			LocalNetworkAddressSpace: &armnetwork.AddressSpace{AddressPrefixes: []*string{new("10.0.1.0/24")}}}}, nil)
-	must(err, "local network gateway")
-	lng, err := lp.PollUntilDone(ctx, poll)
-	must(err, "local network gateway")
-	conns := factory.NewVirtualNetworkGatewayConnectionsClient()
-	cp, err := conns.BeginCreateOrUpdate(ctx, rg, "conn", armnetwork.VirtualNetworkGatewayConnection{Location: new(loc),
-		Properties: &armnetwork.VirtualNetworkGatewayConnectionPropertiesFormat{
-			ConnectionType: new(armnetwork.VirtualNetworkGatewayConnectionTypeIPsec), ConnectionProtocol: new(armnetwork.VirtualNetworkGatewayConnectionProtocolIKEv2),
-			VirtualNetworkGateway1: &armnetwork.VirtualNetworkGateway{ID: gw.ID}, LocalNetworkGateway2: &armnetwork.LocalNetworkGateway{ID: lng.ID},
-			SharedKey: new(psk), IPSecPolicies: []*armnetwork.IPSecPolicy{ipsec.DefaultPolicy().ToARM()}, DpdTimeoutSeconds: new(int32(45))}}, nil)
-	must(err, "connection")
-	_, err = cp.PollUntilDone(ctx, poll)
-	must(err, "connection")
+	lngID := ls.createLocalGateway(t, ctx, hzIP)
+	conns := ls.azureNetwork(t).NewVirtualNetworkGatewayConnectionsClient()
+	putConnection(t, ctx, conns, gw.ID, lngID, ipsec.DefaultPolicy())
 
 	// tunnels is tunnelConnectionStatus as a client reads it: the status
 	// and ingress bytes of each instance's tunnel, first instance first.
 	tunnels := func() (status [2]string, in [2]int64) {
 		c, err := conns.Get(ctx, rg, "conn", nil)
-		must(err, "GET connection")
+		must(t, err, "GET connection")
 		for i, tun := range c.Properties.TunnelConnectionStatus {
 			if i < 2 && tun != nil {
 				status[i], in[i] = string(deref(tun.ConnectionStatus)), deref(tun.IngressBytesTransferred)
@@ -128,7 +74,7 @@ func TestLabAzureInstanceFailover(t *testing.T) {
 		t.Fatalf("rekeying the first tunnel's CHILD_SA: %v\n%s", err, out)
 	}
 	traffic, err := harness.StartTraffic(ctx, hzProbe.Name, azProbe.Name, azProbe.IP, 5004, 100*time.Millisecond, time.Second)
-	must(err, "starting the traffic probe")
+	must(t, err, "starting the traffic probe")
 	defer traffic.Stop()
 	// growth is how many bytes each instance received in one second. A
 	// few stray packets (a ping from before the rekey) may still show on
@@ -171,7 +117,7 @@ func TestLabAzureInstanceFailover(t *testing.T) {
 	// The exchanges after the failure cross the second tunnel: Azure's
 	// second instance counts them as ingress.
 	traffic2, err := harness.StartTraffic(ctx, hzProbe.Name, azProbe.Name, azProbe.IP, 5005, 100*time.Millisecond, time.Second)
-	must(err, "restarting the traffic probe")
+	must(t, err, "restarting the traffic probe")
 	defer traffic2.Stop()
 	eventually(t, 20*time.Second, "the exchanges crossing the second tunnel", func() bool {
 		d := growth()
@@ -179,66 +125,4 @@ func TestLabAzureInstanceFailover(t *testing.T) {
 	})
 	t.Logf("azure_instance_failover_seconds=%.1f (first Azure instance %s: the longest run without a TCP exchange from %s to %s; %d exchanges failed)",
 		failover.Seconds(), map[string]string{"stop": "stopped", "crash": "killed"}[mode], hzProbe.Name, azProbe.IP, failed)
-}
-
-// createActiveActiveGateway creates two zoned public IPs and an
-// active-active VpnGw1AZ gateway with IP configurations "default" and
-// "activeActive" (as the provider names them), and returns the gateway and
-// both instances' addresses in instance order.
-func (ls *labSim) createActiveActiveGateway(t *testing.T, ctx context.Context, factory *armnetwork.ClientFactory, vnetID string) (armnetwork.VirtualNetworkGatewaysClientCreateOrUpdateResponse, [2]netip.Addr) {
-	t.Helper()
-	var ips [2]netip.Addr
-	var cfgs []*armnetwork.VirtualNetworkGatewayIPConfiguration
-	for i, name := range []string{"default", "activeActive"} {
-		pp, err := factory.NewPublicIPAddressesClient().BeginCreateOrUpdate(ctx, rg, "vgw-pip-"+name, armnetwork.PublicIPAddress{Location: new(loc),
-			SKU:        &armnetwork.PublicIPAddressSKU{Name: new(armnetwork.PublicIPAddressSKUNameStandard)},
-			Properties: &armnetwork.PublicIPAddressPropertiesFormat{PublicIPAllocationMethod: new(armnetwork.IPAllocationMethodStatic)},
-			Zones:      []*string{new("1"), new("2"), new("3")}}, nil)
-		if err != nil {
-			t.Fatalf("public IP %s: %v", name, err)
-		}
-		pip, err := pp.PollUntilDone(ctx, poll)
-		if err != nil {
-			t.Fatalf("public IP %s: %v", name, err)
-		}
-		ips[i] = netip.MustParseAddr(*pip.Properties.IPAddress)
-		cfgs = append(cfgs, &armnetwork.VirtualNetworkGatewayIPConfiguration{Name: new(name),
-			Properties: &armnetwork.VirtualNetworkGatewayIPConfigurationPropertiesFormat{
-				Subnet: &armnetwork.SubResource{ID: new(vnetID + "/subnets/GatewaySubnet")}, PublicIPAddress: &armnetwork.SubResource{ID: pip.ID}}})
-	}
-	gp, err := factory.NewVirtualNetworkGatewaysClient().BeginCreateOrUpdate(ctx, rg, "vgw", armnetwork.VirtualNetworkGateway{Location: new(loc),
-		Properties: &armnetwork.VirtualNetworkGatewayPropertiesFormat{
-			GatewayType: new(armnetwork.VirtualNetworkGatewayTypeVPN), VPNType: new(armnetwork.VPNTypeRouteBased),
-			SKU:    &armnetwork.VirtualNetworkGatewaySKU{Name: new(armnetwork.VirtualNetworkGatewaySKUNameVPNGw1AZ)},
-			Active: new(true), IPConfigurations: cfgs}}, nil)
-	if err != nil {
-		t.Fatalf("gateway: %v", err)
-	}
-	gw, err := gp.PollUntilDone(ctx, poll)
-	if err != nil {
-		t.Fatalf("gateway: %v", err)
-	}
-	return gw, ips
-}
-
-// renderTwoTunnelUserData is a single gateway's cloud-init facing an
-// active-active Azure gateway, as the provider renders it.
-func renderTwoTunnelUserData(t *testing.T, hz netip.Addr, az [2]netip.Addr) string {
-	t.Helper()
-	p := ipsec.DefaultPolicy()
-	ike, err := p.IKEProposal()
-	if err != nil {
-		t.Fatal(err)
-	}
-	esp, err := p.ESPProposal()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ud, err := cloudinit.Render(cloudinit.Gateway{ConnectionName: "link", LocalAddress: hz, RemoteAddress: az[0], SecondRemoteAddress: az[1],
-		LocalPrefixes: []netip.Prefix{netip.MustParsePrefix("10.0.1.0/24")}, RemotePrefixes: []netip.Prefix{netip.MustParsePrefix("10.1.0.0/16")},
-		IKEProposal: ike, ESPProposal: esp, SharedKey: psk, DPDDelay: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(ud)
 }

@@ -2,21 +2,14 @@ package labsync
 
 import (
 	"context"
-	"net"
 	"net/netip"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v9"
-	"github.com/hetznercloud/hcloud-go/v2/hcloud"
-
-	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/cloudinit"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/ipsec"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/lab"
 )
-
-const psk = "labPlaneKey_0123456789"
 
 // TestLabThroughTheAPIs builds the topology of docs/facts/origin.md the way a user's
 // tooling and the provider would, through hcloud-go and armnetwork only,
@@ -25,76 +18,27 @@ const psk = "labPlaneKey_0123456789"
 // it, a policy the Hetzner side does not speak takes it down, and a killed
 // gateway daemon comes back.
 func TestLabThroughTheAPIs(t *testing.T) {
-	requireLab(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
-	defer cancel()
-	ls := startLabSim(t, "e")
-	cred, opts := ls.arm()
-	sub := ls.env["ARM_SUBSCRIPTION_ID"]
-	must := func(err error, what string) {
-		t.Helper()
-		if err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
+	ctx, ls := startLabTest(t, "e", 30*time.Minute)
 
 	// Azure: resource group, VNet with a VM subnet and GatewaySubnet, public IP, gateway.
-	vnetID := ls.createVNet(t, true)
-	factory, err := armnetwork.NewClientFactory(sub, cred, opts)
-	must(err, "armnetwork")
-	gw, azIP := ls.createGateway(t, ctx, vnetID)
+	gw, azIPs := ls.createGateway(t, ctx, false)
 
 	// Hetzner: network, primary IP, gateway server with the rendered cloud-init, route.
+	hzIP := ls.createHetznerGateway(t, ctx, func(hz netip.Addr) string { return renderUserData(t, hz, ipsec.DefaultPolicy(), azIPs[0]) })
 	hc := ls.hcloud()
-	_, rng, _ := net.ParseCIDR("10.0.0.0/12")
-	_, sn, _ := net.ParseCIDR("10.0.1.0/24")
-	network, _, err := hc.Network.Create(ctx, hcloud.NetworkCreateOpts{Name: "net", IPRange: rng,
-		Subnets: []hcloud.NetworkSubnet{{Type: hcloud.NetworkSubnetTypeCloud, IPRange: sn, NetworkZone: hcloud.NetworkZoneEUCentral}}})
-	must(err, "network")
-	pr, _, err := hc.PrimaryIP.Create(ctx, hcloud.PrimaryIPCreateOpts{Name: "gw-ipv4", Type: hcloud.PrimaryIPTypeIPv4,
-		AssigneeType: "server", Location: "nbg1", AutoDelete: new(false)})
-	must(err, "primary IP")
-	hzIP := netip.MustParseAddr(pr.PrimaryIP.IP.String())
-	ud := renderUserData(t, hzIP, azIP, ipsec.DefaultPolicy())
-	created, _, err := hc.Server.Create(ctx, hcloud.ServerCreateOpts{Name: "gw", ServerType: &hcloud.ServerType{Name: "cx23"},
-		Image: &hcloud.Image{Name: "debian-12"}, Location: &hcloud.Location{Name: "nbg1"}, UserData: ud,
-		PublicNet: &hcloud.ServerCreatePublicNet{EnableIPv4: true, IPv4: pr.PrimaryIP}})
-	must(err, "server")
-	must(hc.Action.WaitFor(ctx, append(created.NextActions, created.Action)...), "server create")
-	act, _, err := hc.Server.AttachToNetwork(ctx, created.Server, hcloud.ServerAttachToNetworkOpts{Network: network, IP: net.ParseIP("10.0.1.1")})
-	must(err, "attach")
-	must(hc.Action.WaitFor(ctx, act), "attach")
-	_, dst, _ := net.ParseCIDR("10.1.0.0/16")
-	act, _, err = hc.Network.AddRoute(ctx, network, hcloud.NetworkAddRouteOpts{Route: hcloud.NetworkRoute{Destination: dst, Gateway: net.ParseIP("10.0.1.1")}})
-	must(err, "route")
-	must(hc.Action.WaitFor(ctx, act), "route")
 
 	ls.waitImage(t)
 
 	// Azure: local network gateway and the connection with the same policy.
-	lp, err := factory.NewLocalNetworkGatewaysClient().BeginCreateOrUpdate(ctx, rg, "lng", armnetwork.LocalNetworkGateway{Location: new(loc),
-		Properties: &armnetwork.LocalNetworkGatewayPropertiesFormat{GatewayIPAddress: new(hzIP.String()),
-			LocalNetworkAddressSpace: &armnetwork.AddressSpace{AddressPrefixes: []*string{new("10.0.1.0/24")}}}}, nil)
-	must(err, "local network gateway")
-	lng, err := lp.PollUntilDone(ctx, poll)
-	must(err, "local network gateway")
-	conns := factory.NewVirtualNetworkGatewayConnectionsClient()
-	connBody := func(p ipsec.Policy) armnetwork.VirtualNetworkGatewayConnection {
-		return armnetwork.VirtualNetworkGatewayConnection{Location: new(loc), Properties: &armnetwork.VirtualNetworkGatewayConnectionPropertiesFormat{
-			ConnectionType: new(armnetwork.VirtualNetworkGatewayConnectionTypeIPsec), ConnectionProtocol: new(armnetwork.VirtualNetworkGatewayConnectionProtocolIKEv2),
-			VirtualNetworkGateway1: &armnetwork.VirtualNetworkGateway{ID: gw.ID}, LocalNetworkGateway2: &armnetwork.LocalNetworkGateway{ID: lng.ID},
-			SharedKey: new(psk), IPSecPolicies: []*armnetwork.IPSecPolicy{p.ToARM()}, DpdTimeoutSeconds: new(int32(45))}}
-	}
+	lngID := ls.createLocalGateway(t, ctx, hzIP)
+	conns := ls.azureNetwork(t).NewVirtualNetworkGatewayConnectionsClient()
 	putConn := func(p ipsec.Policy) {
 		t.Helper()
-		cp, err := conns.BeginCreateOrUpdate(ctx, rg, "conn", connBody(p), nil)
-		must(err, "connection")
-		_, err = cp.PollUntilDone(ctx, poll)
-		must(err, "connection")
+		putConnection(t, ctx, conns, gw.ID, lngID, p)
 	}
 	status := func() string {
 		c, err := conns.Get(ctx, rg, "conn", nil)
-		must(err, "GET connection")
+		must(t, err, "GET connection")
 		return string(*c.Properties.ConnectionStatus)
 	}
 	putConn(ipsec.DefaultPolicy())
@@ -129,15 +73,13 @@ func TestLabThroughTheAPIs(t *testing.T) {
 	eventually(t, 10*time.Second, "byte counters > 0 after pings", func() bool {
 		ping(hzProbe.Name, azProbe.IP)
 		c, err := conns.Get(ctx, rg, "conn", nil)
-		must(err, "GET connection")
+		must(t, err, "GET connection")
 		return *c.Properties.IngressBytesTransferred > 0 && *c.Properties.EgressBytesTransferred > 0
 	})
 	ls.checkGateway(t, "gw", 1, hzProbe.Name, azProbe.Name, 5001)
 
 	// Out of band, the connection gets a policy the gateway server does not offer.
-	other := ipsec.Policy{IKEEncryption: "AES256", IKEIntegrity: "SHA256", DHGroup: "DHGroup14",
-		IPsecEncryption: "AES256", IPsecIntegrity: "SHA256", PFSGroup: "None", SALifetimeSeconds: 3600, SADataSizeKilobytes: 102400000}
-	putConn(other)
+	putConn(weakerPolicy())
 	eventually(t, 30*time.Second, "connectionStatus NotConnected after the policy change", func() bool { return status() == "NotConnected" })
 	time.Sleep(3 * time.Second) // the Hetzner side has retried by now
 	if got := status(); got != "NotConnected" {
@@ -160,39 +102,19 @@ func TestLabThroughTheAPIs(t *testing.T) {
 	// boots again from its disk; cloud-init sees the same instance, so only
 	// what the first boot enabled brings the tunnel back.
 	srv, _, err := hc.Server.GetByName(ctx, "gw")
-	must(err, "GET server")
-	act, _, err = hc.Server.Poweroff(ctx, srv)
-	must(err, "poweroff")
-	must(hc.Action.WaitFor(ctx, act), "poweroff")
+	must(t, err, "GET server")
+	act, _, err := hc.Server.Poweroff(ctx, srv)
+	must(t, err, "poweroff")
+	must(t, hc.Action.WaitFor(ctx, act), "poweroff")
 	eventually(t, 30*time.Second, "the gateway machine off", func() bool { return ls.gatewayHost(t, "gw").State == "off" })
 	if out, ok := ping(hzProbe.Name, azProbe.IP); ok {
 		t.Fatalf("ping passed with the gateway server powered off:\n%s", out)
 	}
 	act, _, err = hc.Server.Poweron(ctx, srv)
-	must(err, "poweron")
-	must(hc.Action.WaitFor(ctx, act), "poweron")
+	must(t, err, "poweron")
+	must(t, hc.Action.WaitFor(ctx, act), "poweron")
 	ls.checkGateway(t, "gw", 2, hzProbe.Name, azProbe.Name, 5002)
 	eventually(t, time.Minute, "Connected after the power cycle", func() bool { return status() == "Connected" })
-}
-
-// renderUserData is the gateway's cloud-init as the provider renders it.
-func renderUserData(t *testing.T, hz, az netip.Addr, p ipsec.Policy) string {
-	t.Helper()
-	ike, err := p.IKEProposal()
-	if err != nil {
-		t.Fatal(err)
-	}
-	esp, err := p.ESPProposal()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ud, err := cloudinit.Render(cloudinit.Gateway{ConnectionName: "link", LocalAddress: hz, RemoteAddress: az,
-		LocalPrefixes: []netip.Prefix{netip.MustParsePrefix("10.0.1.0/24")}, RemotePrefixes: []netip.Prefix{netip.MustParsePrefix("10.1.0.0/16")},
-		IKEProposal: ike, ESPProposal: esp, SharedKey: psk, DPDDelay: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(ud)
 }
 
 // killGatewayCharon SIGKILLs the gateway server's strongSwan daemon, as a

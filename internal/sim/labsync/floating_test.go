@@ -1,11 +1,9 @@
 package labsync
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/netip"
 	"os/exec"
 	"strings"
@@ -20,38 +18,24 @@ import (
 // namespace; a failover agent that calls the API therefore moves real
 // traffic.
 func TestLabFollowsFloatingIPActions(t *testing.T) {
-	requireLab(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	ls := startLabSim(t, "f")
-	must := func(err error, what string) {
-		t.Helper()
-		if err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
+	ctx, ls := startLabTest(t, "f", 5*time.Minute)
 	// The lab builds once a VPN gateway and a Hetzner network exist.
-	vnetID := ls.createVNet(t, true)
-	ls.createGateway(t, ctx, vnetID)
+	ls.createGateway(t, ctx, false)
 
 	hc := ls.hcloud()
-	_, rng, _ := net.ParseCIDR("10.0.0.0/12")
-	_, sn, _ := net.ParseCIDR("10.0.1.0/24")
-	_, _, err := hc.Network.Create(ctx, hcloud.NetworkCreateOpts{Name: "net", IPRange: rng,
-		Subnets: []hcloud.NetworkSubnet{{Type: hcloud.NetworkSubnetTypeCloud, IPRange: sn, NetworkZone: hcloud.NetworkZoneEUCentral}}})
-	must(err, "network")
+	createHetznerNetwork(t, ctx, hc)
 	server := func(name, location string) *hcloud.Server {
 		res, _, err := hc.Server.Create(ctx, hcloud.ServerCreateOpts{Name: name, ServerType: &hcloud.ServerType{Name: "cpx22"},
 			Image: &hcloud.Image{Name: "debian-12"}, Location: &hcloud.Location{Name: location}})
-		must(err, "server "+name)
-		must(hc.Action.WaitFor(ctx, append(res.NextActions, res.Action)...), "server "+name)
+		must(t, err, "server "+name)
+		must(t, hc.Action.WaitFor(ctx, append(res.NextActions, res.Action)...), "server "+name)
 		return res.Server
 	}
 	a, b := server("gw-a", "nbg1"), server("gw-b", "fsn1")
 
 	fres, _, err := hc.FloatingIP.Create(ctx, hcloud.FloatingIPCreateOpts{Type: hcloud.FloatingIPTypeIPv4, Server: a, Name: new("vip")})
-	must(err, "Floating IP")
-	must(hc.Action.WaitFor(ctx, fres.Action), "Floating IP assign")
+	must(t, err, "Floating IP")
+	must(t, hc.Action.WaitFor(ctx, fres.Action), "Floating IP assign")
 	fip := netip.MustParseAddr(fres.FloatingIP.IP.String())
 	holder := func() string {
 		if l := ls.plane.Lab(); l != nil {
@@ -84,20 +68,20 @@ func TestLabFollowsFloatingIPActions(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	must(err, "assign from gw-b's namespace: "+string(out))
+	must(t, err, "assign from gw-b's namespace: "+string(out))
 	var moved struct {
 		Action struct {
 			ID int64 `json:"id"`
 		} `json:"action"`
 	}
-	must(json.Unmarshal(out, &moved), "the assign answer "+string(out))
+	must(t, json.Unmarshal(out, &moved), "the assign answer "+string(out))
 	act, _, err := hc.Action.GetByID(ctx, moved.Action.ID)
-	must(err, "the agent's action")
-	must(hc.Action.WaitFor(ctx, act), "move")
+	must(t, err, "the agent's action")
+	must(t, hc.Action.WaitFor(ctx, act), "move")
 	eventually(t, time.Minute, "the lab routing "+fip.String()+" to gw-b", func() bool { return holder() == "gw-b" })
 
 	act, _, err = hc.FloatingIP.Unassign(ctx, fres.FloatingIP)
-	must(err, "unassign")
-	must(hc.Action.WaitFor(ctx, act), "unassign")
+	must(t, err, "unassign")
+	must(t, hc.Action.WaitFor(ctx, act), "unassign")
 	eventually(t, time.Minute, "the lab dropping "+fip.String(), func() bool { return holder() == "" })
 }

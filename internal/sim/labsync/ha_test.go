@@ -1,7 +1,6 @@
 package labsync
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -23,10 +22,7 @@ import (
 // The pair and the measurement are the harness's, shared with `make
 // bench` (failover_seconds).
 func TestLabHAFailover(t *testing.T) {
-	requireLab(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Minute)
-	defer cancel()
-	ls := startLabSim(t, "h", hcloudsim.WithRealTimeFailover())
+	ctx, ls := startLabTest(t, "h", 40*time.Minute, hcloudsim.WithRealTimeFailover())
 	s := &harness.Sim{URL: ls.env["CROSSCLOUD_SIM_URL"], Env: ls.env, TimeScale: 0.001}
 	pair, err := harness.BuildHAPair(ctx, s)
 	if err != nil {

@@ -16,8 +16,6 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v9"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/resources/armresources"
@@ -28,6 +26,7 @@ import (
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/hcloudsim"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/lab"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simenv"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simtest"
 )
 
 // requireLab skips when the lab cannot run here, except under CI, where a
@@ -69,6 +68,17 @@ type labSim struct {
 	sim   *sim.Sim
 	plane *Plane
 	env   map[string]string
+}
+
+// startLabTest is how a lab test that builds through the APIs begins: it
+// skips unless the lab can run (requireLab), gives the whole test limit,
+// and starts an emulator of its own (startLabSim).
+func startLabTest(t *testing.T, tag string, limit time.Duration, opts ...hcloudsim.Option) (context.Context, *labSim) {
+	t.Helper()
+	requireLab(t)
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	t.Cleanup(cancel)
+	return ctx, startLabSim(t, tag, opts...)
 }
 
 // startLabSim runs crosscloud-sim with -lab under a prefix of its own;
@@ -131,28 +141,20 @@ func tail(s string, n int) string {
 	return s
 }
 
-func (ls *labSim) hcloud() *hcloud.Client {
-	return hcloud.NewClient(hcloud.WithEndpoint(ls.env["HCLOUD_ENDPOINT"]), hcloud.WithToken(ls.env["HCLOUD_TOKEN"]),
-		hcloud.WithPollOpts(hcloud.PollOpts{BackoffFunc: hcloud.ConstantBackoff(20 * time.Millisecond)}))
-}
-
-type staticToken string
-
-func (s staticToken) GetToken(context.Context, policy.TokenRequestOptions) (azcore.AccessToken, error) {
-	return azcore.AccessToken{Token: string(s), ExpiresOn: time.Now().Add(time.Hour)}, nil
-}
+// hcloud and arm are the simtest clients, pointed at this emulator.
+func (ls *labSim) hcloud() *hcloud.Client { return simtest.HCloudFor(ls.env) }
 
 func (ls *labSim) arm() (azcore.TokenCredential, *arm.ClientOptions) {
-	return staticToken(ls.env["ARM_ACCESS_TOKEN"]), &arm.ClientOptions{
-		ClientOptions: policy.ClientOptions{
-			Cloud: cloud.Configuration{ActiveDirectoryAuthorityHost: "https://login.microsoftonline.com/",
-				Services: map[cloud.ServiceName]cloud.ServiceConfiguration{cloud.ResourceManager: {
-					Endpoint: ls.env["ARM_RESOURCE_MANAGER_ENDPOINT"], Audience: "https://management.core.windows.net/"}}},
-			InsecureAllowCredentialWithHTTP: true,
-			Retry:                           policy.RetryOptions{RetryDelay: 20 * time.Millisecond, MaxRetryDelay: time.Second},
-		},
-		DisableRPRegistration: true,
-	}
+	return simtest.CredentialFor(ls.env), simtest.ARMClientOptionsFor(ls.env)
+}
+
+// azureNetwork is an armnetwork client factory for this emulator.
+func (ls *labSim) azureNetwork(t *testing.T) *armnetwork.ClientFactory {
+	t.Helper()
+	cred, opts := ls.arm()
+	factory, err := armnetwork.NewClientFactory(ls.env["ARM_SUBSCRIPTION_ID"], cred, opts)
+	must(t, err, "armnetwork")
+	return factory
 }
 
 const rg, loc = "rg-net", "westeurope"
@@ -350,43 +352,4 @@ func (ls *labSim) waitImage(t *testing.T) {
 		}
 		return true
 	})
-}
-
-// createGateway creates the zoned public IP "vgw-pip" and the VPN gateway
-// "vgw" (VpnGw1AZ) on vnetID's GatewaySubnet through the ARM API, and
-// returns the gateway and its public address.
-func (ls *labSim) createGateway(t *testing.T, ctx context.Context, vnetID string) (armnetwork.VirtualNetworkGatewaysClientCreateOrUpdateResponse, netip.Addr) {
-	t.Helper()
-	cred, opts := ls.arm()
-	factory, err := armnetwork.NewClientFactory(ls.env["ARM_SUBSCRIPTION_ID"], cred, opts)
-	if err != nil {
-		t.Fatalf("armnetwork: %v", err)
-	}
-	pp, err := factory.NewPublicIPAddressesClient().BeginCreateOrUpdate(ctx, rg, "vgw-pip", armnetwork.PublicIPAddress{Location: new(loc),
-		SKU:        &armnetwork.PublicIPAddressSKU{Name: new(armnetwork.PublicIPAddressSKUNameStandard)},
-		Properties: &armnetwork.PublicIPAddressPropertiesFormat{PublicIPAllocationMethod: new(armnetwork.IPAllocationMethodStatic)},
-		Zones:      []*string{new("1"), new("2"), new("3")}}, nil) // an AZ SKU gateway in westeurope needs a zoned IP
-	if err != nil {
-		t.Fatalf("public IP: %v", err)
-	}
-	pip, err := pp.PollUntilDone(ctx, poll)
-	if err != nil {
-		t.Fatalf("public IP: %v", err)
-	}
-	gp, err := factory.NewVirtualNetworkGatewaysClient().BeginCreateOrUpdate(ctx, rg, "vgw", armnetwork.VirtualNetworkGateway{Location: new(loc),
-		Properties: &armnetwork.VirtualNetworkGatewayPropertiesFormat{
-			GatewayType: new(armnetwork.VirtualNetworkGatewayTypeVPN), VPNType: new(armnetwork.VPNTypeRouteBased),
-			SKU: &armnetwork.VirtualNetworkGatewaySKU{Name: new(armnetwork.VirtualNetworkGatewaySKUNameVPNGw1AZ)},
-			IPConfigurations: []*armnetwork.VirtualNetworkGatewayIPConfiguration{{Name: new("default"),
-				Properties: &armnetwork.VirtualNetworkGatewayIPConfigurationPropertiesFormat{
-					Subnet: &armnetwork.SubResource{ID: new(vnetID + "/subnets/GatewaySubnet")}, PublicIPAddress: &armnetwork.SubResource{ID: pip.ID}}}},
-		}}, nil)
-	if err != nil {
-		t.Fatalf("gateway: %v", err)
-	}
-	gw, err := gp.PollUntilDone(ctx, poll)
-	if err != nil {
-		t.Fatalf("gateway: %v", err)
-	}
-	return gw, netip.MustParseAddr(*pip.Properties.IPAddress)
 }

@@ -3,6 +3,7 @@ package simenv
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -70,25 +71,32 @@ func ParseFaults(spec string) (*Faults, error) {
 		if err != nil || x < 0 || x > 1 {
 			return nil, fmt.Errorf("faults: %s=%q must be a probability between 0 and 1", k, v)
 		}
-		switch k {
-		case "error_rate":
-			f.ErrorRate = x
-		case "rate_limit_rate":
-			f.RateLimitRate = x
-		case "drop_rate":
-			f.DropRate = x
-		case "lro_failure_rate":
-			f.LROFailureRate = x
-		case "resource_unavailable_rate":
-			f.ResourceUnavailableRate = x
-		case "placement_error_rate":
-			f.PlacementErrorRate = x
-		default:
-			return nil, fmt.Errorf("faults: unknown key %q (error_rate, rate_limit_rate, drop_rate, lro_failure_rate, "+
-				"resource_unavailable_rate, placement_error_rate, seed)", k)
+		rates := f.rates()
+		i := slices.IndexFunc(rates, func(r rate) bool { return r.key == k })
+		if i < 0 {
+			var keys []string
+			for _, r := range rates {
+				keys = append(keys, r.key)
+			}
+			return nil, fmt.Errorf("faults: unknown key %q (%s, seed)", k, strings.Join(keys, ", "))
 		}
+		*rates[i].p = x
 	}
 	return f, nil
+}
+
+// rate is a -faults key that sets a probability, and the field it sets.
+type rate struct {
+	key string
+	p   *float64
+}
+
+// rates are f's probabilities by key, in the order the error for an
+// unknown key lists them: one list for parsing and for that message.
+func (f *Faults) rates() []rate {
+	return []rate{{"error_rate", &f.ErrorRate}, {"rate_limit_rate", &f.RateLimitRate}, {"drop_rate", &f.DropRate},
+		{"lro_failure_rate", &f.LROFailureRate}, {"resource_unavailable_rate", &f.ResourceUnavailableRate},
+		{"placement_error_rate", &f.PlacementErrorRate}}
 }
 
 func (f *Faults) roll() float64 {

@@ -33,7 +33,14 @@ func (s StaticToken) GetToken(context.Context, policy.TokenRequestOptions) (azco
 }
 
 // Credential is the ARM credential for this emulator.
-func (i *Instance) Credential() azcore.TokenCredential { return StaticToken(i.env["ARM_ACCESS_TOKEN"]) }
+func (i *Instance) Credential() azcore.TokenCredential { return CredentialFor(i.env) }
+
+// CredentialFor is the ARM credential for the emulator whose provider
+// settings (sim.EnvKeys) are env: the lab tests, which start crosscloud-sim
+// with a data plane of their own, reach it with the same clients.
+func CredentialFor(env map[string]string) azcore.TokenCredential {
+	return StaticToken(env["ARM_ACCESS_TOKEN"])
+}
 
 // SubscriptionID is the subscription the Azure emulator serves.
 func (i *Instance) SubscriptionID() string { return i.env["ARM_SUBSCRIPTION_ID"] }
@@ -41,14 +48,18 @@ func (i *Instance) SubscriptionID() string { return i.env["ARM_SUBSCRIPTION_ID"]
 // ARMClientOptions point armresources/armnetwork clients at the emulator:
 // its endpoint as the Resource Manager cloud, plain HTTP allowed for the
 // bearer token (loopback only), and no resource-provider registration.
-func (i *Instance) ARMClientOptions() *arm.ClientOptions {
+func (i *Instance) ARMClientOptions() *arm.ClientOptions { return ARMClientOptionsFor(i.env) }
+
+// ARMClientOptionsFor are ARMClientOptions for the emulator whose provider
+// settings are env.
+func ARMClientOptionsFor(env map[string]string) *arm.ClientOptions {
 	return &arm.ClientOptions{
 		ClientOptions: policy.ClientOptions{
 			Cloud: cloud.Configuration{
 				ActiveDirectoryAuthorityHost: "https://login.microsoftonline.com/",
 				Services: map[cloud.ServiceName]cloud.ServiceConfiguration{
 					cloud.ResourceManager: {
-						Endpoint: i.env["ARM_RESOURCE_MANAGER_ENDPOINT"],
+						Endpoint: env["ARM_RESOURCE_MANAGER_ENDPOINT"],
 						Audience: "https://management.core.windows.net/",
 					},
 				},
@@ -68,10 +79,13 @@ func PollOptions() *runtime.PollUntilDoneOptions {
 
 // HCloud is an hcloud-go client for this emulator, polling actions at
 // test speed.
-func (i *Instance) HCloud() *hcloud.Client {
+func (i *Instance) HCloud() *hcloud.Client { return HCloudFor(i.env) }
+
+// HCloudFor is HCloud for the emulator whose provider settings are env.
+func HCloudFor(env map[string]string) *hcloud.Client {
 	return hcloud.NewClient(
-		hcloud.WithEndpoint(i.env["HCLOUD_ENDPOINT"]),
-		hcloud.WithToken(i.env["HCLOUD_TOKEN"]),
+		hcloud.WithEndpoint(env["HCLOUD_ENDPOINT"]),
+		hcloud.WithToken(env["HCLOUD_TOKEN"]),
 		hcloud.WithPollOpts(hcloud.PollOpts{BackoffFunc: hcloud.ConstantBackoff(pollEvery)}),
 		hcloud.WithRetryOpts(hcloud.RetryOpts{BackoffFunc: hcloud.ConstantBackoff(pollEvery), MaxRetries: 5}),
 		hcloud.WithApplication("crosscloud-simtest", ""),

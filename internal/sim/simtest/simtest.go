@@ -129,8 +129,11 @@ func (i *Instance) Env() map[string]string {
 
 // ProviderConfig is a `provider "crosscloud"` block pointing at this
 // emulator, to put in front of a test's configuration.
-func (i *Instance) ProviderConfig() string {
-	e := i.env
+func (i *Instance) ProviderConfig() string { return ProviderConfigFor(i.env) }
+
+// ProviderConfigFor is ProviderConfig for the emulator whose provider
+// settings (sim.EnvKeys) are e.
+func ProviderConfigFor(e map[string]string) string {
 	return fmt.Sprintf(`provider "crosscloud" {
   hcloud = {
     token         = %q
