@@ -65,21 +65,11 @@ func leaveHA(ctx context.Context, c clouds, s spec, p *progress) error {
 // down until then.
 func observeHA(ctx context.Context, c clouds, s spec, p *progress, obs *observation, diags *diag.Diagnostics) error {
 	primaryGone := p.Hetzner.ServerID == 0
-	standby, err := hetzner.GetServer(ctx, c.hc, p.HA.StandbyServerID)
-	if err != nil {
+	standby := observedServer{"standby gateway server", &p.HA.StandbyServerID, p.HA.StandbyPrivateIP, standbyServerName(s.Name)}
+	if err := observeServer(ctx, c, p, obs, standby); err != nil {
 		return err
 	}
-	if standby == nil {
-		obs.driftf("standby gateway server %d was deleted", p.HA.StandbyServerID)
-		p.HA.StandbyServerID = 0
-	} else {
-		obs.alive++
-		if ip := serverPrivateIP(standby, p.Hetzner.NetworkID); ip != p.HA.StandbyPrivateIP {
-			obs.driftf("standby gateway server %d holds private IP %v instead of %s", standby.ID, ip, p.HA.StandbyPrivateIP)
-		}
-		p.checkConfig(obs, "standby gateway server", standbyServerName(s.Name), standby)
-	}
-	if primaryGone && standby == nil {
+	if primaryGone && p.HA.StandbyServerID == 0 {
 		diags.AddWarning("Both gateways lost",
 			"Both gateway servers of the link "+s.Name+" are gone, so nothing carries traffic between Hetzner and Azure. "+
 				"Run `terraform apply` to create them again; they keep their private IPs and the Floating IP, so Azure's side needs no change.")

@@ -119,19 +119,8 @@ func observeHetzner(ctx context.Context, c clouds, s spec, p *progress, obs *obs
 			}
 		}
 	}
-	srv, err := hetzner.GetServer(ctx, c.hc, p.Hetzner.ServerID)
-	if err != nil {
+	if err := observeServer(ctx, c, p, obs, observedServer{"gateway server", &p.Hetzner.ServerID, p.Hetzner.PrivateIP, serverName(s.Name)}); err != nil {
 		return err
-	}
-	if srv == nil {
-		obs.driftf("gateway server %d was deleted", p.Hetzner.ServerID)
-		p.Hetzner.ServerID = 0
-	} else {
-		obs.alive++
-		if ip := serverPrivateIP(srv, p.Hetzner.NetworkID); ip != p.Hetzner.PrivateIP {
-			obs.driftf("gateway server %d holds private IP %v instead of %s", srv.ID, ip, p.Hetzner.PrivateIP)
-		}
-		p.checkConfig(obs, "gateway server", serverName(s.Name), srv)
 	}
 	if ip, err := hetzner.GetPrimaryIP(ctx, c.hc, p.Hetzner.PrimaryIPID); err != nil {
 		return err
@@ -227,6 +216,36 @@ func observeAzure(ctx context.Context, c clouds, s spec, p *progress, obs *obser
 
 // serverPrivateIP is the server's address in the given network, or the
 // zero Addr when it is not attached there.
+// observedServer is one gateway server of the link as observeServer reads
+// it: the single server, or either server of an HA pair.
+type observedServer struct {
+	role      string     // "gateway server" or "standby gateway server", in drift messages
+	id        *int64     // the progress field, zeroed when the server is gone
+	privateIP netip.Addr // the private IP it was given
+	name      string     // the name its configuration was recorded under
+}
+
+// observeServer reads one gateway server: deleted, off its private IP or
+// running another configuration than the one recorded is drift. The
+// single server and both servers of a pair are read the same way.
+func observeServer(ctx context.Context, c clouds, p *progress, obs *observation, g observedServer) error {
+	srv, err := hetzner.GetServer(ctx, c.hc, *g.id)
+	if err != nil {
+		return err
+	}
+	if srv == nil {
+		obs.driftf("%s %d was deleted", g.role, *g.id)
+		*g.id = 0
+		return nil
+	}
+	obs.alive++
+	if ip := serverPrivateIP(srv, p.Hetzner.NetworkID); ip != g.privateIP {
+		obs.driftf("%s %d holds private IP %v instead of %s", g.role, srv.ID, ip, g.privateIP)
+	}
+	p.checkConfig(obs, g.role, g.name, srv)
+	return nil
+}
+
 func serverPrivateIP(srv *hcloud.Server, networkID int64) netip.Addr {
 	for _, pn := range srv.PrivateNet {
 		if pn.Network != nil && pn.Network.ID == networkID {
