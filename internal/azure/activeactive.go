@@ -42,9 +42,9 @@ func (s GatewaySpec) check() error {
 // secondInstance is the IP configuration of the second instance.
 func secondInstance(s GatewaySpec) *armnetwork.VirtualNetworkGatewayIPConfiguration {
 	return &armnetwork.VirtualNetworkGatewayIPConfiguration{
-		Name: ptr(secondInstanceName),
+		Name: new(secondInstanceName),
 		Properties: &armnetwork.VirtualNetworkGatewayIPConfigurationPropertiesFormat{
-			PrivateIPAllocationMethod: ptr(armnetwork.IPAllocationMethodDynamic),
+			PrivateIPAllocationMethod: new(armnetwork.IPAllocationMethodDynamic),
 			Subnet:                    &armnetwork.SubResource{ID: &s.SubnetID},
 			PublicIPAddress:           &armnetwork.SubResource{ID: &s.SecondPublicIPID},
 		},

@@ -214,12 +214,12 @@ func TestForeignResourceOfTheSameNameIsRefused(t *testing.T) {
 		tags        map[string]*string
 	}{
 		{"untagged", "", nil},
-		{"copied-link-tag", "", map[string]*string{azure.TagLink: ptr("x")}},
+		{"copied-link-tag", "", map[string]*string{azure.TagLink: new("x")}},
 		{"other-link", "y", azure.Tags("y")},
 	} {
 		pip := "x-" + tc.name + "-pip"
 		p, err := f.NewPublicIPAddressesClient().BeginCreateOrUpdate(ctx, rg, pip, armnetwork.PublicIPAddress{
-			Location: ptr(loc), SKU: &armnetwork.PublicIPAddressSKU{Name: &std}, Tags: tc.tags,
+			Location: new(loc), SKU: &armnetwork.PublicIPAddressSKU{Name: &std}, Tags: tc.tags,
 			Properties: &armnetwork.PublicIPAddressPropertiesFormat{PublicIPAllocationMethod: &static}}, nil)
 		if err == nil {
 			_, err = p.PollUntilDone(ctx, simtest.PollOptions())
@@ -249,8 +249,6 @@ func TestMissingVNetNamesTheAttribute(t *testing.T) {
 		t.Fatalf("want an error naming azure.virtual_network_id, got %v", err)
 	}
 }
-
-func ptr[T any](v T) *T { return &v }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
 

@@ -86,7 +86,7 @@ func New(subscriptionID string, cred azcore.TokenCredential, opts *arm.ClientOpt
 
 // Tags returns the ownership tags for a link's resources.
 func Tags(link string) map[string]*string {
-	return map[string]*string{TagLink: &link, TagManagedBy: ptr(ManagedBy)}
+	return map[string]*string{TagLink: &link, TagManagedBy: new(ManagedBy)}
 }
 
 // marks reads the ownership marks from a resource's tags.
@@ -191,8 +191,6 @@ func sleep(ctx context.Context, d time.Duration) error {
 		return nil
 	}
 }
-
-func ptr[T any](v T) *T { return &v }
 
 func deref[T any](p *T) T {
 	var zero T

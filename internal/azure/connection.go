@@ -61,15 +61,15 @@ func (c *Client) EnsureConnection(ctx context.Context, s ConnectionSpec) (string
 		Location: &s.Location,
 		Tags:     Tags(s.Link),
 		Properties: &armnetwork.VirtualNetworkGatewayConnectionPropertiesFormat{
-			ConnectionType:         ptr(armnetwork.VirtualNetworkGatewayConnectionTypeIPsec),
-			ConnectionProtocol:     ptr(armnetwork.VirtualNetworkGatewayConnectionProtocolIKEv2),
-			ConnectionMode:         ptr(armnetwork.VirtualNetworkGatewayConnectionMode(modeOf(s))),
+			ConnectionType:         new(armnetwork.VirtualNetworkGatewayConnectionTypeIPsec),
+			ConnectionProtocol:     new(armnetwork.VirtualNetworkGatewayConnectionProtocolIKEv2),
+			ConnectionMode:         new(armnetwork.VirtualNetworkGatewayConnectionMode(modeOf(s))),
 			VirtualNetworkGateway1: &armnetwork.VirtualNetworkGateway{ID: &s.GatewayID},
 			LocalNetworkGateway2:   &armnetwork.LocalNetworkGateway{ID: &s.LocalGatewayID},
 			SharedKey:              &s.SharedKey,
 			DpdTimeoutSeconds:      &s.DPDTimeoutSeconds,
 			IPSecPolicies:          []*armnetwork.IPSecPolicy{s.Policy.ToARM()},
-			EnableBgp:              ptr(false),
+			EnableBgp:              new(false),
 		},
 	}
 	release, err := holdGateway(ctx, s.GatewayID)

@@ -53,16 +53,16 @@ func (c *Client) EnsurePublicIP(ctx context.Context, s PublicIPSpec) (id string,
 		Location: &s.Location,
 		Tags:     Tags(s.Link),
 		SKU: &armnetwork.PublicIPAddressSKU{
-			Name: ptr(armnetwork.PublicIPAddressSKUNameStandard),
-			Tier: ptr(armnetwork.PublicIPAddressSKUTierRegional),
+			Name: new(armnetwork.PublicIPAddressSKUNameStandard),
+			Tier: new(armnetwork.PublicIPAddressSKUTierRegional),
 		},
 		Properties: &armnetwork.PublicIPAddressPropertiesFormat{
-			PublicIPAllocationMethod: ptr(armnetwork.IPAllocationMethodStatic),
-			PublicIPAddressVersion:   ptr(armnetwork.IPVersionIPv4),
+			PublicIPAllocationMethod: new(armnetwork.IPAllocationMethodStatic),
+			PublicIPAddressVersion:   new(armnetwork.IPVersionIPv4),
 		},
 	}
 	for _, z := range s.Zones {
-		body.Zones = append(body.Zones, ptr(z))
+		body.Zones = append(body.Zones, new(z))
 	}
 	create := func() (*runtime.Poller[armnetwork.PublicIPAddressesClientCreateOrUpdateResponse], error) {
 		return c.publicIPs.BeginCreateOrUpdate(ctx, s.ResourceGroup, s.Name, body, nil)
@@ -202,19 +202,19 @@ func (c *Client) EnsureGateway(ctx context.Context, s GatewaySpec, onAccepted fu
 		Location: &s.Location,
 		Tags:     Tags(s.Link),
 		Properties: &armnetwork.VirtualNetworkGatewayPropertiesFormat{
-			GatewayType:          ptr(armnetwork.VirtualNetworkGatewayTypeVPN),
-			VPNType:              ptr(armnetwork.VPNTypeRouteBased),
-			VPNGatewayGeneration: ptr(generation(s.SKU)),
+			GatewayType:          new(armnetwork.VirtualNetworkGatewayTypeVPN),
+			VPNType:              new(armnetwork.VPNTypeRouteBased),
+			VPNGatewayGeneration: new(generation(s.SKU)),
 			SKU: &armnetwork.VirtualNetworkGatewaySKU{
-				Name: ptr(armnetwork.VirtualNetworkGatewaySKUName(s.SKU)),
-				Tier: ptr(armnetwork.VirtualNetworkGatewaySKUTier(s.SKU)),
+				Name: new(armnetwork.VirtualNetworkGatewaySKUName(s.SKU)),
+				Tier: new(armnetwork.VirtualNetworkGatewaySKUTier(s.SKU)),
 			},
-			Active:    ptr(s.ActiveActive),
-			EnableBgp: ptr(false),
+			Active:    new(s.ActiveActive),
+			EnableBgp: new(false),
 			IPConfigurations: []*armnetwork.VirtualNetworkGatewayIPConfiguration{{
-				Name: ptr("default"),
+				Name: new("default"),
 				Properties: &armnetwork.VirtualNetworkGatewayIPConfigurationPropertiesFormat{
-					PrivateIPAllocationMethod: ptr(armnetwork.IPAllocationMethodDynamic),
+					PrivateIPAllocationMethod: new(armnetwork.IPAllocationMethodDynamic),
 					Subnet:                    &armnetwork.SubResource{ID: &s.SubnetID},
 					PublicIPAddress:           &armnetwork.SubResource{ID: &s.PublicIPID},
 				},

@@ -24,7 +24,7 @@ type LocalGatewaySpec struct {
 func (c *Client) EnsureLocalGateway(ctx context.Context, s LocalGatewaySpec) (string, error) {
 	prefixes := make([]*string, 0, len(s.Prefixes))
 	for _, p := range s.Prefixes {
-		prefixes = append(prefixes, ptr(p.String()))
+		prefixes = append(prefixes, new(p.String()))
 	}
 	got, err := c.lngs.Get(ctx, s.ResourceGroup, s.Name, nil)
 	switch {
@@ -43,7 +43,7 @@ func (c *Client) EnsureLocalGateway(ctx context.Context, s LocalGatewaySpec) (st
 		Location: &s.Location,
 		Tags:     Tags(s.Link),
 		Properties: &armnetwork.LocalNetworkGatewayPropertiesFormat{
-			GatewayIPAddress:         ptr(s.PeerIP.String()),
+			GatewayIPAddress:         new(s.PeerIP.String()),
 			LocalNetworkAddressSpace: &armnetwork.AddressSpace{AddressPrefixes: prefixes},
 		},
 	}

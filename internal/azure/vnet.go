@@ -138,7 +138,7 @@ func (c *Client) EnsureGatewaySubnet(ctx context.Context, vnetID, link string, p
 			return "", false, err
 		}
 	}
-	body := armnetwork.Subnet{Properties: &armnetwork.SubnetPropertiesFormat{AddressPrefix: ptr(prefix.String())}}
+	body := armnetwork.Subnet{Properties: &armnetwork.SubnetPropertiesFormat{AddressPrefix: new(prefix.String())}}
 	if onCreate != nil {
 		onCreate()
 	}

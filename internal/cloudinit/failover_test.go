@@ -67,7 +67,7 @@ func TestFailoverScriptMovesFloatingIPAndRoutes(t *testing.T) {
 	activeID, activeIP := server("gw-a")
 	standbyID, standbyIP := server("gw-b")
 	fres, _, err := c.FloatingIP.Create(ctx, hcloud.FloatingIPCreateOpts{Type: hcloud.FloatingIPTypeIPv4,
-		Server: &hcloud.Server{ID: activeID}, Name: hcloud.Ptr("fip")})
+		Server: &hcloud.Server{ID: activeID}, Name: new("fip")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,7 +44,7 @@ func SeedAzure(ctx context.Context, sim *Sim, seed AzureSeed) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if _, err := groups.CreateOrUpdate(ctx, seed.ResourceGroup, armresources.ResourceGroup{Location: to.Ptr(seed.Location)}, nil); err != nil {
+	if _, err := groups.CreateOrUpdate(ctx, seed.ResourceGroup, armresources.ResourceGroup{Location: new(seed.Location)}, nil); err != nil {
 		return "", fmt.Errorf("creating resource group %s: %w", seed.ResourceGroup, err)
 	}
 	vnets, err := armnetwork.NewVirtualNetworksClient(sub, cred, opts)
@@ -52,14 +52,14 @@ func SeedAzure(ctx context.Context, sim *Sim, seed AzureSeed) (string, error) {
 		return "", err
 	}
 	vnet := armnetwork.VirtualNetwork{
-		Location: to.Ptr(seed.Location),
+		Location: new(seed.Location),
 		Properties: &armnetwork.VirtualNetworkPropertiesFormat{
 			AddressSpace: &armnetwork.AddressSpace{AddressPrefixes: to.SliceOfPtrs(seed.AddressSpace...)},
 		},
 	}
 	for name, prefix := range seed.Subnets {
 		vnet.Properties.Subnets = append(vnet.Properties.Subnets, &armnetwork.Subnet{
-			Name: to.Ptr(name), Properties: &armnetwork.SubnetPropertiesFormat{AddressPrefix: to.Ptr(prefix)},
+			Name: new(name), Properties: &armnetwork.SubnetPropertiesFormat{AddressPrefix: new(prefix)},
 		})
 	}
 	poller, err := vnets.BeginCreateOrUpdate(ctx, seed.ResourceGroup, seed.VNet, vnet, nil)

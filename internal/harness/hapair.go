@@ -115,9 +115,9 @@ var haPoll = &runtime.PollUntilDoneOptions{Frequency: time.Second}
 // VNet's GatewaySubnet, returning the gateway's ID and public address.
 func createVPNGateway(ctx context.Context, f *armnetwork.ClientFactory, vnetID string) (string, netip.Addr, error) {
 	pp, err := f.NewPublicIPAddressesClient().BeginCreateOrUpdate(ctx, haResourceGroup, "vgw-pip", armnetwork.PublicIPAddress{
-		Location:   to.Ptr(haLocation),
-		SKU:        &armnetwork.PublicIPAddressSKU{Name: to.Ptr(armnetwork.PublicIPAddressSKUNameStandard)},
-		Properties: &armnetwork.PublicIPAddressPropertiesFormat{PublicIPAllocationMethod: to.Ptr(armnetwork.IPAllocationMethodStatic)},
+		Location:   new(haLocation),
+		SKU:        &armnetwork.PublicIPAddressSKU{Name: new(armnetwork.PublicIPAddressSKUNameStandard)},
+		Properties: &armnetwork.PublicIPAddressPropertiesFormat{PublicIPAllocationMethod: new(armnetwork.IPAllocationMethodStatic)},
 		Zones:      to.SliceOfPtrs("1", "2", "3")}, nil) // an AZ SKU gateway in westeurope needs a zoned IP
 	if err != nil {
 		return "", netip.Addr{}, fmt.Errorf("gateway public IP: %w", err)
@@ -127,13 +127,13 @@ func createVPNGateway(ctx context.Context, f *armnetwork.ClientFactory, vnetID s
 		return "", netip.Addr{}, fmt.Errorf("gateway public IP: %w", err)
 	}
 	gp, err := f.NewVirtualNetworkGatewaysClient().BeginCreateOrUpdate(ctx, haResourceGroup, "vgw", armnetwork.VirtualNetworkGateway{
-		Location: to.Ptr(haLocation),
+		Location: new(haLocation),
 		Properties: &armnetwork.VirtualNetworkGatewayPropertiesFormat{
-			GatewayType: to.Ptr(armnetwork.VirtualNetworkGatewayTypeVPN), VPNType: to.Ptr(armnetwork.VPNTypeRouteBased),
-			SKU: &armnetwork.VirtualNetworkGatewaySKU{Name: to.Ptr(armnetwork.VirtualNetworkGatewaySKUNameVPNGw1AZ)},
-			IPConfigurations: []*armnetwork.VirtualNetworkGatewayIPConfiguration{{Name: to.Ptr("default"),
+			GatewayType: new(armnetwork.VirtualNetworkGatewayTypeVPN), VPNType: new(armnetwork.VPNTypeRouteBased),
+			SKU: &armnetwork.VirtualNetworkGatewaySKU{Name: new(armnetwork.VirtualNetworkGatewaySKUNameVPNGw1AZ)},
+			IPConfigurations: []*armnetwork.VirtualNetworkGatewayIPConfiguration{{Name: new("default"),
 				Properties: &armnetwork.VirtualNetworkGatewayIPConfigurationPropertiesFormat{
-					Subnet:          &armnetwork.SubResource{ID: to.Ptr(vnetID + "/subnets/GatewaySubnet")},
+					Subnet:          &armnetwork.SubResource{ID: new(vnetID + "/subnets/GatewaySubnet")},
 					PublicIPAddress: &armnetwork.SubResource{ID: pip.ID}}}},
 		}}, nil)
 	if err != nil {
@@ -152,8 +152,8 @@ func createVPNGateway(ctx context.Context, f *armnetwork.ClientFactory, vnetID s
 // prefixes, docs/facts/hetzner.md).
 func connectAzure(ctx context.Context, f *armnetwork.ClientFactory, gwID string, fip netip.Addr) error {
 	lp, err := f.NewLocalNetworkGatewaysClient().BeginCreateOrUpdate(ctx, haResourceGroup, "lng", armnetwork.LocalNetworkGateway{
-		Location: to.Ptr(haLocation),
-		Properties: &armnetwork.LocalNetworkGatewayPropertiesFormat{GatewayIPAddress: to.Ptr(fip.String()),
+		Location: new(haLocation),
+		Properties: &armnetwork.LocalNetworkGatewayPropertiesFormat{GatewayIPAddress: new(fip.String()),
 			LocalNetworkAddressSpace: &armnetwork.AddressSpace{AddressPrefixes: to.SliceOfPtrs(haGatewaySubnet)}}}, nil)
 	if err != nil {
 		return fmt.Errorf("local network gateway: %w", err)
@@ -163,14 +163,14 @@ func connectAzure(ctx context.Context, f *armnetwork.ClientFactory, gwID string,
 		return fmt.Errorf("local network gateway: %w", err)
 	}
 	cp, err := f.NewVirtualNetworkGatewayConnectionsClient().BeginCreateOrUpdate(ctx, haResourceGroup, "conn", armnetwork.VirtualNetworkGatewayConnection{
-		Location: to.Ptr(haLocation),
+		Location: new(haLocation),
 		Properties: &armnetwork.VirtualNetworkGatewayConnectionPropertiesFormat{
-			ConnectionType:         to.Ptr(armnetwork.VirtualNetworkGatewayConnectionTypeIPsec),
-			ConnectionProtocol:     to.Ptr(armnetwork.VirtualNetworkGatewayConnectionProtocolIKEv2),
-			VirtualNetworkGateway1: &armnetwork.VirtualNetworkGateway{ID: to.Ptr(gwID)},
+			ConnectionType:         new(armnetwork.VirtualNetworkGatewayConnectionTypeIPsec),
+			ConnectionProtocol:     new(armnetwork.VirtualNetworkGatewayConnectionProtocolIKEv2),
+			VirtualNetworkGateway1: &armnetwork.VirtualNetworkGateway{ID: new(gwID)},
 			LocalNetworkGateway2:   &armnetwork.LocalNetworkGateway{ID: lng.ID},
-			SharedKey:              to.Ptr(haSharedKey), IPSecPolicies: []*armnetwork.IPSecPolicy{ipsec.DefaultPolicy().ToARM()},
-			DpdTimeoutSeconds: to.Ptr(int32(45))}}, nil)
+			SharedKey:              new(haSharedKey), IPSecPolicies: []*armnetwork.IPSecPolicy{ipsec.DefaultPolicy().ToARM()},
+			DpdTimeoutSeconds: new(int32(45))}}, nil)
 	if err != nil {
 		return fmt.Errorf("connection: %w", err)
 	}
@@ -191,7 +191,7 @@ func (p *HAPair) createNetwork(ctx context.Context) (*hcloud.Network, error) {
 	}
 	p.networkID = network.ID
 	fres, _, err := p.hc.FloatingIP.Create(ctx, hcloud.FloatingIPCreateOpts{Type: hcloud.FloatingIPTypeIPv4,
-		HomeLocation: &hcloud.Location{Name: "nbg1"}, Name: hcloud.Ptr("gw-vip")})
+		HomeLocation: &hcloud.Location{Name: "nbg1"}, Name: new("gw-vip")})
 	if err != nil {
 		return nil, fmt.Errorf("floating IP: %w", err)
 	}

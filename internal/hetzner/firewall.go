@@ -31,9 +31,9 @@ func (s FirewallSpec) Rules() []hcloud.FirewallRule {
 		peer = append(peer, *ipNet(netip.PrefixFrom(s.SecondPeerIPv4, s.SecondPeerIPv4.BitLen())))
 	}
 	in := func(proto hcloud.FirewallRuleProtocol, port, desc string, src []net.IPNet) hcloud.FirewallRule {
-		r := hcloud.FirewallRule{Direction: hcloud.FirewallRuleDirectionIn, Protocol: proto, SourceIPs: src, Description: hcloud.Ptr(desc)}
+		r := hcloud.FirewallRule{Direction: hcloud.FirewallRuleDirectionIn, Protocol: proto, SourceIPs: src, Description: new(desc)}
 		if port != "" {
-			r.Port = hcloud.Ptr(port)
+			r.Port = new(port)
 		}
 		return r
 	}

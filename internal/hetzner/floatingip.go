@@ -60,7 +60,7 @@ func EnsureFloatingIP(ctx context.Context, c *hcloud.Client, spec FloatingIPSpec
 		create: func(ctx context.Context) (*hcloud.FloatingIP, error) {
 			res, _, err := c.FloatingIP.Create(ctx, hcloud.FloatingIPCreateOpts{
 				Type: hcloud.FloatingIPTypeIPv4, HomeLocation: &hcloud.Location{Name: spec.HomeLocation},
-				Name: hcloud.Ptr(spec.Name), Labels: spec.Labels,
+				Name: new(spec.Name), Labels: spec.Labels,
 			})
 			if err != nil {
 				return nil, err

@@ -69,7 +69,7 @@ func TestEnsureFloatingIPCreatesOnceInHomeLocation(t *testing.T) {
 func TestEnsureFloatingIPRefusesForeignAndMovedHome(t *testing.T) {
 	e := newEmu(t, 0.0001)
 	if _, _, err := e.c.FloatingIP.Create(tctx(t), hcloud.FloatingIPCreateOpts{
-		Type: hcloud.FloatingIPTypeIPv4, HomeLocation: &hcloud.Location{Name: "nbg1"}, Name: hcloud.Ptr("someone-elses"),
+		Type: hcloud.FloatingIPTypeIPv4, HomeLocation: &hcloud.Location{Name: "nbg1"}, Name: new("someone-elses"),
 	}); err != nil {
 		t.Fatal(err)
 	}

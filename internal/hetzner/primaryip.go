@@ -33,7 +33,7 @@ func EnsurePrimaryIP(ctx context.Context, c *hcloud.Client, spec PrimaryIPSpec) 
 			// assigns the address.
 			res, _, err := c.PrimaryIP.Create(ctx, hcloud.PrimaryIPCreateOpts{
 				Name: spec.Name, Type: hcloud.PrimaryIPTypeIPv4,
-				Location: spec.Location, AutoDelete: hcloud.Ptr(false), Labels: spec.Labels,
+				Location: spec.Location, AutoDelete: new(false), Labels: spec.Labels,
 			})
 			if err != nil {
 				return nil, err

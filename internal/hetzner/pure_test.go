@@ -126,10 +126,10 @@ func TestFirewallDrift(t *testing.T) {
 	reordered := slices.Clone(exact)
 	slices.Reverse(reordered)
 	reordered[0].SourceIPs = []net.IPNet{*cidr("192.0.2.10/32"), *cidr("203.0.113.0/24")}
-	reordered[1].Description = hcloud.Ptr("edited by hand")
+	reordered[1].Description = new("edited by hand")
 	noSSH := FirewallSpec{Name: spec.Name, PeerIPv4: spec.PeerIPv4}
 	openSSH := append(slices.Clone(noSSH.Rules()), hcloud.FirewallRule{
-		Direction: hcloud.FirewallRuleDirectionIn, Protocol: hcloud.FirewallRuleProtocolTCP, Port: hcloud.Ptr("22"),
+		Direction: hcloud.FirewallRuleDirectionIn, Protocol: hcloud.FirewallRuleProtocolTCP, Port: new("22"),
 		SourceIPs: []net.IPNet{*cidr("0.0.0.0/0")},
 	})
 	otherPeer := FirewallSpec{PeerIPv4: netip.MustParseAddr("198.51.100.8")}.Rules()

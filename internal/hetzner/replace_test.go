@@ -180,7 +180,7 @@ func TestLoadBalancerIPIsTaken(t *testing.T) {
 	e := newEmu(t, 0.0001)
 	n := e.network(t, "net", "10.0.0.0/12", "10.0.1.0/24")
 	lb, _, err := e.c.LoadBalancer.Create(tctx(t), hcloud.LoadBalancerCreateOpts{Name: "lb", LoadBalancerType: &hcloud.LoadBalancerType{Name: "lb11"},
-		Location: &hcloud.Location{Name: "nbg1"}, Network: n, PublicInterface: hcloud.Ptr(false)})
+		Location: &hcloud.Location{Name: "nbg1"}, Network: n, PublicInterface: new(false)})
 	if err != nil || lb.LoadBalancer == nil {
 		t.Fatal(err)
 	}

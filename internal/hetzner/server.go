@@ -98,7 +98,7 @@ func serverCreateOpts(spec ServerSpec) hcloud.ServerCreateOpts {
 	opts := hcloud.ServerCreateOpts{
 		Name: spec.Name, ServerType: &hcloud.ServerType{Name: spec.ServerType}, Image: &hcloud.Image{Name: spec.Image},
 		Location: &hcloud.Location{Name: spec.Location}, SSHKeys: keys, UserData: spec.UserData,
-		StartAfterCreate: hcloud.Ptr(true), Labels: spec.Labels,
+		StartAfterCreate: new(true), Labels: spec.Labels,
 		PublicNet: &hcloud.ServerCreatePublicNet{EnableIPv4: true, EnableIPv6: false},
 	}
 	if spec.PrimaryIPID != 0 {

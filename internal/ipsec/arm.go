@@ -3,7 +3,6 @@ package ipsec
 import (
 	"errors"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v9"
 
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/attrerr"
@@ -15,14 +14,14 @@ import (
 // them; no partial policies exist.
 func (p Policy) ToARM() *armnetwork.IPSecPolicy {
 	return &armnetwork.IPSecPolicy{
-		IkeEncryption:       to.Ptr(armnetwork.IkeEncryption(p.IKEEncryption)),
-		IkeIntegrity:        to.Ptr(armnetwork.IkeIntegrity(p.IKEIntegrity)),
-		DhGroup:             to.Ptr(armnetwork.DhGroup(p.DHGroup)),
-		IPSecEncryption:     to.Ptr(armnetwork.IPSecEncryption(p.IPsecEncryption)),
-		IPSecIntegrity:      to.Ptr(armnetwork.IPSecIntegrity(p.IPsecIntegrity)),
-		PfsGroup:            to.Ptr(armnetwork.PfsGroup(p.PFSGroup)),
-		SaLifeTimeSeconds:   to.Ptr(p.SALifetimeSeconds),
-		SaDataSizeKilobytes: to.Ptr(p.SADataSizeKilobytes),
+		IkeEncryption:       new(armnetwork.IkeEncryption(p.IKEEncryption)),
+		IkeIntegrity:        new(armnetwork.IkeIntegrity(p.IKEIntegrity)),
+		DhGroup:             new(armnetwork.DhGroup(p.DHGroup)),
+		IPSecEncryption:     new(armnetwork.IPSecEncryption(p.IPsecEncryption)),
+		IPSecIntegrity:      new(armnetwork.IPSecIntegrity(p.IPsecIntegrity)),
+		PfsGroup:            new(armnetwork.PfsGroup(p.PFSGroup)),
+		SaLifeTimeSeconds:   new(p.SALifetimeSeconds),
+		SaDataSizeKilobytes: new(p.SADataSizeKilobytes),
 	}
 }
 

@@ -140,7 +140,7 @@ func TestAccLinkRepairsOutOfBandChanges(t *testing.T) {
 		}),
 		repair("opened firewall", func() error {
 			_, _, err := hc.Firewall.SetRules(ctx, &hcloud.Firewall{ID: fwID}, hcloud.FirewallSetRulesOpts{Rules: []hcloud.FirewallRule{{
-				Direction: hcloud.FirewallRuleDirectionIn, Protocol: hcloud.FirewallRuleProtocolTCP, Port: hcloud.Ptr("22"),
+				Direction: hcloud.FirewallRuleDirectionIn, Protocol: hcloud.FirewallRuleProtocolTCP, Port: new("22"),
 				SourceIPs: []net.IPNet{*mustNet("0.0.0.0/0")}}}})
 			return err
 		}),
@@ -157,7 +157,7 @@ func TestAccLinkRepairsOutOfBandChanges(t *testing.T) {
 		}),
 		repair("rotated shared key", func() error {
 			p, err := s.armFactory(t).NewVirtualNetworkGatewayConnectionsClient().BeginSetSharedKey(ctx, "rg-net", "hel1-weu-conn",
-				armnetwork.ConnectionSharedKey{Value: hcloud.Ptr("someoneElsesKey")}, nil)
+				armnetwork.ConnectionSharedKey{Value: new("someoneElsesKey")}, nil)
 			if err == nil {
 				_, err = p.PollUntilDone(ctx, simtest.PollOptions())
 			}

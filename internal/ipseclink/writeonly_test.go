@@ -18,7 +18,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
-	"github.com/hetznercloud/hcloud-go/v2/hcloud"
 
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim/simtest"
 )
@@ -105,7 +104,7 @@ func TestAccLinkWriteOnlyKey(t *testing.T) {
 		PreConfig: func() {
 			ctx := context.Background()
 			p, err := s.armFactory(t).NewVirtualNetworkGatewayConnectionsClient().BeginSetSharedKey(ctx, "rg-net", "hel1-weu-conn",
-				armnetwork.ConnectionSharedKey{Value: hcloud.Ptr("someoneElsesKey")}, nil)
+				armnetwork.ConnectionSharedKey{Value: new("someoneElsesKey")}, nil)
 			if err == nil {
 				_, err = p.PollUntilDone(ctx, simtest.PollOptions())
 			}

@@ -114,17 +114,17 @@ func (s *Server) activeActiveBgpLocked(p *armnetwork.VirtualNetworkGatewayProper
 		addrs = append(addrs, next.String())
 		entry := &armnetwork.IPConfigurationBgpPeeringAddress{
 			IPConfigurationID:     ipc.ID,
-			DefaultBgpIPAddresses: []*string{ptr(next.String())},
+			DefaultBgpIPAddresses: []*string{new(next.String())},
 			CustomBgpIPAddresses:  custom[strings.ToLower(deref(ipc.ID))],
 			TunnelIPAddresses:     []*string{},
 		}
 		if pip := s.st.publicIPs()[strings.ToLower(deref(ipc.Properties.PublicIPAddress.ID))]; pip != nil && pip.Properties.IPAddress != nil {
-			entry.TunnelIPAddresses = []*string{ptr(*pip.Properties.IPAddress)}
+			entry.TunnelIPAddresses = []*string{new(*pip.Properties.IPAddress)}
 		}
 		p.BgpSettings.BgpPeeringAddresses = append(p.BgpSettings.BgpPeeringAddresses, entry)
 		next = next.Next()
 	}
-	p.BgpSettings.BgpPeeringAddress = ptr(strings.Join(addrs, ","))
+	p.BgpSettings.BgpPeeringAddress = new(strings.Join(addrs, ","))
 }
 
 // subnetPrefixLocked returns the first IPv4 prefix of the subnet with the
@@ -172,10 +172,10 @@ func (s *Server) tunnelHealthLocked(c *armnetwork.VirtualNetworkGatewayConnectio
 			}
 		}
 		tunnels = append(tunnels, &armnetwork.TunnelConnectionHealth{
-			Tunnel:                  ptr(peer + "_" + addr),
-			ConnectionStatus:        ptr(st),
-			IngressBytesTransferred: ptr[int64](0),
-			EgressBytesTransferred:  ptr[int64](0),
+			Tunnel:                  new(peer + "_" + addr),
+			ConnectionStatus:        new(st),
+			IngressBytesTransferred: new(int64(0)),
+			EgressBytesTransferred:  new(int64(0)),
 		})
 	}
 	c.Properties.TunnelConnectionStatus = tunnels
@@ -191,13 +191,13 @@ func liveTunnels(c *armnetwork.VirtualNetworkGatewayConnection, st simenv.Connec
 		switch {
 		case i < len(st.Tunnels):
 			ts := st.Tunnels[i]
-			t.ConnectionStatus = ptr(armnetwork.VirtualNetworkGatewayConnectionStatus(ts.Status))
-			t.IngressBytesTransferred, t.EgressBytesTransferred = ptr(ts.IngressBytes), ptr(ts.EgressBytes)
+			t.ConnectionStatus = new(armnetwork.VirtualNetworkGatewayConnectionStatus(ts.Status))
+			t.IngressBytesTransferred, t.EgressBytesTransferred = new(ts.IngressBytes), new(ts.EgressBytes)
 		case i == 0 && st.Tunnels == nil:
-			t.ConnectionStatus = ptr(armnetwork.VirtualNetworkGatewayConnectionStatus(st.Status))
-			t.IngressBytesTransferred, t.EgressBytesTransferred = ptr(st.IngressBytes), ptr(st.EgressBytes)
+			t.ConnectionStatus = new(armnetwork.VirtualNetworkGatewayConnectionStatus(st.Status))
+			t.IngressBytesTransferred, t.EgressBytesTransferred = new(st.IngressBytes), new(st.EgressBytes)
 		default:
-			t.ConnectionStatus = ptr(armnetwork.VirtualNetworkGatewayConnectionStatusNotConnected)
+			t.ConnectionStatus = new(armnetwork.VirtualNetworkGatewayConnectionStatusNotConnected)
 		}
 	}
 }

@@ -13,10 +13,10 @@ import (
 // "activeActive" on pip2 and properties.activeActive set.
 func activeActiveBody(sku armnetwork.VirtualNetworkGatewaySKUName, subnetID, pip1, pip2 string) armnetwork.VirtualNetworkGateway {
 	b := gatewayBody(sku, subnetID, pip1)
-	b.Properties.Active = ptr(true)
-	b.Properties.IPConfigurations = append(b.Properties.IPConfigurations, &armnetwork.VirtualNetworkGatewayIPConfiguration{Name: ptr("activeActive"),
+	b.Properties.Active = new(true)
+	b.Properties.IPConfigurations = append(b.Properties.IPConfigurations, &armnetwork.VirtualNetworkGatewayIPConfiguration{Name: new("activeActive"),
 		Properties: &armnetwork.VirtualNetworkGatewayIPConfigurationPropertiesFormat{
-			Subnet: &armnetwork.SubResource{ID: ptr(subnetID)}, PublicIPAddress: &armnetwork.SubResource{ID: ptr(pip2)}}})
+			Subnet: &armnetwork.SubResource{ID: new(subnetID)}, PublicIPAddress: &armnetwork.SubResource{ID: new(pip2)}}})
 	return b
 }
 
@@ -36,13 +36,13 @@ func TestActiveActiveGatewayRules(t *testing.T) {
 	regional := *done(t, zp, err).ID
 
 	oneConfig := gatewayBody("VpnGw1AZ", gwSubnet, pip1)
-	oneConfig.Properties.Active = ptr(true)
+	oneConfig.Properties.Active = new(true)
 	sameName := activeActiveBody("VpnGw1AZ", gwSubnet, pip1, pip2)
-	sameName.Properties.IPConfigurations[1].Name = ptr("DEFAULT")
+	sameName.Properties.IPConfigurations[1].Name = new("DEFAULT")
 	policyBased := activeActiveBody("VpnGw1AZ", gwSubnet, pip1, pip2)
-	policyBased.Properties.VPNType = ptr(armnetwork.VPNTypePolicyBased)
+	policyBased.Properties.VPNType = new(armnetwork.VPNTypePolicyBased)
 	twoStandby := activeActiveBody("VpnGw1AZ", gwSubnet, pip1, pip2)
-	twoStandby.Properties.Active = ptr(false)
+	twoStandby.Properties.Active = new(false)
 	gws := f.net.NewVirtualNetworkGatewaysClient()
 	for _, tt := range []struct {
 		name, code string

@@ -79,14 +79,14 @@ func listIn[T any](m map[string]*T, prefix string) []*T {
 
 // startDeleteLocked marks a resource Deleting and starts its delete.
 func (s *Server) startDeleteLocked(r *http.Request, id, location string, ps **armnetwork.ProvisioningState, d durations) *operation {
-	*ps = ptr(armnetwork.ProvisioningStateDeleting)
+	*ps = new(armnetwork.ProvisioningStateDeleting)
 	return s.startLocked(r, opDelete, id, location, d.delete)
 }
 
 // durations are the real-world times of one resource type's operations.
 type durations struct{ create, update, delete time.Duration }
 
-func etag() *string { return ptr(`W/"` + newGUID() + `"`) }
+func etag() *string { return new(`W/"` + newGUID() + `"`) }
 
 // isSucceeded reports a terminal, usable provisioning state.
 func isSucceeded(ps *armnetwork.ProvisioningState) bool {

@@ -45,7 +45,7 @@ var connectionKind = &kindOf[armnetwork.VirtualNetworkGatewayConnection]{
 		p.VirtualNetworkGateway1 = &armnetwork.VirtualNetworkGateway{ID: p.VirtualNetworkGateway1.ID}
 		p.LocalNetworkGateway2 = &armnetwork.LocalNetworkGateway{ID: p.LocalNetworkGateway2.ID}
 		p.ConnectionStatus, p.TunnelConnectionStatus = nil, nil
-		p.IngressBytesTransferred, p.EgressBytesTransferred = ptr[int64](0), ptr[int64](0)
+		p.IngressBytesTransferred, p.EgressBytesTransferred = new(int64(0)), new(int64(0))
 		return nil
 	},
 	view:   func(s *Server, c *armnetwork.VirtualNetworkGatewayConnection) { s.connStatusLocked(c) },
@@ -80,7 +80,7 @@ func serveSharedKey(k *connectionKindOf, s *Server, w http.ResponseWriter, r *ht
 		)
 		s.withLock(func() {
 			if id, c, e0 := k.findLocked(s, q); c != nil {
-				out = &armnetwork.ConnectionSharedKey{ID: ptr(id + "/sharedkey"), Value: c.Properties.SharedKey}
+				out = &armnetwork.ConnectionSharedKey{ID: new(id + "/sharedkey"), Value: c.Properties.SharedKey}
 			} else {
 				e = e0
 			}
@@ -126,7 +126,7 @@ func (s *Server) checkConnectionLocked(c, old *armnetwork.VirtualNetworkGatewayC
 		return e
 	}
 	if p.ConnectionProtocol == nil {
-		p.ConnectionProtocol = ptr(armnetwork.VirtualNetworkGatewayConnectionProtocolIKEv2)
+		p.ConnectionProtocol = new(armnetwork.VirtualNetworkGatewayConnectionProtocolIKEv2)
 		if old != nil {
 			p.ConnectionProtocol = old.Properties.ConnectionProtocol
 		}
@@ -153,10 +153,10 @@ func (s *Server) checkConnectionLocked(c, old *armnetwork.VirtualNetworkGatewayC
 		return e
 	}
 	if deref(p.DpdTimeoutSeconds) == 0 {
-		p.DpdTimeoutSeconds = ptr[int32](45)
+		p.DpdTimeoutSeconds = new(int32(45))
 	}
 	if p.ConnectionMode == nil {
-		p.ConnectionMode = ptr(armnetwork.VirtualNetworkGatewayConnectionModeDefault)
+		p.ConnectionMode = new(armnetwork.VirtualNetworkGatewayConnectionModeDefault)
 	}
 	if e := enumCheck("properties.connectionMode", *p.ConnectionMode, armnetwork.PossibleVirtualNetworkGatewayConnectionModeValues()); e != nil {
 		return e
@@ -171,7 +171,7 @@ func (s *Server) checkConnectionLocked(c, old *armnetwork.VirtualNetworkGatewayC
 	case p.SharedKey != nil:
 		return checkSharedKey(*p.SharedKey)
 	default:
-		p.SharedKey = ptr(randomKey(32))
+		p.SharedKey = new(randomKey(32))
 	}
 	return nil
 }
@@ -184,17 +184,17 @@ func (s *Server) keySetLocked(op *operation, final armnetwork.ProvisioningState)
 		return
 	}
 	if final != armnetwork.ProvisioningStateSucceeded {
-		c.Properties.ProvisioningState = ptr(final)
+		c.Properties.ProvisioningState = new(final)
 		return
 	}
-	c.Properties.SharedKey = ptr(op.SharedKey)
+	c.Properties.SharedKey = new(op.SharedKey)
 	s.settleLocked(opKeySettle, op, keySettle)
 }
 
 // keySettledLocked: the key is in force; the lab re-keys the tunnel.
 func (s *Server) keySettledLocked(op *operation) {
 	if c := s.st.connections()[op.Target]; c != nil {
-		c.Properties.ProvisioningState = ptr(armnetwork.ProvisioningStateSucceeded)
+		c.Properties.ProvisioningState = new(armnetwork.ProvisioningStateSucceeded)
 		s.emit("azure.connection.updated", op.ResourceID)
 	}
 }
@@ -253,7 +253,7 @@ func (s *Server) startKeyChange(k *connectionKindOf, w http.ResponseWriter, r *h
 		s.answerDelete(w, r, op) // 202 + Location, final-state-via location
 	default:
 		id := s.networkID(q.rg, k.segment, q.name)
-		s.answerPut(w, r, op, armnetwork.ConnectionSharedKey{ID: ptr(id + "/sharedkey"), Value: ptr(key)})
+		s.answerPut(w, r, op, armnetwork.ConnectionSharedKey{ID: new(id + "/sharedkey"), Value: new(key)})
 	}
 }
 
@@ -279,8 +279,8 @@ func (s *Server) connStatusLocked(c *armnetwork.VirtualNetworkGatewayConnection)
 			st = armnetwork.VirtualNetworkGatewayConnectionStatusConnected
 		}
 	}
-	p.ConnectionStatus = ptr(st)
-	p.IngressBytesTransferred, p.EgressBytesTransferred = ptr[int64](0), ptr[int64](0)
+	p.ConnectionStatus = new(st)
+	p.IngressBytesTransferred, p.EgressBytesTransferred = new(int64(0)), new(int64(0))
 	s.tunnelHealthLocked(c, st) // activeactive.go
 }
 
@@ -301,9 +301,9 @@ func (s *Server) liveStatus(c *armnetwork.VirtualNetworkGatewayConnection) {
 	if !ok {
 		return
 	}
-	c.Properties.ConnectionStatus = ptr(armnetwork.VirtualNetworkGatewayConnectionStatus(st.Status))
-	c.Properties.IngressBytesTransferred = ptr(st.IngressBytes)
-	c.Properties.EgressBytesTransferred = ptr(st.EgressBytes)
+	c.Properties.ConnectionStatus = new(armnetwork.VirtualNetworkGatewayConnectionStatus(st.Status))
+	c.Properties.IngressBytesTransferred = new(st.IngressBytes)
+	c.Properties.EgressBytesTransferred = new(st.EgressBytes)
 	liveTunnels(c, st)
 }
 

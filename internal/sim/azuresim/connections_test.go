@@ -13,10 +13,10 @@ import (
 
 func ipsecPolicy(mod func(*armnetwork.IPSecPolicy)) []*armnetwork.IPSecPolicy {
 	p := &armnetwork.IPSecPolicy{
-		IkeEncryption: ptr(armnetwork.IkeEncryptionGCMAES256), IkeIntegrity: ptr(armnetwork.IkeIntegritySHA384),
-		DhGroup: ptr(armnetwork.DhGroupECP384), IPSecEncryption: ptr(armnetwork.IPSecEncryptionGCMAES256),
-		IPSecIntegrity: ptr(armnetwork.IPSecIntegrityGCMAES256), PfsGroup: ptr(armnetwork.PfsGroupECP384),
-		SaLifeTimeSeconds: ptr[int32](27000), SaDataSizeKilobytes: ptr[int32](102400000),
+		IkeEncryption: new(armnetwork.IkeEncryptionGCMAES256), IkeIntegrity: new(armnetwork.IkeIntegritySHA384),
+		DhGroup: new(armnetwork.DhGroupECP384), IPSecEncryption: new(armnetwork.IPSecEncryptionGCMAES256),
+		IPSecIntegrity: new(armnetwork.IPSecIntegrityGCMAES256), PfsGroup: new(armnetwork.PfsGroupECP384),
+		SaLifeTimeSeconds: new(int32(27000)), SaDataSizeKilobytes: new(int32(102400000)),
 	}
 	if mod != nil {
 		mod(p)
@@ -45,39 +45,39 @@ func TestConnectionRules(t *testing.T) {
 			p.IPSecPolicies = ipsecPolicy(func(x *armnetwork.IPSecPolicy) { x.PfsGroup = nil })
 		})},
 		{"GCM encryption with SHA256 integrity", "IpsecEncryptionIntegrityMismatch", with(func(p *armnetwork.VirtualNetworkGatewayConnectionPropertiesFormat) {
-			p.IPSecPolicies = ipsecPolicy(func(x *armnetwork.IPSecPolicy) { x.IPSecIntegrity = ptr(armnetwork.IPSecIntegritySHA256) })
+			p.IPSecPolicies = ipsecPolicy(func(x *armnetwork.IPSecPolicy) { x.IPSecIntegrity = new(armnetwork.IPSecIntegritySHA256) })
 		})},
 		{"GCMAES128 with GCMAES256", "IpsecEncryptionIntegrityMismatch", with(func(p *armnetwork.VirtualNetworkGatewayConnectionPropertiesFormat) {
-			p.IPSecPolicies = ipsecPolicy(func(x *armnetwork.IPSecPolicy) { x.IPSecEncryption = ptr(armnetwork.IPSecEncryptionGCMAES128) })
+			p.IPSecPolicies = ipsecPolicy(func(x *armnetwork.IPSecPolicy) { x.IPSecEncryption = new(armnetwork.IPSecEncryptionGCMAES128) })
 		})},
 		{"saLifeTimeSeconds 299", "InvalidSaLifeTimeSeconds", with(func(p *armnetwork.VirtualNetworkGatewayConnectionPropertiesFormat) {
-			p.IPSecPolicies = ipsecPolicy(func(x *armnetwork.IPSecPolicy) { x.SaLifeTimeSeconds = ptr[int32](299) })
+			p.IPSecPolicies = ipsecPolicy(func(x *armnetwork.IPSecPolicy) { x.SaLifeTimeSeconds = new(int32(299)) })
 		})},
 		{"saDataSizeKilobytes 1023", "InvalidSaDataSizeKilobytes", with(func(p *armnetwork.VirtualNetworkGatewayConnectionPropertiesFormat) {
-			p.IPSecPolicies = ipsecPolicy(func(x *armnetwork.IPSecPolicy) { x.SaDataSizeKilobytes = ptr[int32](1023) })
+			p.IPSecPolicies = ipsecPolicy(func(x *armnetwork.IPSecPolicy) { x.SaDataSizeKilobytes = new(int32(1023)) })
 		})},
 		{"unknown dhGroup", "InvalidRequestFormat", with(func(p *armnetwork.VirtualNetworkGatewayConnectionPropertiesFormat) {
-			p.IPSecPolicies = ipsecPolicy(func(x *armnetwork.IPSecPolicy) { x.DhGroup = ptr(armnetwork.DhGroup("DHGroup5")) })
+			p.IPSecPolicies = ipsecPolicy(func(x *armnetwork.IPSecPolicy) { x.DhGroup = new(armnetwork.DhGroup("DHGroup5")) })
 		})},
 		{"dpd 8 s", "InvalidDpdTimeout", with(func(p *armnetwork.VirtualNetworkGatewayConnectionPropertiesFormat) {
-			p.DpdTimeoutSeconds = ptr[int32](8)
+			p.DpdTimeoutSeconds = new(int32(8))
 		})},
 		{"dpd 3601 s", "InvalidDpdTimeout", with(func(p *armnetwork.VirtualNetworkGatewayConnectionPropertiesFormat) {
-			p.DpdTimeoutSeconds = ptr[int32](3601)
+			p.DpdTimeoutSeconds = new(int32(3601))
 		})},
-		{"key with space", "InvalidSharedKey", with(func(p *armnetwork.VirtualNetworkGatewayConnectionPropertiesFormat) { p.SharedKey = ptr("a b") })},
-		{"key with hyphen", "InvalidSharedKey", with(func(p *armnetwork.VirtualNetworkGatewayConnectionPropertiesFormat) { p.SharedKey = ptr("a-b") })},
-		{"key with tilde", "InvalidSharedKey", with(func(p *armnetwork.VirtualNetworkGatewayConnectionPropertiesFormat) { p.SharedKey = ptr("a~b") })},
-		{"key with non-ASCII", "InvalidSharedKey", with(func(p *armnetwork.VirtualNetworkGatewayConnectionPropertiesFormat) { p.SharedKey = ptr("schlüssel") })},
-		{"empty key", "InvalidSharedKey", with(func(p *armnetwork.VirtualNetworkGatewayConnectionPropertiesFormat) { p.SharedKey = ptr("") })},
+		{"key with space", "InvalidSharedKey", with(func(p *armnetwork.VirtualNetworkGatewayConnectionPropertiesFormat) { p.SharedKey = new("a b") })},
+		{"key with hyphen", "InvalidSharedKey", with(func(p *armnetwork.VirtualNetworkGatewayConnectionPropertiesFormat) { p.SharedKey = new("a-b") })},
+		{"key with tilde", "InvalidSharedKey", with(func(p *armnetwork.VirtualNetworkGatewayConnectionPropertiesFormat) { p.SharedKey = new("a~b") })},
+		{"key with non-ASCII", "InvalidSharedKey", with(func(p *armnetwork.VirtualNetworkGatewayConnectionPropertiesFormat) { p.SharedKey = new("schlüssel") })},
+		{"empty key", "InvalidSharedKey", with(func(p *armnetwork.VirtualNetworkGatewayConnectionPropertiesFormat) { p.SharedKey = new("") })},
 		{"129-char key", "InvalidSharedKey", with(func(p *armnetwork.VirtualNetworkGatewayConnectionPropertiesFormat) {
-			p.SharedKey = ptr(strings.Repeat("k", 129))
+			p.SharedKey = new(strings.Repeat("k", 129))
 		})},
 		{"missing local gateway", "InvalidResourceReference", with(func(p *armnetwork.VirtualNetworkGatewayConnectionPropertiesFormat) {
-			p.LocalNetworkGateway2.ID = ptr(st.lngID + "x")
+			p.LocalNetworkGateway2.ID = new(st.lngID + "x")
 		})},
 		{"missing gateway", "InvalidResourceReference", with(func(p *armnetwork.VirtualNetworkGatewayConnectionPropertiesFormat) {
-			p.VirtualNetworkGateway1.ID = ptr(st.gwID + "x")
+			p.VirtualNetworkGateway1.ID = new(st.gwID + "x")
 		})},
 	}
 	for _, tt := range tests {
@@ -89,8 +89,8 @@ func TestConnectionRules(t *testing.T) {
 	f.t = t
 	ok := with(func(p *armnetwork.VirtualNetworkGatewayConnectionPropertiesFormat) {
 		p.IPSecPolicies = ipsecPolicy(nil)
-		p.DpdTimeoutSeconds = ptr[int32](9)
-		p.SharedKey = ptr(strings.Repeat("K", 127) + "!")
+		p.DpdTimeoutSeconds = new(int32(9))
+		p.SharedKey = new(strings.Repeat("K", 127) + "!")
 	})
 	p, err := conns.BeginCreateOrUpdate(ctx, "rg", "conn", ok, nil)
 	got := done(t, p, err)
@@ -99,7 +99,7 @@ func TestConnectionRules(t *testing.T) {
 	}
 	t.Run("connectionProtocol is immutable", func(t *testing.T) {
 		f.t = t
-		ok.Properties.ConnectionProtocol = ptr(armnetwork.VirtualNetworkGatewayConnectionProtocolIKEv1)
+		ok.Properties.ConnectionProtocol = new(armnetwork.VirtualNetworkGatewayConnectionProtocolIKEv1)
 		f.refused("ConnectionProtocolCannotBeChanged", func() error { _, err := conns.BeginCreateOrUpdate(ctx, "rg", "conn", ok, nil); return err })
 	})
 }
@@ -195,7 +195,7 @@ func TestSharedKeyAndEvents(t *testing.T) {
 	st := f.stack("rg", "VpnGw1AZ")
 	c := f.connect(st, "conn", "First123")
 	conns := f.net.NewVirtualNetworkGatewayConnectionsClient()
-	p, err := conns.BeginSetSharedKey(ctx, "rg", "conn", armnetwork.ConnectionSharedKey{Value: ptr("Second456")}, nil)
+	p, err := conns.BeginSetSharedKey(ctx, "rg", "conn", armnetwork.ConnectionSharedKey{Value: new("Second456")}, nil)
 	if got := done(t, p, err); deref(got.Value) != "Second456" {
 		t.Errorf("set shared key result %q", deref(got.Value))
 	}
@@ -207,14 +207,14 @@ func TestSharedKeyAndEvents(t *testing.T) {
 		return err == nil && *got.Properties.ProvisioningState == armnetwork.ProvisioningStateSucceeded
 	}
 	f.eventually("connection Succeeded after the key change", settled)
-	rp, err := conns.BeginResetSharedKey(ctx, "rg", "conn", armnetwork.ConnectionResetSharedKey{KeyLength: ptr[int32](64)}, nil)
+	rp, err := conns.BeginResetSharedKey(ctx, "rg", "conn", armnetwork.ConnectionResetSharedKey{KeyLength: new(int32(64))}, nil)
 	done(t, rp, err)
 	f.eventually("connection Succeeded after the key reset", settled)
 	got, err := conns.GetSharedKey(ctx, "rg", "conn", nil)
 	if err != nil || len(deref(got.Value)) != 64 || checkSharedKey(deref(got.Value)) != nil {
 		t.Errorf("after reset: %v %q, want a valid 64-char key", err, deref(got.Value))
 	}
-	if _, err := conns.BeginSetSharedKey(ctx, "rg", "conn", armnetwork.ConnectionSharedKey{Value: ptr("bad key")}, nil); armCode(t, err) != "InvalidSharedKey" {
+	if _, err := conns.BeginSetSharedKey(ctx, "rg", "conn", armnetwork.ConnectionSharedKey{Value: new("bad key")}, nil); armCode(t, err) != "InvalidSharedKey" {
 		t.Errorf("bad key accepted: %v", err)
 	}
 	dp, err := conns.BeginDelete(ctx, "rg", "conn", nil)

@@ -19,7 +19,7 @@ func TestFieldReportedRules(t *testing.T) {
 	withGen := func(sku armnetwork.VirtualNetworkGatewaySKUName, gen armnetwork.VPNGatewayGeneration) armnetwork.VirtualNetworkGateway {
 		b := gatewayBody(sku, *v.ID+"/subnets/GatewaySubnet", *pip.ID)
 		if gen != "" {
-			b.Properties.VPNGatewayGeneration = ptr(gen)
+			b.Properties.VPNGatewayGeneration = new(gen)
 		}
 		return b
 	}
@@ -48,7 +48,7 @@ func TestFieldReportedRules(t *testing.T) {
 	lp, err := lngs.BeginCreateOrUpdate(ctx, "rg", "lng", lngBody("203.0.113.9", "10.0.1.0/24"), nil)
 	lng := done(t, lp, err)
 	c := connBody(*gw.ID, *lng.ID, "Secret123")
-	c.Properties.IPSecPolicies = ipsecPolicy(func(x *armnetwork.IPSecPolicy) { x.SaDataSizeKilobytes = ptr[int32](0) })
+	c.Properties.IPSecPolicies = ipsecPolicy(func(x *armnetwork.IPSecPolicy) { x.SaDataSizeKilobytes = new(int32(0)) })
 	cp, err := f.net.NewVirtualNetworkGatewayConnectionsClient().BeginCreateOrUpdate(ctx, "rg", "conn", c, nil)
 	done(t, cp, err)
 }

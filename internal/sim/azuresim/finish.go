@@ -44,7 +44,7 @@ func (s *Server) finishLocked(op *operation) {
 			return
 		}
 		if !ok {
-			g.Properties.ProvisioningState = ptr("Succeeded")
+			g.Properties.ProvisioningState = new("Succeeded")
 			return
 		}
 		s.removeGroupLocked(op.Target)

@@ -77,10 +77,10 @@ func (s *Server) checkGatewayLocked(g *armnetwork.VirtualNetworkGateway, id stri
 		return badRequest("InvalidRequestFormat", "Cannot parse the request: virtual network gateway %s needs properties.sku.name (for example VpnGw1AZ).", id)
 	}
 	if p.GatewayType == nil {
-		p.GatewayType = ptr(armnetwork.VirtualNetworkGatewayTypeVPN)
+		p.GatewayType = new(armnetwork.VirtualNetworkGatewayTypeVPN)
 	}
 	if p.VPNType == nil {
-		p.VPNType = ptr(armnetwork.VPNTypeRouteBased)
+		p.VPNType = new(armnetwork.VPNTypeRouteBased)
 	}
 	sku := *p.SKU.Name
 	if e := firstBadEnum(
@@ -90,7 +90,7 @@ func (s *Server) checkGatewayLocked(g *armnetwork.VirtualNetworkGateway, id stri
 	); e != nil {
 		return e
 	}
-	p.SKU.Tier = ptr(armnetwork.VirtualNetworkGatewaySKUTier(sku))
+	p.SKU.Tier = new(armnetwork.VirtualNetworkGatewaySKUTier(sku))
 	if e := checkGeneration(p); e != nil {
 		return e
 	}
@@ -180,12 +180,12 @@ func (s *Server) checkGatewayIPConfigLocked(g *armnetwork.VirtualNetworkGateway,
 			return e
 		}
 	}
-	ipc.ID = ptr(ipcID)
+	ipc.ID = new(ipcID)
 	ipc.Etag = g.Etag
 	if ipc.Properties.PrivateIPAllocationMethod == nil {
-		ipc.Properties.PrivateIPAllocationMethod = ptr(armnetwork.IPAllocationMethodDynamic)
+		ipc.Properties.PrivateIPAllocationMethod = new(armnetwork.IPAllocationMethodDynamic)
 	}
-	ipc.Properties.ProvisioningState = ptr(armnetwork.ProvisioningStateSucceeded)
+	ipc.Properties.ProvisioningState = new(armnetwork.ProvisioningStateSucceeded)
 	return nil
 }
 
@@ -196,15 +196,15 @@ func defaultBgp(b *armnetwork.BgpSettings, subnet netip.Prefix) *armnetwork.BgpS
 		b = &armnetwork.BgpSettings{}
 	}
 	if b.Asn == nil {
-		b.Asn = ptr[int64](65515)
+		b.Asn = new(int64(65515))
 	}
 	if b.PeerWeight == nil {
-		b.PeerWeight = ptr[int32](0)
+		b.PeerWeight = new(int32(0))
 	}
 	a := subnet.Addr().As4()
 	n := uint32(a[0])<<24 | uint32(a[1])<<16 | uint32(a[2])<<8 | uint32(a[3])
 	n += uint32(1)<<(32-subnet.Bits()) - 2 // broadcast - 1
-	b.BgpPeeringAddress = ptr(netip.AddrFrom4([4]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}).String())
+	b.BgpPeeringAddress = new(netip.AddrFrom4([4]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}).String())
 	return b
 }
 

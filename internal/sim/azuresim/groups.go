@@ -94,7 +94,7 @@ func (s *Server) putGroup(w http.ResponseWriter, r *http.Request, name string) {
 			"The provided location '%s' is not available for resource group. List of available regions is '%s'.", *in.Location, regionNames()))
 		return
 	}
-	in.Location = ptr(r0.name)
+	in.Location = new(r0.name)
 	var (
 		out    *armresources.ResourceGroup
 		status = http.StatusOK
@@ -111,9 +111,9 @@ func (s *Server) putGroup(w http.ResponseWriter, r *http.Request, name string) {
 			return
 		}
 		g := &armresources.ResourceGroup{
-			ID: ptr("/subscriptions/" + s.sub + "/resourceGroups/" + name), Name: ptr(name),
-			Type: ptr("Microsoft.Resources/resourceGroups"), Location: in.Location, Tags: in.Tags,
-			Properties: &armresources.ResourceGroupProperties{ProvisioningState: ptr("Succeeded")},
+			ID: new("/subscriptions/" + s.sub + "/resourceGroups/" + name), Name: new(name),
+			Type: new("Microsoft.Resources/resourceGroups"), Location: in.Location, Tags: in.Tags,
+			Properties: &armresources.ResourceGroupProperties{ProvisioningState: new("Succeeded")},
 		}
 		if old != nil {
 			g.ID, g.Name = old.ID, old.Name
@@ -155,7 +155,7 @@ func (s *Server) deleteGroup(w http.ResponseWriter, r *http.Request, name string
 				d = groupDeleteGateways
 			}
 		}
-		g.Properties.ProvisioningState = ptr("Deleting")
+		g.Properties.ProvisioningState = new("Deleting")
 		op = s.startLocked(r, opGroupDelete, key, deref(g.Location), d) // groups are keyed by lower-case name
 	})
 	if e != nil {

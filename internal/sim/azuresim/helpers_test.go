@@ -125,18 +125,18 @@ var ctx = context.Background()
 
 func (f *fixture) group(name string) {
 	f.t.Helper()
-	if _, err := f.rgs.CreateOrUpdate(ctx, name, armresources.ResourceGroup{Location: ptr("westeurope")}, nil); err != nil {
+	if _, err := f.rgs.CreateOrUpdate(ctx, name, armresources.ResourceGroup{Location: new("westeurope")}, nil); err != nil {
 		f.t.Fatal(err)
 	}
 }
 
 func subnet(name, prefix string) *armnetwork.Subnet {
-	return &armnetwork.Subnet{Name: ptr(name), Properties: &armnetwork.SubnetPropertiesFormat{AddressPrefix: ptr(prefix)}}
+	return &armnetwork.Subnet{Name: new(name), Properties: &armnetwork.SubnetPropertiesFormat{AddressPrefix: new(prefix)}}
 }
 
 func vnetBody(space string, subnets ...*armnetwork.Subnet) armnetwork.VirtualNetwork {
-	return armnetwork.VirtualNetwork{Location: ptr("westeurope"), Properties: &armnetwork.VirtualNetworkPropertiesFormat{
-		AddressSpace: &armnetwork.AddressSpace{AddressPrefixes: []*string{ptr(space)}}, Subnets: subnets}}
+	return armnetwork.VirtualNetwork{Location: new("westeurope"), Properties: &armnetwork.VirtualNetworkPropertiesFormat{
+		AddressSpace: &armnetwork.AddressSpace{AddressPrefixes: []*string{new(space)}}, Subnets: subnets}}
 }
 
 func (f *fixture) vnet(rg, name, space string, subnets ...*armnetwork.Subnet) armnetwork.VirtualNetwork {
@@ -148,10 +148,10 @@ func (f *fixture) vnet(rg, name, space string, subnets ...*armnetwork.Subnet) ar
 // pipBody is a public IP in westeurope; a Standard one is zone-redundant,
 // as an AZ SKU gateway there needs (gateways.go, checkGatewayZones).
 func pipBody(sku armnetwork.PublicIPAddressSKUName, alloc armnetwork.IPAllocationMethod) armnetwork.PublicIPAddress {
-	p := armnetwork.PublicIPAddress{Location: ptr("westeurope"), SKU: &armnetwork.PublicIPAddressSKU{Name: ptr(sku)},
-		Properties: &armnetwork.PublicIPAddressPropertiesFormat{PublicIPAllocationMethod: ptr(alloc)}}
+	p := armnetwork.PublicIPAddress{Location: new("westeurope"), SKU: &armnetwork.PublicIPAddressSKU{Name: new(sku)},
+		Properties: &armnetwork.PublicIPAddressPropertiesFormat{PublicIPAllocationMethod: new(alloc)}}
 	if sku == armnetwork.PublicIPAddressSKUNameStandard {
-		p.Zones = []*string{ptr("1"), ptr("2"), ptr("3")}
+		p.Zones = []*string{new("1"), new("2"), new("3")}
 	}
 	return p
 }
@@ -163,30 +163,30 @@ func (f *fixture) pip(rg, name string, sku armnetwork.PublicIPAddressSKUName, al
 }
 
 func gatewayBody(sku armnetwork.VirtualNetworkGatewaySKUName, subnetID, pipID string) armnetwork.VirtualNetworkGateway {
-	return armnetwork.VirtualNetworkGateway{Location: ptr("westeurope"), Properties: &armnetwork.VirtualNetworkGatewayPropertiesFormat{
-		GatewayType: ptr(armnetwork.VirtualNetworkGatewayTypeVPN), VPNType: ptr(armnetwork.VPNTypeRouteBased),
-		SKU: &armnetwork.VirtualNetworkGatewaySKU{Name: ptr(sku)},
-		IPConfigurations: []*armnetwork.VirtualNetworkGatewayIPConfiguration{{Name: ptr("default"),
+	return armnetwork.VirtualNetworkGateway{Location: new("westeurope"), Properties: &armnetwork.VirtualNetworkGatewayPropertiesFormat{
+		GatewayType: new(armnetwork.VirtualNetworkGatewayTypeVPN), VPNType: new(armnetwork.VPNTypeRouteBased),
+		SKU: &armnetwork.VirtualNetworkGatewaySKU{Name: new(sku)},
+		IPConfigurations: []*armnetwork.VirtualNetworkGatewayIPConfiguration{{Name: new("default"),
 			Properties: &armnetwork.VirtualNetworkGatewayIPConfigurationPropertiesFormat{
-				Subnet: &armnetwork.SubResource{ID: ptr(subnetID)}, PublicIPAddress: &armnetwork.SubResource{ID: ptr(pipID)}}}},
+				Subnet: &armnetwork.SubResource{ID: new(subnetID)}, PublicIPAddress: &armnetwork.SubResource{ID: new(pipID)}}}},
 	}}
 }
 
 func lngBody(ip string, prefixes ...string) armnetwork.LocalNetworkGateway {
 	var ps []*string
 	for _, p := range prefixes {
-		ps = append(ps, ptr(p))
+		ps = append(ps, new(p))
 	}
-	return armnetwork.LocalNetworkGateway{Location: ptr("westeurope"), Properties: &armnetwork.LocalNetworkGatewayPropertiesFormat{
-		GatewayIPAddress: ptr(ip), LocalNetworkAddressSpace: &armnetwork.AddressSpace{AddressPrefixes: ps}}}
+	return armnetwork.LocalNetworkGateway{Location: new("westeurope"), Properties: &armnetwork.LocalNetworkGatewayPropertiesFormat{
+		GatewayIPAddress: new(ip), LocalNetworkAddressSpace: &armnetwork.AddressSpace{AddressPrefixes: ps}}}
 }
 
 func connBody(gwID, lngID, key string) armnetwork.VirtualNetworkGatewayConnection {
-	return armnetwork.VirtualNetworkGatewayConnection{Location: ptr("westeurope"), Properties: &armnetwork.VirtualNetworkGatewayConnectionPropertiesFormat{
-		ConnectionType:         ptr(armnetwork.VirtualNetworkGatewayConnectionTypeIPsec),
-		VirtualNetworkGateway1: &armnetwork.VirtualNetworkGateway{ID: ptr(gwID)},
-		LocalNetworkGateway2:   &armnetwork.LocalNetworkGateway{ID: ptr(lngID)},
-		SharedKey:              ptr(key),
+	return armnetwork.VirtualNetworkGatewayConnection{Location: new("westeurope"), Properties: &armnetwork.VirtualNetworkGatewayConnectionPropertiesFormat{
+		ConnectionType:         new(armnetwork.VirtualNetworkGatewayConnectionTypeIPsec),
+		VirtualNetworkGateway1: &armnetwork.VirtualNetworkGateway{ID: new(gwID)},
+		LocalNetworkGateway2:   &armnetwork.LocalNetworkGateway{ID: new(lngID)},
+		SharedKey:              new(key),
 	}}
 }
 

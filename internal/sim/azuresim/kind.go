@@ -145,7 +145,7 @@ func (k *kindOf[T]) viewLocked(s *Server, v *T) *T {
 
 func (k *kindOf[T]) setState(s *Server, id string, ps armnetwork.ProvisioningState) bool {
 	if v := k.items(s.st)[id]; v != nil {
-		*k.meta(v).State = ptr(ps)
+		*k.meta(v).State = new(ps)
 		if k.onState != nil {
 			k.onState(v, ps)
 		}
@@ -154,7 +154,7 @@ func (k *kindOf[T]) setState(s *Server, id string, ps armnetwork.ProvisioningSta
 	if parent, ok := k.parentOf(s.st, id); ok {
 		if parent != nil {
 			if st := k.child.state(parent, id); st != nil {
-				*st = ptr(ps)
+				*st = new(ps)
 			}
 		}
 		return true

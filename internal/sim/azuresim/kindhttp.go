@@ -120,9 +120,9 @@ func (k *kindOf[T]) put(s *Server, w http.ResponseWriter, r *http.Request, q req
 			return
 		}
 		m := k.meta(in)
-		*m.ID, *m.Name, *m.Type, *m.Etag = ptr(id), ptr(q.name), ptr(k.armType), etag()
-		*m.State = ptr(armnetwork.ProvisioningStateUpdating)
-		*m.GUID = ptr(newGUID())
+		*m.ID, *m.Name, *m.Type, *m.Etag = new(id), new(q.name), new(k.armType), etag()
+		*m.State = new(armnetwork.ProvisioningStateUpdating)
+		*m.GUID = new(newGUID())
 		times := k.times(s)
 		d := times.create
 		if old != nil {
@@ -241,7 +241,7 @@ func (k *kindOf[T]) actLocked(s *Server, r *http.Request, q req, opKind string, 
 		return nil, e
 	}
 	m := k.meta(v)
-	*m.State = ptr(armnetwork.ProvisioningStateUpdating)
+	*m.State = new(armnetwork.ProvisioningStateUpdating)
 	op := s.startLocked(r, opKind, id, deref(*m.Location), d)
 	s.doomLocked(op, conflict)
 	return op, nil

@@ -14,7 +14,7 @@ import (
 func TestLiveTunnelsPerInstance(t *testing.T) {
 	conn := func() *armnetwork.VirtualNetworkGatewayConnection {
 		return &armnetwork.VirtualNetworkGatewayConnection{Properties: &armnetwork.VirtualNetworkGatewayConnectionPropertiesFormat{
-			TunnelConnectionStatus: []*armnetwork.TunnelConnectionHealth{{Tunnel: ptr("a")}, {Tunnel: ptr("b")}}}}
+			TunnelConnectionStatus: []*armnetwork.TunnelConnectionHealth{{Tunnel: new("a")}, {Tunnel: new("b")}}}}
 	}
 	tests := []struct {
 		name   string

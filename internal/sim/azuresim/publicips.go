@@ -45,22 +45,22 @@ func (s *Server) checkPublicIPLocked(in, old *armnetwork.PublicIPAddress, id str
 		return e
 	}
 	if in.SKU == nil || in.SKU.Name == nil {
-		in.SKU = &armnetwork.PublicIPAddressSKU{Name: ptr(armnetwork.PublicIPAddressSKUNameStandard)}
+		in.SKU = &armnetwork.PublicIPAddressSKU{Name: new(armnetwork.PublicIPAddressSKUNameStandard)}
 	}
 	if e := enumCheck("sku.name", *in.SKU.Name, armnetwork.PossiblePublicIPAddressSKUNameValues()); e != nil {
 		return e
 	}
 	if in.SKU.Tier == nil {
-		in.SKU.Tier = ptr(armnetwork.PublicIPAddressSKUTierRegional)
+		in.SKU.Tier = new(armnetwork.PublicIPAddressSKUTierRegional)
 	}
 	if in.Properties == nil {
 		in.Properties = &armnetwork.PublicIPAddressPropertiesFormat{}
 	}
 	props := in.Properties
 	if props.PublicIPAllocationMethod == nil {
-		props.PublicIPAllocationMethod = ptr(armnetwork.IPAllocationMethodDynamic)
+		props.PublicIPAllocationMethod = new(armnetwork.IPAllocationMethodDynamic)
 		if *in.SKU.Name == armnetwork.PublicIPAddressSKUNameStandard {
-			props.PublicIPAllocationMethod = ptr(armnetwork.IPAllocationMethodStatic)
+			props.PublicIPAllocationMethod = new(armnetwork.IPAllocationMethodStatic)
 		}
 	}
 	if e := enumCheck("properties.publicIPAllocationMethod", *props.PublicIPAllocationMethod, armnetwork.PossibleIPAllocationMethodValues()); e != nil {
@@ -78,10 +78,10 @@ func (s *Server) checkPublicIPLocked(in, old *armnetwork.PublicIPAddress, id str
 		if err != nil {
 			return err
 		}
-		props.IPAddress = ptr(ip)
+		props.IPAddress = new(ip)
 	}
 	if props.PublicIPAddressVersion == nil {
-		props.PublicIPAddressVersion = ptr(armnetwork.IPVersionIPv4)
+		props.PublicIPAddressVersion = new(armnetwork.IPVersionIPv4)
 	}
 	props.IPConfiguration = nil
 	*in = armnetwork.PublicIPAddress{Location: in.Location, Tags: in.Tags, SKU: in.SKU, Zones: in.Zones, Properties: props}
@@ -121,6 +121,6 @@ func (s *Server) publicIPUserLocked(pipID string) string {
 // decoratePublicIPLocked shows which IP configuration holds the address.
 func (s *Server) decoratePublicIPLocked(p *armnetwork.PublicIPAddress) {
 	if user := s.publicIPUserLocked(deref(p.ID)); user != "" {
-		p.Properties.IPConfiguration = &armnetwork.IPConfiguration{ID: ptr(user)}
+		p.Properties.IPConfiguration = &armnetwork.IPConfiguration{ID: new(user)}
 	}
 }

@@ -90,7 +90,7 @@ func checkLocation(loc **string, armType string) *armError {
 		return badRequest("LocationNotAvailableForResourceType",
 			"The provided location '%s' is not available for resource type '%s'. List of available regions for the resource type is '%s'.", **loc, armType, regionNames())
 	}
-	*loc = ptr(r.name)
+	*loc = new(r.name)
 	return nil
 }
 
@@ -137,16 +137,16 @@ func (s *Server) serveProvider(w http.ResponseWriter, r *http.Request, namespace
 	var locations []*string
 	var zoned []*armresources.ZoneMapping
 	for _, rg := range regions {
-		locations = append(locations, ptr(rg.display))
+		locations = append(locations, new(rg.display))
 		if rg.zoned {
-			zoned = append(zoned, &armresources.ZoneMapping{Location: ptr(rg.display), Zones: []*string{ptr("1"), ptr("2"), ptr("3")}})
+			zoned = append(zoned, &armresources.ZoneMapping{Location: new(rg.display), Zones: []*string{new("1"), new("2"), new("3")}})
 		}
 	}
 	var types []*armresources.ProviderResourceType
 	for _, k := range kinds {
-		t := &armresources.ProviderResourceType{ResourceType: ptr(k.seg()), Locations: locations}
+		t := &armresources.ProviderResourceType{ResourceType: new(k.seg()), Locations: locations}
 		for _, v := range networkAPIVersions {
-			t.APIVersions = append(t.APIVersions, ptr(v))
+			t.APIVersions = append(t.APIVersions, new(v))
 		}
 		if k.seg() == "publicIPAddresses" {
 			t.ZoneMappings = zoned
@@ -154,7 +154,7 @@ func (s *Server) serveProvider(w http.ResponseWriter, r *http.Request, namespace
 		types = append(types, t)
 	}
 	writeJSON(w, http.StatusOK, armresources.Provider{
-		ID: ptr("/subscriptions/" + s.sub + "/providers/Microsoft.Network"), Namespace: ptr("Microsoft.Network"),
-		RegistrationState: ptr("Registered"), RegistrationPolicy: ptr("RegistrationRequired"), ResourceTypes: types,
+		ID: new("/subscriptions/" + s.sub + "/providers/Microsoft.Network"), Namespace: new("Microsoft.Network"),
+		RegistrationState: new("Registered"), RegistrationPolicy: new("RegistrationRequired"), ResourceTypes: types,
 	})
 }

@@ -12,13 +12,13 @@ import (
 func zoned(p armnetwork.PublicIPAddress, zones ...string) armnetwork.PublicIPAddress {
 	p.Zones = nil
 	for _, z := range zones {
-		p.Zones = append(p.Zones, ptr(z))
+		p.Zones = append(p.Zones, new(z))
 	}
 	return p
 }
 
 func inRegion(p armnetwork.PublicIPAddress, loc string) armnetwork.PublicIPAddress {
-	p.Location = ptr(loc)
+	p.Location = new(loc)
 	return p
 }
 
@@ -66,7 +66,7 @@ func TestGatewayZoneRules(t *testing.T) {
 	}
 	weu := f.vnet("rg", "weu", "10.1.0.0/16", subnet("GatewaySubnet", "10.1.255.0/27"))
 	ukwBody := vnetBody("10.2.0.0/16", subnet("GatewaySubnet", "10.2.255.0/27"))
-	ukwBody.Location = ptr("ukwest")
+	ukwBody.Location = new("ukwest")
 	vp, err := f.net.NewVirtualNetworksClient().BeginCreateOrUpdate(ctx, "rg", "ukw", ukwBody, nil)
 	ukw := done(t, vp, err)
 	noZones := pip("weu-nozones", zoned(std))
@@ -75,7 +75,7 @@ func TestGatewayZoneRules(t *testing.T) {
 		return err
 	})
 	regional := gatewayBody("VpnGw2AZ", *ukw.ID+"/subnets/GatewaySubnet", pip("ukw", inRegion(zoned(std), "ukwest")))
-	regional.Location = ptr("ukwest")
+	regional.Location = new("ukwest")
 	p, err := gws.BeginCreateOrUpdate(ctx, "rg", "gw-ukw", regional, nil)
 	done(t, p, err)
 
@@ -103,15 +103,15 @@ func TestGatewayZoneRules(t *testing.T) {
 func TestLocationsAreNormalizedAndRegional(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	g, err := f.rgs.CreateOrUpdate(ctx, "rg", armresources.ResourceGroup{Location: ptr("West Europe")}, nil)
+	g, err := f.rgs.CreateOrUpdate(ctx, "rg", armresources.ResourceGroup{Location: new("West Europe")}, nil)
 	if err != nil || deref(g.Location) != "westeurope" {
 		t.Fatalf("group location %q (%v), want westeurope", deref(g.Location), err)
 	}
-	if _, err := f.rgs.CreateOrUpdate(ctx, "rg2", armresources.ResourceGroup{Location: ptr("Middle Earth")}, nil); armCode(t, err) != "LocationNotAvailableForResourceGroup" {
+	if _, err := f.rgs.CreateOrUpdate(ctx, "rg2", armresources.ResourceGroup{Location: new("Middle Earth")}, nil); armCode(t, err) != "LocationNotAvailableForResourceGroup" {
 		t.Errorf("unknown group location: %v", err)
 	}
 	body := vnetBody("10.1.0.0/16", subnet("GatewaySubnet", "10.1.255.0/27"))
-	body.Location = ptr("North Europe")
+	body.Location = new("North Europe")
 	vp, err := f.net.NewVirtualNetworksClient().BeginCreateOrUpdate(ctx, "rg", "vnet", body, nil)
 	v := done(t, vp, err)
 	if deref(v.Location) != "northeurope" {
@@ -124,7 +124,7 @@ func TestLocationsAreNormalizedAndRegional(t *testing.T) {
 		return err
 	})
 	neu := gatewayBody("VpnGw1AZ", *v.ID+"/subnets/GatewaySubnet", *weuPIP.ID)
-	neu.Location = ptr("northeurope")
+	neu.Location = new("northeurope")
 	f.refused("InvalidResourceReference", func() error { // northeurope gateway, westeurope public IP
 		_, err := gws.BeginCreateOrUpdate(ctx, "rg", "gw", neu, nil)
 		return err

@@ -76,7 +76,7 @@ func TestSubnetRules(t *testing.T) {
 	f.vnet("rg", "vnet", "10.1.0.0/16", subnet("a", "10.1.1.0/24"))
 	subnets := f.net.NewSubnetsClient()
 	nsg := subnet("GatewaySubnet", "10.1.255.0/27")
-	nsg.Properties.NetworkSecurityGroup = &armnetwork.SecurityGroup{ID: ptr("/subscriptions/x/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/nsg")}
+	nsg.Properties.NetworkSecurityGroup = &armnetwork.SecurityGroup{ID: new("/subscriptions/x/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/nsg")}
 	tests := []struct {
 		name, subnet, code string
 		body               *armnetwork.Subnet
@@ -184,7 +184,7 @@ func TestLocalGatewayNeedsAnAddress(t *testing.T) {
 	}
 	f.t = t
 	fqdn := lngBody("", "10.0.1.0/24")
-	fqdn.Properties.Fqdn = ptr("vpn.example.org")
+	fqdn.Properties.Fqdn = new("vpn.example.org")
 	p, err := lngs.BeginCreateOrUpdate(ctx, "rg", "lng", fqdn, nil)
 	done(t, p, err)
 }

@@ -19,7 +19,7 @@ func TestSharedKeyChangeSettlesAfterItsOperation(t *testing.T) {
 	st := f.stack("rg", "VpnGw1AZ")
 	f.connect(st, "conn", "First123")
 	conns := f.net.NewVirtualNetworkGatewayConnectionsClient()
-	p, err := conns.BeginSetSharedKey(ctx, "rg", "conn", armnetwork.ConnectionSharedKey{Value: ptr("Second456")}, nil)
+	p, err := conns.BeginSetSharedKey(ctx, "rg", "conn", armnetwork.ConnectionSharedKey{Value: new("Second456")}, nil)
 	done(t, p, err)
 	got, err := conns.Get(ctx, "rg", "conn", nil)
 	if err != nil || *got.Properties.ProvisioningState != armnetwork.ProvisioningStateUpdating || *got.Properties.ConnectionStatus != "Connected" {

@@ -86,9 +86,9 @@ func (s *Server) putSubnet(w http.ResponseWriter, r *http.Request, q req, vnetID
 			return
 		}
 		old := subnetIn(v, strings.ToLower(id))
-		in.Name = ptr(name)
+		in.Name = new(name)
 		s.fillSubnet(&in, deref(v.ID), old)
-		in.Properties.ProvisioningState = ptr(armnetwork.ProvisioningStateUpdating)
+		in.Properties.ProvisioningState = new(armnetwork.ProvisioningStateUpdating)
 		if old != nil && !slices.Equal(subnetPrefixes(old), subnetPrefixes(&in)) && len(s.subnetUsersLocked(id)) > 0 {
 			e = badRequest("InUseSubnetCannotBeUpdated", "Subnet %s is in use by %s and its address prefix cannot be changed.", name, strings.Join(s.subnetUsersLocked(id), ", ")) // unverified code
 			return
@@ -103,7 +103,7 @@ func (s *Server) putSubnet(w http.ResponseWriter, r *http.Request, q req, vnetID
 		} else {
 			v.Properties.Subnets = append(v.Properties.Subnets, &in)
 		}
-		v.Properties.ProvisioningState = ptr(armnetwork.ProvisioningStateUpdating) // a subnet write updates its VNet
+		v.Properties.ProvisioningState = new(armnetwork.ProvisioningStateUpdating) // a subnet write updates its VNet
 		d := vnetDurations.update
 		if old == nil {
 			d = vnetDurations.create
@@ -170,7 +170,7 @@ func (s *Server) settleSubnetLocked(op *operation) bool {
 	if subnetIn(v, op.Target) == nil {
 		return false
 	}
-	v.Properties.ProvisioningState = ptr(armnetwork.ProvisioningStateUpdating)
+	v.Properties.ProvisioningState = new(armnetwork.ProvisioningStateUpdating)
 	s.settleLocked(opSubnetSettle, op, subnetSettle)
 	return true
 }
@@ -179,7 +179,7 @@ func (s *Server) settleSubnetLocked(op *operation) bool {
 func (s *Server) subnetSettledLocked(id string) {
 	v := s.st.vnets()[id[:max(strings.Index(id, "/subnets/"), 0)]]
 	if sn := subnetIn(v, id); sn != nil {
-		sn.Properties.ProvisioningState = ptr(armnetwork.ProvisioningStateSucceeded)
-		v.Properties.ProvisioningState = ptr(armnetwork.ProvisioningStateSucceeded)
+		sn.Properties.ProvisioningState = new(armnetwork.ProvisioningStateSucceeded)
+		v.Properties.ProvisioningState = new(armnetwork.ProvisioningStateSucceeded)
 	}
 }

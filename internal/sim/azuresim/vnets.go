@@ -41,7 +41,7 @@ var vnetKind = &kindOf[armnetwork.VirtualNetwork]{
 	onState: func(v *armnetwork.VirtualNetwork, ps armnetwork.ProvisioningState) {
 		for _, sn := range v.Properties.Subnets {
 			if deref(sn.Properties.ProvisioningState) == armnetwork.ProvisioningStateUpdating {
-				sn.Properties.ProvisioningState = ptr(ps)
+				sn.Properties.ProvisioningState = new(ps)
 			}
 		}
 	},
@@ -106,16 +106,16 @@ func (s *Server) checkVNetLocked(in, old *armnetwork.VirtualNetwork, id string) 
 
 // fillSubnet sets the read-only fields of a subnet being written.
 func (s *Server) fillSubnet(sn *armnetwork.Subnet, vnetID string, old *armnetwork.Subnet) {
-	sn.ID = ptr(vnetID + "/subnets/" + deref(sn.Name))
-	sn.Type = ptr(typeSubnet)
+	sn.ID = new(vnetID + "/subnets/" + deref(sn.Name))
+	sn.Type = new(typeSubnet)
 	sn.Etag = etag()
 	if sn.Properties == nil {
 		sn.Properties = &armnetwork.SubnetPropertiesFormat{}
 	}
 	sn.Properties.IPConfigurations = nil
-	sn.Properties.ProvisioningState = ptr(armnetwork.ProvisioningStateSucceeded)
+	sn.Properties.ProvisioningState = new(armnetwork.ProvisioningStateSucceeded)
 	if old == nil || !slices.Equal(subnetPrefixes(old), subnetPrefixes(sn)) {
-		sn.Properties.ProvisioningState = ptr(armnetwork.ProvisioningStateUpdating)
+		sn.Properties.ProvisioningState = new(armnetwork.ProvisioningStateUpdating)
 	}
 }
 
@@ -157,7 +157,7 @@ func (s *Server) decorateSubnetLocked(sn *armnetwork.Subnet) {
 	}
 	sn.Properties.IPConfigurations = nil
 	for _, u := range users {
-		sn.Properties.IPConfigurations = append(sn.Properties.IPConfigurations, &armnetwork.IPConfiguration{ID: ptr(u)})
+		sn.Properties.IPConfigurations = append(sn.Properties.IPConfigurations, &armnetwork.IPConfiguration{ID: new(u)})
 	}
 }
 

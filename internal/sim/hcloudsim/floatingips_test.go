@@ -19,7 +19,7 @@ func TestFloatingIPFailover(t *testing.T) {
 	b := f.mustServer(t, hcloud.ServerCreateOpts{Name: "gw-b", Location: &hcloud.Location{Name: "fsn1"}})
 
 	res, _, err := f.client.FloatingIP.Create(ctx(t), hcloud.FloatingIPCreateOpts{
-		Type: hcloud.FloatingIPTypeIPv4, Server: a, Name: hcloud.Ptr("vip"), Labels: map[string]string{"role": "vip"}})
+		Type: hcloud.FloatingIPTypeIPv4, Server: a, Name: new("vip"), Labels: map[string]string{"role": "vip"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +88,7 @@ func TestFloatingIPDeleteRules(t *testing.T) {
 	_, err = f.client.FloatingIP.Delete(ctx(t), fip)
 	wantCode(t, err, "must_be_unassigned")
 
-	act, _, err := f.client.FloatingIP.ChangeProtection(ctx(t), fip, hcloud.FloatingIPChangeProtectionOpts{Delete: hcloud.Ptr(true)})
+	act, _, err := f.client.FloatingIP.ChangeProtection(ctx(t), fip, hcloud.FloatingIPChangeProtectionOpts{Delete: new(true)})
 	f.mustWait(t, "protect", act, err)
 	res2, _, err := f.client.Server.DeleteWithResult(ctx(t), a)
 	if err != nil || f.client.Action.WaitFor(ctx(t), res2.Action) != nil {
@@ -100,7 +100,7 @@ func TestFloatingIPDeleteRules(t *testing.T) {
 	}
 	_, err = f.client.FloatingIP.Delete(ctx(t), got)
 	wantCode(t, err, hcloud.ErrorCodeProtected)
-	act, _, _ = f.client.FloatingIP.ChangeProtection(ctx(t), got, hcloud.FloatingIPChangeProtectionOpts{Delete: hcloud.Ptr(false)})
+	act, _, _ = f.client.FloatingIP.ChangeProtection(ctx(t), got, hcloud.FloatingIPChangeProtectionOpts{Delete: new(false)})
 	if err := f.client.Action.WaitFor(ctx(t), act); err != nil {
 		t.Fatal(err)
 	}
@@ -121,12 +121,12 @@ func TestFloatingIPCreateRules(t *testing.T) {
 	_, _, err = f.client.FloatingIP.Create(ctx(t), hcloud.FloatingIPCreateOpts{Type: hcloud.FloatingIPTypeIPv4, HomeLocation: &hcloud.Location{Name: "xyz1"}})
 	wantField(t, err, "home_location")
 	res, _, err := f.client.FloatingIP.Create(ctx(t), hcloud.FloatingIPCreateOpts{Type: hcloud.FloatingIPTypeIPv4,
-		HomeLocation: &hcloud.Location{Name: "hel1"}, Name: hcloud.Ptr("vip")})
+		HomeLocation: &hcloud.Location{Name: "hel1"}, Name: new("vip")})
 	if err != nil || res.Action != nil || res.FloatingIP.Server != nil {
 		t.Fatalf("unassigned create: %+v, %v", res, err)
 	}
 	_, _, err = f.client.FloatingIP.Create(ctx(t), hcloud.FloatingIPCreateOpts{Type: hcloud.FloatingIPTypeIPv4,
-		HomeLocation: &hcloud.Location{Name: "hel1"}, Name: hcloud.Ptr("vip")})
+		HomeLocation: &hcloud.Location{Name: "hel1"}, Name: new("vip")})
 	wantCode(t, err, hcloud.ErrorCodeUniquenessError)
 	// Floating and primary IPs never share an address.
 	p, _, err := f.client.PrimaryIP.Create(ctx(t), hcloud.PrimaryIPCreateOpts{Name: "p", Type: hcloud.PrimaryIPTypeIPv4, AssigneeType: "server", Location: "hel1"})

@@ -203,13 +203,13 @@ func TestNetworkDeleteDetachesServers(t *testing.T) {
 func TestDeleteProtection(t *testing.T) {
 	f := newFixture(t)
 	n := f.mustNetwork(t, "net", "10.0.0.0/16")
-	a, _, err := f.client.Network.ChangeProtection(ctx(t), n, hcloud.NetworkChangeProtectionOpts{Delete: hcloud.Ptr(true)})
+	a, _, err := f.client.Network.ChangeProtection(ctx(t), n, hcloud.NetworkChangeProtectionOpts{Delete: new(true)})
 	f.mustWait(t, "change_protection", a, err)
 	_, err = f.client.Network.Delete(ctx(t), n)
 	wantCode(t, err, hcloud.ErrorCodeProtected)
 
 	s := f.mustServer(t, hcloud.ServerCreateOpts{Name: "vm"})
-	a, _, err = f.client.Server.ChangeProtection(ctx(t), s, hcloud.ServerChangeProtectionOpts{Delete: hcloud.Ptr(true), Rebuild: hcloud.Ptr(true)})
+	a, _, err = f.client.Server.ChangeProtection(ctx(t), s, hcloud.ServerChangeProtectionOpts{Delete: new(true), Rebuild: new(true)})
 	f.mustWait(t, "server change_protection", a, err)
 	_, _, err = f.client.Server.DeleteWithResult(ctx(t), s)
 	wantCode(t, err, hcloud.ErrorCodeProtected)

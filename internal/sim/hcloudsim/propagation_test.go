@@ -202,7 +202,7 @@ func TestNetworkMembersIncludeLoadBalancers(t *testing.T) {
 	n := f.mustNetwork(t, "net", "10.0.0.0/16", "10.0.1.0/24")
 	lbRes, _, err := f.client.LoadBalancer.Create(ctx(t), hcloud.LoadBalancerCreateOpts{Name: "lb",
 		LoadBalancerType: &hcloud.LoadBalancerType{Name: "lb11"}, NetworkZone: hcloud.NetworkZoneEUCentral,
-		Network: n, PublicInterface: hcloud.Ptr(false)})
+		Network: n, PublicInterface: new(false)})
 	if err != nil {
 		t.Fatal(err)
 	}

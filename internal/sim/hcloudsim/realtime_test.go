@@ -45,7 +45,7 @@ func TestRealTimeFailoverDurations(t *testing.T) {
 		a := f.mustServerAt(t, fc, "gw-a")
 		n := f.mustNetwork(t, "net", "10.0.0.0/16", "10.0.1.0/24")
 		fip, _, err := f.client.FloatingIP.Create(ctx(t), hcloud.FloatingIPCreateOpts{Type: hcloud.FloatingIPTypeIPv4,
-			HomeLocation: &hcloud.Location{Name: "nbg1"}, Name: hcloud.Ptr("vip")})
+			HomeLocation: &hcloud.Location{Name: "nbg1"}, Name: new("vip")})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -100,7 +100,7 @@ func TestRealTimeFailoverEffectLandsAtTheEnd(t *testing.T) {
 	f := realTimeFixture(t, fc)
 	a, b := f.mustServerAt(t, fc, "gw-a"), f.mustServerAt(t, fc, "gw-b")
 	n := f.mustNetwork(t, "net", "10.0.0.0/16", "10.0.1.0/24")
-	res, _, err := f.client.FloatingIP.Create(ctx(t), hcloud.FloatingIPCreateOpts{Type: hcloud.FloatingIPTypeIPv4, Server: a, Name: hcloud.Ptr("vip")})
+	res, _, err := f.client.FloatingIP.Create(ctx(t), hcloud.FloatingIPCreateOpts{Type: hcloud.FloatingIPTypeIPv4, Server: a, Name: new("vip")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 func TestPrimaryIPRules(t *testing.T) {
 	f := newFixture(t)
 	create := func(name string, typ hcloud.PrimaryIPType, autoDelete bool) *hcloud.PrimaryIP {
-		res, _, err := f.client.PrimaryIP.Create(ctx(t), hcloud.PrimaryIPCreateOpts{Name: name, Type: typ, AssigneeType: "server", Location: "nbg1", AutoDelete: hcloud.Ptr(autoDelete)})
+		res, _, err := f.client.PrimaryIP.Create(ctx(t), hcloud.PrimaryIPCreateOpts{Name: name, Type: typ, AssigneeType: "server", Location: "nbg1", AutoDelete: new(autoDelete)})
 		if err != nil {
 			t.Fatal(err)
 		}

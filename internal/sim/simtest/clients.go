@@ -12,6 +12,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v9"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/resources/armresources"
 	"github.com/hetznercloud/hcloud-go/v2/hcloud"
@@ -119,7 +120,7 @@ func (i *Instance) CreateVNet(t testing.TB, rg, name, location string, addressSp
 	vnet := armnetwork.VirtualNetwork{
 		Location: &location,
 		Properties: &armnetwork.VirtualNetworkPropertiesFormat{
-			AddressSpace: &armnetwork.AddressSpace{AddressPrefixes: ptrs(addressSpace)},
+			AddressSpace: &armnetwork.AddressSpace{AddressPrefixes: to.SliceOfPtrs(addressSpace...)},
 		},
 	}
 	names := make([]string, 0, len(subnets))
@@ -172,12 +173,4 @@ func mustCIDR(t testing.TB, s string) *net.IPNet {
 		t.Fatalf("simtest: %q is not a CIDR: %v", s, err)
 	}
 	return n
-}
-
-func ptrs(ss []string) []*string {
-	out := make([]*string, len(ss))
-	for i := range ss {
-		out[i] = &ss[i]
-	}
-	return out
 }

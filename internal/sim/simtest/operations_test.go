@@ -86,7 +86,7 @@ func TestOperationsReportInjectedFailures(t *testing.T) {
 	loc := "westeurope"
 	if _, err := c.BeginCreateOrUpdate(ctx, "rg", "vnet", armnetwork.VirtualNetwork{Location: &loc,
 		Properties: &armnetwork.VirtualNetworkPropertiesFormat{AddressSpace: &armnetwork.AddressSpace{
-			AddressPrefixes: ptrs([]string{"10.1.0.0/16"})}}}, nil); err != nil {
+			AddressPrefixes: []*string{new("10.1.0.0/16")}}}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if put := operation(t, s, simenv.CloudAzure, "put"); !put.Failed {
