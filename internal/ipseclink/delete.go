@@ -86,14 +86,18 @@ func teardownHetzner(ctx context.Context, c clouds, s spec, p *progress) error {
 	if err := hetzner.DeleteServer(ctx, c.hc, p.Hetzner.ServerID); err != nil {
 		return err
 	}
-	if s.Hetzner.HA != nil || p.HA.FloatingIPID != 0 || p.HA.StandbyServerID != 0 {
-		if err := teardownHA(ctx, c, s, p); err != nil {
-			return err
-		}
+	// Also for a link whose state has no pair: an update to
+	// high_availability killed before its state write left one behind.
+	if err := teardownHA(ctx, c, s, p); err != nil {
+		return err
 	}
 	// After both servers: Hetzner may refuse a group that has members.
-	if p.HA.PlacementGroupID != 0 {
-		if err := hetzner.DeletePlacementGroup(ctx, c.hc, p.HA.PlacementGroupID); err != nil {
+	pg, err := orUnrecorded(ctx, p.HA.PlacementGroupID, hetzner.NewUnrecorded(c.hc, labels(s.Name)).PlacementGroup, placementGroupName(s.Name))
+	if err != nil {
+		return err
+	}
+	if pg != 0 {
+		if err := hetzner.DeletePlacementGroup(ctx, c.hc, pg); err != nil {
 			return err
 		}
 		p.update(func(p *progress) { p.HA.PlacementGroupID = 0 })

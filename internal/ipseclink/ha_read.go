@@ -11,19 +11,15 @@ import (
 )
 
 // teardownHA removes what only a pair has on Hetzner: the standby server
-// and the Floating IP. A standby whose ID was never recorded
-// (an apply killed mid-create) is found by name and deleted if it is the
-// link's.
+// and the Floating IP. One whose ID was never recorded (an apply killed
+// between its create and the state write) is found by name and deleted if
+// it is the link's, so a destroy after such a kill leaves nothing behind
+// even when the state never learnt the link had become a pair.
 func teardownHA(ctx context.Context, c clouds, s spec, p *progress) error {
-	id := p.HA.StandbyServerID
-	if id == 0 {
-		srv, err := hetzner.ServerByName(ctx, c.hc, standbyServerName(s.Name))
-		if err != nil {
-			return err
-		}
-		if srv != nil && hetzner.Owned(labels(s.Name), srv.Labels) {
-			id = srv.ID
-		}
+	find := hetzner.NewUnrecorded(c.hc, labels(s.Name))
+	id, err := orUnrecorded(ctx, p.HA.StandbyServerID, find.Server, standbyServerName(s.Name))
+	if err != nil {
+		return err
 	}
 	if id != 0 {
 		if err := hetzner.DeleteServer(ctx, c.hc, id); err != nil {
@@ -33,13 +29,25 @@ func teardownHA(ctx context.Context, c clouds, s spec, p *progress) error {
 	p.update(func(p *progress) {
 		p.HA.StandbyServerID, p.HA.StandbyPrivateIP, p.HA.ActiveServerID = 0, netip.Addr{}, 0
 	})
-	if p.HA.FloatingIPID != 0 {
-		if err := hetzner.DeleteFloatingIP(ctx, c.hc, p.HA.FloatingIPID); err != nil {
+	if id, err = orUnrecorded(ctx, p.HA.FloatingIPID, find.FloatingIP, floatingIPName(s.Name)); err != nil {
+		return err
+	}
+	if id != 0 {
+		if err := hetzner.DeleteFloatingIP(ctx, c.hc, id); err != nil {
 			return err
 		}
-		p.update(func(p *progress) { p.HA.FloatingIPID = 0 })
 	}
+	p.update(func(p *progress) { p.HA.FloatingIPID = 0 })
 	return nil
+}
+
+// orUnrecorded is id when the link recorded it, else what find reports for
+// name: the ID of an object a killed apply left unrecorded, or 0.
+func orUnrecorded(ctx context.Context, id int64, find func(context.Context, string) (int64, error), name string) (int64, error) {
+	if id != 0 {
+		return id, nil
+	}
+	return find(ctx, name)
 }
 
 // leaveHA is teardownHA plus the Azure gateway's second public IP, for an
