@@ -104,8 +104,8 @@ func nested(p path.Path) bool {
 // Incomplete is the error for an argument still unknown when Terraform has
 // promised that every argument is known: in a data source's Read or an
 // ephemeral resource's Open. It is the provider's bug, not the user's, so
-// it says so. typeName is the data source or ephemeral resource, when the
-// point at which the value should have been known ("at read time").
+// it says so. typeName is the data source or ephemeral resource; when is
+// the point at which the value should have been known ("at read time").
 func Incomplete(typeName, when string) diag.Diagnostic {
 	return diag.NewErrorDiagnostic("Incomplete configuration",
 		"Some arguments of "+typeName+" are still unknown "+when+"; this is a bug in the provider, please report it.")

@@ -61,7 +61,7 @@ func TestClientOptions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			o, err := ClientOptions(tt.cfg, "1.0.0")
-			if expectErr(t, err, tt.wantErr) {
+			if errWanted(t, err, tt.wantErr) {
 				return
 			}
 			rm := o.Cloud.Services[cloud.ResourceManager]
@@ -163,7 +163,7 @@ func TestNewAzureCredentialKinds(t *testing.T) {
 			cfg := base
 			tt.mod(&cfg)
 			az, err := NewAzure(cfg, "dev")
-			if expectErr(t, err, tt.wantErr) {
+			if errWanted(t, err, tt.wantErr) {
 				return
 			}
 			if az.Kind != tt.want || az.Credential == nil || az.SubscriptionID != "sub" {

@@ -66,10 +66,10 @@ func testNotConfigured(t *testing.T, name string, accessor func(*Clients) (bool,
 	}
 }
 
-// expectErr fails t unless err is as a table case wants: containing want,
-// or nil when want is empty. It reports whether an error was wanted, so
-// the case can stop (or go on checking the error).
-func expectErr(t *testing.T, err error, want string) bool {
+// errWanted fails t unless err is as a table case wants: containing want,
+// or nil when want is empty. It reports whether the case wanted (and got)
+// an error, so that a case can stop there, or go on checking the error.
+func errWanted(t *testing.T, err error, want string) bool {
 	t.Helper()
 	if want == "" {
 		if err != nil {

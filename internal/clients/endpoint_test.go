@@ -29,7 +29,7 @@ func TestParseEndpoint(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.raw, func(t *testing.T) {
 			_, err := ParseEndpoint(tt.raw)
-			if !expectErr(t, err, tt.wantErr) {
+			if !errWanted(t, err, tt.wantErr) {
 				return
 			}
 			if strings.Contains(err.Error(), "pw@") {

@@ -49,7 +49,7 @@ func TestNewHCloudRejects(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := NewHCloud(tt.cfg, "dev")
-			expectErr(t, err, tt.wantErr)
+			errWanted(t, err, tt.wantErr)
 		})
 	}
 }

@@ -192,14 +192,3 @@ func detachable(res []hcloud.FirewallResource) []hcloud.FirewallResource {
 	}
 	return out
 }
-
-// settleAll settles several actions one after the other, naming the first
-// that failed.
-func settleAll(ctx context.Context, c *hcloud.Client, actions []*hcloud.Action, what string) error {
-	for _, a := range actions {
-		if err := Settle(ctx, c, a, what); err != nil {
-			return err
-		}
-	}
-	return nil
-}

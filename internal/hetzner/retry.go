@@ -266,3 +266,14 @@ func Settle(ctx context.Context, c *hcloud.Client, action *hcloud.Action, what s
 type actionDone struct{ err error }
 
 func (a actionDone) Error() string { return a.err.Error() }
+
+// settleAll settles several actions one after the other, naming the first
+// that failed.
+func settleAll(ctx context.Context, c *hcloud.Client, actions []*hcloud.Action, what string) error {
+	for _, a := range actions {
+		if err := Settle(ctx, c, a, what); err != nil {
+			return err
+		}
+	}
+	return nil
+}

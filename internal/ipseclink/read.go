@@ -214,8 +214,6 @@ func observeAzure(ctx context.Context, c clouds, s spec, p *progress, obs *obser
 	return nil
 }
 
-// serverPrivateIP is the server's address in the given network, or the
-// zero Addr when it is not attached there.
 // observedServer is one gateway server of the link as observeServer reads
 // it: the single server, or either server of an HA pair.
 type observedServer struct {
@@ -246,6 +244,8 @@ func observeServer(ctx context.Context, c clouds, p *progress, obs *observation,
 	return nil
 }
 
+// serverPrivateIP is the server's address in the given network, or the
+// zero Addr when it is not attached there.
 func serverPrivateIP(srv *hcloud.Server, networkID int64) netip.Addr {
 	for _, pn := range srv.PrivateNet {
 		if pn.Network != nil && pn.Network.ID == networkID {

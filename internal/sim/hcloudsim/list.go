@@ -125,24 +125,25 @@ func listResponse[T any](c *call, items []T, keys map[string]func(a, b T) int, b
 	return http.StatusOK, paged{body(page), meta}, nil
 }
 
-// paged is a list answer: the schema.XListResponse's resource key and
-// "meta" side by side in one object. hcloud-go's list response types carry
-// no meta, and Go cannot embed a type parameter, so the two objects are
-// joined when encoded.
+// paged is a list answer: the keys of the schema.XListResponse (the
+// resource list) and of schema.MetaResponse ("meta") side by side in one
+// object. hcloud-go's list response types carry no meta, and Go cannot
+// embed a type parameter, so the two objects are merged when encoded.
 type paged struct {
 	list any
 	meta schema.MetaResponse
 }
 
 func (p paged) MarshalJSON() ([]byte, error) {
-	list, err := json.Marshal(p.list)
-	if err != nil {
-		return nil, err
+	obj := map[string]json.RawMessage{}
+	for _, part := range []any{p.list, p.meta} {
+		b, err := json.Marshal(part)
+		if err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(b, &obj); err != nil {
+			return nil, err
+		}
 	}
-	meta, err := json.Marshal(p.meta)
-	if err != nil {
-		return nil, err
-	}
-	// Both are non-empty objects: {"floating_ips":[...]} and {"meta":{...}}.
-	return append(append(list[:len(list)-1], ','), meta[1:]...), nil
+	return json.Marshal(obj)
 }
