@@ -46,7 +46,10 @@ func TestSchema(t *testing.T) {
 
 // The ephemeral twin takes and returns exactly what the data source does,
 // with the same flags, so a configuration can switch between them by
-// changing one keyword.
+// changing one keyword. The ephemeral schema is converted from the data
+// source's (ephemeralAttrs), so what this guards is that conversion: the
+// hand-written copy of a nested attribute's fields, an attribute kind it
+// does not know yet, and the description both kinds show.
 func TestEphemeralSchemaMatchesDataSource(t *testing.T) {
 	ds := fwtest.DataSourceSchema(t, NewDataSource())
 	eph := fwtest.EphemeralSchema(t, NewEphemeralResource())
