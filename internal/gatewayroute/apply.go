@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/netip"
 
-	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -13,23 +12,24 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hetznercloud/hcloud-go/v2/hcloud"
 
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/fwop"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/hetzner"
 )
 
 func (r *resourceImpl) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	r.applyPlan(ctx, req.Plan, timeouts.Value.Create, false, &resp.State, &resp.Diagnostics)
+	r.applyPlan(ctx, req.Plan, createTimeout, false, &resp.State, &resp.Diagnostics)
 }
 
 func (r *resourceImpl) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	// Only the gateway or expand_network_ip_range can change in place: the
 	// route being updated is this resource's own.
-	r.applyPlan(ctx, req.Plan, timeouts.Value.Update, true, &resp.State, &resp.Diagnostics)
+	r.applyPlan(ctx, req.Plan, updateTimeout, true, &resp.State, &resp.Diagnostics)
 }
 
 // applyPlan is the body of Create and Update, which differ only in their
 // timeout and in whether the route at the destination is already this
 // resource's own (update), which liveCheck must then not count as a conflict.
-func (r *resourceImpl) applyPlan(ctx context.Context, from tfsdk.Plan, timeout timeoutOf, update bool, st *tfsdk.State, diags *diag.Diagnostics) {
+func (r *resourceImpl) applyPlan(ctx context.Context, from tfsdk.Plan, timeout fwop.Timeout, update bool, st *tfsdk.State, diags *diag.Diagnostics) {
 	var plan model
 	ctx, cancel, rt, hc, ok := r.open(ctx, from, &plan, timeout, diags)
 	defer cancel()
