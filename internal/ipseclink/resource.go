@@ -190,11 +190,13 @@ type stateSetter interface {
 
 func (r *resourceImpl) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan, state model
-	// openSpec's error check covers this Get too.
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	// The state's diagnostics come first, and are checked here rather than
+	// left to openSpec seeing them in resp.Diagnostics.
+	stateDiags := req.State.Get(ctx, &state)
+	resp.Diagnostics.Append(stateDiags...)
 	ctx, cancel, c, s, ok := r.openSpec(ctx, req.Plan, &plan, updateTimeout, &resp.Diagnostics)
 	defer cancel()
-	if !ok {
+	if !ok || stateDiags.HasError() {
 		return
 	}
 
