@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/netip"
 
-	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -17,41 +16,39 @@ import (
 )
 
 func (r *resourceImpl) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	r.applyPlan(ctx, req.Plan, timeouts.Value.Create, false, &resp.State, &resp.Diagnostics)
-}
-
-func (r *resourceImpl) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	// Only the gateway or expand_network_ip_range can change in place: the
-	// route being updated is this resource's own.
-	r.applyPlan(ctx, req.Plan, timeouts.Value.Update, true, &resp.State, &resp.Diagnostics)
-}
-
-// applyPlan is the body of Create and Update, which differ only in their
-// timeout and in whether the route at the destination is already this
-// resource's own (update), which liveCheck must then not count as a conflict.
-func (r *resourceImpl) applyPlan(ctx context.Context, from tfsdk.Plan, timeout timeoutOf, update bool, st *tfsdk.State, diags *diag.Diagnostics) {
 	var plan model
-	ctx, cancel, rt, hc, ok := r.open(ctx, from, &plan, timeout, diags)
+	ctx, cancel, rt, hc, ok := r.open(ctx, req.Plan, &plan, createTimeout, &resp.Diagnostics)
 	defer cancel()
 	if !ok {
 		return
 	}
-	var own netip.Prefix
-	if update {
-		own = rt.Destination
-	}
-	diags.Append(apply(ctx, hc, &plan, rt, own)...)
-	if diags.HasError() {
-		return
-	}
-	diags.Append(st.Set(ctx, &plan)...)
+	// Nothing at the destination is this resource's yet: the zero prefix
+	// makes any route already there a conflict.
+	resp.Diagnostics.Append(apply(ctx, hc, &plan, rt, netip.Prefix{}, &resp.State)...)
 }
 
-// apply is the work of applyPlan: re-check the rules against the live network
-// (the plan may not have known network_id, and the network may have changed
-// since), grow the range when asked, then add or move the route. Every step
-// is idempotent, so re-applying after a failure converges.
-func apply(ctx context.Context, hc *hcloud.Client, m *model, rt route, own netip.Prefix) diag.Diagnostics {
+func (r *resourceImpl) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan model
+	ctx, cancel, rt, hc, ok := r.open(ctx, req.Plan, &plan, updateTimeout, &resp.Diagnostics)
+	defer cancel()
+	if !ok {
+		return
+	}
+	// Only the gateway or expand_network_ip_range can change in place (the
+	// destination replaces): the route there is this resource's own, which
+	// liveCheck must not count as a conflict.
+	resp.Diagnostics.Append(apply(ctx, hc, &plan, rt, rt.Destination, &resp.State)...)
+}
+
+// apply is what Create and Update share once open has succeeded: re-check
+// the rules against the live network (the plan may not have known
+// network_id, and the network may have changed since), grow the range when
+// asked, add or move the route, and only then write m, filled from the live
+// network, to st. own is the route at rt.Destination this resource already
+// holds (Update), which liveCheck must not count as a conflict; the zero
+// prefix (Create) when it holds none. Every step is idempotent, so
+// re-applying after a failure converges.
+func apply(ctx context.Context, hc *hcloud.Client, m *model, rt route, own netip.Prefix, st *tfsdk.State) diag.Diagnostics {
 	var diags diag.Diagnostics
 	n, err := hetzner.GetNetwork(ctx, hc, rt.NetworkID)
 	if err != nil {
@@ -82,7 +79,7 @@ func apply(ctx context.Context, hc *hcloud.Client, m *model, rt route, own netip
 		return diags
 	}
 	fill(m, n, rt.Destination, gw)
-	return diags
+	return append(diags, st.Set(ctx, m)...)
 }
 
 // fill sets the id, the gateway and the range from the live network.

@@ -3,7 +3,6 @@ package gatewayroute
 import (
 	"context"
 
-	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/hetzner"
@@ -13,7 +12,7 @@ import (
 // cannot shrink it.
 func (r *resourceImpl) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	// Only the route is needed: the model read from state is not kept.
-	ctx, cancel, rt, hc, ok := r.open(ctx, req.State, new(model), timeouts.Value.Delete, &resp.Diagnostics)
+	ctx, cancel, rt, hc, ok := r.open(ctx, req.State, new(model), deleteTimeout, &resp.Diagnostics)
 	defer cancel()
 	if !ok {
 		return

@@ -3,7 +3,6 @@ package gatewayroute
 import (
 	"context"
 
-	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -15,7 +14,7 @@ import (
 // as an update, a grown range refreshes network_ip_range.
 func (r *resourceImpl) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state model
-	ctx, cancel, rt, hc, ok := r.open(ctx, req.State, &state, timeouts.Value.Read, &resp.Diagnostics)
+	ctx, cancel, rt, hc, ok := r.open(ctx, req.State, &state, readTimeout, &resp.Diagnostics)
 	defer cancel()
 	if !ok {
 		return

@@ -25,6 +25,7 @@ import (
 	"github.com/hetznercloud/hcloud-go/v2/hcloud"
 
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/clients"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/fwop"
 )
 
 // ResourceType is the Terraform type name.
@@ -33,6 +34,13 @@ const ResourceType = "crosscloud_hcloud_gateway_route"
 // defaultTimeout applies to every operation: a route change is one or two
 // Hetzner actions, plus waiting while other actions lock the network.
 const defaultTimeout = 10 * time.Minute
+
+var (
+	createTimeout = fwop.Timeout{Of: timeouts.Value.Create, Default: defaultTimeout}
+	readTimeout   = fwop.Timeout{Of: timeouts.Value.Read, Default: defaultTimeout}
+	updateTimeout = fwop.Timeout{Of: timeouts.Value.Update, Default: defaultTimeout}
+	deleteTimeout = fwop.Timeout{Of: timeouts.Value.Delete, Default: defaultTimeout}
+)
 
 type resourceImpl struct {
 	clients *clients.Clients
@@ -116,38 +124,28 @@ func (r *resourceImpl) Configure(_ context.Context, req resource.ConfigureReques
 	r.clients = c
 }
 
-// getter is what req.Plan (tfsdk.Plan) and req.State (tfsdk.State) have in
-// common, so that one preamble serves the operations that read either.
-type getter interface {
-	Get(ctx context.Context, target any) diag.Diagnostics
-}
-
-// timeoutOf picks the operation's entry of the timeouts block: one of the
-// method expressions timeouts.Value.Create, .Read, .Update or .Delete.
-type timeoutOf func(timeouts.Value, context.Context, time.Duration) (time.Duration, diag.Diagnostics)
-
 // open is every operation's preamble, as in ipseclink: it reads m from the
 // plan or the state, parses it, builds the Hetzner client and bounds ctx by
 // the operation's own timeout. The parse, timeout and client diagnostics are
 // all appended before the one check, so a user sees every one of them at
 // once. ok is false once diags holds an error, and nothing may run then;
 // cancel is always safe to defer.
-func (r *resourceImpl) open(ctx context.Context, from getter, m *model, timeout timeoutOf, diags *diag.Diagnostics) (context.Context, context.CancelFunc, route, *hcloud.Client, bool) {
+func (r *resourceImpl) open(ctx context.Context, from fwop.Getter, m *model, t fwop.Timeout, diags *diag.Diagnostics) (context.Context, context.CancelFunc, route, *hcloud.Client, bool) {
 	diags.Append(from.Get(ctx, m)...)
 	if diags.HasError() {
 		return ctx, func() {}, route{}, nil, false
 	}
 	rt, d := m.parse()
 	diags.Append(d...)
-	t, d := timeout(m.Timeouts, ctx, defaultTimeout)
+	opCtx, cancel, d := t.Bound(ctx, m.Timeouts)
 	diags.Append(d...)
 	hc, d := r.clients.HCloud()
 	diags.Append(d...)
 	if diags.HasError() {
+		cancel()
 		return ctx, func() {}, route{}, nil, false
 	}
-	ctx, cancel := context.WithTimeout(ctx, t)
-	return ctx, cancel, rt, hc, true
+	return opCtx, cancel, rt, hc, true
 }
 
 // ImportState takes "<network_id>/<destination>"; Read then fills in the

@@ -20,6 +20,7 @@ import (
 
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/azure"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/clients"
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/fwop"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/ipsec"
 )
 
@@ -83,32 +84,18 @@ func (r *resourceImpl) clouds() (clouds, diag.Diagnostics) {
 	return clouds{hc: hc, az: ac}, diags
 }
 
-// opTimeout is an operation's own timeout: its entry of the timeouts block
-// (one of the method expressions timeouts.Value.Create, .Read, .Update or
-// .Delete) and the default when that entry is unset.
-type opTimeout struct {
-	of  func(timeouts.Value, context.Context, time.Duration) (time.Duration, diag.Diagnostics)
-	def time.Duration
-}
-
 var (
-	createTimeout = opTimeout{timeouts.Value.Create, defaultCreate}
-	readTimeout   = opTimeout{timeouts.Value.Read, defaultRead}
-	updateTimeout = opTimeout{timeouts.Value.Update, defaultUpdate}
-	deleteTimeout = opTimeout{timeouts.Value.Delete, defaultDelete}
+	createTimeout = fwop.Timeout{Of: timeouts.Value.Create, Default: defaultCreate}
+	readTimeout   = fwop.Timeout{Of: timeouts.Value.Read, Default: defaultRead}
+	updateTimeout = fwop.Timeout{Of: timeouts.Value.Update, Default: defaultUpdate}
+	deleteTimeout = fwop.Timeout{Of: timeouts.Value.Delete, Default: defaultDelete}
 )
-
-// getter is what req.Plan (tfsdk.Plan) and req.State (tfsdk.State) have in
-// common, so that one preamble serves the operations that read either.
-type getter interface {
-	Get(ctx context.Context, target any) diag.Diagnostics
-}
 
 // open is every operation's preamble: it reads m from the plan or the
 // state, then begins the operation. ok is false once diags holds an error
 // (including ones the caller appended before), and nothing may run then;
 // cancel is always safe to defer.
-func (r *resourceImpl) open(ctx context.Context, from getter, m *model, t opTimeout, diags *diag.Diagnostics) (context.Context, context.CancelFunc, clouds, bool) {
+func (r *resourceImpl) open(ctx context.Context, from fwop.Getter, m *model, t fwop.Timeout, diags *diag.Diagnostics) (context.Context, context.CancelFunc, clouds, bool) {
 	diags.Append(from.Get(ctx, m)...)
 	if diags.HasError() {
 		return ctx, func() {}, clouds{}, false
@@ -119,7 +106,7 @@ func (r *resourceImpl) open(ctx context.Context, from getter, m *model, t opTime
 // openSpec is open for Create and Update, which also need the plan's spec.
 // It is built before begin, so that a configuration error is reported
 // together with a bad timeout or a missing cloud, not hidden by them.
-func (r *resourceImpl) openSpec(ctx context.Context, plan tfsdk.Plan, m *model, t opTimeout, diags *diag.Diagnostics) (context.Context, context.CancelFunc, clouds, spec, bool) {
+func (r *resourceImpl) openSpec(ctx context.Context, plan tfsdk.Plan, m *model, t fwop.Timeout, diags *diag.Diagnostics) (context.Context, context.CancelFunc, clouds, spec, bool) {
 	diags.Append(plan.Get(ctx, m)...)
 	if diags.HasError() {
 		return ctx, func() {}, clouds{}, spec{}, false
@@ -132,16 +119,16 @@ func (r *resourceImpl) openSpec(ctx context.Context, plan tfsdk.Plan, m *model, 
 
 // begin builds the adapters and bounds ctx by the operation's timeout as m
 // sets it; see open for ok and cancel.
-func (r *resourceImpl) begin(ctx context.Context, m *model, t opTimeout, diags *diag.Diagnostics) (context.Context, context.CancelFunc, clouds, bool) {
-	timeout, d := t.of(m.Timeouts, ctx, t.def)
+func (r *resourceImpl) begin(ctx context.Context, m *model, t fwop.Timeout, diags *diag.Diagnostics) (context.Context, context.CancelFunc, clouds, bool) {
+	opCtx, cancel, d := t.Bound(ctx, m.Timeouts)
 	diags.Append(d...)
 	c, d := r.clouds()
 	diags.Append(d...)
 	if diags.HasError() {
+		cancel()
 		return ctx, func() {}, clouds{}, false
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	return ctx, cancel, c, true
+	return opCtx, cancel, c, true
 }
 
 func (r *resourceImpl) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -203,11 +190,13 @@ type stateSetter interface {
 
 func (r *resourceImpl) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan, state model
-	// openSpec's error check covers this Get too.
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	// The state's diagnostics come first, and are checked here rather than
+	// left to openSpec seeing them in resp.Diagnostics.
+	stateDiags := req.State.Get(ctx, &state)
+	resp.Diagnostics.Append(stateDiags...)
 	ctx, cancel, c, s, ok := r.openSpec(ctx, req.Plan, &plan, updateTimeout, &resp.Diagnostics)
 	defer cancel()
-	if !ok {
+	if !ok || stateDiags.HasError() {
 		return
 	}
 
