@@ -98,7 +98,8 @@ const failoverHead = `#!/bin/sh
 # crosscloud: keepalived runs this on every VRRP state change of the gateway pair.
 #   interfaces: (keepalived's ExecStartPre) name the private and public NICs for keepalived.conf.
 #   master: (keepalived has put the Floating IP on the public interface) assign it to this
-#           server, restart charon so it initiates from it now, move the network routes here.
+#           server and, once the assign has finished, restart charon so it initiates from it;
+#           meanwhile move the network routes here.
 #   backup, fault, stop: stop charon; the new active gateway claims the address and the routes.
 #   ready: (cloud-init's last command) label this server ready once keepalived runs, so an apply
 #          that rolls the pair replaces the active gateway only when this one can take over.
@@ -120,6 +121,9 @@ const failoverBody = `STATE_FILE=/run/crosscloud-failover.state
 LOCK_FILE=/run/crosscloud-failover.lock
 INSTANCE_ID_FILE=/var/lib/cloud/data/instance-id
 ATTEMPTS=60
+ACTION_WAIT=30
+# Fractions of a second: GNU coreutils' and busybox's sleep accept them.
+ACTION_POLL=0.5
 BODY=$(mktemp) || exit 1
 trap 'rm -f "$BODY"' EXIT
 
@@ -160,7 +164,9 @@ assign_floating_ip() {
 		n=$((n + 1))
 		code=$(api POST "/floating_ips/$FLOATING_IP_ID/actions/assign" "{\"server\":$server}")
 		if [ "$code" = 201 ]; then
-			log "Floating IP $FLOATING_IP assigned to this server ($server)"
+			action=$(json 'j["action"]["id"]')
+			log "assigning Floating IP $FLOATING_IP to this server ($server): action ${action:-?} started"
+			wait_assign "$action" && log "Floating IP $FLOATING_IP assigned to this server ($server)"
 			return 0
 		fi
 		err=$(error_code)
@@ -177,6 +183,35 @@ assign_floating_ip() {
 			log "assigning Floating IP $FLOATING_IP: HTTP $code $err; retrying"
 		fi
 		sleep 1
+	done
+	return 1
+}
+
+# wait_assign ACTION: waits for the assign action to finish, because Hetzner
+# routes the address to this server only then (docs/facts/hetzner.md,
+# "Floating IP failover"): a charon started at the 201 sends IKE_SA_INIT from
+# an address whose answers still go to the old holder, and retransmits only
+# after about 4 s. It polls GET /floating_ips/actions/{id} (hcloud-go's
+# resource-scoped path) for at most ACTION_WAIT seconds, while still master;
+# on an error or a timeout it logs and returns 1, and charon starts anyway.
+wait_assign() {
+	case "$1" in ''|*[!0-9]*) log "the assign answer named no action; not waiting for it"; return 1;; esac
+	end=$(($(date +%s) + ACTION_WAIT))
+	while still_master; do
+		code=$(api GET "/floating_ips/actions/$1")
+		status=$(json 'j["action"]["status"]')
+		if [ "$code" = 200 ] && [ "$status" = success ]; then
+			return 0
+		fi
+		if [ "$code" = 200 ] && [ "$status" = error ]; then
+			log "assign action $1 failed: $(json 'j["action"]["error"]["code"]'): $(json 'j["action"]["error"]["message"]'); restarting charon anyway"
+			return 1
+		fi
+		if [ "$(date +%s)" -ge "$end" ]; then
+			log "assign action $1 is still ${status:-unknown} (HTTP $code) after $ACTION_WAIT s; restarting charon anyway"
+			return 1
+		fi
+		sleep "$ACTION_POLL"
 	done
 	return 1
 }
@@ -296,11 +331,21 @@ flock 9
 [ "$(cat "$STATE_FILE" 2>/dev/null)" = "$state" ] || exit 0
 log "VRRP state: $state"
 if [ "$state" = master ]; then
+	# The routes do not need the address, and the network's actions do not
+	# lock the Floating IP: they move in a subshell (its own body file)
+	# while the assign runs, so waiting for the assign does not delay them.
+	# Charon starts once the address routes here; the lock is held until both end.
+	(
+		BODY=$(mktemp) || exit 1
+		trap 'rm -f "$BODY"' EXIT
+		for d in $DESTINATIONS; do
+			move_route "$d" || log "could not move the route $d to this server"
+		done
+	) &
+	routes=$!
 	assign_floating_ip || log "could not claim the Floating IP; the tunnel stays down until it is assigned here"
 	still_master && systemctl restart "$UNIT"
-	for d in $DESTINATIONS; do
-		move_route "$d" || log "could not move the route $d to this server"
-	done
+	wait "$routes"
 else
 	systemctl stop "$UNIT"
 fi

@@ -24,7 +24,9 @@ import (
 // TestFailoverScriptMovesFloatingIPAndRoutes runs the rendered notify script
 // with the real curl against the Hetzner emulator: the standby becomes
 // master and must end up holding the Floating IP and every route, restart
-// charon, and never log the token. Only the paths under /run, /etc and
+// charon only once the address routes to it, and never log the token. The
+// emulator runs the Floating IP and route actions at their real durations
+// (WithRealTimeFailover), so the assign's change lands seconds after its 201. Only the paths under /run, /etc and
 // /var/lib are pointed at a temporary directory, and systemctl and logger
 // are stand-ins that record their arguments.
 func TestFailoverScriptMovesFloatingIPAndRoutes(t *testing.T) {
@@ -37,11 +39,11 @@ func TestFailoverScriptMovesFloatingIPAndRoutes(t *testing.T) {
 	defer cancel()
 	env := &simenv.Env{Clock: &simenv.Clock{Scale: 0.001}, Token: testToken, Stats: &simenv.Stats{}}
 	mux := http.NewServeMux()
-	mux.Handle("/hcloud/v1/", http.StripPrefix("/hcloud/v1", hcloudsim.New(env)))
+	mux.Handle("/hcloud/v1/", http.StripPrefix("/hcloud/v1", hcloudsim.New(env, hcloudsim.WithRealTimeFailover())))
 	ts := httptest.NewServer(mux)
 	defer ts.Close()
 	c := hcloud.NewClient(hcloud.WithEndpoint(ts.URL+"/hcloud/v1"), hcloud.WithToken(testToken),
-		hcloud.WithPollOpts(hcloud.PollOpts{BackoffFunc: hcloud.ConstantBackoff(time.Millisecond)}))
+		hcloud.WithPollOpts(hcloud.PollOpts{BackoffFunc: hcloud.ConstantBackoff(250 * time.Millisecond)}))
 
 	n, _, err := c.Network.Create(ctx, hcloud.NetworkCreateOpts{Name: "net", IPRange: mustNet("10.0.0.0/12"),
 		Subnets: []hcloud.NetworkSubnet{{Type: hcloud.NetworkSubnetTypeCloud, IPRange: mustNet("10.0.1.0/24"), NetworkZone: hcloud.NetworkZoneEUCentral}}})
@@ -96,8 +98,17 @@ func TestFailoverScriptMovesFloatingIPAndRoutes(t *testing.T) {
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "bin")
 	record := filepath.Join(dir, "calls")
+	curlrc := filepath.Join(dir, "curlrc")
+	// The fake systemctl also records who holds the Floating IP when
+	// charon is restarted: it must already be this server.
+	holder := "if [ \"$1\" = restart ]; then echo \"holder at restart: $(curl --silent --config " + curlrc + " " +
+		g.HA.APIEndpoint + "/floating_ips/" + strconv.FormatInt(g.HA.FloatingIPID, 10) +
+		" | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"floating_ip\"][\"server\"])')\" >> " + record + "; fi\n"
 	for _, tool := range []string{"systemctl", "logger"} {
 		fake := "#!/bin/sh\necho \"" + tool + " $*\" >> " + record + "\n"
+		if tool == "systemctl" {
+			fake += holder
+		}
 		if err := os.MkdirAll(bin, 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -105,7 +116,6 @@ func TestFailoverScriptMovesFloatingIPAndRoutes(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	curlrc := filepath.Join(dir, "curlrc")
 	if err := os.WriteFile(curlrc, []byte(curlConfig(g.HA)), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -137,6 +147,18 @@ func TestFailoverScriptMovesFloatingIPAndRoutes(t *testing.T) {
 	}
 	check := func(when string) {
 		t.Helper()
+		// The script returns once each add_route is accepted; its change
+		// lands when the action finishes.
+		for {
+			running, err := c.Network.Action.AllFor(ctx, n, hcloud.ActionListOpts{Status: []hcloud.ActionStatus{hcloud.ActionStatusRunning}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(running) == 0 {
+				break
+			}
+			time.Sleep(250 * time.Millisecond)
+		}
 		f, _, err := c.FloatingIP.GetByID(ctx, fres.FloatingIP.ID)
 		if err != nil || f.Server == nil || f.Server.ID != standbyID {
 			t.Fatalf("%s: Floating IP held by %v (%v), want server %d", when, f.Server, err, standbyID)
@@ -158,6 +180,9 @@ func TestFailoverScriptMovesFloatingIPAndRoutes(t *testing.T) {
 	check("after master")
 	if !strings.Contains(calls, "systemctl restart "+StrongswanUnitName) {
 		t.Errorf("master did not restart charon: %s", calls)
+	}
+	if want := "holder at restart: " + strconv.FormatInt(standbyID, 10) + "\n"; !strings.Contains(calls, want) {
+		t.Errorf("charon was restarted before the assign action finished (want %q): %s", want, calls)
 	}
 	// Again (keepalived may re-enter MASTER): nothing to move, still fine.
 	calls = run("master")
