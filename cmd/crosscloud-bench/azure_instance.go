@@ -59,7 +59,7 @@ func (b *bench) measureAzureInstance(ctx context.Context, sim *harness.Sim, tr *
 		return fmt.Errorf("no tunnel of %s received traffic in %s: %v", conn, carrierWindow, growth)
 	}
 	stopped := time.Now()
-	if err := harness.StopAzureInstance(ctx, sim, carrier, false); err != nil {
+	if err := harness.StopAzureInstance(ctx, sim, carrier); err != nil {
 		return err
 	}
 	if err := flowsAfter(ctx, tr, stopped.Add(time.Second), time.Minute); err != nil {
@@ -85,7 +85,11 @@ func ingressGrowth(ctx context.Context, sim *harness.Sim, conn string) (map[neti
 	if err != nil {
 		return nil, err
 	}
-	time.Sleep(carrierWindow)
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-time.After(carrierWindow):
+	}
 	after, err := harness.AzureTunnelIngress(ctx, sim, harness.BenchResourceGroup, conn)
 	if err != nil {
 		return nil, err

@@ -4,11 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
-	"strings"
 	"syscall"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/network/armnetwork/v9"
-
+	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/azure"
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sdkopts"
 )
 
@@ -22,71 +20,76 @@ import (
 // which namespace runs the instance with that public IP.
 
 // AzureTunnelIngress reads connection conn's tunnelConnectionStatus and
-// returns each instance's ingress bytes by the instance's public address,
-// which ends the tunnel's name as the emulator spells it
-// ("<peer>_<instance>"; Azure's own format is unverified, docs/facts/azure.md).
+// returns the ingress bytes of each lab Azure gateway instance's tunnel,
+// by the instance's public address. Which tunnel is an instance's is the
+// provider's own reading (azure.Connection.TunnelTo), so the bench does
+// not parse Azure's tunnel names a second way (their format is
+// unverified, docs/facts/azure.md).
 func AzureTunnelIngress(ctx context.Context, sim *Sim, resourceGroup, conn string) (map[netip.Addr]int64, error) {
-	client, err := armnetwork.NewVirtualNetworkGatewayConnectionsClient(sim.Env["ARM_SUBSCRIPTION_ID"],
-		sdkopts.NewStaticToken(sim.Env["ARM_ACCESS_TOKEN"]), armOptions(sim))
+	sub := sim.Env["ARM_SUBSCRIPTION_ID"]
+	client, err := azure.New(sub, sdkopts.NewStaticToken(sim.Env["ARM_ACCESS_TOKEN"]), armOptions(sim))
 	if err != nil {
 		return nil, err
 	}
-	c, err := client.Get(ctx, resourceGroup, conn, nil)
+	id := fmt.Sprintf("/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Network/connections/%s", sub, resourceGroup, conn)
+	c, err := client.GetConnection(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("reading connection %s: %w", conn, err)
 	}
-	out := map[netip.Addr]int64{}
-	if c.Properties == nil {
-		return out, nil
+	if c == nil {
+		return nil, fmt.Errorf("connection %s does not exist", conn)
 	}
-	for _, t := range c.Properties.TunnelConnectionStatus {
-		if t == nil || t.Tunnel == nil {
-			continue
+	instances, err := azureInstances(ctx, sim)
+	if err != nil {
+		return nil, err
+	}
+	out := map[netip.Addr]int64{}
+	for addr := range instances {
+		if t, err := c.TunnelTo(addr); err == nil {
+			out[addr] = t.IngressBytes
 		}
-		parts := strings.Split(*t.Tunnel, "_")
-		addr, err := netip.ParseAddr(parts[len(parts)-1])
-		if err != nil {
-			continue
+	}
+	return out, nil
+}
+
+// azureInstances maps each lab Azure gateway instance's public address to
+// the namespace it runs in.
+func azureInstances(ctx context.Context, sim *Sim) (map[netip.Addr]string, error) {
+	hosts, err := sim.LabHosts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[netip.Addr]string{}
+	for _, h := range hosts {
+		if a, err := netip.ParseAddr(h.IP); err == nil && h.Cloud == "azure" && h.Role == "gateway" {
+			out[a] = h.Name
 		}
-		var in int64
-		if t.IngressBytesTransferred != nil {
-			in = *t.IngressBytesTransferred
-		}
-		out[addr] = in
 	}
 	return out, nil
 }
 
 // StopAzureInstance stops the lab's Azure gateway instance with public
-// address addr: its charon gets SIGTERM (a planned stop: it deletes its
-// SAs, so the Hetzner gateway learns at once) or, with crash, SIGKILL
-// (only dead peer detection notices). The lab starts it again on the
-// next change to the connection.
-func StopAzureInstance(ctx context.Context, sim *Sim, addr netip.Addr, crash bool) error {
-	hosts, err := sim.LabHosts(ctx)
+// address addr the way Azure's planned maintenance does: its charon gets
+// SIGTERM and deletes its SAs, so the Hetzner gateway learns at once. (A
+// crash, which only dead peer detection notices, is measured by
+// TestLabAzureInstanceFailover.) The lab starts it again on the next
+// change to the connection.
+func StopAzureInstance(ctx context.Context, sim *Sim, addr netip.Addr) error {
+	instances, err := azureInstances(ctx, sim)
 	if err != nil {
 		return err
 	}
-	ns := ""
-	for _, h := range hosts {
-		if h.Cloud == "azure" && h.Role == "gateway" && h.IP == addr.String() {
-			ns = h.Name
-		}
-	}
-	if ns == "" {
+	ns, ok := instances[addr]
+	if !ok {
 		return fmt.Errorf("the lab has no Azure gateway instance at %s", addr)
 	}
 	pids, err := netnsPIDs(ctx, ns)
 	if err != nil {
 		return err
 	}
-	sig := syscall.SIGTERM
-	if crash {
-		sig = syscall.SIGKILL
-	}
 	n := 0
 	for _, pid := range pids {
-		if syscall.Kill(pid, sig) == nil {
+		if syscall.Kill(pid, syscall.SIGTERM) == nil {
 			n++
 		}
 	}
