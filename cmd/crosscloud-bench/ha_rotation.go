@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/harness"
@@ -66,21 +65,9 @@ func (b *bench) haRotation(ctx context.Context) error {
 		},
 		notRoot: "needs root: the lab runs keepalived and strongSwan in network namespaces (sudo env \"PATH=$PATH\" make bench)",
 		after:   b.azureInstanceFailover})
-	r := &b.res.HARotation
-	r.Downtime, r.GapStart, r.Apply, r.TimeScale, r.Gaps, r.Phases, r.Skipped = m.downtime, m.gapStart, m.apply, m.timeScale, m.gaps, m.phases, m.skipped
-	if m.skipped != "" && b.res.AzureInstance.Skipped == "" {
-		b.res.AzureInstance.Skipped = m.skipped
+	b.res.HARotation = HARotation(m)
+	if m.Skipped != "" && b.res.AzureInstance.Skipped == "" {
+		b.res.AzureInstance.Skipped = m.Skipped
 	}
 	return err
-}
-
-// rotationRow is the table's line for a key rotation.
-func rotationRow(row func(k, v, note string), name, what string, downtime *float64, skipped string, scale, apply float64, ps []Phase) {
-	switch {
-	case downtime != nil:
-		row(name, fmt.Sprintf("%.2f s", *downtime), fmt.Sprintf("longest TCP gap (probe every %s) while bumping shared_key_wo_version, lab, %stime scale %g; apply %.2f s; %s",
-			RotationInterval, what, scale, apply, phases(ps)))
-	case skipped != "":
-		row(name, "skipped", skipped)
-	}
 }

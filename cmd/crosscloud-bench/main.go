@@ -182,9 +182,9 @@ func printTable(w io.Writer, r Result) {
 	row("provider peak RSS", fmt.Sprintf("%.1f MB", r.PeakRSSMB), "VmHWM, during "+r.PeakRSSCmd)
 	row("GetProviderSchema", fmt.Sprintf("%.1f ms", r.SchemaMs), fmt.Sprintf("cold RPC, %d bytes; process start to handshake %.1f ms", r.SchemaBytes, r.SchemaStartupMs))
 	row("orphans after destroy", fmt.Sprint(r.Orphans), fmt.Sprint(r.OrphanNames))
-	rotationRow(row, "key rotation downtime", "", r.Rotation.Downtime, r.Rotation.Skipped, r.Rotation.TimeScale, r.Rotation.Apply, r.Rotation.Phases)
+	rotationRow(row, "key rotation downtime", "", r.Rotation)
 	rotationRow(row, "HA key rotation downtime", "HA pair rolled, Floating IP and route actions at real-world durations, rest at ",
-		r.HARotation.Downtime, r.HARotation.Skipped, r.HARotation.TimeScale, r.HARotation.Apply, r.HARotation.Phases)
+		Rotation(r.HARotation))
 	azureInstanceRow(row, r.AzureInstance)
 	failoverRow(row, r.Failover)
 	_ = tw.Flush()

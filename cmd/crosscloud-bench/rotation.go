@@ -30,6 +30,11 @@ type Rotation struct {
 	GapStart  float64 `json:"key_rotation_gap_start_seconds,omitempty"`
 	Apply     float64 `json:"key_rotation_apply_seconds,omitempty"`
 	TimeScale float64 `json:"key_rotation_time_scale,omitempty"`
+	// Gaps are measured for every rotation (measureRoll) but reported only
+	// for the HA pair's, where they tell the one designed failover from any
+	// other stop. They stand where HARotation has them, so one converts to
+	// the other (HARotation(m)): the two differ only in their JSON keys.
+	Gaps []Gap `json:"-"`
 	// Phases are the emulator's records of the rotating apply: the Azure
 	// connection update and the Hetzner server's replacement, each with its
 	// start after the apply began and its scaled and real-world duration.
@@ -122,8 +127,7 @@ const (
 func (b *bench) rotation(ctx context.Context) error {
 	m, err := b.measureRoll(ctx, keyRoll{config: rotationConfig, gateways: 1, port: probePort,
 		notRoot: "needs root: the lab runs strongSwan in network namespaces (sudo env \"PATH=$PATH\" make bench)"})
-	r := &b.res.Rotation
-	r.Downtime, r.GapStart, r.Apply, r.TimeScale, r.Phases, r.Skipped = m.downtime, m.gapStart, m.apply, m.timeScale, m.phases, m.skipped
+	b.res.Rotation = m
 	return err
 }
 
@@ -146,33 +150,22 @@ type keyRoll struct {
 	after func(ctx context.Context, sim *harness.Sim, tr *harness.Traffic)
 }
 
-// rollMeasure is one measured key rotation; skipped says why there is no
-// number (downtime nil).
-type rollMeasure struct {
-	downtime                   *float64
-	gapStart, apply, timeScale float64
-	phases                     []Phase
-	// gaps are the runs without traffic longer than a second, in order.
-	gaps    []Gap
-	skipped string
-}
-
 // measureRoll applies kr's link in the lab, sends TCP through its tunnel,
 // rotates the key by bumping shared_key_wo_version and measures how long
 // nothing got through.
-func (b *bench) measureRoll(ctx context.Context, kr keyRoll) (rollMeasure, error) {
-	var m rollMeasure
+func (b *bench) measureRoll(ctx context.Context, kr keyRoll) (Rotation, error) {
+	var m Rotation
 	if os.Geteuid() != 0 {
-		m.skipped = kr.notRoot
+		m.Skipped = kr.notRoot
 		return m, nil
 	}
 	sim, err := harness.StartSim(ctx, b.bin.Sim, harness.SimOptions{TimeScale: rotationScale, Lab: true, Extra: kr.simFlags, Log: b.log, StopGrace: kr.stopGrace})
 	if err != nil {
-		m.skipped = "the lab is not available here (docs/guides/lab.md): " + err.Error()
+		m.Skipped = "the lab is not available here (docs/guides/lab.md): " + err.Error()
 		return m, nil
 	}
 	defer sim.Stop()
-	m.timeScale = rotationScale
+	m.TimeScale = rotationScale
 	vnets, err := harness.SeedVNets(ctx, sim, 1)
 	if err != nil {
 		return m, err
@@ -220,17 +213,17 @@ func (b *bench) measureRoll(ctx context.Context, kr keyRoll) (rollMeasure, error
 	if err != nil {
 		return m, err
 	}
-	m.apply = res.Duration.Seconds()
+	m.Apply = res.Duration.Seconds()
 	if err := flowsAfter(ctx, traffic, time.Now(), rotationResume); err != nil {
 		return m, fmt.Errorf("after the rotation: %w", err)
 	}
 	ok, failed := traffic.Delivered()
 	gap, at := harness.LongestGap(ok, start)
 	d := gap.Seconds()
-	m.downtime, m.gapStart = &d, at.Sub(start).Seconds()
-	m.gaps = gaps(ok, start, time.Second)
+	m.Downtime, m.GapStart = &d, at.Sub(start).Seconds()
+	m.Gaps = gaps(ok, start, time.Second)
 	fmt.Fprintf(b.log, "  %d exchanges got through, %d did not; longest gap %s from %s after the apply began; gaps over 1 s: %v\n",
-		len(ok), failed, gap.Round(time.Millisecond), at.Sub(start).Round(time.Millisecond), m.gaps)
+		len(ok), failed, gap.Round(time.Millisecond), at.Sub(start).Round(time.Millisecond), m.Gaps)
 	recs, err := sim.RecordsAfter(ctx, start)
 	if err != nil {
 		return m, err
@@ -248,7 +241,7 @@ func (b *bench) measureRoll(ctx context.Context, kr keyRoll) (rollMeasure, error
 		if unscaled[rec.Step] {
 			realSec = rec.Duration().Seconds()
 		}
-		m.phases = append(m.phases, Phase{Step: rec.Step, Start: rec.Start.Sub(start).Seconds(),
+		m.Phases = append(m.Phases, Phase{Step: rec.Step, Start: rec.Start.Sub(start).Seconds(),
 			Seconds: rec.Duration().Seconds(), RealSeconds: realSec})
 	}
 	if kr.after != nil {
@@ -336,4 +329,16 @@ func newKey() string {
 	b := make([]byte, 24)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// rotationRow is the table's line for a key rotation, of one gateway or
+// of an HA pair (Rotation(r.HARotation)).
+func rotationRow(row func(k, v, note string), name, what string, r Rotation) {
+	switch {
+	case r.Downtime != nil:
+		row(name, fmt.Sprintf("%.2f s", *r.Downtime), fmt.Sprintf("longest TCP gap (probe every %s) while bumping shared_key_wo_version, lab, %stime scale %g; apply %.2f s; %s",
+			RotationInterval, what, r.TimeScale, r.Apply, phases(r.Phases)))
+	case r.Skipped != "":
+		row(name, "skipped", r.Skipped)
+	}
 }
