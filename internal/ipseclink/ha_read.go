@@ -98,22 +98,18 @@ func observeHA(ctx context.Context, c clouds, s spec, p *progress, obs *observat
 	default:
 		p.HA.ActiveServerID = fip.ServerID
 	}
-	observeHARoutes(ctx, c, s, p, obs)
+	observeHARoutes(s, p, obs)
 	return nil
 }
 
 // observeHARoutes checks that the routes follow the Floating IP: they
 // point at the active server's private IP, or, while neither server holds
-// the address, at either of them.
-func observeHARoutes(ctx context.Context, c clouds, s spec, p *progress, obs *observation) {
+// the address, at either of them. The routes are those observeHetzner read
+// (none when it reported the network gone).
+func observeHARoutes(s spec, p *progress, obs *observation) {
 	want := map[int64]netip.Addr{p.Hetzner.ServerID: p.Hetzner.PrivateIP, p.HA.StandbyServerID: p.HA.StandbyPrivateIP}
 	active, known := want[p.HA.ActiveServerID]
-	n, err := hetzner.GetNetwork(ctx, c.hc, p.Hetzner.NetworkID)
-	if err != nil || n == nil {
-		return // observeHetzner has reported the network
-	}
-	_, _, routes := hetzner.NetworkFacts(n)
-	for _, r := range routes {
+	for _, r := range obs.routes {
 		if !slices.Contains(s.Azure.RemotePrefixes, r.Destination) {
 			continue
 		}

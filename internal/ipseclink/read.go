@@ -23,6 +23,10 @@ type observation struct {
 	// connection, local network gateway); zero means the link was deleted
 	// on both sides and leaves state.
 	alive int
+	// routes are the Hetzner network's routes as observeHetzner read them
+	// (none when the network is gone), so the HA check reads the same
+	// snapshot instead of fetching the network again.
+	routes []addrplan.Route
 }
 
 func (o *observation) driftf(format string, args ...any) {
@@ -104,6 +108,7 @@ func observeHetzner(ctx context.Context, c clouds, s spec, p *progress, obs *obs
 		obs.driftf("Hetzner network %d was deleted", p.Hetzner.NetworkID)
 	} else {
 		_, subnets, routes := hetzner.NetworkFacts(n)
+		obs.routes = routes
 		if !slices.Contains(subnets, s.Hetzner.GatewaySubnet) {
 			obs.driftf("gateway subnet %s was removed from network %d", s.Hetzner.GatewaySubnet, n.ID)
 		}
