@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/crosscloud-tf/terraform-provider-crosscloud/internal/sim"
 )
 
 // startTestSim builds the binaries and starts an emulator that the test
@@ -146,20 +144,5 @@ provider "crosscloud" {}
 	}
 	if _, err := os.Stat(filepath.Join(ws.Dir, ".terraformrc")); err != nil {
 		t.Errorf("the workspace's CLI config is missing: %v", err)
-	}
-}
-
-func TestReadEnvFile(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "sim.env")
-	content := "# comment\nexport HCLOUD_TOKEN='abc'\nexport ODD='it'\\''s'\nnot an export\n"
-	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	env, err := sim.ReadEnvFile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if env["HCLOUD_TOKEN"] != "abc" || env["ODD"] != "it's" || len(env) != 2 {
-		t.Errorf("env = %v", env)
 	}
 }

@@ -238,3 +238,20 @@ func TestMissingStateFileStartsEmpty(t *testing.T) {
 		t.Errorf("fresh emulator has %d resources", n)
 	}
 }
+
+// ReadEnvFile skips comments and lines that are not exports, and undoes
+// the shell quoting of a value with a quote in it.
+func TestReadEnvFile(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "sim.env")
+	content := "# comment\nexport HCLOUD_TOKEN='abc'\nexport ODD='it'\\''s'\nnot an export\n"
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env, err := ReadEnvFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if env["HCLOUD_TOKEN"] != "abc" || env["ODD"] != "it's" || len(env) != 2 {
+		t.Errorf("env = %v", env)
+	}
+}
